@@ -1,0 +1,41 @@
+using System.Text.Json.Nodes;
+
+namespace Sift.Data;
+
+/// <summary>
+/// One example as read from a file: its text, optional gold label and the optional fields that
+/// strategies and reports use. Items are immutable.
+/// </summary>
+/// <param name="Id">Stable identifier (from the file, or the 1-based line/row number when absent).</param>
+/// <param name="Text">The text shown to annotators and featurised by the learner.</param>
+/// <param name="Label">Gold or known label, when the file has one.</param>
+/// <param name="Group">Subgroup for coverage quotas and per-group reports.</param>
+/// <param name="Cost">Cost of labeling this item (money or effort); 1 when absent.</param>
+/// <param name="Meta">Free-form metadata carried through to exports.</param>
+public sealed record TextItem(string Id, string Text, string? Label = null, string? Group = null, double Cost = 1.0, JsonObject? Meta = null);
+
+/// <summary>A loaded data set: its items in file order and the label names found in it.</summary>
+public sealed class TextDataset
+{
+    /// <summary>Creates a data set.</summary>
+    public TextDataset(string source, IReadOnlyList<TextItem> items)
+    {
+        ArgumentNullException.ThrowIfNull(items);
+        Source = source;
+        Items = items;
+        Labels = items.Where(i => i.Label is not null).Select(i => i.Label!).Distinct(StringComparer.Ordinal)
+            .Order(StringComparer.Ordinal).ToArray();
+    }
+
+    /// <summary>Where it was read from.</summary>
+    public string Source { get; }
+
+    /// <summary>Items in file order.</summary>
+    public IReadOnlyList<TextItem> Items { get; }
+
+    /// <summary>Distinct labels, ordinal-sorted.</summary>
+    public IReadOnlyList<string> Labels { get; }
+
+    /// <summary>Number of items.</summary>
+    public int Count => Items.Count;
+}
