@@ -1,1 +1,1 @@
-System.Console.WriteLine("hi");
+return Sift.Cli.SiftApp.Run(args);

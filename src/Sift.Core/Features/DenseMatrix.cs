@@ -57,6 +57,33 @@ public sealed class DenseMatrix : FeatureMatrix
     }
 
     /// <inheritdoc />
+    public override void RowTimes(int row, ReadOnlySpan<double> w, int k, Span<double> z)
+    {
+        var x = Row(row);
+        for (var j = 0; j < x.Length; j++)
+        {
+            var v = (double)x[j];
+            if (v == 0) continue;
+            var wj = w.Slice(j * k, k);
+            for (var c = 0; c < k; c++) z[c] += v * wj[c];
+        }
+    }
+
+    /// <inheritdoc />
+    public override void AddRowOuter(int row, ReadOnlySpan<double> r, Span<double> g)
+    {
+        var k = r.Length;
+        var x = Row(row);
+        for (var j = 0; j < x.Length; j++)
+        {
+            var v = (double)x[j];
+            if (v == 0) continue;
+            var gj = g.Slice(j * k, k);
+            for (var c = 0; c < k; c++) gj[c] += v * r[c];
+        }
+    }
+
+    /// <inheritdoc />
     public override double RowNormSquared(int row)
     {
         var x = Row(row);

@@ -24,6 +24,12 @@ public abstract class FeatureMatrix
     /// <summary>dest += a · x[row], where <paramref name="dest"/> has <see cref="Columns"/> entries.</summary>
     public abstract void AddScaledRow(int row, double a, Span<double> dest);
 
+    /// <summary>z += x[row] · W, where <paramref name="w"/> is Columns × <paramref name="k"/> (feature-major) and z has k entries.</summary>
+    public abstract void RowTimes(int row, ReadOnlySpan<double> w, int k, Span<double> z);
+
+    /// <summary>G += x[row] ⊗ r, where G is Columns × r.Length (feature-major).</summary>
+    public abstract void AddRowOuter(int row, ReadOnlySpan<double> r, Span<double> g);
+
     /// <summary>Squared L2 norm of one row.</summary>
     public abstract double RowNormSquared(int row);
 }

@@ -74,6 +74,33 @@ public sealed class SparseMatrix : FeatureMatrix
     }
 
     /// <inheritdoc />
+    public override void RowTimes(int row, ReadOnlySpan<double> w, int k, Span<double> z)
+    {
+        var idx = RowIndices(row);
+        var val = RowValues(row);
+        for (var t = 0; t < idx.Length; t++)
+        {
+            var v = (double)val[t];
+            var wj = w.Slice(idx[t] * k, k);
+            for (var c = 0; c < k; c++) z[c] += v * wj[c];
+        }
+    }
+
+    /// <inheritdoc />
+    public override void AddRowOuter(int row, ReadOnlySpan<double> r, Span<double> g)
+    {
+        var k = r.Length;
+        var idx = RowIndices(row);
+        var val = RowValues(row);
+        for (var t = 0; t < idx.Length; t++)
+        {
+            var v = (double)val[t];
+            var gj = g.Slice(idx[t] * k, k);
+            for (var c = 0; c < k; c++) gj[c] += v * r[c];
+        }
+    }
+
+    /// <inheritdoc />
     public override double RowNormSquared(int row)
     {
         double s = 0;

@@ -1,0 +1,74 @@
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Sift.Evidence;
+
+/// <summary>One chosen item in the evidence record.</summary>
+/// <param name="Index">Pool index.</param>
+/// <param name="Id">Item id.</param>
+/// <param name="Score">The score that ranked it.</param>
+/// <param name="Reason">Why it was chosen, in words.</param>
+/// <param name="Label">The label the oracle gave, once known.</param>
+/// <param name="Oracle">Who gave it (e.g. <c>simulated-gold</c>).</param>
+public sealed record EvidenceSelection(int Index, string Id, double Score, string Reason, string? Label, string? Oracle);
+
+/// <summary>
+/// One round of the loop, appended as a JSON line: what was trained, how it scored, what was chosen and why,
+/// and what the stopping rules said. Holds no timings, so the same seed gives a byte-identical record.
+/// </summary>
+public sealed record EvidenceRound
+{
+    /// <summary>Run identity (strategy and seed in simulation; project in the server).</summary>
+    public required IReadOnlyDictionary<string, object?> Run { get; init; }
+
+    /// <summary>Round number, 0 for the model trained on the seed set.</summary>
+    public required int Round { get; init; }
+
+    /// <summary>Labeled items the model was trained on.</summary>
+    public required int Labels { get; init; }
+
+    /// <summary>Fingerprint of the trained model's parameters.</summary>
+    public required string ModelFingerprint { get; init; }
+
+    /// <summary>Learner and its parameters.</summary>
+    public required string Learner { get; init; }
+
+    /// <summary>Strategy name and parameters.</summary>
+    public required IReadOnlyDictionary<string, object?> Strategy { get; init; }
+
+    /// <summary>Labeled items per class at training time.</summary>
+    public required IReadOnlyDictionary<string, int> LabelsPerClass { get; init; }
+
+    /// <summary>Metrics of this round's model (test accuracy, macro-F1, validation, κ…).</summary>
+    public required IReadOnlyDictionary<string, double?> Metrics { get; init; }
+
+    /// <summary>The stopping rules' verdict after this round.</summary>
+    public required StopState Stopping { get; init; }
+
+    /// <summary>Items chosen for labeling after this round (empty when the loop stopped).</summary>
+    public required IReadOnlyList<EvidenceSelection> Selected { get; init; }
+}
+
+/// <summary>Stopping verdict as recorded.</summary>
+public sealed record StopState(bool Stop, string Rule, string Reason, IReadOnlyDictionary<string, object?> State);
+
+/// <summary>JSON settings shared by every file Sift writes: snake_case, invariant, compact, stable.</summary>
+public static class SiftJson
+{
+    /// <summary>Compact options (one object per line).</summary>
+    public static JsonSerializerOptions Compact { get; } = Create(false);
+
+    /// <summary>Indented options (results files).</summary>
+    public static JsonSerializerOptions Indented { get; } = Create(true);
+
+    private static JsonSerializerOptions Create(bool indented) => new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        DictionaryKeyPolicy = null,
+        WriteIndented = indented,
+        DefaultIgnoreCondition = JsonIgnoreCondition.Never,
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
+}

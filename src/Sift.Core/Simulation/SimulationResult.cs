@@ -1,0 +1,57 @@
+using System.Text.Json.Serialization;
+
+namespace Sift.Simulation;
+
+/// <summary>The <c>results.json</c> document (schema fixed by the engine issue; extra keys are allowed).</summary>
+public sealed record SimulationResult(
+    DatasetInfo Dataset,
+    IReadOnlyDictionary<string, object?> Config,
+    FullDataResult FullData,
+    IReadOnlyList<RunResult> Runs,
+    IReadOnlyList<StrategySummary> Summary);
+
+/// <summary>The data the experiment ran on.</summary>
+public sealed record DatasetInfo(string Train, string Test, int Classes, int PoolSize, int TestSize, IReadOnlyList<string> ClassNames, int Features);
+
+/// <summary>The ceiling: the learner trained on the whole pool.</summary>
+public sealed record FullDataResult(double Accuracy, double MacroF1, double FitSeconds);
+
+/// <summary>One strategy under one seed.</summary>
+public sealed record RunResult(string Strategy, int Seed, IReadOnlyList<RoundResult> Rounds, StopInfo? Stopped);
+
+/// <summary>One round: the model trained on <see cref="Labels"/> items, evaluated on the test set.</summary>
+public sealed record RoundResult(int Labels, double Accuracy, double MacroF1, double FitSeconds, double QuerySeconds)
+{
+    /// <summary>Validation accuracy, when a validation split exists.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public double? ValidationAccuracy { get; init; }
+
+    /// <summary>κ between this and the previous model on the stop set.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public double? StopSetKappa { get; init; }
+
+    /// <summary>Money spent so far.</summary>
+    public double Spent { get; init; }
+}
+
+/// <summary>Why a run ended.</summary>
+public sealed record StopInfo(int Labels, string Rule, string Reason);
+
+/// <summary>Per-strategy summary over seeds.</summary>
+public sealed record StrategySummary(
+    string Strategy,
+    double Aulc,
+    [property: JsonPropertyName("labels_to_95")] int? LabelsTo95,
+    [property: JsonPropertyName("labels_to_98")] int? LabelsTo98,
+    [property: JsonPropertyName("savings_vs_random_95")] double? SavingsVsRandom95,
+    [property: JsonPropertyName("savings_vs_random_98")] double? SavingsVsRandom98)
+{
+    /// <summary>Mean test accuracy at the last round.</summary>
+    public double FinalAccuracy { get; init; }
+
+    /// <summary>Labels at the last round.</summary>
+    public int FinalLabels { get; init; }
+
+    /// <summary>Median seconds of one round (fit + query).</summary>
+    public double MedianRoundSeconds { get; init; }
+}

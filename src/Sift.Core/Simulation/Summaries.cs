@@ -1,0 +1,59 @@
+namespace Sift.Simulation;
+
+/// <summary>Summaries over seeds: mean learning curves, area under them, labels needed to reach a share of the ceiling.</summary>
+public static class Summaries
+{
+    /// <summary>Mean accuracy over runs at each label count (runs that stopped early do not count past their end).</summary>
+    public static IReadOnlyList<(int Labels, double Mean, double Min, double Max)> MeanCurve(IEnumerable<RunResult> runs)
+    {
+        ArgumentNullException.ThrowIfNull(runs);
+        return runs.SelectMany(r => r.Rounds).GroupBy(r => r.Labels).OrderBy(g => g.Key)
+            .Select(g => (g.Key, g.Average(r => r.Accuracy), g.Min(r => r.Accuracy), g.Max(r => r.Accuracy))).ToList();
+    }
+
+    /// <summary>
+    /// First label count at which the mean curve reaches <paramref name="target"/>, interpolating linearly between the
+    /// round below and the round that reaches it (rounded up); null if it never does.
+    /// </summary>
+    public static int? LabelsToReach(IReadOnlyList<(int Labels, double Mean, double Min, double Max)> curve, double target)
+    {
+        ArgumentNullException.ThrowIfNull(curve);
+        for (var i = 0; i < curve.Count; i++)
+        {
+            if (curve[i].Mean < target) continue;
+            if (i == 0) return curve[0].Labels;
+            var (l0, a0, _, _) = curve[i - 1];
+            var (l1, a1, _, _) = curve[i];
+            var x = l0 + (target - a0) / (a1 - a0) * (l1 - l0);
+            return (int)Math.Ceiling(x - 1e-9);
+        }
+        return null;
+    }
+
+    /// <summary>Builds the per-strategy summary rows, in <paramref name="order"/>.</summary>
+    public static IReadOnlyList<StrategySummary> Compute(IReadOnlyList<RunResult> runs, double fullAccuracy, IReadOnlyList<string> order)
+    {
+        ArgumentNullException.ThrowIfNull(runs);
+        ArgumentNullException.ThrowIfNull(order);
+        var curves = order.ToDictionary(s => s, s => MeanCurve(runs.Where(r => r.Strategy == s)));
+        int? To(string s, double share) => curves[s].Count == 0 ? null : LabelsToReach(curves[s], share * fullAccuracy);
+        var random95 = curves.ContainsKey("random") ? To("random", 0.95) : null;
+        var random98 = curves.ContainsKey("random") ? To("random", 0.98) : null;
+        return order.Where(s => curves[s].Count > 0).Select(s =>
+        {
+            var c = curves[s];
+            var to95 = To(s, 0.95);
+            var to98 = To(s, 0.98);
+            var roundSeconds = runs.Where(r => r.Strategy == s).SelectMany(r => r.Rounds).Select(r => r.FitSeconds + r.QuerySeconds).Order().ToList();
+            return new StrategySummary(s, c.Average(p => p.Mean), to95, to98, Ratio(random95, to95), Ratio(random98, to98))
+            {
+                FinalAccuracy = c[^1].Mean,
+                FinalLabels = c[^1].Labels,
+                MedianRoundSeconds = roundSeconds.Count == 0 ? 0 : roundSeconds[roundSeconds.Count / 2],
+            };
+        }).ToList();
+    }
+
+    private static double? Ratio(int? random, int? strategy) =>
+        random is null || strategy is null || strategy == 0 ? null : Math.Round((double)random.Value / strategy.Value, 4);
+}

@@ -1,0 +1,45 @@
+namespace Sift.Strategies;
+
+/// <summary>What a strategy needs computed before it can run.</summary>
+[Flags]
+public enum StrategyNeeds
+{
+    /// <summary>Nothing beyond the candidates.</summary>
+    None = 0,
+
+    /// <summary>A trained model's probabilities.</summary>
+    Model = 1,
+
+    /// <summary>A bootstrap committee.</summary>
+    Committee = 2,
+
+    /// <summary>Dense vectors (LSA or user-supplied).</summary>
+    Embeddings = 4,
+}
+
+/// <summary>A registered strategy: its name, a one-line description and a factory.</summary>
+public sealed record StrategyDescriptor(string Name, string Description, StrategyNeeds Needs, Func<IQueryStrategy> Create);
+
+/// <summary>The strategies that <c>--strategy NAME</c> accepts. Thread-safe for reads.</summary>
+public static class StrategyRegistry
+{
+    private static readonly List<StrategyDescriptor> Registered =
+    [
+        new("random", "uniform random sampling (the control)", StrategyNeeds.None, () => new RandomSampling()),
+        new("least-confidence", "1 − max probability", StrategyNeeds.Model, () => new LeastConfidenceSampling()),
+        new("margin", "smallest gap between the two most likely classes", StrategyNeeds.Model, () => new MarginSampling()),
+        new("entropy", "highest predictive entropy", StrategyNeeds.Model, () => new EntropySampling()),
+    ];
+
+    /// <summary>All registered strategies, in display order.</summary>
+    public static IReadOnlyList<StrategyDescriptor> All => Registered;
+
+    /// <summary>Finds a strategy by name (case-insensitive).</summary>
+    /// <exception cref="ConfigurationException">Unknown name; the message lists the known ones.</exception>
+    public static StrategyDescriptor Get(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        return Registered.FirstOrDefault(d => string.Equals(d.Name, name, StringComparison.OrdinalIgnoreCase))
+            ?? throw new ConfigurationException($"Unknown strategy '{name}'. Known strategies: {string.Join(", ", Registered.Select(d => d.Name))}.");
+    }
+}

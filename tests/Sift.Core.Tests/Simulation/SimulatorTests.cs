@@ -1,0 +1,160 @@
+using System.Text.Json;
+using Sift.Core.Tests.Support;
+using Sift.Data;
+using Sift.Evidence;
+using Sift.Simulation;
+using Sift.Stopping;
+
+namespace Sift.Core.Tests.Simulation;
+
+public sealed class SimulatorTests
+{
+    private static SimulationData Data(int poolSize = 300, int testSize = 90)
+    {
+        var (texts, labels, classes) = TestData.Topics(poolSize + testSize, 3);
+        var train = new TextDataset("pool.jsonl", Enumerable.Range(0, poolSize).Select(i => new TextItem($"p{i}", texts[i], classes[labels[i]], Cost: 1 + i % 3)).ToList());
+        var test = new TextDataset("test.jsonl", Enumerable.Range(poolSize, testSize).Select(i => new TextItem($"t{i}", texts[i], classes[labels[i]])).ToList());
+        return SimulationData.Create(train, test);
+    }
+
+    private static SimulationOptions Options(params string[] strategies) => new()
+    {
+        Strategies = strategies,
+        Seeds = 2,
+        SeedSize = 10,
+        BatchSize = 10,
+        Budget = 60,
+    };
+
+    [Fact]
+    public void Run_Budget_RoundsStepByBatchUpToBudget()
+    {
+        var output = new Simulator(Data(), Options("margin")).Run();
+        output.Result.Runs.Count.ShouldBe(4); // random + margin, 2 seeds
+        foreach (var run in output.Result.Runs)
+        {
+            run.Rounds.Select(r => r.Labels).ShouldBe([10, 20, 30, 40, 50, 60]);
+            run.Stopped.ShouldNotBeNull();
+            run.Stopped!.Rule.ShouldBe("labels(60)");
+        }
+        output.Result.Summary.Select(s => s.Strategy).ShouldBe(["random", "margin"]);
+        output.Result.FullData.Accuracy.ShouldBeGreaterThan(0.8);
+    }
+
+    [Fact]
+    public void Run_SameSeed_IdenticalEvidence()
+    {
+        string Evidence() => string.Join("\n", new Simulator(Data(), Options("entropy")).Run().Evidence.Select(e => JsonSerializer.Serialize(e, SiftJson.Compact)));
+        Evidence().ShouldBe(Evidence());
+    }
+
+    [Fact]
+    public void Run_DifferentFirstSeed_DifferentSelections()
+    {
+        var a = new Simulator(Data(), Options("margin")).Run().Evidence;
+        var b = new Simulator(Data(), Options("margin") with { FirstSeed = 5 }).Run().Evidence;
+        a[1].Selected.Select(s => s.Index).ShouldNotBe(b[1].Selected.Select(s => s.Index));
+    }
+
+    [Fact]
+    public void Run_Evidence_EverySelectionIsNewPoolItemWithReason()
+    {
+        var output = new Simulator(Data(), Options("least-confidence")).Run();
+        foreach (var run in output.Evidence.GroupBy(e => $"{e.Run["strategy"]}/{e.Run["seed"]}"))
+        {
+            var seen = new HashSet<int>();
+            foreach (var round in run)
+            {
+                round.LabelsPerClass.Values.Sum().ShouldBe(round.Labels);
+                foreach (var s in round.Selected)
+                {
+                    seen.Add(s.Index).ShouldBeTrue();
+                    s.Id.ShouldStartWith("p");
+                    s.Reason.ShouldNotBeNullOrWhiteSpace();
+                    s.Oracle.ShouldBe("simulated-gold");
+                }
+            }
+        }
+    }
+
+    [Fact]
+    public void Run_PlateauRule_ValidationSplitNeverSelectedAndStopsWithReason()
+    {
+        var options = Options("margin") with { Budget = 250, Stop = new Plateau(0.02, 2), ValidationSize = 40 };
+        var output = new Simulator(Data(), options).Run();
+        output.Result.Config["validation_size"].ShouldBe(40);
+        var selectedPerRun = output.Evidence.GroupBy(e => $"{e.Run["strategy"]}/{e.Run["seed"]}");
+        foreach (var run in output.Result.Runs)
+        {
+            run.Rounds.ShouldAllBe(r => r.ValidationAccuracy != null);
+            run.Stopped.ShouldNotBeNull();
+        }
+        output.Result.Runs.ShouldContain(r => r.Stopped!.Rule.StartsWith("plateau", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Run_MoneyBudget_NeverOverspends()
+    {
+        var options = Options("margin") with { Budget = 300, Stop = new MoneyBudget(70) };
+        var output = new Simulator(Data(), options).Run();
+        foreach (var run in output.Result.Runs)
+        {
+            run.Rounds.ShouldAllBe(r => r.Spent <= 70 + 1e-9);
+            run.Stopped!.Rule.ShouldBe("money(70)");
+        }
+    }
+
+    [Fact]
+    public void Run_KappaRule_RecordsAgreement()
+    {
+        var options = Options("margin") with { Budget = 300, Stop = new StabilizingPredictions(0.9, 2) };
+        var output = new Simulator(Data(), options).Run();
+        output.Result.Runs.ShouldAllBe(r => r.Rounds.Skip(1).All(x => x.StopSetKappa != null));
+        output.Result.Runs.ShouldContain(r => r.Stopped!.Rule.StartsWith("kappa", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Create_TestLabelUnknownToPool_ClearError()
+    {
+        var train = new TextDataset("a.jsonl", [new TextItem("1", "x y", "a"), new TextItem("2", "x z", "b")]);
+        var test = new TextDataset("b.jsonl", [new TextItem("1", "x y", "c")]);
+        Should.Throw<SiftException>(() => SimulationData.Create(train, test)).Message.ShouldContain("label 'c' never occurs in a.jsonl");
+    }
+
+    [Fact]
+    public void Options_BudgetBelowSeedSet_Rejected() =>
+        Should.Throw<ConfigurationException>(() => new Simulator(Data(), Options("margin") with { Budget = 5 }));
+
+    [Fact]
+    public void Options_UnknownStrategy_ListsKnownOnes() =>
+        Should.Throw<ConfigurationException>(() => new Simulator(Data(), Options("magic"))).Message.ShouldContain("margin");
+}
+
+public sealed class SummariesTests
+{
+    [Fact]
+    public void LabelsToReach_InterpolatesBetweenRounds()
+    {
+        var curve = new List<(int, double, double, double)> { (50, 0.5, 0, 0), (100, 0.7, 0, 0), (150, 0.9, 0, 0) };
+        Summaries.LabelsToReach(curve, 0.8).ShouldBe(125);
+        Summaries.LabelsToReach(curve, 0.4).ShouldBe(50);
+        Summaries.LabelsToReach(curve, 0.95).ShouldBeNull();
+    }
+
+    [Fact]
+    public void Compute_SavingsIsRandomOverStrategy()
+    {
+        RunResult Run(string s, params (int, double)[] pts) =>
+            new(s, 0, pts.Select(p => new RoundResult(p.Item1, p.Item2, 0, 0, 0)).ToList(), null);
+        var runs = new List<RunResult>
+        {
+            Run("random", (100, 0.5), (200, 0.7), (300, 0.95)),
+            Run("margin", (100, 0.5), (200, 0.96), (300, 0.99)),
+        };
+        var summary = Summaries.Compute(runs, 1.0, ["random", "margin"]);
+        summary[0].LabelsTo95.ShouldBe(300);
+        summary[1].LabelsTo95.ShouldBe(198);
+        summary[1].SavingsVsRandom95.ShouldBe(Math.Round(300.0 / 198, 4));
+        summary[0].Aulc.ShouldBe((0.5 + 0.7 + 0.95) / 3, 1e-12);
+    }
+}
