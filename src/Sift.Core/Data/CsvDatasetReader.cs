@@ -54,6 +54,7 @@ internal static class CsvDatasetReader
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var name in headers)
         {
+            // The header's raw bytes are not exposed; CsvHelper decodes invalid UTF-8 to U+FFFD, so look for that.
             if (name.Contains('\uFFFD', StringComparison.Ordinal)) throw builder.Error(headerLine, null, "the header row is not valid UTF-8");
             if (!string.IsNullOrWhiteSpace(name) && !seen.Add(name)) throw builder.Error(headerLine, name, "the header row names this column twice");
         }

@@ -59,14 +59,14 @@ internal static class JsonlDatasetReader
 
         if (!root.TryGetProperty(options.TextField, out var textElement) || textElement.ValueKind != JsonValueKind.String)
             throw builder.Error(line, options.TextField, "missing or not a string");
-        var text = builder.CheckText(textElement.GetString()!, line);
+        var text = builder.CheckText(ReadString(textElement, options.TextField, line, builder), line);
 
         string? id = null;
         if (Present(root, options.IdField, out var idElement))
         {
             id = idElement.ValueKind switch
             {
-                JsonValueKind.String => idElement.GetString(),
+                JsonValueKind.String => ReadString(idElement, options.IdField, line, builder),
                 JsonValueKind.Number when idElement.TryGetInt64(out var n) => n.ToString(CultureInfo.InvariantCulture),
                 _ => throw builder.Error(line, options.IdField, "not a string or an integer"),
             };
@@ -78,7 +78,7 @@ internal static class JsonlDatasetReader
         {
             label = labelElement.ValueKind switch
             {
-                JsonValueKind.String => labelElement.GetString(),
+                JsonValueKind.String => ReadString(labelElement, options.LabelField, line, builder),
                 JsonValueKind.Number => NumberText(labelElement),
                 JsonValueKind.True => "true",
                 JsonValueKind.False => "false",
@@ -91,7 +91,7 @@ internal static class JsonlDatasetReader
         if (Present(root, options.GroupField, out var groupElement))
         {
             if (groupElement.ValueKind != JsonValueKind.String) throw builder.Error(line, options.GroupField, "not a string");
-            group = groupElement.GetString();
+            group = ReadString(groupElement, options.GroupField, line, builder);
             if (string.IsNullOrWhiteSpace(group)) group = null;
         }
 
@@ -112,6 +112,18 @@ internal static class JsonlDatasetReader
         }
 
         builder.Add(line, id, text, label, group, cost, meta);
+    }
+
+    private static string ReadString(JsonElement value, string field, long line, DatasetBuilder builder)
+    {
+        try
+        {
+            return value.GetString()!;
+        }
+        catch (InvalidOperationException)
+        {
+            throw builder.Error(line, field, "holds an unpaired surrogate escape (\\uD800 to \\uDFFF)");
+        }
     }
 
     /// <summary>Whether the field is there and not <c>null</c>; a <c>null</c> optional field counts as absent.</summary>

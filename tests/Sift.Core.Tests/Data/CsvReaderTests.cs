@@ -119,6 +119,19 @@ public class CsvReaderTests
     }
 
     [Fact]
+    public void Read_TinyReadsFromNonSeekableStream_ReadsAllAndLeavesStreamOpen()
+    {
+        var content = Utf8("id,text\n" + string.Concat(Enumerable.Range(0, 200).Select(i => $"{i},\"row {i}, é\nsecond line\"\n")));
+        using var stream = new TrickleStream(content, 7);
+
+        var data = TextDatasetReader.Read(stream, "t.csv");
+
+        data.Count.ShouldBe(200);
+        data.Items[199].Text.ShouldBe("row 199, é\nsecond line");
+        stream.Disposed.ShouldBeFalse();
+    }
+
+    [Fact]
     public void Read_BlankLines_SkippedButCounted()
     {
         var data = Read("text\n\na\n   \nb\n", "t.csv");
@@ -217,7 +230,10 @@ public class CsvReaderTests
     [Fact]
     public void Read_InvalidUtf8InHeader_Throws()
     {
-        FailsBytes([.. Utf8("te"), 0xFF, .. Utf8("xt\na\n")], "t.csv").Line.ShouldBe(1);
+        var error = FailsBytes([.. Utf8("te"), 0xFF, .. Utf8("xt\na\n")], "t.csv");
+
+        error.Line.ShouldBe(1);
+        error.Problem.ShouldBe("the header row is not valid UTF-8");
     }
 
     [Fact]

@@ -321,6 +321,17 @@ public class JsonlReaderTests
         FailsBytes(content).Line.ShouldBe(2);
     }
 
+    [Theory]
+    [InlineData("{\"text\": \"a\\ud800b\"}", "text")]
+    [InlineData("{\"text\": \"a\", \"label\": \"\\udc00\"}", "label")]
+    public void Read_LoneSurrogateEscape_Throws(string line, string field)
+    {
+        var error = Fails(line);
+
+        error.Line.ShouldBe(1);
+        error.Field.ShouldBe(field);
+    }
+
     [Fact]
     public void Read_EmptyFile_ThrowsForWholeFile()
     {
