@@ -1,0 +1,87 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+
+namespace Sift.Data;
+
+/// <summary>
+/// The checks that both formats share: text present and not too long, cost valid, ids unique, labels present
+/// when required. Collects the items and builds the data set only when the whole file is read, so that a file
+/// with an error yields nothing.
+/// </summary>
+internal sealed class DatasetBuilder(string source, DataFormatOptions options)
+{
+    private readonly List<TextItem> _items = [];
+    private readonly Dictionary<string, long> _idLines = new(StringComparer.Ordinal);
+    private bool _sawLabel;
+    private long _firstUnlabeledLine;
+
+    public DataFormatOptions Options => options;
+
+    public ImportException Error(long line, string? field, string problem) => new(source, line, field, problem);
+
+    /// <summary>Checks the text of the item on <paramref name="line"/>.</summary>
+    public string CheckText(string text, long line)
+    {
+        if (string.IsNullOrWhiteSpace(text)) throw Error(line, options.TextField, "empty or only whitespace");
+        if (text.Length > options.MaxTextLength)
+        {
+            throw Error(line, options.TextField, string.Create(CultureInfo.InvariantCulture,
+                $"{text.Length:N0} characters long; the limit is {options.MaxTextLength:N0}"));
+        }
+
+        return text;
+    }
+
+    /// <summary>Checks a cost value.</summary>
+    public double CheckCost(double cost, long line)
+    {
+        if (!double.IsFinite(cost)) throw Error(line, options.CostField, "not a finite number");
+        if (cost < 0)
+        {
+            throw Error(line, options.CostField, string.Create(CultureInfo.InvariantCulture,
+                $"negative ({cost}); a cost must be 0 or more"));
+        }
+
+        return cost;
+    }
+
+    /// <summary>Adds an item that starts on <paramref name="line"/>; a <see langword="null"/> id becomes the line number.</summary>
+    public void Add(long line, string? id, string text, string? label, string? group, double cost, JsonObject? meta)
+    {
+        id ??= line.ToString(CultureInfo.InvariantCulture);
+        if (!_idLines.TryAdd(id, line))
+        {
+            throw Error(line, options.IdField, string.Create(CultureInfo.InvariantCulture,
+                $"duplicate id '{id}', first used on line {_idLines[id]}"));
+        }
+
+        TrackLabel(label, line);
+        _items.Add(new TextItem(id, text, label, group, cost, meta));
+    }
+
+    /// <summary>The data set, once every line has been read.</summary>
+    public TextDataset Build()
+    {
+        if (_items.Count == 0) throw Error(0, null, "the file holds no items");
+        if (_firstUnlabeledLine > 0) throw Error(0, options.LabelField, "no item has this field, but labels are required");
+        return new TextDataset(source, _items.ToArray());
+    }
+
+    private void TrackLabel(string? label, long line)
+    {
+        if (!options.RequireLabels) return;
+        if (label is null)
+        {
+            if (_sawLabel) throw MissingLabel(line);
+
+            // Not reported yet: if no item has a label, the error concerns the whole file, not this line.
+            if (_firstUnlabeledLine == 0) _firstUnlabeledLine = line;
+            return;
+        }
+
+        _sawLabel = true;
+        if (_firstUnlabeledLine > 0) throw MissingLabel(_firstUnlabeledLine);
+    }
+
+    private ImportException MissingLabel(long line) => Error(line, options.LabelField, "missing or empty, but labels are required");
+}

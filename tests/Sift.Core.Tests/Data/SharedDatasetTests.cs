@@ -1,0 +1,38 @@
+using Sift.Data;
+
+namespace Sift.Core.Tests.Data;
+
+/// <summary>Reads the real benchmark files in <c>../shared/datasets</c> beside the repository, when they are there.</summary>
+public class SharedDatasetTests
+{
+    [Fact]
+    public void Read_TrecTrainFile_Has5452ItemsAndSixLabels()
+    {
+        var path = FindSharedDataset("trec", "train.jsonl");
+        if (path is null) Assert.Skip("../shared/datasets/trec/train.jsonl is not beside this repository.");
+
+        using var stream = File.OpenRead(path);
+        var data = TextDatasetReader.Read(stream, path);
+
+        data.Count.ShouldBe(5452);
+        data.Labels.ShouldBe(["ABBR", "DESC", "ENTY", "HUM", "LOC", "NUM"]);
+        data.Items.ShouldAllBe(i => i.Text.Length > 0 && i.Label != null);
+        data.Items.Select(i => i.Id).Distinct().Count().ShouldBe(5452);
+    }
+
+    /// <summary>Walks up from the test binaries to the directory whose <c>../shared/datasets</c> exists.</summary>
+    private static string? FindSharedDataset(string name, string file)
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            var datasets = Path.Combine(dir.FullName, "..", "shared", "datasets");
+            if (Directory.Exists(datasets))
+            {
+                var path = Path.GetFullPath(Path.Combine(datasets, name, file));
+                return File.Exists(path) ? path : null;
+            }
+        }
+
+        return null;
+    }
+}
