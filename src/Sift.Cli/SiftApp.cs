@@ -4,23 +4,24 @@ using Sift.Cli.Commands;
 namespace Sift.Cli;
 
 /// <summary>The <c>sift</c> command line: builds the command tree and turns Sift errors into one clear sentence.</summary>
-public static class SiftApp
+internal static class SiftApp
 {
     /// <summary>Exit code for bad input or configuration.</summary>
     public const int UserError = 2;
 
     /// <summary>Runs the CLI with <paramref name="args"/>; returns the process exit code.</summary>
-    public static int Run(string[] args)
+    public static int Run(string[] args, TextWriter? error = null)
     {
+        error ??= Console.Error;
         var root = new RootCommand("Sift: active learning for text labeling — choose which examples deserve the next scarce label.");
         root.Subcommands.Add(SimulateCommand.Create());
         try
         {
-            return root.Parse(args).Invoke();
+            return root.Parse(args).Invoke(new InvocationConfiguration { Error = error });
         }
         catch (SiftException e)
         {
-            Console.Error.WriteLine($"error: {e.Message}");
+            error.WriteLine($"error: {e.Message}");
             return UserError;
         }
     }

@@ -8,7 +8,7 @@ using Sift.Simulation;
 namespace Sift.Cli.Commands;
 
 /// <summary>Writes a simulation's files: results.json, curves.csv, evidence.jsonl, learning-curves.svg. Each file is written atomically.</summary>
-public static class ResultWriter
+internal static class ResultWriter
 {
     /// <summary>Writes every output file into <paramref name="directory"/> (created if needed).</summary>
     public static void Write(string directory, SimulationOutput output)

@@ -15,7 +15,7 @@ using Spectre.Console;
 namespace Sift.Cli.Commands;
 
 /// <summary><c>sift simulate</c>: runs the active-learning loop against gold labels and compares strategies with random sampling.</summary>
-public static class SimulateCommand
+internal static class SimulateCommand
 {
     /// <summary>Short strategy guide shown in <c>--help</c> (measured in docs/benchmarks.md).</summary>
     public const string Guide =
@@ -64,7 +64,7 @@ public static class SimulateCommand
             var testPath = parse.GetValue(test);
             if (parse.GetValue(demo))
             {
-                var files = SpamAssassinCorpus.EnsureAsync(SpamAssassinCorpus.DefaultCacheDirectory(), new Progress<string>(m => Console.Error.WriteLine(m)), ct).GetAwaiter().GetResult();
+                var files = SpamAssassinCorpus.EnsureAsync(SpamAssassinCorpus.DefaultCacheDirectory, new Progress<string>(m => Console.Error.WriteLine(m)), ct).GetAwaiter().GetResult();
                 trainPath = files.TrainPath;
                 testPath = files.TestPath;
             }

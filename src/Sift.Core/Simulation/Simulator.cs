@@ -35,6 +35,9 @@ public sealed class Simulator
     private readonly IReadOnlyList<StrategyDescriptor> _strategies;
     private readonly int _validationSize;
 
+    /// <summary>Gradient tolerance of the full-data (ceiling) fit.</summary>
+    public const double FullDataTolerance = 1e-6;
+
     /// <summary>Creates a simulator; validates the options against the data.</summary>
     public Simulator(SimulationData data, SimulationOptions options)
     {
@@ -95,6 +98,7 @@ public sealed class Simulator
         ["stop_set_size"] = _options.StopSetSize,
         ["committee_size"] = _options.CommitteeSize,
         ["learner"] = _learner.Describe(),
+        ["full_data_tolerance"] = Math.Min(_options.Learner.Tolerance, FullDataTolerance),
         ["features"] = new Dictionary<string, object?>
         {
             ["kind"] = "tfidf",
@@ -109,8 +113,10 @@ public sealed class Simulator
 
     private FullDataResult FullData(CancellationToken ct)
     {
+        // The ceiling is fitted to a tight tolerance: it is a reference point, fitted once, and should be the optimum.
+        var learner = new LogisticRegression(_options.Learner with { Tolerance = Math.Min(_options.Learner.Tolerance, FullDataTolerance), MaxIterations = Math.Max(_options.Learner.MaxIterations, 1000) });
         var sw = Stopwatch.StartNew();
-        var model = _learner.Fit(new TrainingSet(_data.Pool, Enumerable.Range(0, _data.Pool.Rows).ToArray(), _data.PoolLabels, _data.ClassNames.Count), null, ct);
+        var model = learner.Fit(new TrainingSet(_data.Pool, Enumerable.Range(0, _data.Pool.Rows).ToArray(), _data.PoolLabels, _data.ClassNames.Count), null, ct);
         var seconds = sw.Elapsed.TotalSeconds;
         var (acc, f1) = Evaluate(model);
         return new FullDataResult(acc, f1, seconds);

@@ -1,0 +1,129 @@
+using System.Diagnostics;
+using System.Globalization;
+using Sift.Data;
+using Sift.Features;
+using Sift.Learners;
+using Sift.Metrics;
+using Sift.Strategies;
+
+namespace Sift.Bench;
+
+/// <summary>Benchmarks that report medians; never run as tests.</summary>
+public static class BenchApp
+{
+    public static int Run(string[] args)
+    {
+        var what = args.Length > 0 ? args[0] : "round";
+        var dataset = args.Length > 1 ? args[1] : "ag-news";
+        switch (what)
+        {
+            case "round": RoundBenchmark(dataset, Arg(args, "--labels", 1500), Arg(args, "--batch", 50), Arg(args, "--repeats", 15), Tolerance(args)); return 0;
+            default:
+                Console.Error.WriteLine("usage: Sift.Bench round [DATASET] [--labels 1500] [--batch 50] [--repeats 15]");
+                return 2;
+        }
+    }
+
+    private static double Tolerance(string[] args)
+    {
+        var i = Array.IndexOf(args, "--tol");
+        return i >= 0 ? double.Parse(args[i + 1], CultureInfo.InvariantCulture) : new LogisticRegressionOptions().Tolerance;
+    }
+
+    private static int Arg(string[] args, string name, int fallback)
+    {
+        var i = Array.IndexOf(args, name);
+        return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
+    }
+
+    internal static string DatasetPath(string name, string split)
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            var candidate = Path.Combine(dir.FullName, "..", "shared", "datasets", name, split + ".jsonl");
+            if (File.Exists(candidate)) return Path.GetFullPath(candidate);
+        }
+        throw new FileNotFoundException($"../shared/datasets/{name}/{split}.jsonl not found above {AppContext.BaseDirectory}");
+    }
+
+    internal static TextDataset Load(string name, string split)
+    {
+        var path = DatasetPath(name, split);
+        using var stream = File.OpenRead(path);
+        return TextDatasetReader.Read(stream, path, new DataFormatOptions { RequireLabels = true });
+    }
+
+    /// <summary>
+    /// One full round as the engine issue defines it: warm refit at <paramref name="labels"/> labels, score the rest of
+    /// the pool, select <paramref name="batch"/> by margin. Every repeat starts from the same state.
+    /// </summary>
+    private static void RoundBenchmark(string name, int labels, int batch, int repeats, double tolerance)
+    {
+        var train = Load(name, "train");
+        var test = Load(name, "test");
+        var classes = train.Labels.ToList();
+        var y = train.Items.Select(i => classes.IndexOf(i.Label!)).ToArray();
+        var sw = Stopwatch.StartNew();
+        var (vectorizer, x) = TfidfVectorizer.FitTransform(train.Items.Select(i => i.Text).ToList());
+        var tfidfSeconds = sw.Elapsed.TotalSeconds;
+        var xt = vectorizer.Transform(test.Items.Select(i => i.Text).ToList());
+        var yt = test.Items.Select(i => classes.IndexOf(i.Label!)).ToArray();
+        var learner = new LogisticRegression(new LogisticRegressionOptions { Tolerance = tolerance });
+
+        var fullTimes = new List<double>();
+        IClassifier? full = null;
+        for (var r = 0; r < 3; r++)
+        {
+            sw.Restart();
+            full = learner.Fit(new TrainingSet(x, Enumerable.Range(0, x.Rows).ToArray(), y, classes.Count));
+            fullTimes.Add(sw.Elapsed.TotalSeconds);
+        }
+        var p = new float[xt.Rows * classes.Count];
+        full!.PredictProba(xt, Enumerable.Range(0, xt.Rows).ToArray(), p);
+        var fullAcc = Classification.Accuracy(yt, Classification.ArgMax(p, classes.Count));
+
+        // State before the measured round: a model trained on labels − batch items, then batch more picked by margin.
+        var order = Enumerable.Range(0, x.Rows).ToArray();
+        new Random(7).Shuffle(order);
+        var labeled = order.Take(labels - batch).ToList();
+        var previous = learner.Fit(new TrainingSet(x, labeled.ToArray(), labeled.Select(i => y[i]).ToArray(), classes.Count));
+        var labeledSet = labeled.ToHashSet();
+        var ctx0 = new QueryContext(x, Enumerable.Range(0, x.Rows).Where(i => !labeledSet.Contains(i)).ToArray(), 1) { Model = previous, ClassCount = classes.Count };
+        labeled.AddRange(new MarginSampling().Select(ctx0, batch).Indices);
+        labeledSet = labeled.ToHashSet();
+        var rows = labeled.ToArray();
+        var rowLabels = rows.Select(i => y[i]).ToArray();
+        var candidates = Enumerable.Range(0, x.Rows).Where(i => !labeledSet.Contains(i)).ToArray();
+
+        var fit = new List<double>();
+        var query = new List<double>();
+        var total = new List<double>();
+        var iterations = new List<int>();
+        for (var r = 0; r < repeats + 2; r++)
+        {
+            sw.Restart();
+            var model = (LogisticRegressionModel)learner.Fit(new TrainingSet(x, rows, rowLabels, classes.Count), previous);
+            var fitS = sw.Elapsed.TotalSeconds;
+            var ctx = new QueryContext(x, candidates, 2) { Model = model, ClassCount = classes.Count };
+            var picks = new MarginSampling().Select(ctx, batch);
+            var all = sw.Elapsed.TotalSeconds;
+            if (picks.Count != batch) throw new InvalidOperationException("wrong batch");
+            if (r < 2) continue; // warm-up (JIT)
+            fit.Add(fitS);
+            query.Add(all - fitS);
+            total.Add(all);
+            iterations.Add(model.Solver.Iterations);
+        }
+        Console.WriteLine($"machine: {Environment.ProcessorCount} cores, {Environment.OSVersion}, .NET {Environment.Version}");
+        Console.WriteLine($"dataset {name}: pool {x.Rows}, features {x.Columns}, TF-IDF fit+transform {tfidfSeconds:0.000}s");
+        Console.WriteLine($"full-data fit: median {Median(fullTimes):0.000}s over {fullTimes.Count} (accuracy {fullAcc:0.0000})");
+        Console.WriteLine($"round at {labels} labels, batch {batch}, {repeats} repeats: median total {Median(total) * 1000:0.0} ms " +
+                          $"(warm refit {Median(fit) * 1000:0.0} ms, {Median(iterations.Select(i => (double)i).ToList()):0} L-BFGS iterations; score+select {candidates.Length} items {Median(query) * 1000:0.0} ms)");
+    }
+
+    private static double Median(List<double> xs)
+    {
+        var s = xs.Order().ToList();
+        return s.Count % 2 == 1 ? s[s.Count / 2] : (s[s.Count / 2 - 1] + s[s.Count / 2]) / 2;
+    }
+}

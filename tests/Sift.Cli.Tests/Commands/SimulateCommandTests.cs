@@ -1,0 +1,140 @@
+using System.Text.Json;
+using System.Xml.Linq;
+
+namespace Sift.Cli.Tests.Commands;
+
+public sealed class SimulateCommandTests
+{
+    private static readonly string[][] Words =
+    [
+        ["goal", "match", "team", "league", "coach", "score", "season", "player"],
+        ["market", "stock", "shares", "profit", "bank", "trade", "price", "investor"],
+        ["planet", "space", "orbit", "rocket", "nasa", "galaxy", "telescope", "mission"],
+    ];
+
+    private static void WriteCorpus(string path, int n, int seed)
+    {
+        string[] classes = ["sports", "business", "science"];
+        var rng = new Random(seed);
+        using var w = new StreamWriter(path);
+        for (var i = 0; i < n; i++)
+        {
+            var c = i % 3;
+            var tokens = Enumerable.Range(0, 8).Select(_ => rng.NextDouble() < 0.6 ? Words[c][rng.Next(8)] : Words[rng.Next(3)][rng.Next(8)]);
+            w.WriteLine(JsonSerializer.Serialize(new { id = $"{seed}-{i}", text = string.Join(' ', tokens), label = classes[c] }));
+        }
+    }
+
+    private static (int Code, string Error) Simulate(TempDirectory dir, string outName, params string[] extra)
+    {
+        var train = dir.File("train.jsonl");
+        var test = dir.File("test.jsonl");
+        if (!File.Exists(train)) WriteCorpus(train, 240, 1);
+        if (!File.Exists(test)) WriteCorpus(test, 90, 2);
+        var error = new StringWriter();
+        string[] args = ["simulate", "--train", train, "--test", test, "--seeds", "2", "--seed-size", "10", "--batch", "10", "--budget", "50", "--out", dir.File(outName), "--quiet", .. extra];
+        return (SiftApp.Run(args, error), error.ToString());
+    }
+
+    [Fact]
+    public void Simulate_SmallDataset_WritesResultsMatchingTheSchema()
+    {
+        using var dir = new TempDirectory();
+        var (code, error) = Simulate(dir, "out", "--strategy", "all");
+        code.ShouldBe(0, error);
+        using var doc = JsonDocument.Parse(File.ReadAllText(dir.File("out/results.json")));
+        var root = doc.RootElement;
+        foreach (var key in new[] { "train", "test", "classes", "pool_size", "test_size" }) root.GetProperty("dataset").TryGetProperty(key, out _).ShouldBeTrue(key);
+        root.GetProperty("dataset").GetProperty("classes").GetInt32().ShouldBe(3);
+        root.GetProperty("dataset").GetProperty("pool_size").GetInt32().ShouldBe(240);
+        root.GetProperty("config").ValueKind.ShouldBe(JsonValueKind.Object);
+        foreach (var key in new[] { "accuracy", "macro_f1", "fit_seconds" }) root.GetProperty("full_data").GetProperty(key).ValueKind.ShouldBe(JsonValueKind.Number);
+        var runs = root.GetProperty("runs").EnumerateArray().ToList();
+        runs.Count.ShouldBe(4 * 2);
+        runs.Select(r => r.GetProperty("strategy").GetString()).Distinct().ShouldBe(["random", "least-confidence", "margin", "entropy"]);
+        foreach (var run in runs)
+        {
+            run.GetProperty("seed").ValueKind.ShouldBe(JsonValueKind.Number);
+            var rounds = run.GetProperty("rounds").EnumerateArray().ToList();
+            rounds.Select(r => r.GetProperty("labels").GetInt32()).ShouldBe([10, 20, 30, 40, 50]);
+            foreach (var r in rounds)
+                foreach (var key in new[] { "accuracy", "macro_f1", "fit_seconds", "query_seconds" }) r.GetProperty(key).ValueKind.ShouldBe(JsonValueKind.Number);
+            var stopped = run.GetProperty("stopped");
+            stopped.GetProperty("labels").GetInt32().ShouldBe(50);
+            stopped.GetProperty("rule").GetString().ShouldBe("labels(50)");
+        }
+        foreach (var row in root.GetProperty("summary").EnumerateArray())
+        {
+            row.GetProperty("aulc").ValueKind.ShouldBe(JsonValueKind.Number);
+            foreach (var key in new[] { "labels_to_95", "labels_to_98", "savings_vs_random_95", "savings_vs_random_98" })
+                row.GetProperty(key).ValueKind.ShouldBeOneOf(JsonValueKind.Number, JsonValueKind.Null);
+        }
+
+        File.ReadAllLines(dir.File("out/curves.csv")).Length.ShouldBe(1 + 8 * 5);
+        var evidence = File.ReadAllLines(dir.File("out/evidence.jsonl"));
+        evidence.Length.ShouldBe(8 * 5);
+        foreach (var line in evidence)
+        {
+            using var e = JsonDocument.Parse(line);
+            foreach (var key in new[] { "round", "model_fingerprint", "strategy", "selected", "labels_per_class", "metrics", "stopping" })
+                e.RootElement.TryGetProperty(key, out _).ShouldBeTrue(key);
+        }
+        var svg = XDocument.Parse(File.ReadAllText(dir.File("out/learning-curves.svg")));
+        svg.Root!.Name.LocalName.ShouldBe("svg");
+    }
+
+    [Fact]
+    public void Simulate_SameSeeds_ByteIdenticalEvidence()
+    {
+        using var dir = new TempDirectory();
+        Simulate(dir, "a", "--strategy", "margin").Code.ShouldBe(0);
+        Simulate(dir, "b", "--strategy", "margin").Code.ShouldBe(0);
+        File.ReadAllBytes(dir.File("a/evidence.jsonl")).ShouldBe(File.ReadAllBytes(dir.File("b/evidence.jsonl")));
+    }
+
+    [Fact]
+    public void Simulate_MissingFile_OneSentenceAndExitCode2()
+    {
+        using var dir = new TempDirectory();
+        var error = new StringWriter();
+        var code = SiftApp.Run(["simulate", "--train", dir.File("nope.jsonl"), "--test", dir.File("nope2.jsonl"), "--quiet"], error);
+        code.ShouldBe(2);
+        error.ToString().ShouldContain("nope.jsonl");
+        error.ToString().ShouldNotContain("   at ");
+    }
+
+    [Fact]
+    public void Simulate_MalformedLine_NamesFileAndLine()
+    {
+        using var dir = new TempDirectory();
+        WriteCorpus(dir.File("test.jsonl"), 30, 2);
+        File.WriteAllText(dir.File("train.jsonl"), "{\"text\":\"a b\",\"label\":\"x\"}\n{\"text\": oops}\n");
+        var (code, error) = Simulate(dir, "out");
+        code.ShouldBe(2);
+        error.ShouldContain("train.jsonl, line 2");
+        Directory.Exists(dir.File("out")).ShouldBeFalse();
+    }
+
+    [Fact]
+    public void Simulate_BadStopRule_ClearError()
+    {
+        using var dir = new TempDirectory();
+        var (code, error) = Simulate(dir, "out", "--stop", "plateu(0.1)");
+        code.ShouldBe(2);
+        error.ShouldContain("unknown rule 'plateu'");
+    }
+
+    [Fact]
+    public void Simulate_StopRule_RecordedInResults()
+    {
+        using var dir = new TempDirectory();
+        var (code, error) = Simulate(dir, "out", "--stop", "rounds(2)");
+        code.ShouldBe(0, error);
+        using var doc = JsonDocument.Parse(File.ReadAllText(dir.File("out/results.json")));
+        foreach (var run in doc.RootElement.GetProperty("runs").EnumerateArray())
+        {
+            run.GetProperty("stopped").GetProperty("rule").GetString().ShouldBe("rounds(2)");
+            run.GetProperty("rounds").GetArrayLength().ShouldBe(3);
+        }
+    }
+}

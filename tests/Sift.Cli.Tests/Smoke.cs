@@ -1,1 +1,0 @@
-namespace Sift.Cli.Tests; public class Smoke { [Fact] public void Works() => 1.ShouldBe(1); }
