@@ -14,7 +14,9 @@ namespace Sift.Features;
 /// The output is deterministic for a given <see cref="LsaOptions.Seed"/>: every parallel loop uses a
 /// partition that does not depend on the number of cores. Signs are fixed so that each component's
 /// largest-magnitude entry is positive (scikit-learn's <c>svd_flip</c>), which also makes different seeds
-/// agree up to the approximation error. Instances are immutable and thread-safe.
+/// agree up to the approximation error. Results are bit-identical on one machine; a CPU with another SIMD
+/// width may differ in the last bits. Directions whose singular value is below about 1e-5 of the largest
+/// are treated as absent (value 0). Instances are immutable and thread-safe.
 /// </remarks>
 public sealed class LsaEmbedder : IDenseEmbedder
 {
@@ -171,6 +173,10 @@ public sealed class LsaEmbedder : IDenseEmbedder
         public int[] Bounds { get; }
     }
 
+    /// <summary>
+    /// Xᵀ in CSR form (X in CSC), built once in O(nnz): Xᵀ·Q is then a row-parallel gather like X·Z, with
+    /// no scatter conflicts or per-thread buffers, and rows within a column stay in ascending order.
+    /// </summary>
     private static Csr Transpose(SparseMatrix x)
     {
         var d = x.Columns;
