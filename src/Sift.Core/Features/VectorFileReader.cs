@@ -134,7 +134,7 @@ public static class VectorFileReader
             else if (vector.Length != _dimension)
             {
                 throw Error(lineNumber, "vector",
-                    $"has {vector.Length} dimensions but the vector on line {_dimensionLine} has {_dimension}; all vectors must have the same dimension");
+                    $"has {Dimensions(vector.Length)} but the vector on line {_dimensionLine} has {_dimension}; all vectors must have the same dimension");
             }
             _lineOfId.Add(id, lineNumber);
             Vectors.Add(id, vector);
@@ -187,12 +187,14 @@ public static class VectorFileReader
 
     private static string Describe(JsonException e)
     {
-        // The reader's message ends with "LineNumber: 0 | BytePositionInLine: 12."; report the column instead.
+        // Keep the reader's first sentence; the rest is advice for programmers and "LineNumber: 0 | BytePositionInLine: 12.".
         var message = e.Message;
-        var at = message.IndexOf(" LineNumber:", StringComparison.Ordinal);
-        if (at >= 0) message = message[..at];
-        return e.BytePositionInLine is { } position ? $"{message.TrimEnd()} (at byte {position + 1})" : message;
+        var end = message.IndexOf(". ", StringComparison.Ordinal);
+        if (end >= 0) message = message[..(end + 1)];
+        return e.BytePositionInLine is { } position ? $"{message} (at byte {position + 1})" : message;
     }
+
+    private static string Dimensions(int count) => count == 1 ? "1 dimension" : $"{count} dimensions";
 
     private static string Quote(string text) => text.Length <= 60 ? $"'{text}'" : $"'{text[..57]}...'";
 }
