@@ -44,7 +44,8 @@ internal static class ResultWriter
             return new CurveSeries(s.Strategy, curve.Select(p => (double)p.Labels).ToList(), curve.Select(p => p.Mean).ToList(),
                 curve.Select(p => p.Min).ToList(), curve.Select(p => p.Max).ToList());
         }).ToList();
-        var title = $"{Path.GetFileName(Path.GetDirectoryName(result.Dataset.Train)) is { Length: > 0 } d ? d : result.Dataset.Train}: test accuracy vs labels";
+        var folder = Path.GetFileName(Path.GetDirectoryName(result.Dataset.Train));
+        var title = $"{(string.IsNullOrEmpty(folder) ? result.Dataset.Train : folder)}: test accuracy vs labels";
         return LearningCurveSvg.Render(series, result.FullData.Accuracy, "full data", new ChartOptions { Title = title });
     }
 

@@ -85,7 +85,7 @@ internal static class SimulateCommand
                 Learner = new LogisticRegressionOptions { C = parse.GetValue(c), MaxIterations = parse.GetValue(maxIter) },
             };
             var tfidf = TfidfFromOptions(parse.GetValue(analyzer)!, parse.GetValue(ngrams), parse.GetValue(minDf));
-            return Run(trainPath, testPath, format, tfidf, options, parse.GetValue(output)!, !parse.GetValue(quiet), ct);
+            return Task.FromResult(Run(trainPath, testPath, format, tfidf, options, parse.GetValue(output)!, !parse.GetValue(quiet), ct));
         });
         return command;
     }
