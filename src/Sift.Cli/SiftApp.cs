@@ -17,12 +17,22 @@ internal static class SiftApp
         root.Subcommands.Add(SimulateCommand.Create());
         try
         {
-            return root.Parse(args).Invoke(new InvocationConfiguration { Error = error });
+            return root.Parse(args).Invoke(new InvocationConfiguration { Error = error, EnableDefaultExceptionHandler = false });
         }
         catch (SiftException e)
         {
             error.WriteLine($"error: {e.Message}");
             return UserError;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            error.WriteLine($"error: {e.Message}");
+            return 1;
+        }
+        catch (OperationCanceledException)
+        {
+            error.WriteLine("cancelled");
+            return 130;
         }
     }
 }
