@@ -6,7 +6,6 @@ namespace Sift.Simulation;
 /// <summary>A pool with gold labels and a test set, featurised once and shared by every simulated run.</summary>
 public sealed class SimulationData
 {
-    private SimulationData() { }
 
     /// <summary>Name of the training pool.</summary>
     public required string TrainSource { get; init; }
@@ -38,6 +37,13 @@ public sealed class SimulationData
     /// <summary>Gold class of each test item.</summary>
     public required int[] TestLabels { get; init; }
 
+    private readonly Lazy<DenseMatrix> _embeddings;
+
+    private SimulationData(bool _) => _embeddings = new Lazy<DenseMatrix>(() => LsaEmbedder.Compute(Pool!, new LsaOptions()).Embedding, LazyThreadSafetyMode.ExecutionAndPublication);
+
+    /// <summary>Dense vectors of the pool for diversity strategies: LSA (100 dimensions, unit rows) of the TF-IDF matrix, computed on first use.</summary>
+    public DenseMatrix Embeddings => _embeddings.Value;
+
     /// <summary>The fitted vectoriser.</summary>
     public required TfidfVectorizer Vectorizer { get; init; }
 
@@ -56,7 +62,7 @@ public sealed class SimulationData
         if (unknown.Count > 0)
             throw new SiftException($"{test.Source}: label '{unknown[0]}' never occurs in {train.Source}" + (unknown.Count > 1 ? $" (and {unknown.Count - 1} more unknown labels)." : "."));
         var (vectorizer, pool) = TfidfVectorizer.FitTransform(train.Items.Select(i => i.Text).ToList(), tfidf);
-        return new SimulationData
+        return new SimulationData(true)
         {
             TrainSource = train.Source,
             TestSource = test.Source,

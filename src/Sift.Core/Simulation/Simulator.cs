@@ -205,6 +205,7 @@ public sealed class Simulator
                 ClassCount = k,
                 Model = model,
                 Committee = committee,
+                Embeddings = descriptor.Needs.HasFlag(StrategyNeeds.Embeddings) ? _data.Embeddings : null,
                 LabeledIndices = labeled,
                 LabeledClasses = labeledClasses,
                 Costs = _data.Costs,

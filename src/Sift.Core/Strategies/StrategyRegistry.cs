@@ -29,6 +29,10 @@ public static class StrategyRegistry
         new("least-confidence", "1 − max probability", StrategyNeeds.Model, () => new LeastConfidenceSampling()),
         new("margin", "smallest gap between the two most likely classes", StrategyNeeds.Model, () => new MarginSampling()),
         new("entropy", "highest predictive entropy", StrategyNeeds.Model, () => new EntropySampling()),
+        new("qbc-vote", "query by committee: vote entropy of a bootstrap committee", StrategyNeeds.Committee, () => new VoteEntropySampling()),
+        new("qbc-kl", "query by committee: mean KL divergence to the consensus", StrategyNeeds.Committee, () => new KlDivergenceSampling()),
+        new("bald", "mutual information between label and committee member", StrategyNeeds.Committee, () => new BaldSampling()),
+        new("egl", "expected gradient length (closed form for logistic regression)", StrategyNeeds.Model, () => new ExpectedGradientLengthSampling()),
     ];
 
     /// <summary>All registered strategies, in display order.</summary>

@@ -50,8 +50,9 @@ public sealed class SimulateCommandTests
         root.GetProperty("config").ValueKind.ShouldBe(JsonValueKind.Object);
         foreach (var key in new[] { "accuracy", "macro_f1", "fit_seconds" }) root.GetProperty("full_data").GetProperty(key).ValueKind.ShouldBe(JsonValueKind.Number);
         var runs = root.GetProperty("runs").EnumerateArray().ToList();
-        runs.Count.ShouldBe(4 * 2);
-        runs.Select(r => r.GetProperty("strategy").GetString()).Distinct().ShouldBe(["random", "least-confidence", "margin", "entropy"]);
+        var names = Sift.Strategies.StrategyRegistry.All.Select(d => d.Name).ToList();
+        runs.Count.ShouldBe(names.Count * 2);
+        runs.Select(r => r.GetProperty("strategy").GetString()).Distinct().ShouldBe(names);
         foreach (var run in runs)
         {
             run.GetProperty("seed").ValueKind.ShouldBe(JsonValueKind.Number);
@@ -70,9 +71,9 @@ public sealed class SimulateCommandTests
                 row.GetProperty(key).ValueKind.ShouldBeOneOf(JsonValueKind.Number, JsonValueKind.Null);
         }
 
-        File.ReadAllLines(dir.File("out/curves.csv")).Length.ShouldBe(1 + 8 * 5);
+        File.ReadAllLines(dir.File("out/curves.csv")).Length.ShouldBe(1 + names.Count * 2 * 5);
         var evidence = File.ReadAllLines(dir.File("out/evidence.jsonl"));
-        evidence.Length.ShouldBe(8 * 5);
+        evidence.Length.ShouldBe(names.Count * 2 * 5);
         foreach (var line in evidence)
         {
             using var e = JsonDocument.Parse(line);
