@@ -71,3 +71,28 @@ public sealed class CommitteeScoreTests
         new ExpectedGradientLengthSampling().Score(p).ShouldBe(expected, 1e-6);
     }
 }
+
+public sealed class CommitteeIdentityTests
+{
+    [Fact]
+    public void MeanKlToConsensus_EqualsBald_ForUniformlyWeightedCommittee()
+    {
+        // (1/M) Σ KL(P_m ‖ P̄) = H[P̄] − (1/M) Σ H[P_m]: the generalised Jensen–Shannon divergence is BALD's mutual information.
+        var rng = new Random(3);
+        for (var trial = 0; trial < 200; trial++)
+        {
+            var members = 2 + rng.Next(5);
+            var classes = 2 + rng.Next(6);
+            var p = new float[members * classes];
+            for (var m = 0; m < members; m++)
+            {
+                var row = p.AsSpan(m * classes, classes);
+                for (var c = 0; c < classes; c++) row[c] = (float)rng.NextDouble();
+                var sum = 0f;
+                foreach (var v in row) sum += v;
+                for (var c = 0; c < classes; c++) row[c] /= sum;
+            }
+            new KlDivergenceSampling().Score(p, members, classes).ShouldBe(new BaldSampling().Score(p, members, classes), 1e-5);
+        }
+    }
+}
