@@ -35,6 +35,9 @@ public static class StrategyRegistry
         new("egl", "expected gradient length (closed form for logistic regression)", StrategyNeeds.Model, () => new ExpectedGradientLengthSampling()),
         new("coreset", "greedy k-center over LSA vectors (CoreSet)", StrategyNeeds.Embeddings, () => new CoreSetSampling()),
         new("kmeans", "k-means representatives: the item nearest each centroid, k = batch", StrategyNeeds.Embeddings, () => new KMeansSampling()),
+        new("margin-coreset", "hybrid: the 10×batch smallest margins, then greedy k-center among them", StrategyNeeds.Model | StrategyNeeds.Embeddings, () => new TopThenDiversify(new MarginSampling(), new CoreSetSampling())),
+        new("margin-kmeans", "hybrid: the 10×batch smallest margins, then k-means representatives among them", StrategyNeeds.Model | StrategyNeeds.Embeddings, () => new TopThenDiversify(new MarginSampling(), new KMeansSampling())),
+        new("margin-explore", "margin with a 10% random exploration share per batch", StrategyNeeds.Model, () => new ExplorationDecorator(new MarginSampling(), 0.1)),
         new("density", "information density: entropy × mean similarity to the pool", StrategyNeeds.Model | StrategyNeeds.Embeddings, () => new InformationDensitySampling()),
     ];
 
