@@ -87,14 +87,7 @@ public sealed class TfidfVectorizer
                 count++;
             });
         }
-        var columns = SelectTerms(firstSeen, k => df[k], documents.Count, options);
-        var terms = new Dictionary<ulong, int>(columns.Count);
-        var idf = new float[columns.Count];
-        for (var c = 0; c < columns.Count; c++)
-        {
-            terms[columns[c]] = c;
-            idf[c] = IdfWeight(documents.Count, df[columns[c]]);
-        }
+        var (terms, idf) = BuildColumns(firstSeen, df, documents.Count, options, EqualityComparer<ulong>.Default);
         return new TfidfVectorizer(options, unigrams, terms, new Dictionary<string, int>(), idf);
     }
 
@@ -122,15 +115,23 @@ public sealed class TfidfVectorizer
                 }
             });
         }
-        var columns = SelectTerms(firstSeen, k => df[k], documents.Count, options);
-        var terms = new Dictionary<string, int>(columns.Count, StringComparer.Ordinal);
+        var (terms, idf) = BuildColumns(firstSeen, df, documents.Count, options, StringComparer.Ordinal);
+        return new TfidfVectorizer(options, new Dictionary<string, int>(), new Dictionary<ulong, int>(), terms, idf);
+    }
+
+    // Keeps the terms that pass the document-frequency filters and numbers them in first-seen order, with their IDF.
+    private static (Dictionary<T, int> Terms, float[] Idf) BuildColumns<T>(List<T> firstSeen, Dictionary<T, int> df, int documentCount,
+        TfidfOptions options, IEqualityComparer<T> comparer) where T : notnull
+    {
+        var columns = SelectTerms(firstSeen, k => df[k], documentCount, options);
+        var terms = new Dictionary<T, int>(columns.Count, comparer);
         var idf = new float[columns.Count];
         for (var c = 0; c < columns.Count; c++)
         {
             terms[columns[c]] = c;
-            idf[c] = IdfWeight(documents.Count, df[columns[c]]);
+            idf[c] = IdfWeight(documentCount, df[columns[c]]);
         }
-        return new TfidfVectorizer(options, new Dictionary<string, int>(), new Dictionary<ulong, int>(), terms, idf);
+        return (terms, idf);
     }
 
     private static List<T> SelectTerms<T>(List<T> firstSeen, Func<T, int> df, int documentCount, TfidfOptions options)

@@ -74,7 +74,8 @@ public sealed class Simulator
         var outputs = new (RunResult Run, List<EvidenceRound> Evidence)[jobs.Count];
         Parallel.For(0, jobs.Count, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, _options.Parallelism), CancellationToken = cancellationToken },
             j => outputs[j] = RunOne(jobs[j].strategy, jobs[j].seed, progress, cancellationToken));
-        var ordered = outputs.OrderBy(o => StrategyNames.ToList().IndexOf(o.Run.Strategy)).ThenBy(o => o.Run.Seed).ToList();
+        var position = _strategies.Select((s, i) => (s.Name, i)).ToDictionary(x => x.Name, x => x.i);
+        var ordered = outputs.OrderBy(o => position[o.Run.Strategy]).ThenBy(o => o.Run.Seed).ToList();
         var runs = ordered.Select(o => o.Run).ToList();
         var result = new SimulationResult(
             new DatasetInfo(_data.TrainSource, _data.TestSource, _data.ClassNames.Count, _data.Pool.Rows, _data.Test.Rows, _data.ClassNames, _data.Pool.Columns),
