@@ -46,6 +46,9 @@ public sealed record EvidenceRound
     /// <summary>The stopping rules' verdict after this round.</summary>
     public required StopState Stopping { get; init; }
 
+    /// <summary>What the strategy reported about this round's choice (e.g. a bandit's arm and rewards); null if nothing.</summary>
+    public IReadOnlyDictionary<string, object?>? StrategyDetails { get; init; }
+
     /// <summary>Items chosen for labeling after this round (empty when the loop stopped).</summary>
     public required IReadOnlyList<EvidenceSelection> Selected { get; init; }
 }

@@ -32,6 +32,10 @@ public sealed record RoundResult(int Labels, double Accuracy, double MacroF1, do
 
     /// <summary>Money spent so far.</summary>
     public double Spent { get; init; }
+
+    /// <summary>The base strategy a meta-strategy (bandit) used for the query after this round.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Arm { get; init; }
 }
 
 /// <summary>Why a run ended.</summary>
@@ -54,4 +58,12 @@ public sealed record StrategySummary(
 
     /// <summary>Median seconds of one round (fit + query).</summary>
     public double MedianRoundSeconds { get; init; }
+
+    /// <summary>For meta-strategies: share of queries each base strategy made, over all seeds.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyDictionary<string, double>? ArmShares { get; init; }
+
+    /// <summary>For meta-strategies: the base strategy used most in the second half of the rounds (what it settled on).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? SettledOn { get; init; }
 }

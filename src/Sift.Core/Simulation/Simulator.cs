@@ -226,6 +226,7 @@ public sealed class Simulator
             });
 
             var selected = new List<EvidenceSelection>();
+            IReadOnlyDictionary<string, object?>? details = null;
             var querySeconds = 0.0;
             var stop = decision.Stop;
             var stopRule = decision.Rule;
@@ -243,6 +244,7 @@ public sealed class Simulator
                 sw.Restart();
                 var picks = strategy.Select(context, count);
                 querySeconds = sw.Elapsed.TotalSeconds;
+                details = picks.Details;
                 CheckPicks(descriptor.Name, picks, count, selectable, isLabeled);
                 for (var t = 0; t < picks.Count; t++)
                 {
@@ -264,6 +266,7 @@ public sealed class Simulator
                 ValidationAccuracy = validationAcc,
                 StopSetKappa = kappa,
                 Spent = spent,
+                Arm = details is not null && details.TryGetValue("arm", out var arm) ? arm as string : null,
             });
             evidence.Add(new EvidenceRound
             {
@@ -283,6 +286,7 @@ public sealed class Simulator
                     ["mean_uncertainty"] = double.IsNaN(meanUncertainty) ? null : meanUncertainty,
                 },
                 Stopping = new StopState(stop, stopRule, stopReason, decision.State),
+                StrategyDetails = details,
                 Selected = selected,
             });
             progress?.Report(new SimulationProgress(descriptor.Name, seed, labelsBefore, _options.Budget, acc, stop));

@@ -45,11 +45,16 @@ public static class Summaries
             var to95 = To(s, 0.95);
             var to98 = To(s, 0.98);
             var roundSeconds = runs.Where(r => r.Strategy == s).SelectMany(r => r.Rounds).Select(r => r.FitSeconds + r.QuerySeconds).Order().ToList();
+            var arms = runs.Where(r => r.Strategy == s).SelectMany(r => r.Rounds.Select((x, i) => (x.Arm, Late: i >= r.Rounds.Count / 2))).Where(x => x.Arm is not null).ToList();
             return new StrategySummary(s, c.Average(p => p.Mean), to95, to98, Ratio(random95, to95), Ratio(random98, to98))
             {
                 FinalAccuracy = c[^1].Mean,
                 FinalLabels = c[^1].Labels,
                 MedianRoundSeconds = roundSeconds.Count == 0 ? 0 : roundSeconds[roundSeconds.Count / 2],
+                ArmShares = arms.Count == 0 ? null : arms.GroupBy(x => x.Arm!).OrderBy(g => g.Key, StringComparer.Ordinal)
+                    .ToDictionary(g => g.Key, g => Math.Round((double)g.Count() / arms.Count, 4)),
+                SettledOn = arms.Count == 0 ? null : arms.Where(x => x.Late).GroupBy(x => x.Arm!)
+                    .OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal).Select(g => g.Key).FirstOrDefault(),
             };
         }).ToList();
     }

@@ -14,17 +14,8 @@ public sealed class ExpectedGradientLengthSampling : ProbabilityStrategy
     public override string Name => "egl";
 
     /// <inheritdoc />
-    public override void Score(QueryContext context, Span<double> scores)
-    {
-        ArgumentNullException.ThrowIfNull(context);
-        var p = context.CandidateProbabilities();
-        var k = context.Model!.ClassCount;
-        for (var i = 0; i < scores.Length; i++)
-        {
-            var norm = Math.Sqrt(context.Features.RowNormSquared(context.Candidates[i]) + 1.0);
-            scores[i] = norm * Score(p.Slice(i * k, k));
-        }
-    }
+    protected override double Score(QueryContext context, int position, ReadOnlySpan<float> p) =>
+        Math.Sqrt(context.Features.RowNormSquared(context.Candidates[position]) + 1.0) * Score(p);
 
     /// <summary>Σ_y p_y ‖p − e_y‖ for one probability vector (the input-independent factor).</summary>
     public override double Score(ReadOnlySpan<float> p)

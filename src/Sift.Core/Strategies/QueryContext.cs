@@ -3,6 +3,11 @@ using Sift.Learners;
 
 namespace Sift.Strategies;
 
+/// <summary>Receives one block of candidate probabilities from <see cref="QueryContext.ScanProbabilities"/>.</summary>
+/// <param name="start">Position of the block's first candidate in <see cref="QueryContext.Candidates"/>.</param>
+/// <param name="probabilities">Block probabilities, candidates × classes, row-major.</param>
+public delegate void ProbabilityBlockAction(int start, ReadOnlySpan<float> probabilities);
+
 /// <summary>
 /// Everything a strategy may look at in one round. New inputs are added here rather than to
 /// <see cref="IQueryStrategy.Select"/>. A context is used by one thread at a time; it caches
@@ -84,6 +89,53 @@ public sealed class QueryContext
         }
         return _probabilities;
     }
+
+    /// <summary>
+    /// Streams the model's probabilities on <see cref="Candidates"/> in fixed blocks, in parallel, without materialising
+    /// them for the whole pool (uses the cache when <see cref="CandidateProbabilities"/> already ran). The action gets the
+    /// block's first candidate position and its probabilities (length × classes, row-major); blocks may run concurrently.
+    /// </summary>
+    /// <exception cref="QueryException">No model has been trained.</exception>
+    public void ScanProbabilities(ProbabilityBlockAction action)
+    {
+        ArgumentNullException.ThrowIfNull(action);
+        var model = Model ?? throw new QueryException("This strategy needs a trained model, and none is available yet.");
+        var k = model.ClassCount;
+        var cached = _probabilities;
+        Parallelism.ForBlocks(Candidates.Length, ScanBlock, (start, length) =>
+        {
+            if (cached is not null)
+            {
+                action(start, cached.AsSpan(start * k, length * k));
+                return;
+            }
+            var buffer = System.Buffers.ArrayPool<float>.Shared.Rent(length * k);
+            try
+            {
+                var p = buffer.AsSpan(0, length * k);
+                model.PredictProba(Features, Candidates.AsSpan(start, length), p);
+                action(start, p);
+            }
+            finally
+            {
+                System.Buffers.ArrayPool<float>.Shared.Return(buffer);
+            }
+        });
+    }
+
+    /// <summary>The model's probabilities for one candidate position (computed on demand unless cached).</summary>
+    public float[] ProbabilitiesAt(int position)
+    {
+        var model = Model ?? throw new QueryException("This strategy needs a trained model, and none is available yet.");
+        var k = model.ClassCount;
+        if (_probabilities is not null) return _probabilities.AsSpan(position * k, k).ToArray();
+        var p = new float[k];
+        model.PredictProba(Features, Candidates.AsSpan(position, 1), p);
+        return p;
+    }
+
+    /// <summary>Candidates per block in <see cref="ScanProbabilities"/>.</summary>
+    public const int ScanBlock = 2048;
 
     /// <summary>Committee probabilities on <see cref="Candidates"/>, laid out [member][candidate][class]. Computed once.</summary>
     /// <exception cref="QueryException">No committee is available.</exception>

@@ -7,6 +7,12 @@ public sealed record QueryResult(int[] Indices, double[] Scores, string[] Reason
 {
     /// <summary>Number of chosen items.</summary>
     public int Count => Indices.Length;
+
+    /// <summary>
+    /// Round-level facts a strategy wants in the evidence record (e.g. the arm a bandit chose and its rewards);
+    /// an <c>"arm"</c> entry is also reported per round in simulation results. Null when there are none.
+    /// </summary>
+    public IReadOnlyDictionary<string, object?>? Details { get; init; }
 }
 
 /// <summary>A query strategy: scores the unlabeled candidates and picks a batch.</summary>

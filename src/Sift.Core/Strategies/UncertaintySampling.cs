@@ -9,10 +9,19 @@ public abstract class ProbabilityStrategy : ScoredStrategy
     public override void Score(QueryContext context, Span<double> scores)
     {
         ArgumentNullException.ThrowIfNull(context);
-        var p = context.CandidateProbabilities();
-        var k = context.Model!.ClassCount;
-        for (var i = 0; i < scores.Length; i++) scores[i] = Score(p.Slice(i * k, k));
+        var k = context.Model?.ClassCount ?? 0;
+        var result = new double[scores.Length];
+        // Streams the probabilities block by block: a million-item pool never holds them all at once.
+        context.ScanProbabilities((start, p) =>
+        {
+            var rows = p.Length / k;
+            for (var i = 0; i < rows; i++) result[start + i] = Score(context, start + i, p.Slice(i * k, k));
+        });
+        result.CopyTo(scores);
     }
+
+    /// <summary>Score of candidate <paramref name="position"/> given its probabilities; defaults to <see cref="Score(ReadOnlySpan{float})"/>.</summary>
+    protected virtual double Score(QueryContext context, int position, ReadOnlySpan<float> p) => Score(p);
 
     /// <summary>Score of one probability vector.</summary>
     public abstract double Score(ReadOnlySpan<float> p);
@@ -34,11 +43,7 @@ public abstract class ProbabilityStrategy : ScoredStrategy
     }
 
     /// <summary>Probabilities of candidate <paramref name="position"/>.</summary>
-    protected static ReadOnlySpan<float> Row(QueryContext context, int position)
-    {
-        var k = context.Model!.ClassCount;
-        return context.CandidateProbabilities().Slice(position * k, k);
-    }
+    protected static ReadOnlySpan<float> Row(QueryContext context, int position) => context.ProbabilitiesAt(position);
 
     /// <summary>Formats a number for reasons.</summary>
     protected static string F(double v) => v.ToString("0.###", CultureInfo.InvariantCulture);
