@@ -18,8 +18,13 @@ public static class BenchApp
         switch (what)
         {
             case "round": RoundBenchmark(dataset, Arg(args, "--labels", 1500), Arg(args, "--batch", 50), Arg(args, "--repeats", 15), Tolerance(args)); return 0;
+            case "scale":
+                ScaleBenchmark.Run(Arg(args, "--n", 1_000_000), 128, 20, Arg(args, "--picks", 1000), Arg(args, "--small-picks", 100),
+                    args.Skip(1).Where(a => !a.StartsWith("--", StringComparison.Ordinal) && !int.TryParse(a, out _)).ToArray());
+                return 0;
+            case "coreset-agnews": CoreSetAgNews(Arg(args, "--repeats", 11)); return 0;
             default:
-                Console.Error.WriteLine("usage: Sift.Bench round [DATASET] [--labels 1500] [--batch 50] [--repeats 15]");
+                Console.Error.WriteLine("usage: Sift.Bench round [DATASET] [--labels 1500] [--batch 50] [--repeats 15] | scale [margin|coreset|badge|kmeans ...] [--n 1000000] [--picks 1000] [--small-picks 100] | coreset-agnews");
                 return 2;
         }
     }
@@ -119,6 +124,30 @@ public static class BenchApp
         Console.WriteLine($"full-data fit: median {Median(fullTimes):0.000}s over {fullTimes.Count} (accuracy {fullAcc:0.0000})");
         Console.WriteLine($"round at {labels} labels, batch {batch}, {repeats} repeats: median total {Median(total) * 1000:0.0} ms " +
                           $"(warm refit {Median(fit) * 1000:0.0} ms, {Median(iterations.Select(i => (double)i).ToList()):0} L-BFGS iterations; score+select {candidates.Length} items {Median(query) * 1000:0.0} ms)");
+    }
+
+    /// <summary>One CoreSet query of 50 over 100-dim LSA vectors of the ag-news pool, 1,500 items labeled.</summary>
+    private static void CoreSetAgNews(int repeats)
+    {
+        var train = Load("ag-news", "train");
+        var (_, x) = TfidfVectorizer.FitTransform(train.Items.Select(i => i.Text).ToList());
+        var sw = Stopwatch.StartNew();
+        var lsa = LsaEmbedder.Compute(x, new LsaOptions()).Embedding;
+        var lsaSeconds = sw.Elapsed.TotalSeconds;
+        var order = Enumerable.Range(0, x.Rows).ToArray();
+        new Random(7).Shuffle(order);
+        var labeled = order.Take(1500).ToArray();
+        var candidates = order.Skip(1500).Order().ToArray();
+        var times = new List<double>();
+        for (var r = 0; r < repeats + 2; r++)
+        {
+            var ctx = new QueryContext(lsa, candidates, (ulong)r) { Embeddings = lsa, LabeledIndices = labeled };
+            sw.Restart();
+            var picks = new CoreSetSampling().Select(ctx, 50);
+            if (r >= 2) times.Add(sw.Elapsed.TotalSeconds);
+            if (picks.Count != 50) throw new InvalidOperationException("wrong batch");
+        }
+        Console.WriteLine($"ag-news: LSA 100 dims of {x.Rows} × {x.Columns} in {lsaSeconds:0.00}s; CoreSet select 50 from {candidates.Length} (1,500 labeled): median {Median(times) * 1000:0.0} ms over {repeats}");
     }
 
     private static double Median(List<double> xs)

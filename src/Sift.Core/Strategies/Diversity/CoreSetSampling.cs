@@ -35,21 +35,7 @@ public sealed class CoreSetSampling : IQueryStrategy
         var minD2 = new float[n];
         Array.Fill(minD2, float.PositiveInfinity);
         var labeled = context.LabeledIndices.ToArray();
-        if (labeled.Length > 0)
-        {
-            var labeledNorms = EmbeddingSupport.SquaredNorms(x, labeled);
-            Parallelism.ForBlocks(n, EmbeddingSupport.Block, (start, length) =>
-            {
-                for (var i = start; i < start + length; i++)
-                {
-                    var row = x.Row(candidates[i]);
-                    var best = float.PositiveInfinity;
-                    for (var l = 0; l < labeled.Length; l++)
-                        best = Math.Min(best, EmbeddingSupport.SquaredDistance(norms[i], labeledNorms[l], TensorPrimitives.Dot<float>(row, x.Row(labeled[l]))));
-                    minD2[i] = best;
-                }
-            });
-        }
+        if (labeled.Length > 0) EmbeddingSupport.MinSquaredDistances(x, candidates, norms, labeled, minD2);
 
         var blocks = (n + EmbeddingSupport.Block - 1) / EmbeddingSupport.Block;
         var blockBest = new int[blocks];
