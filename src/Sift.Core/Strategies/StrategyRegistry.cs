@@ -33,6 +33,8 @@ public static class StrategyRegistry
         new("qbc-kl", "query by committee: mean KL divergence to the consensus", StrategyNeeds.Committee, () => new KlDivergenceSampling()),
         new("bald", "mutual information between label and committee member", StrategyNeeds.Committee, () => new BaldSampling()),
         new("egl", "expected gradient length (closed form for logistic regression)", StrategyNeeds.Model, () => new ExpectedGradientLengthSampling()),
+        new("eer", "expected error reduction, approximated: 200 sampled candidates, one-step updates, error on 500 sampled items", StrategyNeeds.Model, () => new ExpectedErrorReduction()),
+        new("badge", "BADGE: k-means++ seeding over gradient embeddings (uncertainty and diversity)", StrategyNeeds.Model, () => new BadgeSampling()),
         new("coreset", "greedy k-center over LSA vectors (CoreSet)", StrategyNeeds.Embeddings, () => new CoreSetSampling()),
         new("kmeans", "k-means representatives: the item nearest each centroid, k = batch", StrategyNeeds.Embeddings, () => new KMeansSampling()),
         new("margin-coreset", "hybrid: the 10×batch smallest margins, then greedy k-center among them", StrategyNeeds.Model | StrategyNeeds.Embeddings, () => new TopThenDiversify(new MarginSampling(), new CoreSetSampling())),

@@ -1,3 +1,6 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Numerics.Tensors;
 using Sift.Features;
 
@@ -7,7 +10,10 @@ namespace Sift.Strategies;
 internal static class EmbeddingSupport
 {
     /// <summary>Rows per parallel block; the partition is fixed so results do not depend on the core count.</summary>
-    public const int Block = 1024;
+    public const int Block = 16384;
+
+    /// <summary>Rows per parallel block for heavy per-row work (distances to many centres).</summary>
+    public const int HeavyBlock = 256;
 
     /// <summary>The context's embeddings, or a clear error when there are none.</summary>
     public static DenseMatrix Require(QueryContext context, string strategy) =>
@@ -28,65 +34,99 @@ internal static class EmbeddingSupport
 
     /// <summary>
     /// For each listed row of <paramref name="x"/>, the smallest squared distance to any of the <paramref name="centres"/>
-    /// rows. The centres are copied into one contiguous block and compared four at a time with explicit SIMD, so each
-    /// candidate chunk is loaded once per four centres; block-parallel over the rows with a fixed partition.
+    /// rows. The centres are packed transposed (feature-major, padded to whole SIMD vectors), so one broadcast feature of a
+    /// row multiplies a whole vector of centres: no horizontal sums, no scalar tails. Block-parallel with a fixed partition.
     /// </summary>
     public static void MinSquaredDistances(DenseMatrix x, ReadOnlySpan<int> rows, ReadOnlySpan<float> rowNorms, ReadOnlySpan<int> centres, Span<float> destination)
     {
         var d = x.Columns;
+        var w = Vector<float>.Count;
         var m = centres.Length;
-        var packed = new float[m * d];
-        var centreNorms = new float[m];
+        var mPad = (m + 2 * w - 1) / (2 * w) * (2 * w);
+        var packed = new float[d * mPad];
+        var centreNorms = new float[mPad];
+        Array.Fill(centreNorms, float.PositiveInfinity); // padding never wins
         for (var c = 0; c < m; c++)
         {
-            x.Row(centres[c]).CopyTo(packed.AsSpan(c * d, d));
-            centreNorms[c] = TensorPrimitives.Dot<float>(x.Row(centres[c]), x.Row(centres[c]));
+            var row = x.Row(centres[c]);
+            for (var j = 0; j < d; j++) packed[j * mPad + c] = row[j];
+            centreNorms[c] = TensorPrimitives.Dot<float>(row, row);
         }
         var rowArray = rows.ToArray();
         var normArray = rowNorms.ToArray();
         var result = new float[rows.Length];
-        Parallelism.ForBlocks(rowArray.Length, Block, (start, length) =>
+        Parallelism.ForBlocks(rowArray.Length, HeavyBlock, (start, length) =>
         {
-            Span<float> dots = stackalloc float[4];
-            for (var i = start; i < start + length; i++)
+            var end = start + length;
+            var i = start;
+            ref var p0 = ref MemoryMarshal.GetArrayDataReference(packed);
+            for (; i + 4 <= end; i += 4)
+            {
+                // Four rows × two vectors of centres: six loads feed eight multiply-adds per feature.
+                ref var x0 = ref MemoryMarshal.GetReference(x.Row(rowArray[i]));
+                ref var x1 = ref MemoryMarshal.GetReference(x.Row(rowArray[i + 1]));
+                ref var x2 = ref MemoryMarshal.GetReference(x.Row(rowArray[i + 2]));
+                ref var x3 = ref MemoryMarshal.GetReference(x.Row(rowArray[i + 3]));
+                var best0 = new Vector<float>(float.PositiveInfinity);
+                var best1 = best0; var best2 = best0; var best3 = best0;
+                for (var c = 0; c < mPad; c += 2 * w)
+                {
+                    var s00 = Vector<float>.Zero; var s01 = s00; var s10 = s00; var s11 = s00;
+                    var s20 = s00; var s21 = s00; var s30 = s00; var s31 = s00;
+                    for (var j = 0; j < d; j++)
+                    {
+                        // Unchecked loads: j < d and c + 2w ≤ mPad by construction.
+                        var offset = (nuint)(j * mPad + c);
+                        var l0 = Vector.LoadUnsafe(ref p0, offset);
+                        var l1 = Vector.LoadUnsafe(ref p0, offset + (nuint)w);
+                        var b = new Vector<float>(Unsafe.Add(ref x0, j));
+                        s00 = Vector.FusedMultiplyAdd(b, l0, s00); s01 = Vector.FusedMultiplyAdd(b, l1, s01);
+                        b = new Vector<float>(Unsafe.Add(ref x1, j));
+                        s10 = Vector.FusedMultiplyAdd(b, l0, s10); s11 = Vector.FusedMultiplyAdd(b, l1, s11);
+                        b = new Vector<float>(Unsafe.Add(ref x2, j));
+                        s20 = Vector.FusedMultiplyAdd(b, l0, s20); s21 = Vector.FusedMultiplyAdd(b, l1, s21);
+                        b = new Vector<float>(Unsafe.Add(ref x3, j));
+                        s30 = Vector.FusedMultiplyAdd(b, l0, s30); s31 = Vector.FusedMultiplyAdd(b, l1, s31);
+                    }
+                    var cn0 = new Vector<float>(centreNorms.AsSpan(c, w));
+                    var cn1 = new Vector<float>(centreNorms.AsSpan(c + w, w));
+                    best0 = Closer(best0, normArray[i], cn0, cn1, s00, s01);
+                    best1 = Closer(best1, normArray[i + 1], cn0, cn1, s10, s11);
+                    best2 = Closer(best2, normArray[i + 2], cn0, cn1, s20, s21);
+                    best3 = Closer(best3, normArray[i + 3], cn0, cn1, s30, s31);
+                }
+                result[i] = Math.Max(0f, HorizontalMin(best0));
+                result[i + 1] = Math.Max(0f, HorizontalMin(best1));
+                result[i + 2] = Math.Max(0f, HorizontalMin(best2));
+                result[i + 3] = Math.Max(0f, HorizontalMin(best3));
+            }
+            for (; i < end; i++)
             {
                 var a = x.Row(rowArray[i]);
                 var best = float.PositiveInfinity;
-                var c = 0;
-                for (; c + 4 <= m; c += 4)
+                for (var c = 0; c < m; c++)
                 {
-                    Dot4(a, packed.AsSpan(c * d, 4 * d), d, dots);
-                    for (var t = 0; t < 4; t++) best = Math.Min(best, SquaredDistance(normArray[i], centreNorms[c + t], dots[t]));
+                    float dot = 0;
+                    for (var j = 0; j < d; j++) dot += a[j] * packed[j * mPad + c];
+                    best = Math.Min(best, SquaredDistance(normArray[i], centreNorms[c], dot));
                 }
-                for (; c < m; c++)
-                    best = Math.Min(best, SquaredDistance(normArray[i], centreNorms[c], TensorPrimitives.Dot<float>(a, packed.AsSpan(c * d, d))));
                 result[i] = best;
             }
         });
         result.CopyTo(destination);
     }
 
-    /// <summary>Dot products of <paramref name="a"/> with four consecutive rows of <paramref name="block"/>.</summary>
-    private static void Dot4(ReadOnlySpan<float> a, ReadOnlySpan<float> block, int d, Span<float> dots)
+    private static Vector<float> Closer(Vector<float> best, float rowNorm, Vector<float> cn0, Vector<float> cn1, Vector<float> dot0, Vector<float> dot1)
     {
-        var w = System.Numerics.Vector<float>.Count;
-        var r0 = block[..d]; var r1 = block.Slice(d, d); var r2 = block.Slice(2 * d, d); var r3 = block.Slice(3 * d, d);
-        var s0 = System.Numerics.Vector<float>.Zero; var s1 = s0; var s2 = s0; var s3 = s0;
-        var j = 0;
-        for (; j + w <= d; j += w)
-        {
-            var va = new System.Numerics.Vector<float>(a[j..]);
-            s0 += va * new System.Numerics.Vector<float>(r0[j..]);
-            s1 += va * new System.Numerics.Vector<float>(r1[j..]);
-            s2 += va * new System.Numerics.Vector<float>(r2[j..]);
-            s3 += va * new System.Numerics.Vector<float>(r3[j..]);
-        }
-        float t0 = System.Numerics.Vector.Sum(s0), t1 = System.Numerics.Vector.Sum(s1), t2 = System.Numerics.Vector.Sum(s2), t3 = System.Numerics.Vector.Sum(s3);
-        for (; j < d; j++)
-        {
-            t0 += a[j] * r0[j]; t1 += a[j] * r1[j]; t2 += a[j] * r2[j]; t3 += a[j] * r3[j];
-        }
-        dots[0] = t0; dots[1] = t1; dots[2] = t2; dots[3] = t3;
+        var n = new Vector<float>(rowNorm);
+        return Vector.Min(best, Vector.Min(n + cn0 - 2f * dot0, n + cn1 - 2f * dot1));
+    }
+
+    private static float HorizontalMin(Vector<float> v)
+    {
+        var min = v[0];
+        for (var t = 1; t < Vector<float>.Count; t++) min = Math.Min(min, v[t]);
+        return min;
     }
 
     /// <summary>
