@@ -48,12 +48,68 @@ public static class StrategyRegistry
     /// <summary>All registered strategies, in display order.</summary>
     public static IReadOnlyList<StrategyDescriptor> All => Registered;
 
-    /// <summary>Finds a strategy by name (case-insensitive).</summary>
-    /// <exception cref="ConfigurationException">Unknown name; the message lists the known ones.</exception>
-    public static StrategyDescriptor Get(string name)
+    /// <summary>The decorators a spec can add, for help text.</summary>
+    public const string DecoratorHelp = "+explore(ε=0.1) | +cost | +quota(share=0.2) | +dedup(cosine=0.95) | @N (score a random N of the candidates)";
+
+    /// <summary>
+    /// Finds a strategy by spec (case-insensitive): a registered name, optionally followed by decorators, e.g.
+    /// <c>margin+dedup(0.9)+quota(0.2)@50000</c>. Decorators apply left to right; <c>@N</c> wraps the whole.
+    /// </summary>
+    /// <exception cref="ConfigurationException">Unknown name or malformed decorator; the message lists what is known.</exception>
+    public static StrategyDescriptor Get(string spec)
     {
-        ArgumentNullException.ThrowIfNull(name);
-        return Registered.FirstOrDefault(d => string.Equals(d.Name, name, StringComparison.OrdinalIgnoreCase))
-            ?? throw new ConfigurationException($"Unknown strategy '{name}'. Known strategies: {string.Join(", ", Registered.Select(d => d.Name))}.");
+        ArgumentNullException.ThrowIfNull(spec);
+        var text = spec.Trim();
+        int? subsample = null;
+        var at = text.LastIndexOf('@');
+        if (at >= 0)
+        {
+            if (!int.TryParse(text[(at + 1)..], System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var n) || n < 1)
+                throw new ConfigurationException($"Strategy '{spec}': '@{text[(at + 1)..]}' must be a positive whole number of candidates.");
+            subsample = n;
+            text = text[..at];
+        }
+        var parts = text.Split('+', StringSplitOptions.TrimEntries);
+        var baseDescriptor = Registered.FirstOrDefault(d => string.Equals(d.Name, parts[0], StringComparison.OrdinalIgnoreCase))
+            ?? throw new ConfigurationException($"Unknown strategy '{parts[0]}'. Known strategies: {string.Join(", ", Registered.Select(d => d.Name))}; decorators: {DecoratorHelp}.");
+        if (parts.Length == 1 && subsample is null) return baseDescriptor;
+
+        var decorators = parts.Skip(1).Select(p => ParseDecorator(p, spec)).ToList();
+        Func<IQueryStrategy> create = () =>
+        {
+            var strategy = baseDescriptor.Create();
+            foreach (var decorate in decorators) strategy = decorate(strategy);
+            return subsample is { } max ? new CandidateSubsampler(strategy, max) : strategy;
+        };
+        var probe = create(); // fail now, not in the middle of a run, if a decorator does not fit its strategy
+        return new StrategyDescriptor(probe.Name, $"{baseDescriptor.Description}, decorated", baseDescriptor.Needs, create);
     }
+
+    private static Func<IQueryStrategy, IQueryStrategy> ParseDecorator(string part, string spec)
+    {
+        var open = part.IndexOf('(', StringComparison.Ordinal);
+        var name = (open < 0 ? part : part[..open]).Trim().ToLowerInvariant();
+        double? value = null;
+        if (open >= 0)
+        {
+            if (!part.EndsWith(')'))
+                throw new ConfigurationException($"Strategy '{spec}': missing ')' in '{part}'.");
+            var raw = part[(open + 1)..^1].Trim();
+            if (!double.TryParse(raw, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var v) || !double.IsFinite(v))
+                throw new ConfigurationException($"Strategy '{spec}': '{raw}' is not a number in '{part}'.");
+            value = v;
+        }
+        return name switch
+        {
+            "explore" => s => new ExplorationDecorator(s, Checked(value ?? 0.1, 0, 1, part, spec)),
+            "quota" => s => new SubgroupQuotaDecorator(s, Checked(value ?? 0.2, 0, 1, part, spec)),
+            "dedup" => s => new NearDuplicateFilter(s, Checked(value ?? 0.95, -1, 1, part, spec)),
+            "cost" => s => s is ScoredStrategy scored ? new CostAwareDecorator(scored)
+                : throw new ConfigurationException($"Strategy '{spec}': +cost needs a strategy that scores items one by one; '{s.Name}' chooses its batch as a set."),
+            _ => throw new ConfigurationException($"Strategy '{spec}': unknown decorator '{name}'. Decorators: {DecoratorHelp}."),
+        };
+    }
+
+    private static double Checked(double value, double min, double max, string part, string spec) =>
+        value >= min && value <= max ? value : throw new ConfigurationException($"Strategy '{spec}': the value in '{part}' must be between {min} and {max}.");
 }

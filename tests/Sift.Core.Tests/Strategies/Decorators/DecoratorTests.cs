@@ -47,3 +47,30 @@ public sealed class DecoratorBehaviourTests
         result.Indices.ShouldAllBe(i => shortlist.Contains(i));
     }
 }
+
+public sealed class StrategySpecTests
+{
+    [Theory]
+    [InlineData("margin", "margin")]
+    [InlineData("margin+explore(0.2)", "margin+explore")]
+    [InlineData("margin+cost", "margin/cost")]
+    [InlineData("margin+dedup(0.9)+quota(0.3)", "margin+dedup+quota")]
+    [InlineData("entropy@500", "entropy@500")]
+    public void Get_Spec_BuildsDecoratedStrategy(string spec, string expectedName)
+    {
+        var descriptor = StrategyRegistry.Get(spec);
+        descriptor.Name.ShouldBe(expectedName);
+        var (context, _, _) = TestData.Context(3);
+        descriptor.Create().Select(context, 10).Count.ShouldBe(10);
+    }
+
+    [Theory]
+    [InlineData("margin+wobble", "unknown decorator 'wobble'")]
+    [InlineData("margin+explore(2)", "between 0 and 1")]
+    [InlineData("margin+explore(x)", "not a number")]
+    [InlineData("coreset+cost", "scores items one by one")]
+    [InlineData("margin@0", "positive whole number")]
+    [InlineData("nonsense+dedup", "Unknown strategy 'nonsense'")]
+    public void Get_BadSpec_ClearError(string spec, string fragment) =>
+        Should.Throw<ConfigurationException>(() => StrategyRegistry.Get(spec)).Message.ShouldContain(fragment);
+}
