@@ -2,8 +2,12 @@
 """Prints a Markdown table of the summary rows of one or more `sift simulate` results.json files.
 
 Usage: python3 bench/summarize.py docs/benchmarks/engine/*/results.json
+
+Besides the summary keys, it prints the labels each strategy needs to match random's mean accuracy at random's
+last round ("labels→random@budget", interpolated like labels_to_95) and random's labels divided by that.
 """
 import json, sys, os
+from collections import defaultdict
 
 def fmt(v, nd=4):
     if v is None:
@@ -12,12 +16,35 @@ def fmt(v, nd=4):
         return f"{v:.{nd}f}"
     return str(v)
 
-print("| dataset | full-data acc | strategy | AULC | final acc | labels→95% | labels→98% | savings 95% | savings 98% | median round s |")
-print("|---|---|---|---|---|---|---|---|---|---|")
+def mean_curve(runs):
+    by = defaultdict(list)
+    for run in runs:
+        for rd in run["rounds"]:
+            by[rd["labels"]].append(rd["accuracy"])
+    return [(l, sum(v) / len(v)) for l, v in sorted(by.items())]
+
+def labels_to(curve, target):
+    for i, (l, a) in enumerate(curve):
+        if a < target:
+            continue
+        if i == 0:
+            return l
+        l0, a0 = curve[i - 1]
+        import math
+        return math.ceil(l0 + (target - a0) / (a - a0) * (l - l0) - 1e-9)
+    return None
+
+print("| dataset | full-data acc | strategy | AULC | final acc | labels→95% | labels→98% | savings 95% | savings 98% | labels→random@budget | savings @budget | median round s |")
+print("|---|---|---|---|---|---|---|---|---|---|---|---|")
 for path in sys.argv[1:]:
     r = json.load(open(path))
     name = os.path.basename(os.path.dirname(path))
+    random_curve = mean_curve([x for x in r["runs"] if x["strategy"] == "random"])
+    rl, ra = random_curve[-1]
     for i, s in enumerate(r["summary"]):
+        curve = mean_curve([x for x in r["runs"] if x["strategy"] == s["strategy"]])
+        to_rand = labels_to(curve, ra)
+        sav = round(rl / to_rand, 2) if to_rand else None
         print(f"| {name if i == 0 else ''} | {fmt(r['full_data']['accuracy']) if i == 0 else ''} | {s['strategy']} | {fmt(s['aulc'])} | "
               f"{fmt(s.get('final_accuracy'))} | {fmt(s['labels_to_95'])} | {fmt(s['labels_to_98'])} | "
-              f"{fmt(s['savings_vs_random_95'], 2)} | {fmt(s['savings_vs_random_98'], 2)} | {fmt(s.get('median_round_seconds'), 3)} |")
+              f"{fmt(s['savings_vs_random_95'], 2)} | {fmt(s['savings_vs_random_98'], 2)} | {fmt(to_rand)} | {fmt(sav, 2)} | {fmt(s.get('median_round_seconds'), 3)} |")

@@ -59,6 +59,15 @@ public sealed record StrategySummary(
     /// <summary>Median seconds of one round (fit + query).</summary>
     public double MedianRoundSeconds { get; init; }
 
+    /// <summary>
+    /// Labels this strategy needs to match random's mean accuracy at random's last round (interpolated; null if it never
+    /// does) — a saving that is defined even when no strategy reaches 95% of the ceiling within the budget.
+    /// </summary>
+    public int? LabelsToRandomFinal { get; init; }
+
+    /// <summary>Random's final label count ÷ <see cref="LabelsToRandomFinal"/>.</summary>
+    public double? SavingsVsRandomFinal { get; init; }
+
     /// <summary>For meta-strategies: share of queries each base strategy made, over all seeds.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public IReadOnlyDictionary<string, double>? ArmShares { get; init; }

@@ -39,6 +39,7 @@ public static class Summaries
         int? To(string s, double share) => curves[s].Count == 0 ? null : LabelsToReach(curves[s], share * fullAccuracy);
         var random95 = curves.ContainsKey("random") ? To("random", 0.95) : null;
         var random98 = curves.ContainsKey("random") ? To("random", 0.98) : null;
+        var randomFinal = curves.TryGetValue("random", out var rc) && rc.Count > 0 ? rc[^1] : default((int Labels, double Mean, double Min, double Max)?);
         return order.Where(s => curves[s].Count > 0).Select(s =>
         {
             var c = curves[s];
@@ -49,6 +50,8 @@ public static class Summaries
             return new StrategySummary(s, c.Average(p => p.Mean), to95, to98, Ratio(random95, to95), Ratio(random98, to98))
             {
                 FinalAccuracy = c[^1].Mean,
+                LabelsToRandomFinal = randomFinal is { } rf ? LabelsToReach(c, rf.Mean) : null,
+                SavingsVsRandomFinal = randomFinal is { } rf2 ? Ratio(rf2.Labels, LabelsToReach(c, rf2.Mean)) : null,
                 FinalLabels = c[^1].Labels,
                 MedianRoundSeconds = roundSeconds.Count == 0 ? 0 : roundSeconds[roundSeconds.Count / 2],
                 ArmShares = arms.Count == 0 ? null : arms.GroupBy(x => x.Arm!).OrderBy(g => g.Key, StringComparer.Ordinal)

@@ -156,5 +156,8 @@ public sealed class SummariesTests
         summary[1].LabelsTo95.ShouldBe(198);
         summary[1].SavingsVsRandom95.ShouldBe(Math.Round(300.0 / 198, 4));
         summary[0].Aulc.ShouldBe((0.5 + 0.7 + 0.95) / 3, 1e-12);
+        summary[0].LabelsToRandomFinal.ShouldBe(300);
+        summary[1].LabelsToRandomFinal.ShouldBe(198); // margin passes random's final 0.95 between 100 (0.5) and 200 (0.96)
+        summary[1].SavingsVsRandomFinal.ShouldBe(Math.Round(300.0 / 198, 4));
     }
 }
