@@ -34,41 +34,63 @@ internal static class EmbeddingSupport
 
     /// <summary>
     /// For each listed row of <paramref name="x"/>, the smallest squared distance to any of the <paramref name="centres"/>
-    /// rows. The centres are packed transposed (feature-major, padded to whole SIMD vectors), so one broadcast feature of a
-    /// row multiplies a whole vector of centres: no horizontal sums, no scalar tails. Block-parallel with a fixed partition.
+    /// rows of <paramref name="x"/> (see <see cref="Nearest"/>).
     /// </summary>
     public static void MinSquaredDistances(DenseMatrix x, ReadOnlySpan<int> rows, ReadOnlySpan<float> rowNorms, ReadOnlySpan<int> centres, Span<float> destination)
     {
         var d = x.Columns;
+        var vectors = new float[centres.Length * d];
+        for (var c = 0; c < centres.Length; c++) x.Row(centres[c]).CopyTo(vectors.AsSpan(c * d, d));
+        Nearest(x, rows, rowNorms, vectors, centres.Length, destination, []);
+    }
+
+    /// <summary>
+    /// For each listed row of <paramref name="x"/>, the squared distance to the nearest of <paramref name="count"/> centre
+    /// vectors (<paramref name="centres"/>, row-major) and, when <paramref name="nearest"/> is not empty, that centre's index
+    /// (the first one on ties). The centres are packed transposed (feature-major, padded to whole SIMD vectors), so one
+    /// broadcast feature of a row multiplies a whole vector of centres: no horizontal sums, no scalar tails; four rows share
+    /// each load. Block-parallel with a fixed partition.
+    /// </summary>
+    public static void Nearest(DenseMatrix x, ReadOnlySpan<int> rows, ReadOnlySpan<float> rowNorms, ReadOnlySpan<float> centres, int count,
+        Span<float> distances, Span<int> nearest)
+    {
+        var d = x.Columns;
         var w = Vector<float>.Count;
-        var m = centres.Length;
+        var m = count;
         var mPad = (m + 2 * w - 1) / (2 * w) * (2 * w);
         var packed = new float[d * mPad];
         var centreNorms = new float[mPad];
         Array.Fill(centreNorms, float.PositiveInfinity); // padding never wins
         for (var c = 0; c < m; c++)
         {
-            var row = x.Row(centres[c]);
+            var row = centres.Slice(c * d, d);
             for (var j = 0; j < d; j++) packed[j * mPad + c] = row[j];
             centreNorms[c] = TensorPrimitives.Dot<float>(row, row);
         }
         var rowArray = rows.ToArray();
         var normArray = rowNorms.ToArray();
         var result = new float[rows.Length];
+        var withIndex = !nearest.IsEmpty;
+        var index = withIndex ? new int[rows.Length] : [];
+        var lanes = new int[w];
+        for (var t = 0; t < w; t++) lanes[t] = t;
+        var laneVector = new Vector<int>(lanes);
         Parallelism.ForBlocks(rowArray.Length, HeavyBlock, (start, length) =>
         {
             var end = start + length;
-            var i = start;
             ref var p0 = ref MemoryMarshal.GetArrayDataReference(packed);
-            for (; i + 4 <= end; i += 4)
+            Span<Vector<float>> best = stackalloc Vector<float>[4];
+            Span<Vector<int>> bestAt = stackalloc Vector<int>[4];
+            Span<Vector<float>> s = stackalloc Vector<float>[8];
+            for (var i = start; i < end; i += 4)
             {
-                // Four rows × two vectors of centres: six loads feed eight multiply-adds per feature.
+                var tile = Math.Min(4, end - i);
+                // Rows beyond the tile repeat the last row; their results are not stored.
                 ref var x0 = ref MemoryMarshal.GetReference(x.Row(rowArray[i]));
-                ref var x1 = ref MemoryMarshal.GetReference(x.Row(rowArray[i + 1]));
-                ref var x2 = ref MemoryMarshal.GetReference(x.Row(rowArray[i + 2]));
-                ref var x3 = ref MemoryMarshal.GetReference(x.Row(rowArray[i + 3]));
-                var best0 = new Vector<float>(float.PositiveInfinity);
-                var best1 = best0; var best2 = best0; var best3 = best0;
+                ref var x1 = ref MemoryMarshal.GetReference(x.Row(rowArray[i + Math.Min(1, tile - 1)]));
+                ref var x2 = ref MemoryMarshal.GetReference(x.Row(rowArray[i + Math.Min(2, tile - 1)]));
+                ref var x3 = ref MemoryMarshal.GetReference(x.Row(rowArray[i + Math.Min(3, tile - 1)]));
+                for (var t = 0; t < 4; t++) { best[t] = new Vector<float>(float.PositiveInfinity); bestAt[t] = Vector<int>.Zero; }
                 for (var c = 0; c < mPad; c += 2 * w)
                 {
                     var s00 = Vector<float>.Zero; var s01 = s00; var s10 = s00; var s11 = s00;
@@ -88,45 +110,45 @@ internal static class EmbeddingSupport
                         b = new Vector<float>(Unsafe.Add(ref x3, j));
                         s30 = Vector.FusedMultiplyAdd(b, l0, s30); s31 = Vector.FusedMultiplyAdd(b, l1, s31);
                     }
+                    s[0] = s00; s[1] = s01; s[2] = s10; s[3] = s11; s[4] = s20; s[5] = s21; s[6] = s30; s[7] = s31;
                     var cn0 = new Vector<float>(centreNorms.AsSpan(c, w));
                     var cn1 = new Vector<float>(centreNorms.AsSpan(c + w, w));
-                    best0 = Closer(best0, normArray[i], cn0, cn1, s00, s01);
-                    best1 = Closer(best1, normArray[i + 1], cn0, cn1, s10, s11);
-                    best2 = Closer(best2, normArray[i + 2], cn0, cn1, s20, s21);
-                    best3 = Closer(best3, normArray[i + 3], cn0, cn1, s30, s31);
+                    var at0 = laneVector + new Vector<int>(c);
+                    var at1 = at0 + new Vector<int>(w);
+                    for (var t = 0; t < tile; t++)
+                    {
+                        var n = new Vector<float>(normArray[i + t]);
+                        var d0 = n + cn0 - 2f * s[2 * t];
+                        var d1 = n + cn1 - 2f * s[2 * t + 1];
+                        // Strictly smaller wins, and chunk 0 is tested before chunk 1, so each lane keeps its first minimum.
+                        var better0 = Vector.LessThan(d0, best[t]);
+                        best[t] = Vector.ConditionalSelect(better0, d0, best[t]);
+                        bestAt[t] = Vector.ConditionalSelect(better0, at0, bestAt[t]);
+                        var better1 = Vector.LessThan(d1, best[t]);
+                        best[t] = Vector.ConditionalSelect(better1, d1, best[t]);
+                        bestAt[t] = Vector.ConditionalSelect(better1, at1, bestAt[t]);
+                    }
                 }
-                result[i] = Math.Max(0f, HorizontalMin(best0));
-                result[i + 1] = Math.Max(0f, HorizontalMin(best1));
-                result[i + 2] = Math.Max(0f, HorizontalMin(best2));
-                result[i + 3] = Math.Max(0f, HorizontalMin(best3));
-            }
-            for (; i < end; i++)
-            {
-                var a = x.Row(rowArray[i]);
-                var best = float.PositiveInfinity;
-                for (var c = 0; c < m; c++)
+                for (var t = 0; t < tile; t++)
                 {
-                    float dot = 0;
-                    for (var j = 0; j < d; j++) dot += a[j] * packed[j * mPad + c];
-                    best = Math.Min(best, SquaredDistance(normArray[i], centreNorms[c], dot));
+                    var (value, at) = LaneMin(best[t], bestAt[t]);
+                    result[i + t] = Math.Max(0f, value);
+                    if (withIndex) index[i + t] = at;
                 }
-                result[i] = best;
             }
         });
-        result.CopyTo(destination);
+        result.CopyTo(distances);
+        if (withIndex) index.CopyTo(nearest);
     }
 
-    private static Vector<float> Closer(Vector<float> best, float rowNorm, Vector<float> cn0, Vector<float> cn1, Vector<float> dot0, Vector<float> dot1)
+    // The smallest lane value; ties go to the smaller centre index, matching a sequential scan.
+    private static (float Value, int Index) LaneMin(Vector<float> values, Vector<int> indices)
     {
-        var n = new Vector<float>(rowNorm);
-        return Vector.Min(best, Vector.Min(n + cn0 - 2f * dot0, n + cn1 - 2f * dot1));
-    }
-
-    private static float HorizontalMin(Vector<float> v)
-    {
-        var min = v[0];
-        for (var t = 1; t < Vector<float>.Count; t++) min = Math.Min(min, v[t]);
-        return min;
+        var value = values[0];
+        var at = indices[0];
+        for (var t = 1; t < Vector<float>.Count; t++)
+            if (values[t] < value || (values[t] == value && indices[t] < at)) { value = values[t]; at = indices[t]; }
+        return (value, at);
     }
 
     /// <summary>

@@ -56,31 +56,27 @@ public sealed class KMeansSampling : IQueryStrategy
         var distance = new float[n];
         var blocks = (n + EmbeddingSupport.Block - 1) / EmbeddingSupport.Block;
         var changedPerBlock = new int[blocks];
-        Action<int, int> assign = (start, length) =>
+        var nearest = new int[n];
+        void Assign()
         {
-            var changed = 0;
-            for (var i = start; i < start + length; i++)
+            EmbeddingSupport.Nearest(x, candidates, norms, centroids, k, distance, nearest);
+            Parallelism.ForBlocks(n, EmbeddingSupport.Block, (start, length) =>
             {
-                var row = x.Row(candidates[i]);
-                var best = 0;
-                var bestD = float.PositiveInfinity;
-                for (var j = 0; j < k; j++)
+                var changed = 0;
+                for (var i = start; i < start + length; i++)
                 {
-                    var d = EmbeddingSupport.SquaredDistance(norms[i], centroidNorms[j], TensorPrimitives.Dot<float>(row, centroids.AsSpan(j * dims, dims)));
-                    if (d < bestD) { bestD = d; best = j; }
+                    if (assignment[i] != nearest[i]) changed++;
+                    assignment[i] = nearest[i];
                 }
-                if (assignment[i] != best) changed++;
-                assignment[i] = best;
-                distance[i] = bestD;
-            }
-            changedPerBlock[start / EmbeddingSupport.Block] = changed;
-        };
+                changedPerBlock[start / EmbeddingSupport.Block] = changed;
+            });
+        }
 
         var sums = new double[k * dims];
         var sizes = new int[k];
         for (var iteration = 0; ; iteration++)
         {
-            Parallelism.ForBlocks(n, EmbeddingSupport.Block, assign);
+            Assign();
             if (changedPerBlock.Sum() == 0 || iteration == MaxIterations) break;
             Array.Clear(sums);
             Array.Clear(sizes);
