@@ -17,11 +17,12 @@ public static class BenchApp
         var dataset = args.Length > 1 ? args[1] : "ag-news";
         switch (what)
         {
-            case "round": RoundBenchmark(dataset, Arg(args, "--labels", 1500), Arg(args, "--batch", 50), Arg(args, "--repeats", 15), Tolerance(args)); return 0;
+            case "round": RoundBenchmark(dataset, Arg(args, "--labels", 1500), Arg(args, "--batch", 50), Arg(args, "--repeats", 15), Tolerance(args), Arg(args, "--history", 10)); return 0;
             case "scale":
                 ScaleBenchmark.Run(Arg(args, "--n", 1_000_000), 128, 20, Arg(args, "--picks", 1000), Arg(args, "--small-picks", 100),
                     args.Skip(1).Where(a => !a.StartsWith("--", StringComparison.Ordinal) && !int.TryParse(a, out _)).ToArray());
                 return 0;
+            case "fit-profile": FitProfile.Run(dataset, Arg(args, "--labels", 3000)); return 0;
             case "coreset-agnews": CoreSetAgNews(Arg(args, "--repeats", 11)); return 0;
             default:
                 Console.Error.WriteLine("usage: Sift.Bench round [DATASET] [--labels 1500] [--batch 50] [--repeats 15] | scale [margin|coreset|badge|kmeans ...] [--n 1000000] [--picks 1000] [--small-picks 100] | coreset-agnews");
@@ -62,7 +63,7 @@ public static class BenchApp
     /// One full round as the engine issue defines it: warm refit at <paramref name="labels"/> labels, score the rest of
     /// the pool, select <paramref name="batch"/> by margin. Every repeat starts from the same state.
     /// </summary>
-    private static void RoundBenchmark(string name, int labels, int batch, int repeats, double tolerance)
+    private static void RoundBenchmark(string name, int labels, int batch, int repeats, double tolerance, int history)
     {
         var train = Load(name, "train");
         var test = Load(name, "test");
@@ -73,7 +74,7 @@ public static class BenchApp
         var tfidfSeconds = sw.Elapsed.TotalSeconds;
         var xt = vectorizer.Transform(test.Items.Select(i => i.Text).ToList());
         var yt = test.Items.Select(i => classes.IndexOf(i.Label!)).ToArray();
-        var learner = new LogisticRegression(new LogisticRegressionOptions { Tolerance = tolerance });
+        var learner = new LogisticRegression(new LogisticRegressionOptions { Tolerance = tolerance, History = history });
 
         var fullTimes = new List<double>();
         IClassifier? full = null;

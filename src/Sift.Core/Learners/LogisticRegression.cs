@@ -16,6 +16,9 @@ public sealed record LogisticRegressionOptions
     /// <summary>Stop when the largest gradient entry of the averaged objective is below this. Default 1e-4.</summary>
     public double Tolerance { get; init; } = 1e-4;
 
+    /// <summary>L-BFGS history pairs kept. Default 10 (fewer saves memory traffic on wide models, usually at a few more iterations).</summary>
+    public int History { get; init; } = 10;
+
     /// <summary>Fit an unpenalised intercept per class. Default true.</summary>
     public bool FitIntercept { get; init; } = true;
 
@@ -25,6 +28,7 @@ public sealed record LogisticRegressionOptions
         if (!(C > 0) || !double.IsFinite(C)) throw new ConfigurationException($"C must be a positive number, not {C}.");
         if (MaxIterations < 1) throw new ConfigurationException("max iterations must be at least 1.");
         if (!(Tolerance > 0)) throw new ConfigurationException("tolerance must be positive.");
+        if (History < 1) throw new ConfigurationException("L-BFGS history must be at least 1.");
     }
 }
 
@@ -72,7 +76,7 @@ public sealed class LogisticRegression : ILearner
         var theta = new double[a * kk + kk];
         if (warmStart is LogisticRegressionModel previous && previous.FeatureCount == d && previous.ClassCount == k)
             previous.CopyParametersTo(classes, active, theta);
-        var result = Lbfgs.Minimize(problem.Evaluate, theta, Options.MaxIterations, Options.Tolerance, cancellationToken: cancellationToken);
+        var result = Lbfgs.Minimize(problem.Evaluate, theta, Options.MaxIterations, Options.Tolerance, Options.History, cancellationToken);
         var weights = new double[d * kk];
         for (var j = 0; j < a; j++)
             theta.AsSpan(j * kk, kk).CopyTo(weights.AsSpan(active[j] * kk, kk));
@@ -188,8 +192,8 @@ public sealed class LogisticRegression : ILearner
             _residual = new double[n * _k];
             _blockLoss = new double[(n + Block - 1) / Block];
             _blockPenalty = new double[Math.Max(1, (_d + ColumnBlock - 1) / ColumnBlock)];
-            _theta = new double[_d * _k + _k];
-            _gradient = new double[_d * _k + _k];
+            _theta = GC.AllocateUninitializedArray<double>(_d * _k + _k);
+            _gradient = GC.AllocateUninitializedArray<double>(_d * _k + _k);
         }
 
         /// <summary>Original feature index of each optimised column.</summary>
@@ -280,7 +284,7 @@ public sealed class LogisticRegressionModel : IClassifier
 {
     private readonly int[] _classes;
     private readonly double[] _weights;     // features × compact classes (feature-major)
-    private readonly float[] _weightsByClass; // compact classes × features, single precision, for dense scoring
+    private readonly Lazy<float[]> _weightsByClass; // compact classes × features, single precision, for dense scoring (built on first use)
     private readonly double[] _intercepts;
 
     internal LogisticRegressionModel(int classCount, int featureCount, int[] classes, double[] weights, double[] intercepts, LbfgsResult solver)
@@ -290,10 +294,14 @@ public sealed class LogisticRegressionModel : IClassifier
         _classes = classes;
         _weights = weights;
         _intercepts = intercepts;
-        var kk = classes.Length;
-        _weightsByClass = new float[weights.Length];
-        for (var j = 0; j < featureCount; j++)
-            for (var c = 0; c < kk; c++) _weightsByClass[c * featureCount + j] = (float)weights[j * kk + c];
+        _weightsByClass = new Lazy<float[]>(() =>
+        {
+            var kk = classes.Length;
+            var byClass = new float[weights.Length];
+            for (var j = 0; j < featureCount; j++)
+                for (var c = 0; c < kk; c++) byClass[c * featureCount + j] = (float)weights[j * kk + c];
+            return byClass;
+        });
         Solver = solver;
         Fingerprint = ComputeFingerprint();
     }
@@ -317,7 +325,7 @@ public sealed class LogisticRegressionModel : IClassifier
     public ReadOnlySpan<double> WeightsFeatureMajor => _weights;
 
     /// <summary>Single-precision weights of one trained class (index into <see cref="TrainedClasses"/>).</summary>
-    public ReadOnlySpan<float> ClassWeights(int compactClass) => _weightsByClass.AsSpan(compactClass * FeatureCount, FeatureCount);
+    public ReadOnlySpan<float> ClassWeights(int compactClass) => _weightsByClass.Value.AsSpan(compactClass * FeatureCount, FeatureCount);
 
     /// <summary>Intercept of one trained class.</summary>
     public double Intercept(int compactClass) => _intercepts[compactClass];
@@ -334,11 +342,12 @@ public sealed class LogisticRegressionModel : IClassifier
         var kk = _classes.Length;
         Span<double> z = stackalloc double[kk];
         var dense = features is DenseMatrix;
+        var byClass = dense ? _weightsByClass.Value : [];
         for (var i = 0; i < rows.Length; i++)
         {
             var row = rows[i];
             if (dense)
-                for (var c = 0; c < kk; c++) z[c] = features.Dot(row, _weightsByClass.AsSpan(c * FeatureCount, FeatureCount)) + _intercepts[c];
+                for (var c = 0; c < kk; c++) z[c] = features.Dot(row, byClass.AsSpan(c * FeatureCount, FeatureCount)) + _intercepts[c];
             else
             {
                 _intercepts.AsSpan().CopyTo(z);
@@ -368,11 +377,20 @@ public sealed class LogisticRegressionModel : IClassifier
 
     private string ComputeFingerprint()
     {
-        var buffer = new byte[8 * (_weights.Length + _intercepts.Length + _classes.Length)];
-        var o = 0;
-        foreach (var c in _classes) { BinaryPrimitives.WriteInt64LittleEndian(buffer.AsSpan(o), c); o += 8; }
-        foreach (var w in _weights) { BinaryPrimitives.WriteDoubleLittleEndian(buffer.AsSpan(o), w); o += 8; }
-        foreach (var b in _intercepts) { BinaryPrimitives.WriteDoubleLittleEndian(buffer.AsSpan(o), b); o += 8; }
-        return "lr-" + Convert.ToHexStringLower(SHA256.HashData(buffer))[..12];
+        // Hashed in chunks: the weights of a 20-class, 300k-feature model are ~50 MB.
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        Span<byte> eight = stackalloc byte[8];
+        foreach (var c in _classes) { BinaryPrimitives.WriteInt64LittleEndian(eight, c); hash.AppendData(eight); }
+        if (BitConverter.IsLittleEndian)
+        {
+            hash.AppendData(System.Runtime.InteropServices.MemoryMarshal.AsBytes(_weights.AsSpan()));
+            hash.AppendData(System.Runtime.InteropServices.MemoryMarshal.AsBytes(_intercepts.AsSpan()));
+        }
+        else
+        {
+            foreach (var w in _weights) { BinaryPrimitives.WriteDoubleLittleEndian(eight, w); hash.AppendData(eight); }
+            foreach (var b in _intercepts) { BinaryPrimitives.WriteDoubleLittleEndian(eight, b); hash.AppendData(eight); }
+        }
+        return "lr-" + Convert.ToHexStringLower(hash.GetHashAndReset())[..12];
     }
 }
