@@ -19,9 +19,11 @@ internal static class SimulateCommand
 {
     /// <summary>Short strategy guide shown in <c>--help</c> (measured in docs/benchmarks.md).</summary>
     public const string Guide =
-        "Which strategy first? Start with 'margin': on trec, sms-spam, sst2, ag-news and reuters-r8 it was best or within " +
-        "100 labels of the best at reaching 95% of full-data accuracy, saving 1.2-3.7x labels vs random (largest on " +
-        "imbalanced data; see docs/benchmarks.md). Random always runs as the control.";
+        "Which strategy first? 'margin-kmeans' (uncertain by margin, then one per k-means cluster): best or within 0.002 AULC " +
+        "of the best on trec, sst2 and ag-news. 'margin' is nearly as good and cheapest. Heavily imbalanced classes: " +
+        "'least-confidence' or 'egl' (5x fewer labels than random on reuters-r8). Unsure: 'auto' (a bandit; within 0.012 " +
+        "AULC of the best everywhere). Avoid 'qbc-kl'/'bald', pure 'coreset'/'kmeans'/'density' and 'eer' on text. " +
+        "Numbers: docs/benchmarks.md. Random always runs as the control.";
 
     /// <summary>Builds the command.</summary>
     public static Command Create()
