@@ -97,19 +97,7 @@ public sealed class TopThenDiversify : IQueryStrategy
         StrategyGuard.CheckCount(context, count);
         var m = (int)Math.Min((long)count * Factor, context.Candidates.Length);
         var shortlist = _score.Select(context, m);
-        var sub = new QueryContext(context.Features, shortlist.Indices, Seeds.Mix(context.Seed, "diversify"))
-        {
-            Round = context.Round,
-            ClassCount = context.ClassCount,
-            Model = context.Model,
-            Committee = context.Committee,
-            Embeddings = context.Embeddings,
-            LabeledIndices = context.LabeledIndices,
-            LabeledClasses = context.LabeledClasses,
-            Costs = context.Costs,
-            Groups = context.Groups,
-            ClassNames = context.ClassNames,
-        };
+        var sub = QueryContexts.WithCandidates(context, shortlist.Indices, Seeds.Mix(context.Seed, "diversify"));
         var picked = _diversify.Select(sub, count);
         var rank = shortlist.Indices.Select((idx, pos) => (idx, pos)).ToDictionary(x => x.idx, x => x.pos);
         return new QueryResult(picked.Indices, picked.Scores,
