@@ -74,3 +74,23 @@ public sealed class UncertaintyScoreTests
         TopK.Select(scores, 3, 0, [0, 1, 2, 3, 4]).ShouldBe([2, 4, 1]);
     }
 }
+
+public sealed class StreamingScoreTests
+{
+    [Fact]
+    public void Score_StreamedBlocks_EqualScoresFromCachedProbabilities()
+    {
+        var (x, y) = TestData.Blobs(5000, 4, 6, 3, spread: 2);
+        var rows = Enumerable.Range(0, 200).ToArray();
+        var model = new Sift.Learners.LogisticRegression().Fit(new Sift.Learners.TrainingSet(x, rows, rows.Select(i => y[i]).ToArray(), 4));
+        var candidates = Enumerable.Range(200, 4800).ToArray();
+        var streamed = new double[candidates.Length];
+        new MarginSampling().Score(new QueryContext(x, candidates, 1) { Model = model, ClassCount = 4 }, streamed);
+        var cachedContext = new QueryContext(x, candidates, 1) { Model = model, ClassCount = 4 };
+        _ = cachedContext.CandidateProbabilities();
+        var cached = new double[candidates.Length];
+        new MarginSampling().Score(cachedContext, cached);
+        streamed.ShouldBe(cached);
+        cachedContext.ProbabilitiesAt(123).ShouldBe(cachedContext.CandidateProbabilities().Slice(123 * 4, 4).ToArray());
+    }
+}
