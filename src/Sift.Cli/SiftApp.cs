@@ -15,6 +15,7 @@ internal static class SiftApp
         error ??= Console.Error;
         var root = new RootCommand("Sift: active learning for text labeling — choose which examples deserve the next scarce label.");
         root.Subcommands.Add(SimulateCommand.Create());
+        root.Subcommands.Add(MergeCommand.Create());
         try
         {
             return root.Parse(args).Invoke(new InvocationConfiguration { Error = error, EnableDefaultExceptionHandler = false });

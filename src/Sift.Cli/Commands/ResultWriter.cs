@@ -11,7 +11,7 @@ namespace Sift.Cli.Commands;
 internal static class ResultWriter
 {
     /// <summary>Writes every output file into <paramref name="directory"/> (created if needed).</summary>
-    public static void Write(string directory, SimulationOutput output)
+    public static void Write(string directory, SimulationOutput output, bool writeEvidence = true)
     {
         ArgumentNullException.ThrowIfNull(output);
         Directory.CreateDirectory(directory);
@@ -27,9 +27,12 @@ internal static class ResultWriter
             }
         WriteAtomically(Path.Combine(directory, "curves.csv"), csv.ToString());
 
-        var evidence = new StringBuilder();
-        foreach (var e in output.Evidence) evidence.Append(JsonSerializer.Serialize(e, SiftJson.Compact)).Append('\n');
-        WriteAtomically(Path.Combine(directory, "evidence.jsonl"), evidence.ToString());
+        if (writeEvidence)
+        {
+            var evidence = new StringBuilder();
+            foreach (var e in output.Evidence) evidence.Append(JsonSerializer.Serialize(e, SiftJson.Compact)).Append('\n');
+            WriteAtomically(Path.Combine(directory, "evidence.jsonl"), evidence.ToString());
+        }
 
         WriteAtomically(Path.Combine(directory, "learning-curves.svg"), RenderCurves(result));
     }

@@ -138,4 +138,31 @@ public sealed class SimulateCommandTests
             run.GetProperty("rounds").GetArrayLength().ShouldBe(3);
         }
     }
+
+    [Fact]
+    public void Merge_TwoGroups_OneSummaryWithRandomOnce()
+    {
+        using var dir = new TempDirectory();
+        Simulate(dir, "a", "--strategy", "margin").Code.ShouldBe(0);
+        Simulate(dir, "b", "--strategy", "entropy").Code.ShouldBe(0);
+        var error = new StringWriter();
+        SiftApp.Run(["merge", "--out", dir.File("m"), dir.File("a/results.json"), dir.File("b/results.json")], error).ShouldBe(0, error.ToString());
+        using var doc = JsonDocument.Parse(File.ReadAllText(dir.File("m/results.json")));
+        doc.RootElement.GetProperty("runs").GetArrayLength().ShouldBe(6); // random, margin, entropy × 2 seeds
+        doc.RootElement.GetProperty("summary").EnumerateArray().Select(s => s.GetProperty("strategy").GetString()).ShouldBe(["random", "margin", "entropy"]);
+        File.Exists(dir.File("m/learning-curves.svg")).ShouldBeTrue();
+    }
+
+    [Fact]
+    public void Merge_DifferentData_ClearError()
+    {
+        using var dir = new TempDirectory();
+        Simulate(dir, "a", "--strategy", "margin").Code.ShouldBe(0);
+        var json = File.ReadAllText(dir.File("a/results.json")).Replace("train.jsonl", "other.jsonl", StringComparison.Ordinal);
+        Directory.CreateDirectory(dir.File("c"));
+        File.WriteAllText(dir.File("c/results.json"), json);
+        var error = new StringWriter();
+        SiftApp.Run(["merge", "--out", dir.File("m"), dir.File("a/results.json"), dir.File("c/results.json")], error).ShouldBe(2);
+        error.ToString().ShouldContain("other.jsonl");
+    }
 }
