@@ -321,10 +321,15 @@ public sealed class Simulator
 
     private static double MeanNormalizedEntropy(QueryContext context, int k)
     {
-        var p = context.CandidateProbabilities();
-        double sum = 0;
-        for (var i = 0; i < context.Candidates.Length; i++) sum += EntropySampling.Entropy(p.Slice(i * k, k));
-        return sum / context.Candidates.Length / Math.Log(k);
+        // Streamed like the strategies' scoring; per-block sums added in block order keep it deterministic.
+        var sums = new double[(context.Candidates.Length + QueryContext.ScanBlock - 1) / QueryContext.ScanBlock];
+        context.ScanProbabilities((start, p) =>
+        {
+            double sum = 0;
+            for (var i = 0; i < p.Length / k; i++) sum += EntropySampling.Entropy(p.Slice(i * k, k));
+            sums[start / QueryContext.ScanBlock] = sum;
+        });
+        return sums.Sum() / context.Candidates.Length / Math.Log(k);
     }
 
     private static int[] Permutation(int n, ulong seed)

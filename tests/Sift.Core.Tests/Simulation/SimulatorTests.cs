@@ -114,6 +114,15 @@ public sealed class SimulatorTests
     }
 
     [Fact]
+    public void Run_UncertaintyRule_RecordsPoolUncertaintyAndStops()
+    {
+        var options = Options("margin") with { Budget = 300, Stop = new UncertaintyBelow(0.9) };
+        var output = new Simulator(Data(), options).Run();
+        output.Evidence.ShouldAllBe(e => e.Metrics["mean_uncertainty"] != null && e.Metrics["mean_uncertainty"] >= 0 && e.Metrics["mean_uncertainty"] <= 1);
+        output.Result.Runs.ShouldAllBe(r => r.Stopped!.Rule.StartsWith("uncertainty", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Create_TestLabelUnknownToPool_ClearError()
     {
         var train = new TextDataset("a.jsonl", [new TextItem("1", "x y", "a"), new TextItem("2", "x z", "b")]);
