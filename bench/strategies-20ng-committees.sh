@@ -17,6 +17,8 @@ for part in qbc-vote-0 qbc-kl-0 eer-0 qbc-vote-1 qbc-kl-1 eer-1 qbc-vote-2 qbc-k
       --strategy "$st" --seeds 1 --first-seed "$s" --seed-size 50 --batch 50 --budget 3000 --out "$out" --quiet </dev/null
   }
 done
-./sift merge --out "$root" "$root"/{a,b,c}/results.json "$root"/d/*/results.json
+# The bandit benchmark's file comes first: its auto (the current bandit) and margin-kmeans (current k-means kernel) runs
+# replace the older ones in group a; its random runs are identical to the groups'.
+./sift merge --out "$root" docs/benchmarks/bandit/$d/results.json "$root"/{a,b,c}/results.json "$root"/d/*/results.json
 python3 bench/summarize.py "$root/results.json"
 python3 bench/summarize.py --matrix docs/benchmarks/strategies/{trec,sst2,ag-news,reuters-r8,20newsgroups}/results.json

@@ -12,6 +12,13 @@ last round ("labels→random@budget", interpolated like labels_to_95) and random
 import json, sys, os, math
 from collections import defaultdict
 
+# Rows in the registry's order (that of `--strategy all`), whatever order merged files list them in.
+ORDER = ["random", "least-confidence", "margin", "entropy", "qbc-vote", "qbc-kl", "bald", "egl", "eer", "badge", "coreset",
+         "kmeans", "margin-coreset", "margin-kmeans", "margin-explore", "auto", "density"]
+
+def ordered(names):
+    return sorted(names, key=lambda s: (ORDER.index(s) if s in ORDER else len(ORDER), names.index(s)))
+
 def fmt(v, nd=4):
     if v is None:
         return "—"
@@ -53,7 +60,7 @@ def matrix(files):
             cells[s["strategy"]][name] = f"{aulc} / " + (f"{rl / to:.2f}×" if to else "—")
     print("| strategy | " + " | ".join(names) + " |")
     print("|---|" + "---|" * len(names))
-    for s in order:
+    for s in ordered(order):
         print(f"| {s} | " + " | ".join(cells[s].get(n, "not run") for n in names) + " |")
 
 def rows(files):
@@ -64,7 +71,8 @@ def rows(files):
         name = os.path.basename(os.path.dirname(path))
         random_curve = mean_curve([x for x in r["runs"] if x["strategy"] == "random"])
         rl, ra = random_curve[-1]
-        for i, s in enumerate(r["summary"]):
+        summary = {s["strategy"]: s for s in r["summary"]}
+        for i, s in enumerate(summary[n] for n in ordered(list(summary))):
             curve = mean_curve([x for x in r["runs"] if x["strategy"] == s["strategy"]])
             to_rand = labels_to(curve, ra)
             sav = round(rl / to_rand, 2) if to_rand else None
