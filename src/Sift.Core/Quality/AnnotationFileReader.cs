@@ -24,7 +24,16 @@ public enum AnnotationFileShape
 /// <param name="Table">The ratings.</param>
 /// <param name="Shape">The shape the file was read as (never <see cref="AnnotationFileShape.Auto"/>).</param>
 /// <param name="Replaced">Ratings that replaced an earlier rating of the same item by the same annotator.</param>
-public sealed record AnnotationFile(RatingTable Table, AnnotationFileShape Shape, int Replaced);
+public sealed record AnnotationFile(RatingTable Table, AnnotationFileShape Shape, int Replaced)
+{
+    /// <summary>
+    /// Gold labels by item id, from an export's <c>gold_label</c> (admins' exports carry it; null or absent: no gold
+    /// label). Each is a category name: a gold label that is a category is kept as it is; otherwise it is read as
+    /// labels joined with <c>;</c> and named as <see cref="LabelSets.CategoryOfJoined"/> does, so a multi-label gold
+    /// <c>"b;a"</c> matches the answer <c>["a", "b"]</c>. Empty when the file has none.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> Gold { get; init; } = new Dictionary<string, string>(StringComparer.Ordinal);
+}
 
 /// <summary>
 /// Reads annotations in JSON Lines into a <see cref="RatingTable"/>, all or nothing: the first bad line stops the read
@@ -35,6 +44,7 @@ public sealed record AnnotationFile(RatingTable Table, AnnotationFileShape Shape
 /// <item>An export answer with one label is that label; a multi-label answer (zero or several labels) counts as one
 /// nominal category, its labels sorted ordinally and joined with <c>;</c> (the empty set is the empty string).</item>
 /// <item>When an annotator rates an item again, the later line (in an export: the later answer) replaces the earlier.</item>
+/// <item>An export's <c>gold_label</c> (a string, or null) is kept in <see cref="AnnotationFile.Gold"/>; it is not a rating.</item>
 /// </list>
 /// Reads from a stream (the caller opens files); thread-safe.
 /// </summary>
@@ -52,6 +62,7 @@ public static class AnnotationFileReader
         ArgumentNullException.ThrowIfNull(stream);
         ArgumentNullException.ThrowIfNull(source);
         var builder = new RatingTableBuilder();
+        var gold = new Dictionary<string, string>(StringComparer.Ordinal);
         using var lines = new Utf8LineReader(stream);
         while (lines.TryReadLine(out var bytes))
         {
@@ -75,16 +86,32 @@ public static class AnnotationFileReader
                     : throw new ImportException(source, line, null,
                         "neither a Sift export line (with 'id' and 'annotations') nor an annotation line (with 'item', 'annotator' and 'label')");
             }
-            if (shape == AnnotationFileShape.Export) ReadExportLine(root, source, line, builder);
+            if (shape == AnnotationFileShape.Export) ReadExportLine(root, source, line, builder, gold);
             else ReadSimpleLine(root, source, line, builder);
         }
-        return new AnnotationFile(builder.Build(), shape == AnnotationFileShape.Auto ? AnnotationFileShape.Simple : shape, builder.Replaced);
+        var table = builder.Build();
+        return new AnnotationFile(table, shape == AnnotationFileShape.Auto ? AnnotationFileShape.Simple : shape, builder.Replaced)
+        {
+            Gold = GoldCategories(gold, table),
+        };
     }
 
-    private static void ReadExportLine(JsonElement root, string source, long line, RatingTableBuilder builder)
+    /// <summary>Names each gold label as a category (see <see cref="AnnotationFile.Gold"/>).</summary>
+    private static Dictionary<string, string> GoldCategories(Dictionary<string, string> gold, RatingTable table)
+    {
+        var categories = table.CategoryNames.ToHashSet(StringComparer.Ordinal);
+        return gold.ToDictionary(g => g.Key, g => categories.Contains(g.Value) ? g.Value : LabelSets.CategoryOfJoined(g.Value), StringComparer.Ordinal);
+    }
+
+    private static void ReadExportLine(JsonElement root, string source, long line, RatingTableBuilder builder, Dictionary<string, string> gold)
     {
         var item = Key(root, "id", source, line, "the file's first line is a Sift export");
         builder.AddItem(item);
+        if (root.TryGetProperty("gold_label", out var goldLabel) && goldLabel.ValueKind != JsonValueKind.Null)
+        {
+            if (goldLabel.ValueKind != JsonValueKind.String) throw new ImportException(source, line, "gold_label", "not a string or null");
+            gold[item] = String(goldLabel, source, line, "gold_label");
+        }
         if (!root.TryGetProperty("annotations", out var annotations))
             throw new ImportException(source, line, "annotations", "missing (the file's first line is a Sift export, which has 'annotations' on every line)");
         if (annotations.ValueKind != JsonValueKind.Array) throw new ImportException(source, line, "annotations", "not an array");
@@ -106,7 +133,7 @@ public static class AnnotationFileReader
                 if (string.IsNullOrWhiteSpace(text)) throw new ImportException(source, line, labelField, "empty or only whitespace");
                 chosen.Add(text);
             }
-            builder.Add(item, annotator, chosen.Count == 1 ? chosen[0] : string.Join(';', chosen.Order(StringComparer.Ordinal)));
+            builder.Add(item, annotator, LabelSets.Category(chosen));
             index++;
         }
     }

@@ -39,6 +39,39 @@ public sealed class AnnotationFileReaderTests
     }
 
     [Fact]
+    public void Read_ExportGoldLabels_KeptAsCategoriesNotRatings()
+    {
+        var file = Read("""
+            {"id":"a","gold_label":"news;sports","annotations":[{"annotator":"x","labels":["sports","news"]}]}
+            {"id":"b","gold_label":"sports ; news","annotations":[]}
+            {"id":"c","gold_label":null,"annotations":[{"annotator":"x","labels":["news"]}]}
+            {"id":"d","annotations":[]}
+            {"id":"e","gold_label":"weather","annotations":[]}
+            {"id":"f","gold_label":"","annotations":[]}
+            """);
+        file.Table.Ratings.ShouldBe(2);
+        file.Table.CategoryNames.ShouldBe(["news", "news;sports"]);
+        // A gold label that is a category stays as it is; others are read as ';'-joined sets in any order.
+        file.Gold.OrderBy(g => g.Key, StringComparer.Ordinal).ShouldBe(new Dictionary<string, string>
+        {
+            ["a"] = "news;sports", ["b"] = "news;sports", ["e"] = "weather", ["f"] = "",
+        });
+    }
+
+    [Fact]
+    public void Read_SingleLabelGoldContainingSeparator_MatchesTheCategoryAsIs()
+    {
+        var file = Read("""
+            {"id":"a","gold_label":"b;a","annotations":[{"annotator":"x","labels":["b;a"]}]}
+            """);
+        file.Gold["a"].ShouldBe("b;a");
+    }
+
+    [Fact]
+    public void Read_SimpleFile_HasNoGold() =>
+        Read("""{"item": "q", "annotator": "a", "label": "no", "gold_label": "yes"}""").Gold.ShouldBeEmpty();
+
+    [Fact]
     public void Read_SimpleFile_AcceptsStringsNumbersAndBooleans()
     {
         var file = Read("""
@@ -104,6 +137,7 @@ public sealed class AnnotationFileReaderTests
     [InlineData("""{"id":"a","annotations":{"annotator":"x"}}""", "annotations")]
     [InlineData("""{"id":{"x":1},"annotations":[]}""", "id")]
     [InlineData("""{"id":"a","annotations":[{"annotator":"  ","labels":["p"]}]}""", "annotations[0].annotator")]
+    [InlineData("""{"id":"a","gold_label":["p"],"annotations":[]}""", "gold_label")]
     public void Read_ExportWrongTypes_NameTheField(string line, string field) => Fails(line).Field.ShouldBe(field);
 
     [Fact]
