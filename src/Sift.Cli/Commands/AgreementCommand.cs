@@ -10,7 +10,9 @@ namespace Sift.Cli.Commands;
 
 /// <summary>
 /// <c>sift agreement</c>: inter-annotator agreement and Dawid–Skene aggregation of a server export or a simple
-/// annotations file (docs/quality.md). Prints the measures; with <c>--out</c> also writes agreement.json and labels.jsonl.
+/// annotations file (docs/quality.md). When the export carries gold labels (an admin's export), also the accuracy
+/// against gold of each annotator, the majority vote and Dawid–Skene. Prints the measures; with <c>--out</c> also
+/// writes agreement.json and labels.jsonl.
 /// </summary>
 internal static class AgreementCommand
 {
@@ -105,7 +107,8 @@ internal static class AgreementCommand
                 table.ItemIds[i], table.RatingsOf(i),
                 majority[i] == MajorityVote.NoLabel ? null : labels[majority[i]],
                 rated ? labels[ds.Labels[i]] : null,
-                rated ? Enumerable.Range(0, labels.Count).ToDictionary(c => labels[c], c => posterior[c]) : null));
+                rated ? Enumerable.Range(0, labels.Count).ToDictionary(c => labels[c], c => posterior[c]) : null,
+                file.Gold.GetValueOrDefault(table.ItemIds[i])));
         }
 
         var annotators = summary.PerAnnotator.Select(a => new AnnotatorReport(
@@ -124,9 +127,17 @@ internal static class AgreementCommand
             new DawidSkeneReport(
                 options.Model == DawidSkeneModel.OneCoin ? "one-coin" : "confusion", options.Smoothing, ds.Iterations, ds.Converged, ds.LogLikelihood,
                 Enumerable.Range(0, labels.Count).ToDictionary(c => labels[c], c => ds.Priors[c]),
-                withMajority, differs, ties));
+                withMajority, differs, ties),
+            file.Gold.Count == 0 ? null : Gold(GoldAccuracy.Compare(table, file.Gold, majority, ds.Labels), names));
         return (report, items);
     }
+
+    private static GoldReport Gold(GoldComparison g, IReadOnlyList<string> names) => new(
+        g.GoldItems, g.RatedGoldItems,
+        g.Annotators.Select(a => new GoldAnnotatorReport(names[a.Annotator], a.Score.Items, a.Score.Correct, a.Score.Accuracy)).ToList(),
+        Score(g.Majority), g.MajorityTies, Score(g.DawidSkene), Score(g.DawidSkeneOnMajorityItems));
+
+    private static GoldScoreReport Score(GoldScore s) => new(s.Items, s.Correct, s.Accuracy);
 
     /// <summary>Prints the report for people.</summary>
     public static void Print(TextWriter w, AgreementReport r)
@@ -175,6 +186,21 @@ internal static class AgreementCommand
         w.WriteLine($"  class priors: {string.Join(", ", ds.ClassPriors.Select(p => $"{Show(p.Key)} {F(p.Value)}"))}");
         w.WriteLine($"  its label differs from the majority label on {ds.DiffersFromMajority} of {ds.ItemsWithMajority} items; " +
             $"{ds.MajorityTies} rated items have a tied majority (Dawid–Skene labels them)");
+        if (r.Gold is { } gold) PrintGold(w, gold);
+    }
+
+    private static void PrintGold(TextWriter w, GoldReport g)
+    {
+        w.WriteLine();
+        w.WriteLine($"accuracy against gold labels: {g.Items} gold items, {g.RatedItems} of them rated (gold labels only measure; the fit does not use them)");
+        if (g.RatedItems == 0) return;
+        var width = Math.Max(13, g.Annotators.Max(a => a.Name.Length));
+        w.WriteLine($"  {"".PadRight(width)}  items  correct  accuracy");
+        foreach (var a in g.Annotators) w.WriteLine($"  {a.Name.PadRight(width)}  {a.Items,5}  {a.Correct,7}  {F(a.Accuracy),8}");
+        var ties = g.MajorityTies == 0 ? "" : $"   ({g.MajorityTies} tied {(g.MajorityTies == 1 ? "item" : "items")} left out)";
+        w.WriteLine($"  {"majority vote".PadRight(width)}  {g.Majority.Items,5}  {g.Majority.Correct,7}  {F(g.Majority.Accuracy),8}{ties}");
+        var same = g.MajorityTies == 0 ? "" : $"   ({F(g.DawidSkeneOnMajorityItems.Accuracy)} on the majority's {g.DawidSkeneOnMajorityItems.Items} items)";
+        w.WriteLine($"  {"Dawid–Skene".PadRight(width)}  {g.DawidSkene.Items,5}  {g.DawidSkene.Correct,7}  {F(g.DawidSkene.Accuracy),8}{same}");
     }
 
     /// <summary>Writes agreement.json and labels.jsonl into <paramref name="directory"/> (created if needed).</summary>
@@ -193,10 +219,10 @@ internal static class AgreementCommand
     private static string Show(string label) => label.Length == 0 ? "(none)" : label;
 }
 
-/// <summary>agreement.json.</summary>
+/// <summary>agreement.json (<c>gold</c> is null when the file has no gold labels).</summary>
 internal sealed record AgreementReport(
     string Source, string Shape, ReportCounts Counts, IReadOnlyList<string> Labels, AgreementMeasures Agreement,
-    IReadOnlyList<AnnotatorReport> Annotators, DawidSkeneReport DawidSkene);
+    IReadOnlyList<AnnotatorReport> Annotators, DawidSkeneReport DawidSkene, GoldReport? Gold);
 
 /// <summary>What was read.</summary>
 internal sealed record ReportCounts(int Items, int RatedItems, int PairableItems, int Annotators, int Ratings, int ReplacedRatings);
@@ -217,5 +243,22 @@ internal sealed record DawidSkeneReport(
     string Model, double Smoothing, int Iterations, bool Converged, double LogLikelihood, IReadOnlyDictionary<string, double> ClassPriors,
     int ItemsWithMajority, int DiffersFromMajority, int MajorityTies);
 
-/// <summary>One line of labels.jsonl; labels and posterior are null for an item without ratings (majority also on a tie).</summary>
-internal sealed record ItemLabels(string Item, int Ratings, string? Majority, string? DawidSkene, IReadOnlyDictionary<string, double>? Posterior);
+/// <summary>
+/// Accuracy against gold labels: each annotator on the gold items they rated, the majority vote on the rated gold items
+/// it labels (ties left out and counted), Dawid–Skene on every rated gold item and on the majority's items.
+/// </summary>
+internal sealed record GoldReport(
+    int Items, int RatedItems, IReadOnlyList<GoldAnnotatorReport> Annotators, GoldScoreReport Majority, int MajorityTies,
+    GoldScoreReport DawidSkene, GoldScoreReport DawidSkeneOnMajorityItems);
+
+/// <summary>One annotator against gold (accuracy null when they rated no gold item).</summary>
+internal sealed record GoldAnnotatorReport(string Name, int Items, int Correct, double? Accuracy);
+
+/// <summary>Correct out of items measured (accuracy null when none).</summary>
+internal sealed record GoldScoreReport(int Items, int Correct, double? Accuracy);
+
+/// <summary>
+/// One line of labels.jsonl; labels and posterior are null for an item without ratings (majority also on a tie), gold
+/// when the item has no gold label.
+/// </summary>
+internal sealed record ItemLabels(string Item, int Ratings, string? Majority, string? DawidSkene, IReadOnlyDictionary<string, double>? Posterior, string? Gold);

@@ -96,6 +96,81 @@ public sealed class AgreementCommandTests
         var differs = lines.Count(l => l.GetProperty("majority").GetString() is { } m && l.GetProperty("dawid_skene").GetString() != m);
         root.GetProperty("dawid_skene").GetProperty("differs_from_majority").GetInt32().ShouldBe(differs);
         root.GetProperty("dawid_skene").GetProperty("items_with_majority").GetInt32().ShouldBe(6);
+
+        // No gold labels in the file: no gold section.
+        output.ShouldNotContain("gold");
+        root.GetProperty("gold").ValueKind.ShouldBe(JsonValueKind.Null);
+        lines.ShouldAllBe(l => l.GetProperty("gold").ValueKind == JsonValueKind.Null);
+    }
+
+    /// <summary>
+    /// An admin's export with gold labels (annotators ann, bob, cy; labels yes/no):
+    /// g1 yes yes no (gold yes) · g2 no yes no (gold yes) · g3 yes no – (gold no; the majority ties) · g4 no – – (gold no) ·
+    /// g5 unrated (gold yes) · g6 yes yes yes (no gold) · g7 – – yes (gold "maybe", a label nobody chose).
+    /// </summary>
+    private static string GoldExportLines()
+    {
+        (string Item, string? Gold, (string Annotator, string Label)[] Answers)[] items =
+        [
+            ("g1", "yes", [("ann", "yes"), ("bob", "yes"), ("cy", "no")]),
+            ("g2", "yes", [("ann", "no"), ("bob", "yes"), ("cy", "no")]),
+            ("g3", "no", [("ann", "yes"), ("bob", "no")]),
+            ("g4", "no", [("ann", "no")]),
+            ("g5", "yes", []),
+            ("g6", null, [("ann", "yes"), ("bob", "yes"), ("cy", "yes")]),
+            ("g7", "maybe", [("cy", "yes")]),
+        ];
+        return string.Join('\n', items.Select((x, n) => JsonSerializer.Serialize(new
+        {
+            id = x.Item,
+            item_id = n + 1,
+            text = $"text {n}",
+            held_out = false,
+            gold_label = x.Gold,
+            resolved_label = (string?)null,
+            annotations = x.Answers.Select(a => new { annotator = a.Annotator, labels = new[] { a.Label }, instructions_version = 1, created_at = "2026-11-20T10:00:00+00:00" }),
+        }))) + "\n";
+    }
+
+    [Fact]
+    public void Agreement_ExportWithGold_ReportsHandComputedAccuracies()
+    {
+        using var dir = new TempDirectory();
+        var path = dir.File("gold.jsonl");
+        File.WriteAllText(path, GoldExportLines());
+
+        var (code, output, error) = Run(path, "--out", dir.File("out"));
+
+        code.ShouldBe(0, error);
+        // Gold items g1 g2 g3 g4 g5 g7; g5 is unrated. ann: g1 ✓ g2 ✗ g3 ✗ g4 ✓; bob: g1 ✓ g2 ✓ g3 ✓; cy: g1 ✗ g2 ✗ g7 ✗.
+        // Majority: g1 yes ✓, g2 no ✗, g4 no ✓, g7 yes ✗; g3 ties and is left out.
+        output.ShouldContain("accuracy against gold labels: 6 gold items, 5 of them rated");
+        output.ShouldMatch(@"\n  ann\s+4\s+2\s+0\.500\n");
+        output.ShouldMatch(@"\n  bob\s+3\s+3\s+1\.000\n");
+        output.ShouldMatch(@"\n  cy\s+3\s+0\s+0\.000\n");
+        output.ShouldMatch(@"\n  majority vote\s+4\s+2\s+0\.500   \(1 tied item left out\)\n");
+        output.ShouldMatch(@"\n  Dawid–Skene\s+5\s+\d\s+\d\.\d{3}   \(\d\.\d{3} on the majority's 4 items\)");
+
+        using var report = JsonDocument.Parse(File.ReadAllText(dir.File("out/agreement.json")));
+        var gold = report.RootElement.GetProperty("gold");
+        (gold.GetProperty("items").GetInt32(), gold.GetProperty("rated_items").GetInt32(), gold.GetProperty("majority_ties").GetInt32()).ShouldBe((6, 5, 1));
+        gold.GetProperty("annotators").EnumerateArray()
+            .Select(a => (a.GetProperty("name").GetString(), a.GetProperty("items").GetInt32(), a.GetProperty("correct").GetInt32(), a.GetProperty("accuracy").GetDouble()))
+            .ShouldBe([("ann", 4, 2, 0.5), ("bob", 3, 3, 1.0), ("cy", 3, 0, 0.0)]);
+        var majority = gold.GetProperty("majority");
+        (majority.GetProperty("items").GetInt32(), majority.GetProperty("correct").GetInt32(), majority.GetProperty("accuracy").GetDouble()).ShouldBe((4, 2, 0.5));
+
+        // Dawid–Skene's score is its own labels (labels.jsonl) checked against gold by hand here.
+        var lines = File.ReadAllLines(dir.File("out/labels.jsonl")).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        lines.Select(l => l.GetProperty("gold").GetString()).ShouldBe(["yes", "yes", "no", "no", "yes", null, "maybe"]);
+        var measured = lines.Where(l => l.GetProperty("gold").GetString() is not null && l.GetProperty("ratings").GetInt32() > 0).ToList();
+        var dsCorrect = measured.Count(l => l.GetProperty("dawid_skene").GetString() == l.GetProperty("gold").GetString());
+        var ds = gold.GetProperty("dawid_skene");
+        (ds.GetProperty("items").GetInt32(), ds.GetProperty("correct").GetInt32()).ShouldBe((5, dsCorrect));
+        var onMajority = gold.GetProperty("dawid_skene_on_majority_items");
+        onMajority.GetProperty("items").GetInt32().ShouldBe(4);
+        onMajority.GetProperty("correct").GetInt32().ShouldBe(measured.Count(l => l.GetProperty("majority").GetString() is not null
+            && l.GetProperty("dawid_skene").GetString() == l.GetProperty("gold").GetString()));
     }
 
     [Fact]
