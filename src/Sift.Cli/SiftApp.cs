@@ -10,17 +10,19 @@ internal static class SiftApp
     public const int UserError = 2;
 
     /// <summary>Runs the CLI with <paramref name="args"/>; returns the process exit code.</summary>
-    public static int Run(string[] args, TextWriter? error = null)
+    public static int Run(string[] args, TextWriter? error = null, TextWriter? output = null)
     {
         error ??= Console.Error;
+        output ??= Console.Out;
         var root = new RootCommand("Sift: active learning for text labeling — choose which examples deserve the next scarce label.");
         root.Subcommands.Add(SimulateCommand.Create());
         root.Subcommands.Add(MergeCommand.Create());
         root.Subcommands.Add(ServeCommand.Create());
         root.Subcommands.Add(UsersCommand.Create());
+        root.Subcommands.Add(AgreementCommand.Create());
         try
         {
-            return root.Parse(args).Invoke(new InvocationConfiguration { Error = error, EnableDefaultExceptionHandler = false });
+            return root.Parse(args).Invoke(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false });
         }
         catch (SiftException e)
         {

@@ -52,7 +52,8 @@ internal static class ResultWriter
         return LearningCurveSvg.Render(series, result.FullData.Accuracy, "full data", new ChartOptions { Title = title });
     }
 
-    private static void WriteAtomically(string path, string content)
+    /// <summary>Writes through a temporary file and a rename, so a reader never sees half a file.</summary>
+    public static void WriteAtomically(string path, string content)
     {
         var temp = path + ".tmp";
         File.WriteAllText(temp, content, new UTF8Encoding(false));

@@ -25,7 +25,8 @@ internal static class DatasetFiles
         }
     }
 
-    private static FileStream Open(string path)
+    /// <summary>Opens a file for sequential reading; failures become one-sentence <see cref="SiftException"/>s naming the path.</summary>
+    public static FileStream Open(string path)
     {
         if (Directory.Exists(path)) throw new SiftException($"not a file but a directory: {path}");
         try

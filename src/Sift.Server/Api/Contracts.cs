@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Sift.Projects;
 using Sift.Stopping;
 using Sift.Strategies;
@@ -6,7 +7,8 @@ using Sift.Server.Hosting;
 namespace Sift.Server.Api;
 
 // The JSON shapes of the REST API (snake_case on the wire). Requests are validated where they are turned into
-// domain values; responses never carry gold labels, and the task shapes handed to annotators carry no scores.
+// domain values; responses never carry gold labels (only the agreement view's accuracies against gold, for admins and
+// auditors), and the task shapes handed to annotators carry no scores.
 
 /// <summary>A user as the API shows it.</summary>
 internal sealed record UserView(long Id, string Name, Role Role, DateTimeOffset CreatedAt, bool Disabled)
@@ -146,3 +148,41 @@ internal sealed record TrainQueued(long ProjectId, string Status);
 
 /// <summary>GET /healthz.</summary>
 internal sealed record Health(string Status);
+
+/// <summary>
+/// GET …/agreement: annotator agreement over the project's answers (admins, reviewers, auditors). <c>Gold</c> (accuracy
+/// against gold labels) only for admins and auditors, left out of the JSON for everyone else.
+/// </summary>
+internal sealed record AgreementView(
+    long ProjectId, LabelMode Mode, string? MultiLabelNote, AgreementCounts Counts, IReadOnlyList<string> Labels,
+    AgreementMeasuresView Agreement, IReadOnlyList<AnnotatorAgreementView> Annotators, DawidSkeneView DawidSkene,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] GoldView? Gold);
+
+/// <summary>What the agreement was computed from: items (rated, with 2+ answers), annotators, answers, answers replaced by the same annotator's later one.</summary>
+internal sealed record AgreementCounts(int Items, int RatedItems, int PairableItems, int Annotators, int Annotations, int ReplacedAnnotations);
+
+/// <summary>Agreement measures over the items with 2+ answers (null: undefined, e.g. a single category used).</summary>
+internal sealed record AgreementMeasuresView(double? PercentAgreement, double? FleissKappa, double? KrippendorffAlpha, IReadOnlyList<AnnotatorPairView> Pairs);
+
+/// <summary>Cohen's κ of two annotators on the items both answered.</summary>
+internal sealed record AnnotatorPairView(string First, string Second, int SharedItems, double? PercentAgreement, double? CohenKappa);
+
+/// <summary>One annotator: answers, agreement with the others' majority, Dawid–Skene's estimated accuracy (no gold involved).</summary>
+internal sealed record AnnotatorAgreementView(string Name, int Answers, int ComparedWithMajority, double? AgreementWithMajority, double EstimatedAccuracy);
+
+/// <summary>The Dawid–Skene fit, and how often its label differs from the majority's (ties: items the majority cannot label).</summary>
+internal sealed record DawidSkeneView(string Model, int Iterations, bool Converged, int ItemsWithMajority, int DiffersFromMajority, int MajorityTies);
+
+/// <summary>Accuracy against gold labels (admins and auditors only).</summary>
+internal sealed record GoldView(
+    int Items, int RatedItems, IReadOnlyList<AnnotatorGoldView> Annotators, GoldScoreView Majority, int MajorityTies,
+    GoldScoreView DawidSkene, GoldScoreView DawidSkeneOnMajorityItems);
+
+/// <summary>One annotator on the gold items they answered.</summary>
+internal sealed record AnnotatorGoldView(string Name, int Items, int Correct, double? Accuracy);
+
+/// <summary>Correct out of the gold items measured.</summary>
+internal sealed record GoldScoreView(int Items, int Correct, double? Accuracy)
+{
+    public static GoldScoreView From(Sift.Quality.GoldScore score) => new(score.Items, score.Correct, score.Accuracy);
+}

@@ -47,4 +47,8 @@ internal static class PrincipalExtensions
 
     /// <summary>Whether the signed-in user is an admin.</summary>
     public static bool IsAdmin(this ClaimsPrincipal principal) => principal.IsInRole(SiftPolicies.RoleName(Role.Admin));
+
+    /// <summary>Whether the signed-in user may see numbers derived from gold labels (admins and auditors).</summary>
+    public static bool SeesGold(this ClaimsPrincipal principal) =>
+        principal.IsAdmin() || principal.IsInRole(SiftPolicies.RoleName(Role.Auditor));
 }

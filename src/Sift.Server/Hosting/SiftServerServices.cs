@@ -90,6 +90,7 @@ public static class SiftServerServices
         routes.MapItemsApi();
         routes.MapTasksApi();
         routes.MapDashboardApi();
+        routes.MapAgreementApi();
 
         // An unknown /api path is a 404 ProblemDetails, not the UI's index.html.
         routes.MapFallback("/api/{**path}", () => TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found", detail: "There is no such API endpoint."))

@@ -46,6 +46,7 @@ public sealed class AuthorizationMatrixTests(ServerFixture server) : IClassFixtu
         ["GET /api/projects/{projectId:long}/dashboard"] = Review,
         ["GET /api/projects/{projectId:long}/learning-curve.svg"] = Review,
         ["GET /api/projects/{projectId:long}/annotations"] = Review,
+        ["GET /api/projects/{projectId:long}/agreement"] = Review,
         ["GET /api/projects/{projectId:long}/tasks"] = Audit,
         ["POST /api/projects/{projectId:long}/train"] = AdminOnly,
         ["GET /api/users"] = AdminOnly,

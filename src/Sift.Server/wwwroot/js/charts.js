@@ -119,3 +119,30 @@ export function interval(estimate, low, high, { title = 'Lift with its 95% inter
     s('circle', { cx: x(estimate), cy: mid, r: 6, class: `estimate ${kind}` }));
   return svg;
 }
+
+/**
+ * Horizontal bars of shares on a fixed 0–100% axis, one per entry: [[name, share 0..1 or null], …] in display order
+ * (for annotators' estimated accuracy). A null share draws no bar and '—'. Names go in as text nodes.
+ */
+export function shareBars(entries, { title = 'Estimated accuracy per annotator', width = 560 } = {}) {
+  const row = 26;
+  const m = { left: 150, right: 56, top: 8, bottom: 24 };
+  const height = Math.max(60, m.top + m.bottom + row * entries.length);
+  const svg = frame(width, height, title);
+  if (entries.length === 0) return note(svg, width, height, 'No annotators yet');
+  const x = v => m.left + v * (width - m.left - m.right);
+  for (const v of [0, 0.25, 0.5, 0.75, 1]) {
+    svg.append(s('line', { x1: x(v), x2: x(v), y1: m.top, y2: height - m.bottom, class: 'grid' }),
+      s('text', { x: x(v), y: height - 8, 'text-anchor': 'middle', class: 'tick' }, `${v * 100}%`));
+  }
+  entries.forEach(([name, share], i) => {
+    const y = m.top + i * row;
+    const shown = name.length > 22 ? `${name.slice(0, 21)}…` : name;
+    const known = share !== null && share !== undefined && !Number.isNaN(share);
+    svg.append(
+      s('text', { x: m.left - 8, y: y + row / 2 + 4, 'text-anchor': 'end', class: 'tick name' }, s('title', {}, name), shown),
+      known ? s('rect', { x: m.left, y: y + 4, width: Math.max(2, x(share) - m.left), height: row - 8, rx: 3, class: 'bar' }) : null,
+      s('text', { x: (known ? x(share) : m.left) + 6, y: y + row / 2 + 4, class: 'value' }, known ? `${(share * 100).toFixed(1)}%` : '—'));
+  });
+  return svg;
+}

@@ -1,7 +1,7 @@
 // `/dashboard/{id}`: how labeling and the live loop are doing. Refreshes every few seconds while visible.
 import { api, ApiError, session } from '../api.js';
 import { h, replace, fmt, pct } from '../dom.js';
-import { countOverTime, barsPerClass, interval } from '../charts.js';
+import { countOverTime, barsPerClass, interval, shareBars } from '../charts.js';
 import { can } from '../roles.js';
 import { downloadExport } from '../download.js';
 
@@ -31,6 +31,10 @@ export default async function dashboard(main, { me, params, setTitle }) {
   const liftBox = h('div', { id: 'lift' });
   const stopBox = h('div', { id: 'stop' });
   const trainerBox = h('div', { id: 'trainer' });
+  const agreementBox = h('div', { id: 'agreement-body' });
+  // Shown once the project has items with two or more answers (overlap k ≥ 2).
+  const agreementCard = h('section', { class: 'card', id: 'agreement', 'aria-labelledby': 'agreement-h', hidden: true },
+    h('h2', { id: 'agreement-h' }, 'Annotator agreement'), agreementBox);
   const retrain = can.administer(me)
     ? h('button', { type: 'button', id: 'retrain', onclick: () => requestRetrain() }, 'Retrain now') : null;
 
@@ -61,9 +65,11 @@ export default async function dashboard(main, { me, params, setTitle }) {
             curveTable))),
       h('div', { class: 'stack' },
         h('section', { class: 'card', 'aria-labelledby': 'lift-h' }, h('h2', { id: 'lift-h' }, 'Active selection vs random'), liftBox),
-        h('section', { class: 'card', 'aria-labelledby': 'trainer-h' }, h('h2', { id: 'trainer-h' }, 'Trainer'), trainerBox))));
+        h('section', { class: 'card', 'aria-labelledby': 'trainer-h' }, h('h2', { id: 'trainer-h' }, 'Trainer'), trainerBox))),
+    agreementCard);
 
   let curveKey = null;
+  let agreementKey = null;
   let timer = null;
 
   async function refresh() {
@@ -125,6 +131,8 @@ export default async function dashboard(main, { me, params, setTitle }) {
         h('td', {}, pct(p.accuracy)), h('td', {}, pct(p.macro_f1)))));
     const key = `${view.model_version}:${curve.length}`;
     if (key !== curveKey) { curveKey = key; loadCurve(); }
+    // The agreement is computed on request (Dawid–Skene included): ask again only when the answers changed.
+    if (c.annotations !== agreementKey) { agreementKey = c.annotations; loadAgreement(); }
 
     drawLift(view.lift);
     const stop = view.stop ?? {};
@@ -158,6 +166,17 @@ export default async function dashboard(main, { me, params, setTitle }) {
       h('p', {}, verdict),
       h('p', { class: 'muted small' },
         `At ${fmt(lift.labels)} labels each: active ${pct(lift.active_accuracy)}, random ${pct(lift.random_accuracy)} held-out accuracy.`));
+  }
+
+  async function loadAgreement() {
+    try {
+      const view = await api('GET', `/api/projects/${projectId}/agreement`);
+      agreementCard.hidden = !(view.counts.pairable_items > 0);
+      if (!agreementCard.hidden) replace(agreementBox, agreementPanel(view));
+    } catch (error) {
+      agreementKey = null;
+      problem.textContent = `Could not load the annotator agreement: ${error.message}`;
+    }
   }
 
   async function loadCurve() {
@@ -197,6 +216,75 @@ export function inertSvg(text) {
     }
   }
   return document.importNode(root, true);
+}
+
+/**
+ * Krippendorff's reading of α (Content Analysis, 2004, §11.4): α ≥ .800 reliable; .667 ≤ α < .800 only for tentative
+ * conclusions; below .667 unreliable.
+ */
+export function readAlpha(alpha) {
+  if (alpha === null || alpha === undefined) {
+    return { kind: 'unknown', text: 'Not defined yet: the items with two or more answers all got the same label, so chance agreement cannot be told apart.' };
+  }
+  if (alpha >= 0.8) return { kind: 'ok', text: 'Reliable: α is at least 0.8, so the annotators agree well beyond chance.' };
+  if (alpha >= 0.667) return { kind: 'warn', text: 'Tentative: α is between 0.667 and 0.8, good enough for tentative conclusions only.' };
+  return { kind: 'bad', text: 'Unreliable: α is below 0.667; the annotators disagree too often. Check the instructions and the labels.' };
+}
+
+/** Below this many items with 2+ answers, the panel says the Dawid–Skene estimates are rough (its smoothing dominates). */
+const FEW_ITEMS = 50;
+
+/** A measure such as α or κ with three decimals ('—' when undefined). */
+const measure = v => (v === null || v === undefined ? '—' : v.toFixed(3));
+
+/** The agreement card's content from GET …/agreement. Every name goes in as text. */
+function agreementPanel(view) {
+  const c = view.counts;
+  const a = view.agreement;
+  const gold = view.gold; // only for admins and auditors
+  const goldByName = new Map((gold?.annotators ?? []).map(g => [g.name, g]));
+  const reading = readAlpha(a.krippendorff_alpha);
+  const cell = (id, title, value) => h('div', { class: 'measure', id }, h('p', { class: 'muted small' }, title), h('p', { class: 'value' }, value));
+  return [
+    h('div', { class: 'measures' },
+      cell('agreement-alpha', 'Krippendorff\'s α (nominal)', measure(a.krippendorff_alpha)),
+      cell('agreement-kappa', 'Fleiss\' κ', measure(a.fleiss_kappa)),
+      cell('agreement-observed', 'Observed agreement', pct(a.percent_agreement))),
+    h('p', { class: `reading ${reading.kind}`, id: 'agreement-reading' }, reading.text),
+    h('p', { class: 'muted small' },
+      `From ${fmt(c.pairable_items)} items with two or more answers (${fmt(c.annotations)} answers by ${fmt(c.annotators)} annotators).`),
+    view.multi_label_note ? h('p', { class: 'muted small', id: 'agreement-multi' }, view.multi_label_note) : null,
+    h('h3', {}, 'Estimated accuracy per annotator'),
+    h('p', { class: 'muted small' }, 'Dawid–Skene: estimated from the answers alone, weighing each annotator by how they agree with the others.',
+      c.pairable_items < FEW_ITEMS ? ' With this few items the estimates are rough and pulled toward chance.' : ''),
+    h('div', { class: 'chart-box', id: 'agreement-accuracy' }, shareBars(view.annotators.map(x => [x.name, x.estimated_accuracy]))),
+    h('table', { class: 'data', id: 'agreement-annotators' },
+      h('thead', {}, h('tr', {},
+        h('th', { scope: 'col' }, 'Annotator'), h('th', { scope: 'col' }, 'Answers'),
+        h('th', { scope: 'col' }, 'Agrees with the others\' majority'), h('th', { scope: 'col' }, 'Estimated accuracy'),
+        gold ? h('th', { scope: 'col' }, 'Accuracy on gold') : null)),
+      h('tbody', {}, view.annotators.map(x => {
+        const g = goldByName.get(x.name);
+        return h('tr', {},
+          h('td', { class: 'name' }, x.name), h('td', {}, fmt(x.answers)),
+          h('td', {}, x.agreement_with_majority === null ? '—' : `${pct(x.agreement_with_majority)} of ${fmt(x.compared_with_majority)}`),
+          h('td', { class: 'estimated' }, pct(x.estimated_accuracy)),
+          gold ? h('td', { class: 'gold' }, g && g.items > 0 ? `${pct(g.accuracy)} of ${fmt(g.items)}` : '—') : null);
+      }))),
+    gold && gold.rated_items > 0 ? h('p', { class: 'muted small', id: 'agreement-gold' },
+      `On ${fmt(gold.rated_items)} answered gold items: majority vote ${pct(gold.majority.accuracy)} (of ${fmt(gold.majority.items)}`,
+      gold.majority_ties > 0 ? `; ${fmt(gold.majority_ties)} ties left out` : '',
+      `), Dawid–Skene ${pct(gold.dawid_skene.accuracy)}.`) : null,
+    view.dawid_skene.differs_from_majority > 0 ? h('p', { class: 'muted small' },
+      `Dawid–Skene's label differs from the majority's on ${fmt(view.dawid_skene.differs_from_majority)} of ${fmt(view.dawid_skene.items_with_majority)} items.`) : null,
+    a.pairs.length > 0 ? h('details', {}, h('summary', {}, 'Cohen\'s κ by pair'),
+      h('table', { class: 'data', id: 'agreement-pairs' },
+        h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Annotators'), h('th', { scope: 'col' }, 'Shared items'),
+          h('th', { scope: 'col' }, 'Agree'), h('th', { scope: 'col' }, 'κ'))),
+        h('tbody', {}, a.pairs.map(p => h('tr', {},
+          h('td', {}, `${p.first} · ${p.second}`), h('td', {}, fmt(p.shared_items)),
+          h('td', {}, pct(p.percent_agreement)), h('td', {}, measure(p.cohen_kappa))))))) : null,
+  ];
 }
 
 function tile(title, value, note, id) {
