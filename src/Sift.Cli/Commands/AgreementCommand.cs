@@ -91,17 +91,10 @@ internal static class AgreementCommand
         var ds = DawidSkene.Fit(table, options);
         var majority = MajorityVote.Labels(table);
 
-        int withMajority = 0, differs = 0, ties = 0;
+        var (withMajority, differs, ties) = MajorityVote.Compare(table, majority, ds.Labels);
         var items = new List<ItemLabels>(table.Items);
         for (var i = 0; i < table.Items; i++)
         {
-            var rated = table.RatingsOf(i) > 0;
-            if (rated && majority[i] == MajorityVote.NoLabel) ties++;
-            if (majority[i] != MajorityVote.NoLabel)
-            {
-                withMajority++;
-                if (ds.Labels[i] != majority[i]) differs++;
-            }
             var posterior = ds.Posterior(i).ToArray();
             items.Add(new ItemLabels(
                 table.ItemIds[i], table.RatingsOf(i),

@@ -17,6 +17,9 @@ internal sealed class DatasetBuilder(string source, DataFormatOptions options)
 
     public DataFormatOptions Options => options;
 
+    /// <summary>The file (or stream name) being read.</summary>
+    public string Source => source;
+
     public ImportException Error(long line, string? field, string problem) => new(source, line, field, problem);
 
     /// <summary>Checks the text of the item on <paramref name="line"/>.</summary>

@@ -7,66 +7,26 @@ namespace Sift.Data;
 /// <summary>Reads JSON Lines: one object per line, streamed line by line; blank lines are skipped but counted.</summary>
 internal static class JsonlDatasetReader
 {
-    private static readonly JsonDocumentOptions ParseOptions = new() { AllowDuplicateProperties = false };
-
     public static TextDataset Read(Stream stream, string source, DataFormatOptions options)
     {
         var builder = new DatasetBuilder(source, options);
-        using var lines = new Utf8LineReader(stream);
-        while (lines.TryReadLine(out var bytes))
-        {
-            var line = lines.LineNumber;
-            if (Utf8LineReader.IsBlank(bytes.Span)) continue;
-
-            var invalid = Utf8LineReader.FirstInvalidUtf8(bytes.Span);
-            if (invalid >= 0)
-            {
-                throw builder.Error(line, null, FormattableString.Invariant(
-                    $"not valid UTF-8 (byte {invalid + 1} of the line)"));
-            }
-
-            using var document = Parse(bytes, line, builder);
-            ReadItem(document.RootElement, line, builder);
-        }
-
+        JsonLines.ReadObjects(stream, source, (root, line) => ReadItem(root, line, builder));
         return builder.Build();
-    }
-
-    private static JsonDocument Parse(ReadOnlyMemory<byte> bytes, long line, DatasetBuilder builder)
-    {
-        try
-        {
-            return JsonDocument.Parse(bytes, ParseOptions);
-        }
-        catch (JsonException e)
-        {
-            var where = e.BytePositionInLine is { } position
-                ? FormattableString.Invariant($" near byte {position + 1} of the line")
-                : "";
-            throw builder.Error(line, null, $"malformed JSON{where}");
-        }
     }
 
     private static void ReadItem(JsonElement root, long line, DatasetBuilder builder)
     {
         var options = builder.Options;
-        if (root.ValueKind != JsonValueKind.Object)
-        {
-            throw builder.Error(line, null, root.ValueKind == JsonValueKind.Array && line == 1
-                ? "a JSON array, but the file must hold one JSON object per line (JSON Lines)"
-                : "not a JSON object; each line must hold one object");
-        }
-
         if (!root.TryGetProperty(options.TextField, out var textElement) || textElement.ValueKind != JsonValueKind.String)
             throw builder.Error(line, options.TextField, "missing or not a string");
-        var text = builder.CheckText(ReadString(textElement, options.TextField, line, builder), line);
+        var text = builder.CheckText(JsonLines.String(textElement, builder.Source, line, options.TextField), line);
 
         string? id = null;
         if (Present(root, options.IdField, out var idElement))
         {
             id = idElement.ValueKind switch
             {
-                JsonValueKind.String => ReadString(idElement, options.IdField, line, builder),
+                JsonValueKind.String => JsonLines.String(idElement, builder.Source, line, options.IdField),
                 JsonValueKind.Number when idElement.TryGetInt64(out var n) => n.ToString(CultureInfo.InvariantCulture),
                 _ => throw builder.Error(line, options.IdField, "not a string or an integer"),
             };
@@ -78,7 +38,7 @@ internal static class JsonlDatasetReader
         {
             label = labelElement.ValueKind switch
             {
-                JsonValueKind.String => ReadString(labelElement, options.LabelField, line, builder),
+                JsonValueKind.String => JsonLines.String(labelElement, builder.Source, line, options.LabelField),
                 JsonValueKind.Number => NumberText(labelElement),
                 JsonValueKind.True => "true",
                 JsonValueKind.False => "false",
@@ -91,7 +51,7 @@ internal static class JsonlDatasetReader
         if (Present(root, options.GroupField, out var groupElement))
         {
             if (groupElement.ValueKind != JsonValueKind.String) throw builder.Error(line, options.GroupField, "not a string");
-            group = ReadString(groupElement, options.GroupField, line, builder);
+            group = JsonLines.String(groupElement, builder.Source, line, options.GroupField);
             if (string.IsNullOrWhiteSpace(group)) group = null;
         }
 
@@ -112,18 +72,6 @@ internal static class JsonlDatasetReader
         }
 
         builder.Add(line, id, text, label, group, cost, meta);
-    }
-
-    private static string ReadString(JsonElement value, string field, long line, DatasetBuilder builder)
-    {
-        try
-        {
-            return value.GetString()!;
-        }
-        catch (InvalidOperationException)
-        {
-            throw builder.Error(line, field, "holds an unpaired surrogate escape (\\uD800 to \\uDFFF)");
-        }
     }
 
     /// <summary>Whether the field is there and not <c>null</c>; a <c>null</c> optional field counts as absent.</summary>

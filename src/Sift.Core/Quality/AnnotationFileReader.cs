@@ -50,8 +50,6 @@ public sealed record AnnotationFile(RatingTable Table, AnnotationFileShape Shape
 /// </summary>
 public static class AnnotationFileReader
 {
-    private static readonly JsonDocumentOptions ParseOptions = new() { AllowDuplicateProperties = false };
-
     /// <summary>Reads the stream (not disposed) to the end.</summary>
     /// <param name="stream">UTF-8 JSON Lines.</param>
     /// <param name="source">The file's name, for error messages.</param>
@@ -63,22 +61,8 @@ public static class AnnotationFileReader
         ArgumentNullException.ThrowIfNull(source);
         var builder = new RatingTableBuilder();
         var gold = new Dictionary<string, string>(StringComparer.Ordinal);
-        using var lines = new Utf8LineReader(stream);
-        while (lines.TryReadLine(out var bytes))
+        JsonLines.ReadObjects(stream, source, (root, line) =>
         {
-            var line = lines.LineNumber;
-            if (Utf8LineReader.IsBlank(bytes.Span)) continue;
-            var invalid = Utf8LineReader.FirstInvalidUtf8(bytes.Span);
-            if (invalid >= 0) throw new ImportException(source, line, null, FormattableString.Invariant($"not valid UTF-8 (byte {invalid + 1} of the line)"));
-
-            using var document = Parse(bytes, source, line);
-            var root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Object)
-            {
-                throw new ImportException(source, line, null, root.ValueKind == JsonValueKind.Array && line == 1
-                    ? "a JSON array, but the file must hold one JSON object per line (JSON Lines)"
-                    : "not a JSON object; each line must hold one object");
-            }
             if (shape == AnnotationFileShape.Auto)
             {
                 shape = root.TryGetProperty("annotations", out _) ? AnnotationFileShape.Export
@@ -88,7 +72,7 @@ public static class AnnotationFileReader
             }
             if (shape == AnnotationFileShape.Export) ReadExportLine(root, source, line, builder, gold);
             else ReadSimpleLine(root, source, line, builder);
-        }
+        });
         var table = builder.Build();
         return new AnnotationFile(table, shape == AnnotationFileShape.Auto ? AnnotationFileShape.Simple : shape, builder.Replaced)
         {
@@ -110,7 +94,7 @@ public static class AnnotationFileReader
         if (root.TryGetProperty("gold_label", out var goldLabel) && goldLabel.ValueKind != JsonValueKind.Null)
         {
             if (goldLabel.ValueKind != JsonValueKind.String) throw new ImportException(source, line, "gold_label", "not a string or null");
-            gold[item] = String(goldLabel, source, line, "gold_label");
+            gold[item] = JsonLines.String(goldLabel, source, line, "gold_label");
         }
         if (!root.TryGetProperty("annotations", out var annotations))
             throw new ImportException(source, line, "annotations", "missing (the file's first line is a Sift export, which has 'annotations' on every line)");
@@ -129,7 +113,7 @@ public static class AnnotationFileReader
             {
                 var labelField = FormattableString.Invariant($"{field}.labels[{l++}]");
                 if (label.ValueKind != JsonValueKind.String) throw new ImportException(source, line, labelField, "not a string");
-                var text = String(label, source, line, labelField);
+                var text = JsonLines.String(label, source, line, labelField);
                 if (string.IsNullOrWhiteSpace(text)) throw new ImportException(source, line, labelField, "empty or only whitespace");
                 chosen.Add(text);
             }
@@ -147,7 +131,7 @@ public static class AnnotationFileReader
             throw new ImportException(source, line, "label", $"missing ({why})");
         var label = value.ValueKind switch
         {
-            JsonValueKind.String => String(value, source, line, "label"),
+            JsonValueKind.String => JsonLines.String(value, source, line, "label"),
             JsonValueKind.Number => value.TryGetInt64(out var n) ? n.ToString(CultureInfo.InvariantCulture) : value.GetRawText(),
             JsonValueKind.True => "true",
             JsonValueKind.False => "false",
@@ -165,36 +149,11 @@ public static class AnnotationFileReader
             throw new ImportException(source, line, field, why is null ? "missing" : $"missing ({why})");
         var text = value.ValueKind switch
         {
-            JsonValueKind.String => String(value, source, line, field),
+            JsonValueKind.String => JsonLines.String(value, source, line, field),
             JsonValueKind.Number when value.TryGetInt64(out var n) => n.ToString(CultureInfo.InvariantCulture),
             _ => throw new ImportException(source, line, field, "not a string or an integer"),
         };
         if (string.IsNullOrWhiteSpace(text)) throw new ImportException(source, line, field, "empty or only whitespace");
         return text;
-    }
-
-    private static string String(JsonElement value, string source, long line, string field)
-    {
-        try
-        {
-            return value.GetString()!;
-        }
-        catch (InvalidOperationException)
-        {
-            throw new ImportException(source, line, field, "holds an unpaired surrogate escape (\\uD800 to \\uDFFF)");
-        }
-    }
-
-    private static JsonDocument Parse(ReadOnlyMemory<byte> bytes, string source, long line)
-    {
-        try
-        {
-            return JsonDocument.Parse(bytes, ParseOptions);
-        }
-        catch (JsonException e)
-        {
-            var where = e.BytePositionInLine is { } position ? FormattableString.Invariant($" near byte {position + 1} of the line") : "";
-            throw new ImportException(source, line, null, $"malformed JSON{where}");
-        }
     }
 }

@@ -39,4 +39,27 @@ public static class MajorityVote
         }
         return shares;
     }
+
+    /// <summary>
+    /// How another labeling (e.g. Dawid–Skene's) compares with the majority vote: the rated items with a unique majority,
+    /// how many of those it labels differently, and the rated items whose majority ties.
+    /// </summary>
+    public static (int WithMajority, int Differs, int Ties) Compare(RatingTable table, IReadOnlyList<int> majority, IReadOnlyList<int> labels)
+    {
+        ArgumentNullException.ThrowIfNull(table);
+        int withMajority = 0, differs = 0, ties = 0;
+        for (var i = 0; i < table.Items; i++)
+        {
+            if (table.RatingsOf(i) == 0) continue;
+            if (majority[i] == NoLabel)
+            {
+                ties++;
+                continue;
+            }
+
+            withMajority++;
+            if (labels[i] != majority[i]) differs++;
+        }
+        return (withMajority, differs, ties);
+    }
 }

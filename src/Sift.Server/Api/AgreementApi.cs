@@ -61,19 +61,7 @@ internal static class AgreementApi
         var summary = Agreement.Summarize(table);
         var ds = DawidSkene.Fit(table);
         var majority = MajorityVote.Labels(table);
-        int withMajority = 0, differs = 0, ties = 0;
-        for (var i = 0; i < table.Items; i++)
-        {
-            if (table.RatingsOf(i) == 0) continue;
-            if (majority[i] == MajorityVote.NoLabel)
-            {
-                ties++;
-                continue;
-            }
-
-            withMajority++;
-            if (ds.Labels[i] != majority[i]) differs++;
-        }
+        var (withMajority, differs, ties) = MajorityVote.Compare(table, majority, ds.Labels);
 
         var annotatorNames = table.AnnotatorNames;
         var view = new AgreementView(

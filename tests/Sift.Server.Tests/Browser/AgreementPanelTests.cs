@@ -55,14 +55,6 @@ public sealed class AgreementPanelTests(BrowserFixture fixture)
 
         await using var session = await fixture.OpenAsync();
         var page = session.Page;
-        var dialogs = new List<string>();
-        page.Dialog += async (_, dialog) =>
-        {
-            dialogs.Add(dialog.Message);
-            await dialog.DismissAsync();
-        };
-        var fetched = new List<string>();
-        page.Request += (_, request) => fetched.Add(new Uri(request.Url).AbsolutePath);
         await session.LoginAsync(auditorToken);
         await page.GotoAsync($"/dashboard/{projectId}");
 
@@ -96,8 +88,8 @@ public sealed class AgreementPanelTests(BrowserFixture fixture)
         // The markup in the name is text: no element, no request for "x", no dialog.
         (await panel.Locator("#agreement-annotators").TextContentAsync())!.ShouldContain(Hostile);
         (await page.Locator("img").CountAsync()).ShouldBe(0);
-        dialogs.ShouldBeEmpty();
-        fetched.ShouldNotContain("/x");
+        session.Dialogs.ShouldBeEmpty();
+        session.RequestedPaths.ShouldNotContain("/x");
         await Screenshots.SaveAsync(page, "dashboard-agreement.png", fullPage: true);
         await session.ShouldBeCleanAsync();
         foreach (var a in annotators) a.Api.Dispose();

@@ -95,14 +95,6 @@ public sealed class AnnotatePageTests(BrowserFixture fixture)
 
         await using var session = await fixture.OpenAsync();
         var page = session.Page;
-        var dialogs = new List<string>();
-        page.Dialog += async (_, dialog) =>
-        {
-            dialogs.Add(dialog.Message);
-            await dialog.DismissAsync();
-        };
-        var fetched = new List<string>();
-        page.Request += (_, request) => fetched.Add(new Uri(request.Url).AbsolutePath);
         await session.LoginAsync(token);
         var document = await page.GotoAsync($"/annotate/{projectId}");
         (await document!.HeaderValueAsync("content-security-policy") ?? "").ShouldContain("default-src 'self'");
@@ -119,9 +111,9 @@ public sealed class AnnotatePageTests(BrowserFixture fixture)
         await page.Keyboard.PressAsync("Enter");
         await page.Locator("#empty").WaitForAsync();
 
-        dialogs.ShouldBeEmpty();
-        fetched.ShouldNotContain("/x");
-        fetched.ShouldNotContain("/y");
+        session.Dialogs.ShouldBeEmpty();
+        session.RequestedPaths.ShouldNotContain("/x");
+        session.RequestedPaths.ShouldNotContain("/y");
         (await page.EvaluateAsync<bool>("() => window.__pwned === undefined")).ShouldBeTrue();
         (await page.Locator("img").CountAsync()).ShouldBe(0);
         await session.ShouldBeCleanAsync();

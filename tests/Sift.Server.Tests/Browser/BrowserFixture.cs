@@ -102,11 +102,23 @@ internal sealed class BrowserSession : IAsyncDisposable
         this.context = context;
         Page = page;
         page.PageError += (_, error) => PageErrors.Add(error);
+        page.Dialog += async (_, dialog) =>
+        {
+            Dialogs.Add(dialog.Message);
+            await dialog.DismissAsync();
+        };
+        page.Request += (_, request) => RequestedPaths.Add(new Uri(request.Url).AbsolutePath);
     }
 
     public IPage Page { get; }
 
     public List<string> PageErrors { get; } = [];
+
+    /// <summary>Messages of every alert/confirm/prompt the page opened (each dismissed).</summary>
+    public List<string> Dialogs { get; } = [];
+
+    /// <summary>The path of every request the page made (e.g. to check an injected <c>&lt;img src=x&gt;</c> never loaded).</summary>
+    public List<string> RequestedPaths { get; } = [];
 
     /// <summary>Logs in through the login page, as a person would: paste the token, press Enter.</summary>
     public async Task LoginAsync(string token)
