@@ -95,6 +95,7 @@ internal static class AgreementCommand
         var items = new List<ItemLabels>(table.Items);
         for (var i = 0; i < table.Items; i++)
         {
+            var rated = table.RatingsOf(i) > 0;
             var posterior = ds.Posterior(i).ToArray();
             items.Add(new ItemLabels(
                 table.ItemIds[i], table.RatingsOf(i),
