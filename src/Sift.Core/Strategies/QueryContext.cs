@@ -70,6 +70,9 @@ public sealed class QueryContext
     /// <summary>Class names, for reasons.</summary>
     public IReadOnlyList<string>? ClassNames { get; init; }
 
+    /// <summary>Inputs of the pair (preference) strategies when the pool holds pairwise comparisons; null otherwise.</summary>
+    public PairQueryInputs? Pairs { get; init; }
+
     /// <summary>A fresh seeded generator for one named purpose within this round.</summary>
     public Random CreateRandom(string purpose) => Seeds.Random(Seeds.Mix(Seed, purpose));
 

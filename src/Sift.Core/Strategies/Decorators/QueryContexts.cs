@@ -21,5 +21,6 @@ internal static class QueryContexts
             Costs = context.Costs,
             Groups = context.Groups,
             ClassNames = context.ClassNames,
+            Pairs = context.Pairs,
         };
 }
