@@ -8,13 +8,17 @@ public abstract class StrategyContractTests
 {
     protected abstract IQueryStrategy Create();
 
+    /// <summary>The round a strategy is tested on; pair strategies override it with a pool of pairs.</summary>
+    protected virtual (QueryContext Context, HashSet<int> Labeled, HashSet<int> HeldOut) CreateContext(ulong seed, int? candidateLimit = null) =>
+        TestData.Context(seed, candidateLimit: candidateLimit);
+
     [Theory]
     [InlineData(1)]
     [InlineData(7)]
     [InlineData(50)]
     public void Select_AnyCount_ReturnsExactlyThatManyDistinctCandidates(int count)
     {
-        var (context, _, _) = TestData.Context(1);
+        var (context, _, _) = CreateContext(1);
         var result = Create().Select(context, count);
         result.Indices.Length.ShouldBe(count);
         result.Scores.Length.ShouldBe(count);
@@ -26,7 +30,7 @@ public abstract class StrategyContractTests
     [Fact]
     public void Select_Always_NeverPicksLabeledOrHeldOutItems()
     {
-        var (context, labeled, heldOut) = TestData.Context(2);
+        var (context, labeled, heldOut) = CreateContext(2);
         var result = Create().Select(context, context.Candidates.Length);
         result.Indices.ShouldAllBe(i => !labeled.Contains(i) && !heldOut.Contains(i));
         result.Indices.Order().ShouldBe(context.Candidates.Order());
@@ -35,8 +39,8 @@ public abstract class StrategyContractTests
     [Fact]
     public void Select_SameSeed_SamePicks()
     {
-        var a = Create().Select(TestData.Context(42).Context, 20);
-        var b = Create().Select(TestData.Context(42).Context, 20);
+        var a = Create().Select(CreateContext(42).Context, 20);
+        var b = Create().Select(CreateContext(42).Context, 20);
         a.Indices.ShouldBe(b.Indices);
         a.Scores.ShouldBe(b.Scores);
     }
@@ -44,14 +48,14 @@ public abstract class StrategyContractTests
     [Fact]
     public void Select_EmptyPool_ThrowsPoolExhausted()
     {
-        var (context, _, _) = TestData.Context(3, candidateLimit: 0);
+        var (context, _, _) = CreateContext(3, candidateLimit: 0);
         Should.Throw<PoolExhaustedException>(() => Create().Select(context, 1));
     }
 
     [Fact]
     public void Select_MoreThanRemain_ThrowsPoolExhausted()
     {
-        var (context, _, _) = TestData.Context(3, candidateLimit: 5);
+        var (context, _, _) = CreateContext(3, candidateLimit: 5);
         var e = Should.Throw<PoolExhaustedException>(() => Create().Select(context, 6));
         e.Available.ShouldBe(5);
         e.Requested.ShouldBe(6);
@@ -60,7 +64,7 @@ public abstract class StrategyContractTests
     [Fact]
     public void Select_NonPositiveCount_Throws()
     {
-        var (context, _, _) = TestData.Context(3);
+        var (context, _, _) = CreateContext(3);
         Should.Throw<ArgumentOutOfRangeException>(() => Create().Select(context, 0));
     }
 }
@@ -72,8 +76,8 @@ public sealed class RandomSamplingContractTests : StrategyContractTests
     [Fact]
     public void Select_DifferentSeeds_DifferentPicks()
     {
-        var a = Create().Select(TestData.Context(1).Context, 20);
-        var b = Create().Select(TestData.Context(2).Context, 20);
+        var a = Create().Select(CreateContext(1).Context, 20);
+        var b = Create().Select(CreateContext(2).Context, 20);
         a.Indices.ShouldNotBe(b.Indices);
     }
 }
