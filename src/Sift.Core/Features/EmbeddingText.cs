@@ -3,21 +3,24 @@ using System.Text;
 namespace Sift.Features;
 
 /// <summary>
-/// The text an encoder sees and a cache key hashes: Unicode NFC, leading and trailing white space removed
-/// (<see cref="char.IsWhiteSpace(char)"/>), and unpaired UTF-16 surrogates replaced by U+FFFD. Nothing else changes
-/// (case, inner white space and punctuation stay), so two texts with the same normal form are the same text to any
-/// encoder that ignores outer white space and Unicode composition, as BERT-style tokenizers do.
+/// The text an encoder sees and a cache key hashes: leading and trailing white space removed
+/// (<see cref="char.IsWhiteSpace(char)"/>) and unpaired UTF-16 surrogates replaced by U+FFFD. Nothing else changes —
+/// case, inner white space, punctuation and Unicode composition stay — so the normal form never merges two texts that
+/// an encoder might tell apart (BERT-style tokenizers ignore outer white space).
 /// </summary>
+/// <remarks>
+/// Unicode NFC is deliberately not applied: <see cref="string.Normalize()"/> does nothing in a process running with
+/// <c>InvariantGlobalization</c> (as Sift's programs do) and composes elsewhere, so keys would depend on the host.
+/// A composed and a decomposed spelling of the same text are thus two cache entries (with equal MiniLM vectors,
+/// since that tokenizer strips accents itself).
+/// </remarks>
 public static class EmbeddingText
 {
     /// <summary>Returns the normal form of <paramref name="text"/> (the same instance when it is already normal).</summary>
     public static string Normalize(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
-        var clean = ReplaceUnpairedSurrogates(text);
-        // string.Normalize throws on unpaired surrogates, hence the replacement first.
-        var composed = clean.IsNormalized(NormalizationForm.FormC) ? clean : clean.Normalize(NormalizationForm.FormC);
-        return composed.Trim();
+        return ReplaceUnpairedSurrogates(text).Trim();
     }
 
     private static string ReplaceUnpairedSurrogates(string text)
