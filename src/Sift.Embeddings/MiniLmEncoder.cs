@@ -19,7 +19,7 @@ namespace Sift.Embeddings;
 /// machine and build, whichever other texts share its call. Texts are first put in <see cref="EmbeddingText"/>
 /// normal form. An empty text gives the vector of "[CLS] [SEP]". Characters missing from the vocabulary (emoji,
 /// most symbols) become [UNK].</para>
-/// <para>Thread-safe; <see cref="Encode"/> itself runs batches on <see cref="MiniLmOptions.Workers"/> threads.
+/// <para>Thread-safe; <see cref="Encode(IReadOnlyList{string}, IProgress{EncodeProgress}?, CancellationToken)"/> itself runs batches on <see cref="MiniLmOptions.Workers"/> threads.
 /// Loading takes about a second and some 200 MB of memory; share one instance.</para>
 /// </remarks>
 public sealed class MiniLmEncoder : ITextEncoder, IDisposable
@@ -84,16 +84,20 @@ public sealed class MiniLmEncoder : ITextEncoder, IDisposable
     /// Encodes <paramref name="texts"/>. <paramref name="progress"/> is called from worker threads after each batch.
     /// </summary>
     /// <inheritdoc />
-    public DenseMatrix Encode(IReadOnlyList<string> texts, IProgress<EncodeProgress>? progress = null, CancellationToken cancellationToken = default)
+    public DenseMatrix Encode(IReadOnlyList<string> texts, IProgress<EncodeProgress>? progress = null, CancellationToken cancellationToken = default) =>
+        Encode(texts, _options.BatchSize, _options.Workers, progress, cancellationToken);
+
+    /// <summary><see cref="Encode(IReadOnlyList{string}, IProgress{EncodeProgress}?, CancellationToken)"/> with another batch size and worker count.</summary>
+    internal DenseMatrix Encode(IReadOnlyList<string> texts, int batchSize, int workers, IProgress<EncodeProgress>? progress, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(texts);
         var result = new DenseMatrix(texts.Count, VectorDimension);
         if (texts.Count == 0) return result;
 
         var ids = Tokenize(texts, cancellationToken);
-        var batches = PlanBatches(ids, _options.BatchSize);
+        var batches = PlanBatches(ids, batchSize);
         var done = 0;
-        RunBatches(batches.Count, _options.Workers, cancellationToken, b =>
+        RunBatches(batches.Count, workers, cancellationToken, b =>
         {
             var batch = batches[b];
             EncodeBatch(ids, batch, result, cancellationToken);
