@@ -14,14 +14,6 @@ internal static class PairLikelihood
     /// <summary>e^x − 1, accurate near 0 (where Math.Exp(x) − 1 cancels).</summary>
     public static double ExpM1(double x) => Math.Abs(x) < 1e-5 ? x + x * x / 2 + x * x * x / 6 : Math.Exp(x) - 1;
 
-    /// <summary>σ(x) = 1 / (1 + e^−x), stable for large |x|.</summary>
-    public static double Sigmoid(double x)
-    {
-        if (x >= 0) return 1 / (1 + Math.Exp(-x));
-        var e = Math.Exp(x);
-        return e / (1 + e);
-    }
-
     /// <summary>Writes log P(A), log P(B), log P(tie) into <paramref name="logp"/> (length ≥ 3).</summary>
     public static void LogProbabilities(TieModel model, double delta, double t, Span<double> logp)
     {

@@ -58,6 +58,28 @@ public static class PreferenceMetrics
     }
 
     /// <summary>
+    /// Mean negative log-likelihood (nats) of the decisive outcomes (A or B) under P(A ≻ B | decisive) =
+    /// P(A) / (P(A) + P(B)) — for a Davidson or tie-free model σ(Δ/T) — so models with and without ties compare on the
+    /// same footing. NaN when there is no decisive comparison.
+    /// </summary>
+    public static double DecisiveLogLoss(BradleyTerryModel model, FeatureMatrix differences, ReadOnlySpan<int> rows, ReadOnlySpan<PreferenceOutcome> outcomes)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(differences);
+        if (rows.Length != outcomes.Length) throw new ArgumentException("Rows and outcomes differ in length.", nameof(outcomes));
+        double sum = 0;
+        var total = 0;
+        for (var i = 0; i < rows.Length; i++)
+        {
+            if (outcomes[i] is not (PreferenceOutcome.A or PreferenceOutcome.B)) continue;
+            var a = model.Predict(model.Difference(differences, rows[i])).DecisiveA;
+            sum -= Math.Log(Math.Max(outcomes[i] == PreferenceOutcome.A ? a : 1 - a, 1e-12));
+            total++;
+        }
+        return total > 0 ? sum / total : double.NaN;
+    }
+
+    /// <summary>
     /// Spearman rank correlation between two score vectors (average ranks for ties); used to compare recovered
     /// utilities with true ones. NaN when either vector is constant.
     /// </summary>

@@ -93,10 +93,11 @@ public sealed record PreferenceSimulationOptions
 /// <param name="Labels">Comparisons labeled (seed set included).</param>
 /// <param name="Accuracy">Held-out pairwise accuracy on the decisive test pairs.</param>
 /// <param name="LogLoss">Mean negative log-likelihood of the test outcomes A, B, tie (calibrated when a validation split exists).</param>
+/// <param name="DecisiveLogLoss">Mean negative log-likelihood of the decisive test outcomes under P(A ≻ B | decisive).</param>
 /// <param name="Ties">Tie answers among the labeled comparisons.</param>
 /// <param name="TieProbability">The model's P(tie) at equal utility.</param>
 /// <param name="Temperature">The calibration temperature (1 without a validation split).</param>
-public sealed record PreferenceRound(int Labels, double Accuracy, double LogLoss, int Ties, double TieProbability, double Temperature)
+public sealed record PreferenceRound(int Labels, double Accuracy, double LogLoss, double DecisiveLogLoss, int Ties, double TieProbability, double Temperature)
 {
     /// <summary>Seconds to fit (and calibrate) the model; varies between runs.</summary>
     public double FitSeconds { get; init; }
@@ -193,6 +194,7 @@ public sealed class PreferenceSimulator
             var record = new PreferenceRound(rows.Length,
                 PreferenceMetrics.PairwiseAccuracy(scored, _data.Test, testRows, testOutcomes),
                 PreferenceMetrics.LogLoss(scored, _data.Test, testRows, testOutcomes),
+                PreferenceMetrics.DecisiveLogLoss(scored, _data.Test, testRows, testOutcomes),
                 outcomes.Count(o => o == (int)PreferenceOutcome.Tie), scored.TieProbabilityAtEquality, scored.Temperature) { FitSeconds = fitSeconds };
             if (rows.Length >= _options.Budget)
             {
