@@ -247,7 +247,7 @@ internal static class PreferenceBenchmark
         Console.WriteLine("| strategy | " + string.Join(" | ", marks) + " | labels to random's final: first reached / held from |");
         Console.WriteLine("|---|" + string.Concat(marks.Select(_ => "---|")) + "---|");
         var randomCurve = Curve(result, "random");
-        foreach (var s in simulator.StrategyNames.Select(n => result.Runs.First(r => r.Strategy.StartsWith(n, StringComparison.Ordinal)).Strategy).Distinct())
+        foreach (var s in simulator.StrategyNames)
         {
             var curve = Curve(result, s);
             var cells = marks.Select(m => curve.FirstOrDefault(p => p.Labels == m) is var p && p.Labels == m
@@ -256,10 +256,10 @@ internal static class PreferenceBenchmark
             var held = randomCurve.Count > 0 ? HeldFrom(curve, randomCurve[^1].Mean) : null;
             Console.WriteLine($"| {s}{suffix} | {string.Join(" | ", cells)} | {(to is { } t ? t.ToString(CultureInfo.InvariantCulture) : "not reached")} / {(held is { } h ? h.ToString(CultureInfo.InvariantCulture) : "—")} |");
         }
-        var logLoss = string.Join("; ", simulator.StrategyNames.Select(n => result.Runs.First(r => r.Strategy.StartsWith(n, StringComparison.Ordinal)).Strategy).Distinct()
+        var logLoss = string.Join("; ", simulator.StrategyNames
             .Select(s => string.Create(CultureInfo.InvariantCulture, $"{s} {result.Runs.Where(r => r.Strategy == s).Average(r => r.Rounds[^1].LogLoss):0.000}")));
         Console.WriteLine($"test log loss at the budget (mean of seeds): {logLoss}");
-        var decisive = string.Join("; ", simulator.StrategyNames.Select(n => result.Runs.First(r => r.Strategy.StartsWith(n, StringComparison.Ordinal)).Strategy).Distinct()
+        var decisive = string.Join("; ", simulator.StrategyNames
             .Select(s => string.Create(CultureInfo.InvariantCulture, $"{s} {result.Runs.Where(r => r.Strategy == s).Average(r => r.Rounds[^1].DecisiveLogLoss):0.000}")));
         Console.WriteLine($"decisive-pair log loss at the budget (mean of seeds): {decisive}");
         if (StringArg(args, "--out", "") is { Length: > 0 } path)

@@ -44,7 +44,12 @@ public sealed record PairFeatureOptions
 /// <param name="Refusals">Occurrences of refusal phrases (<see cref="ResponseTraits.RefusalPhrases"/>).</param>
 /// <param name="Hedges">Occurrences of hedging words and phrases (<see cref="ResponseTraits.HedgePhrases"/>).</param>
 /// <param name="Questions">Question marks: the response asks something back.</param>
-public readonly record struct ResponseTraits(int Characters, int ListItems, int CodeBlocks, int Refusals, int Hedges, int Questions)
+/// <param name="Unfinished">
+/// The response does not end (after trailing white space) with a sentence or block ending — <c>. ! ? : ; ) ] " ' ` *</c>
+/// or a closing curly quote — so it was probably cut off (a generation that hit its length limit). Empty text counts as
+/// unfinished.
+/// </param>
+public readonly record struct ResponseTraits(int Characters, int ListItems, int CodeBlocks, int Refusals, int Hedges, int Questions, bool Unfinished)
 {
     /// <summary>Phrases counted as refusals or apologies.</summary>
     public static IReadOnlyList<string> RefusalPhrases { get; } =
@@ -79,8 +84,10 @@ public readonly record struct ResponseTraits(int Characters, int ListItems, int 
             }
         }
         var fences = Count(lower, "```", wholeWord: false);
+        var trimmed = text.TrimEnd();
+        var unfinished = trimmed.Length == 0 || !(trimmed[^1] is '.' or '!' or '?' or ':' or ';' or ')' or ']' or '"' or '\'' or '`' or '*' or '\u201D' or '\u2019');
         return new ResponseTraits(text.Length, list, (fences + 1) / 2, RefusalPhrases.Sum(p => Count(lower, p, true)),
-            HedgePhrases.Sum(p => Count(lower, p, true)), lower.Count(c => c == '?'));
+            HedgePhrases.Sum(p => Count(lower, p, true)), lower.Count(c => c == '?'), unfinished);
     }
 
     private static int Count(string text, string phrase, bool wholeWord)
@@ -95,7 +102,7 @@ public readonly record struct ResponseTraits(int Characters, int ListItems, int 
         return n;
     }
 
-    /// <summary>The traits as features, in <see cref="PairFeatures.TraitNames"/> order: log(1 + count) each.</summary>
+    /// <summary>The traits as features, in <see cref="PairFeatures.TraitNames"/> order: log(1 + count) each, 0/1 for <see cref="Unfinished"/>.</summary>
     internal void Write(Span<double> destination)
     {
         destination[0] = Math.Log(1 + Characters);
@@ -104,13 +111,14 @@ public readonly record struct ResponseTraits(int Characters, int ListItems, int 
         destination[3] = Math.Log(1 + Refusals);
         destination[4] = Math.Log(1 + Hedges);
         destination[5] = Math.Log(1 + Questions);
+        destination[6] = Unfinished ? 1 : 0;
     }
 }
 
 /// <summary>
 /// Builds the reward model's features φ(prompt, response) from encoder vectors of the prompt (p) and the response (r)
 /// and the response text: [r] [√D·(r ⊙ p)] [cos(p, r)] [log-length, list items, code blocks, refusals, hedges,
-/// questions] (blocks per <see cref="PairFeatureOptions"/>). The scalar features are standardised with the mean and
+/// questions, unfinished] (blocks per <see cref="PairFeatureOptions"/>). The scalar features are standardised with the mean and
 /// standard deviation over the responses it was fitted on, so they are on the scale of one another; a constant feature
 /// is only centred. Only differences φ_A − φ_B enter a Bradley–Terry model, so centring changes nothing there.
 /// Fitted state is immutable; thread-safe; deterministic.
@@ -118,7 +126,7 @@ public readonly record struct ResponseTraits(int Characters, int ListItems, int 
 public sealed class PairFeatures
 {
     /// <summary>Names of the trait features, in order.</summary>
-    public static IReadOnlyList<string> TraitNames { get; } = ["log_chars", "list_items", "code_blocks", "refusals", "hedges", "questions"];
+    public static IReadOnlyList<string> TraitNames { get; } = ["log_chars", "list_items", "code_blocks", "refusals", "hedges", "questions", "unfinished"];
 
     private readonly double[] _mean;
     private readonly double[] _scale;

@@ -142,10 +142,10 @@ public sealed class PreferenceSimulator
         _data = data;
         _options = options;
         _learner = new BradleyTerry(options.Learner);
-        _strategies = options.Strategies.Prepend("random").Distinct(StringComparer.OrdinalIgnoreCase).ToList();
+        _strategies = options.Strategies.Prepend("random").Select(s => s.Trim().ToLowerInvariant()).Distinct().ToList();
     }
 
-    /// <summary>The strategies that will run, random first.</summary>
+    /// <summary>The strategies that will run (their specs, lower-cased; runs carry these names), random first.</summary>
     public IReadOnlyList<string> StrategyNames => _strategies;
 
     /// <summary>Runs every strategy under every seed.</summary>
@@ -227,7 +227,7 @@ public sealed class PreferenceSimulator
                 labeled.Add(i);
             }
         }
-        return new PreferenceRun(strategy.Name == "pair-dopt" && spec.Contains('(', StringComparison.Ordinal) ? spec : strategy.Name, seed, rounds);
+        return new PreferenceRun(spec, seed, rounds);
     }
 
     private BradleyTerryModel Calibrate(BradleyTerryModel model, int[] validation)

@@ -17,13 +17,16 @@ public sealed class PairFeaturesTests
         t.Refusals.ShouldBe(2);       // "i'm sorry", "i can't"
         t.Hedges.ShouldBe(2);         // "maybe", "may" — not "mayor"
         t.Questions.ShouldBe(1);
+        t.Unfinished.ShouldBeFalse();
+        ResponseTraits.Of("It was cut off in the mid").Unfinished.ShouldBeTrue();
+        ResponseTraits.Of("Done.\n\n").Unfinished.ShouldBeFalse();
     }
 
     [Fact]
     public void Traits_CurlyApostropheAndEmptyText_Handled()
     {
         ResponseTraits.Of("I\u2019m sorry").Refusals.ShouldBe(1);
-        ResponseTraits.Of("").ShouldBe(new ResponseTraits(0, 0, 0, 0, 0, 0));
+        ResponseTraits.Of("").ShouldBe(new ResponseTraits(0, 0, 0, 0, 0, 0, true));
         ResponseTraits.Of("```unclosed").CodeBlocks.ShouldBe(1);
     }
 
@@ -32,7 +35,7 @@ public sealed class PairFeaturesTests
     {
         var (prompts, responses, texts) = Vectors(50, 4, 1);
         var features = PairFeatures.Fit(prompts, responses, texts);
-        features.Dimension.ShouldBe(4 + 4 + 1 + 6);
+        features.Dimension.ShouldBe(4 + 4 + 1 + 7);
         features.FeatureNames.Count.ShouldBe(features.Dimension);
         features.FeatureNames[8].ShouldBe("cosine");
         var phi = new float[features.Dimension];

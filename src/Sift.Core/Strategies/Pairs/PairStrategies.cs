@@ -4,7 +4,7 @@ namespace Sift.Strategies;
 
 /// <summary>
 /// The strategies for pools of pairwise comparisons, by name: <c>random</c> (the control), <c>pair-uncertainty</c>,
-/// <c>pair-dopt</c> and <c>pair-dopt(COSINE)</c> (with the diversity guard). To be added to the strategy catalog when
+/// <c>pair-dopt</c>, <c>pair-dopt(COSINE)</c> (with the diversity guard) and <c>pair-uncertainty-dopt</c>. To be added to the strategy catalog when
 /// the shared loop lands; until then the preference simulator reads them from here.
 /// </summary>
 public static class PairStrategies
@@ -15,6 +15,7 @@ public static class PairStrategies
         new("random", "uniform random sampling (the control)", StrategyNeeds.None, () => new RandomSampling()),
         new("pair-uncertainty", "pairs whose outcome (A, B, tie) the reward model is least sure of: highest entropy", StrategyNeeds.Model, () => new PairUncertaintySampling()),
         new("pair-dopt", "D-optimal batch: greedy log-det gain of the Bradley–Terry Fisher information; pair-dopt(0.9) adds a cosine cap", StrategyNeeds.None, () => new PairDOptimalSampling()),
+        new("pair-uncertainty-dopt", "hybrid: the 10×batch most uncertain pairs, then a D-optimal batch among them", StrategyNeeds.Model, () => new TopThenDiversify(new PairUncertaintySampling(), new PairDOptimalSampling())),
     ];
 
     /// <summary>Finds a pair strategy by spec (case-insensitive): a name of <see cref="All"/>, or <c>pair-dopt(c)</c> with a cosine cap c in [0, 1].</summary>
