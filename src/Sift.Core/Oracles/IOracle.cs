@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Sift.Items;
 
 namespace Sift.Oracles;
@@ -81,6 +82,10 @@ public sealed record Provenance
 
     /// <summary>The model suggestion shown to a person before they answered (pre-annotation), so anchoring can be measured; null when none was shown.</summary>
     public string? SuggestionShown { get; init; }
+
+    /// <summary>The item ids of the labeled examples a model was shown (few-shot), in prompt order; null when none were.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<string>? Examples { get; init; }
 }
 
 /// <summary>The state of an oracle's answer to one question.</summary>
