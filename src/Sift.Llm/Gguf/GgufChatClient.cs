@@ -29,15 +29,21 @@ public sealed class GgufChatClient : IChatClient, ILabelScorer
     private readonly LLamaBatch _batch = new();
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly bool _hasTemplate;
-    private readonly int _batchSize;
     private readonly ChatClientMetadata _metadata;
+    // The tokens whose keys and values sequence 0 of the context holds, at positions 0…Count−1: a new prompt that
+    // starts the same way (the system prompt, shared examples, the same prompt sampled again) evaluates only the rest.
+    private readonly List<LLamaToken> _held = [];
+    // Prompts are evaluated in blocks at fixed positions (0…63, 64…127, …) and only whole blocks evaluated that way are
+    // reused, so a token's keys, values and logits are computed by the same batch whatever the context held before:
+    // results do not depend on earlier calls, to the last bit (a batch's size changes llama.cpp's arithmetic order).
+    private const int Block = 64;
+    private int _canonicalEnd;
     private bool _disposed;
 
-    private GgufChatClient(LLamaWeights weights, LLamaContext context, string modelId, int batchSize)
+    private GgufChatClient(LLamaWeights weights, LLamaContext context, string modelId)
     {
         _weights = weights;
         _context = context;
-        _batchSize = batchSize;
         ModelId = modelId;
         _hasTemplate = weights.NativeHandle.GetTemplate(null, false) is not null;
         _metadata = new ChatClientMetadata("llama.cpp", null, modelId);
@@ -71,8 +77,8 @@ public sealed class GgufChatClient : IChatClient, ILabelScorer
             ContextSize = (uint)options.ContextSize,
             Threads = options.EffectiveThreads,
             BatchThreads = options.EffectiveThreads,
-            BatchSize = (uint)options.BatchSize,
-            UBatchSize = (uint)options.BatchSize,
+            BatchSize = Block,
+            UBatchSize = Block,
             GpuLayerCount = 0,
         };
         LLamaWeights weights;
@@ -94,7 +100,7 @@ public sealed class GgufChatClient : IChatClient, ILabelScorer
         {
             if (parameters.ContextSize > (uint)weights.ContextSize) parameters.ContextSize = (uint)weights.ContextSize;
             var context = weights.CreateContext(parameters);
-            return new GgufChatClient(weights, context, Path.GetFileName(full), options.BatchSize);
+            return new GgufChatClient(weights, context, Path.GetFileName(full));
         }
         catch (Exception e) when (e is RuntimeError or LLamaDecodeError)
         {
@@ -148,7 +154,7 @@ public sealed class GgufChatClient : IChatClient, ILabelScorer
         try
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            return await Task.Run(() => Generate(list, grammar, seed, temperature, maxTokens, stops, cancellationToken), cancellationToken);
+            return await Task.Run(() => Guarded(() => Generate(list, grammar, seed, temperature, maxTokens, stops, cancellationToken)), cancellationToken);
         }
         finally
         {
@@ -174,7 +180,7 @@ public sealed class GgufChatClient : IChatClient, ILabelScorer
         try
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            return await Task.Run(() => Score(request, cancellationToken), cancellationToken);
+            return await Task.Run(() => Guarded(() => Score(request, cancellationToken)), cancellationToken);
         }
         finally
         {
@@ -210,6 +216,19 @@ public sealed class GgufChatClient : IChatClient, ILabelScorer
         }
     }
 
+    private T Guarded<T>(Func<T> work)
+    {
+        try
+        {
+            return work();
+        }
+        catch
+        {
+            Reset();
+            throw;
+        }
+    }
+
     private static Grammar? GrammarFor(ChatResponseFormat? format) => format switch
     {
         ChatResponseFormatJson { Schema: { } schema } => new Grammar(JsonSchemaGbnf.Compile(schema), "root"),
@@ -221,8 +240,7 @@ public sealed class GgufChatClient : IChatClient, ILabelScorer
     {
         var prompt = Tokenize(GgufPromptFormat.Render(messages, _weights, _hasTemplate));
         CheckFits(prompt.Count);
-        _context.NativeHandle.MemoryClear(true);
-        var last = Evaluate(prompt, 0, false, null, cancellationToken);
+        var last = Prime(prompt, cancellationToken);
         using var sampler = new DefaultSamplingPipeline { Grammar = grammar, Seed = seed, Temperature = temperature };
         var decoder = new StreamingTokenDecoder(_context);
         var text = new StringBuilder();
@@ -248,6 +266,7 @@ public sealed class GgufChatClient : IChatClient, ILabelScorer
                 break;
             }
             last = Evaluate([token], position++, false, null, cancellationToken);
+            _held.Add(token);
         }
         return new ChatResponse(new ChatMessage(ChatRole.Assistant, text.ToString()))
         {
@@ -268,9 +287,8 @@ public sealed class GgufChatClient : IChatClient, ILabelScorer
         var shared = full.Min(t => CommonPrefix(prompt, t));
         if (shared == 0) throw new LlmRequestException("The scorer found no common prompt to score the labels after.");
         CheckFits(full.Max(t => t.Count));
-        _context.NativeHandle.MemoryClear(true);
-        float[] first = [];
-        Evaluate(prompt.GetRange(0, shared), 0, false, (_, logits) => first = logits.ToArray(), cancellationToken);
+        Prime(prompt.GetRange(0, shared), cancellationToken);
+        var first = _context.NativeHandle.GetLogitsIth(_lastLogits).ToArray();
         var scores = new double[full.Count];
         var scored = 0;
         for (var c = 0; c < full.Count; c++)
@@ -282,12 +300,45 @@ public sealed class GgufChatClient : IChatClient, ILabelScorer
             var logProbability = LogSoftmax(first, rest[0]);
             if (rest.Count > 1)
             {
-                _context.NativeHandle.MemorySequenceRemove(LLamaSeqId.Zero, shared, -1);
+                Forget(shared);
                 Evaluate(rest.GetRange(0, rest.Count - 1), shared, true, (i, logits) => logProbability += LogSoftmax(logits, rest[i + 1]), cancellationToken);
+                _held.AddRange(rest.GetRange(0, rest.Count - 1));
             }
             scores[c] = logProbability;
         }
         return new LabelScores(scores, shared, scored);
+    }
+
+    private int _lastLogits;
+
+    // Makes the context hold exactly `tokens`, keeping the longest prefix it already holds; the last token is always
+    // evaluated again, for its logits. Returns (and remembers) the batch index of those logits.
+    private int Prime(List<LLamaToken> tokens, CancellationToken cancellationToken)
+    {
+        if (tokens.Count == 0) throw new LlmRequestException("The prompt is empty.");
+        var keep = Math.Min(Math.Min(CommonPrefix(_held, tokens), tokens.Count - 1) / Block * Block, _canonicalEnd);
+        Forget(keep);
+        var rest = tokens.GetRange(keep, tokens.Count - keep);
+        _lastLogits = Evaluate(rest, keep, false, null, cancellationToken);
+        _held.AddRange(rest);
+        _canonicalEnd = tokens.Count / Block * Block;
+        return _lastLogits;
+    }
+
+    private void Forget(int from)
+    {
+        _canonicalEnd = Math.Min(_canonicalEnd, from);
+        if (from >= _held.Count) return;
+        _context.NativeHandle.MemorySequenceRemove(LLamaSeqId.Zero, from, -1);
+        _held.RemoveRange(from, _held.Count - from);
+    }
+
+    // After a failed or cancelled evaluation the context's contents are unknown: start afresh next time.
+    private void Reset()
+    {
+        _context.NativeHandle.MemoryClear(true);
+        _held.Clear();
+        _canonicalEnd = 0;
     }
 
     private List<LLamaToken> Tokenize(IReadOnlyList<PromptPiece> pieces)
@@ -314,22 +365,27 @@ public sealed class GgufChatClient : IChatClient, ILabelScorer
     private int Evaluate(IReadOnlyList<LLamaToken> tokens, int start, bool allLogits, LogitsCallback? onLogits, CancellationToken cancellationToken)
     {
         var lastIndex = 0;
-        for (var offset = 0; offset < tokens.Count; offset += _batchSize)
+        for (var offset = 0; offset < tokens.Count;)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var n = Math.Min(_batchSize, tokens.Count - offset);
+            // Batches never cross a block boundary (absolute positions), so the same tokens are always batched alike.
+            var position = start + offset;
+            var n = Math.Min(tokens.Count - offset, Block - position % Block);
             _batch.Clear();
             for (var i = 0; i < n; i++)
             {
                 var isLast = offset + i == tokens.Count - 1;
-                _batch.Add(tokens[offset + i], start + offset + i, LLamaSeqId.Zero, allLogits || isLast);
+                _batch.Add(tokens[offset + i], position + i, LLamaSeqId.Zero, allLogits || isLast);
             }
             var result = _context.Decode(_batch);
             if (result != DecodeResult.Ok) throw new LlmRequestException($"llama.cpp could not evaluate the prompt ({result}).");
             lastIndex = n - 1;
-            if (onLogits is null) continue;
-            for (var i = 0; i < n; i++)
-                if (allLogits || offset + i == tokens.Count - 1) onLogits(offset + i, _context.NativeHandle.GetLogitsIth(i));
+            if (onLogits is not null)
+            {
+                for (var i = 0; i < n; i++)
+                    if (allLogits || offset + i == tokens.Count - 1) onLogits(offset + i, _context.NativeHandle.GetLogitsIth(i));
+            }
+            offset += n;
         }
         return lastIndex;
     }

@@ -14,9 +14,6 @@ public sealed class GgufOptions
     /// <summary>CPU threads (default 0: up to 4, never more than the machine has; 0–64). Results are reproducible for a given thread count.</summary>
     public int Threads { get; init; }
 
-    /// <summary>Tokens evaluated per batch (default 512; 32–8192).</summary>
-    public int BatchSize { get; init; } = 512;
-
     /// <summary>Throws a <see cref="ConfigurationException"/> naming the first invalid option.</summary>
     public void Validate()
     {
@@ -24,7 +21,6 @@ public sealed class GgufOptions
         if (Path.Length > 1024) throw new ConfigurationException("The GGUF model path is longer than 1,024 characters.");
         Range(nameof(ContextSize), ContextSize, 128, 131072);
         Range(nameof(Threads), Threads, 0, 64);
-        Range(nameof(BatchSize), BatchSize, 32, 8192);
     }
 
     internal int EffectiveThreads => Threads > 0 ? Threads : Math.Clamp(Environment.ProcessorCount, 1, 4);
