@@ -112,20 +112,38 @@ internal sealed partial class EndpointChatClient(IChatClient inner, OpenAiEndpoi
     {
         var o = chatOptions?.Clone() ?? new ChatOptions();
         var top = 0;
-        if (o.AdditionalProperties is { } extra)
+        if (o.AdditionalProperties is { } extra && extra.TryGetValue(TokenLogprob.RequestKey, out var value))
         {
-            if (extra.TryGetValue(TokenLogprob.RequestKey, out var value) && value is int k) top = Math.Clamp(k, 1, 20);
-            extra.Remove(TokenLogprob.RequestKey);
+            if (value is int k) top = Math.Clamp(k, 1, 20);
+            // A copy without Sift's own key (it is not for the server; the caller's options stay as they were).
+            o.AdditionalProperties = new AdditionalPropertiesDictionary(extra.Where(p => p.Key != TokenLogprob.RequestKey));
         }
-        var schema = o.ResponseFormat is ChatResponseFormatJson { Schema: not null };
+        var format = o.ResponseFormat as ChatResponseFormatJson;
+        var schema = format?.Schema is not null;
         if (schema && (options.JsonSchema == JsonSchemaMode.Off || (options.JsonSchema == JsonSchemaMode.Auto && _schemaRefused)))
         {
             o.ResponseFormat = null;
             schema = false;
         }
-        if (schema) (o.AdditionalProperties ??= [])["strictJsonSchema"] = true;
         var logprobs = top > 0 && !_logprobsRefused;
-        if (logprobs) o.RawRepresentationFactory = _ => new ChatCompletionOptions { IncludeLogProbabilities = true, TopLogProbabilityCount = top };
+        if (schema || logprobs)
+        {
+            // OpenAI-specific parts go in the SDK's own options: strict schema (so the server constrains decoding to the
+            // label set where it can) and log-probabilities. Microsoft.Extensions.AI fills in the rest.
+            var raw = new ChatCompletionOptions();
+            if (logprobs)
+            {
+                raw.IncludeLogProbabilities = true;
+                raw.TopLogProbabilityCount = top;
+            }
+            if (schema)
+            {
+                raw.ResponseFormat = OpenAI.Chat.ChatResponseFormat.CreateJsonSchemaFormat(format!.SchemaName ?? "answer",
+                    BinaryData.FromString(format.Schema!.Value.GetRawText()), format.SchemaDescription, jsonSchemaIsStrict: true);
+                o.ResponseFormat = null;
+            }
+            o.RawRepresentationFactory = _ => raw;
+        }
         return (o, schema, logprobs);
     }
 

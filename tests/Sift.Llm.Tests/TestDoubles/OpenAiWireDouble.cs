@@ -118,12 +118,12 @@ internal sealed class WireRequest
     public IReadOnlyList<(string Role, string Content)> Messages =>
         Json?["messages"]?.AsArray().Select(m => (m!["role"]!.GetValue<string>(), Content(m["content"]))).ToList() ?? [];
 
-    /// <summary>The text of the last user message between its BEGIN ITEM and END ITEM lines.</summary>
+    /// <summary>The text of the last fenced user message (the item, not a correction after it) between its BEGIN ITEM and END ITEM lines.</summary>
     public string ItemText
     {
         get
         {
-            var last = Messages.Last(m => m.Role == "user").Content;
+            var last = Messages.Last(m => m.Role == "user" && m.Content.StartsWith("-----BEGIN ITEM ", StringComparison.Ordinal)).Content;
             var begin = last.IndexOf('\n', StringComparison.Ordinal);
             var end = last.LastIndexOf("\n-----END ITEM ", StringComparison.Ordinal);
             return begin < 0 || end < begin ? last : last[(begin + 1)..end];
