@@ -54,11 +54,6 @@ internal sealed partial class ResilientHttpHandler : DelegatingHandler
         _pipeline = builder.AddTimeout(options.Timeout).Build();
     }
 
-    /// <summary>Attempts made so far (for tests and messages).</summary>
-    public int Attempts => _attempts;
-
-    private int _attempts;
-
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         // The SDK needs a credential even for servers without keys; such servers get no Authorization header.
@@ -66,7 +61,6 @@ internal sealed partial class ResilientHttpHandler : DelegatingHandler
         var body = request.Content is null ? null : await request.Content.ReadAsByteArrayAsync(cancellationToken);
         return await _pipeline.ExecuteAsync(async token =>
         {
-            Interlocked.Increment(ref _attempts);
             using var attempt = Copy(request, body);
             var response = await base.SendAsync(attempt, token);
             try
