@@ -58,10 +58,16 @@ internal static class RankingComposer
     public static List<Item> Shuffle(IEnumerable<Item> items, ulong seed) =>
         items.OrderBy(i => Seeds.Mix(seed, i.ExternalId)).ThenBy(i => i.ExternalId, StringComparer.Ordinal).ToList();
 
+    /// <summary>Positions per block of <see cref="Compose"/>'s stratified layout.</summary>
+    public const int LayoutBlock = 50;
+
     /// <summary>
     /// Lays out a trained ranking: first the items that need more answers (in the given order), then the strategy's
-    /// items in strategy order with the exploration and held-out items at uniformly random positions among them
-    /// (a seeded shuffle of the position kinds), so every stretch of the queue has about the same share of each.
+    /// items in strategy order with the exploration and held-out items spread among them, stratified: the position kinds
+    /// are interleaved evenly (smooth weighted round-robin, so every prefix holds each kind's share to within one
+    /// position) and then shuffled, seeded, within blocks of <see cref="LayoutBlock"/> positions. So every stretch of the
+    /// queue — the stored top of a ranking in particular — holds the exploration (random-control) and held-out shares to
+    /// within one block's worth, and where in a block they sit is random.
     /// </summary>
     /// <param name="partial">Items with some answers but fewer than the overlap, with their reasons.</param>
     /// <param name="strategy">The strategy's order over the candidates that are not exploration items.</param>
@@ -73,10 +79,10 @@ internal static class RankingComposer
         IReadOnlyList<(long ItemId, string Reason)> partial, IReadOnlyList<StrategyPick> strategy,
         IReadOnlyList<long> exploration, string explorationReason, IReadOnlyList<long> heldOut, ulong seed)
     {
-        var kinds = new byte[strategy.Count + exploration.Count + heldOut.Count];
-        for (var i = 0; i < exploration.Count; i++) kinds[i] = 1;
-        for (var i = 0; i < heldOut.Count; i++) kinds[exploration.Count + i] = 2;
-        Seeds.Random(Seeds.Mix(seed, "positions")).Shuffle(kinds);
+        var kinds = Interleave(strategy.Count, exploration.Count, heldOut.Count);
+        var random = Seeds.Random(Seeds.Mix(seed, "positions"));
+        for (var start = 0; start < kinds.Length; start += LayoutBlock)
+            random.Shuffle(kinds.AsSpan(start, Math.Min(LayoutBlock, kinds.Length - start)));
 
         var items = new List<RankedItem>(partial.Count + kinds.Length);
         foreach (var (itemId, reason) in partial) items.Add(new RankedItem(itemId, items.Count, 0, reason, false));
@@ -91,5 +97,29 @@ internal static class RankingComposer
             });
         }
         return items;
+    }
+
+    /// <summary>
+    /// Kinds 0, 1 and 2, <paramref name="counts"/> of each, evenly interleaved by smooth weighted round-robin: each step
+    /// credits every kind its count and takes the kind with the most credit (ties to the lower kind), which then pays
+    /// the total. After n steps each kind was taken about n × count / total times (within two).
+    /// </summary>
+    private static byte[] Interleave(params int[] counts)
+    {
+        var total = counts.Sum();
+        var kinds = new byte[total];
+        var credit = new long[counts.Length];
+        for (var n = 0; n < total; n++)
+        {
+            var best = 0;
+            for (var k = 0; k < counts.Length; k++)
+            {
+                credit[k] += counts[k];
+                if (credit[k] > credit[best]) best = k;
+            }
+            credit[best] -= total;
+            kinds[n] = (byte)best;
+        }
+        return kinds;
     }
 }

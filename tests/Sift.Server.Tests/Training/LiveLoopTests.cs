@@ -293,7 +293,7 @@ public sealed class LiveLoopTests
         empty.Stop.Stop.ShouldBeFalse();
         empty.Stop.Reason.ShouldBe("no model yet: the first model is trained after 20 resolved labels");
         empty.Counts.Items.ShouldBe(200);
-        empty.Counts.QueueDepth.ShouldBe(180);
+        (empty.Counts.QueueDepth, empty.Counts.Unranked).ShouldBe((0, 180)); // a cold start stores no positions: all 180 go in the cold-start order
         empty.LabelsOverTime.ShouldBeEmpty();
         empty.Lift.ShouldBeNull();
 
