@@ -335,8 +335,8 @@ internal sealed class LiveLoop : ILiveLoop
     /// <summary>
     /// Looks at the project's stored ranking and, when fewer than half of <see cref="LiveLoopOptions.RankingPositions"/>
     /// positions still have a free slot, appends more from the ranking this process holds; when it holds none (or has
-    /// appended all of it) while items beyond the stored ranking still need answers, asks once per model version for a
-    /// retrain. Used by the top-up loop; tests call it directly.
+    /// appended all of it), fewer than an eighth are open and items beyond the stored ranking still need answers, asks
+    /// once per model version for a retrain. Used by the top-up loop; tests call it directly.
     /// </summary>
     internal async Task<TopUpOutcome> TopUpAsync(long projectId, CancellationToken cancellationToken)
     {
@@ -372,7 +372,11 @@ internal sealed class LiveLoop : ILiveLoop
             }
             return TopUpOutcome.ToppedUp;
         }
-        if (state.Unranked > 0 && _retrainAskedFor.GetValueOrDefault(projectId, -1) != state.ModelVersion)
+        // This process holds no more of the stored ranking: it restarted, another process trained, or all of it is stored.
+        // Ask for a retrain only when the stored part is nearly gone, so a live holder elsewhere (which tops up at half)
+        // gets to top up first.
+        if (state.OpenPositions * 8 < _options.RankingPositions && state.Unranked > 0
+            && _retrainAskedFor.GetValueOrDefault(projectId, -1) != state.ModelVersion)
         {
             _retrainAskedFor[projectId] = state.ModelVersion;
             RequestRetrain(projectId);

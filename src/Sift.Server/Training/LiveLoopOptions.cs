@@ -43,7 +43,7 @@ public sealed record LiveLoopOptions
     /// positions and keeps the rest in memory; when fewer than half of the stored positions still have a free slot the
     /// live loop appends more (up to this many open positions again), within <see cref="TopUpInterval"/> or sooner when
     /// this process hands out tasks. A process that does not hold the rest (it restarted, or another process trained)
-    /// asks for a retrain instead. Items beyond the stored positions are still handed out meanwhile, in the cold-start
+    /// asks for a retrain instead once fewer than an eighth are open. Items beyond the stored positions are still handed out meanwhile, in the cold-start
     /// order, so hand-out never stops while items need answers. Small values make re-ranking cheap (one short write);
     /// default 2,000 (about a second of hand-out at 1,500 tasks/s, and under 10 ms to write on SQLite).
     /// </summary>
