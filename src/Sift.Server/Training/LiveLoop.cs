@@ -243,11 +243,12 @@ internal sealed class LiveLoop : ILiveLoop
         {
             if (FitStarting is { } hook) await hook(projectId, fit.Token).ConfigureAwait(false);
             var cache = _caches.GetOrAdd(projectId, _ => new ProjectCache());
-            var result = await Task.Run(() =>
+            fit.Token.ThrowIfCancellationRequested();
+            var result = await TrainerThread.RunAsync(() =>
             {
                 using var limit = Parallelism.LimitDegree(_options.TrainerThreads);
                 return Trainer.Train(snapshot, cache, _options, started, fit.Token);
-            }, fit.Token).ConfigureAwait(false);
+            }, _options.LowPriorityTrainer, "sift-trainer").ConfigureAwait(false);
             var seconds = _time.GetElapsedTime(clock).TotalSeconds;
             if (result.Model is { } model)
                 await _store.AddModelVersionAsync(model with { DurationSeconds = seconds }, fit.Token).ConfigureAwait(false);

@@ -73,6 +73,13 @@ public sealed record LiveLoopOptions
     /// </summary>
     public int TrainerThreads { get; init; } = Math.Max(1, Environment.ProcessorCount - 1);
 
+    /// <summary>
+    /// Whether a fit runs at the lowest CPU priority (Linux: nice 19 for the fitting thread), so request handling comes
+    /// first on a busy machine and the trainer uses what is left; on an idle machine it runs as fast as before. Results
+    /// do not depend on it. Default true.
+    /// </summary>
+    public bool LowPriorityTrainer { get; init; } = true;
+
     /// <summary>Checks ranges; throws <see cref="ConfigurationException"/> naming the setting.</summary>
     public void Validate()
     {
