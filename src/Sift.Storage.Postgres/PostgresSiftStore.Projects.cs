@@ -291,14 +291,16 @@ public sealed partial class PostgresSiftStore
 
     /// <inheritdoc />
     public async Task<QueueState?> GetQueueStateAsync(long projectId, CancellationToken cancellationToken = default) =>
-        await R($"""
+        await R("""
             SELECT g.model_version, g.strategy,
               (SELECT count(*) FROM ranked_items WHERE project_id = @p)::int,
               (SELECT count(*) FROM ranked_items WHERE project_id = @p AND open)::int,
-              {UnrankedSql}
+              EXISTS (SELECT 1 FROM items i
+                      WHERE i.project_id = @p AND i.free_slots > 0 AND NOT (i.held_out AND i.gold_label IS NOT NULL)
+                        AND NOT EXISTS (SELECT 1 FROM ranked_items r WHERE r.item_id = i.id AND r.project_id = @p))
             FROM rankings g WHERE g.project_id = @p
             """).With("@p", projectId)
-            .OneAsync(r => new QueueState(r.GetInt32(0), r.GetString(1), r.GetInt32(2), r.GetInt32(3), r.GetInt32(4)), cancellationToken);
+            .OneAsync(r => new QueueState(r.GetInt32(0), r.GetString(1), r.GetInt32(2), r.GetInt32(3), r.GetBoolean(4)), cancellationToken);
 
     /// <inheritdoc />
     public async Task<(int ModelVersion, string Strategy)?> GetRankingInfoAsync(long projectId, CancellationToken cancellationToken = default)

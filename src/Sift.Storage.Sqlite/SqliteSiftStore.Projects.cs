@@ -245,14 +245,16 @@ public sealed partial class SqliteSiftStore
 
     /// <inheritdoc />
     public Task<QueueState?> GetQueueStateAsync(long projectId, CancellationToken cancellationToken = default) =>
-        Task.FromResult(Read(c => One(R(c, $"""
+        Task.FromResult(Read(c => One(R(c, """
                 SELECT g.model_version, g.strategy,
                   (SELECT count(*) FROM ranked_items WHERE project_id = @p),
                   (SELECT count(*) FROM ranked_items INDEXED BY ranked_items_open WHERE project_id = @p AND open = 1),
-                  {UnrankedSql}
+                  EXISTS (SELECT 1 FROM items i INDEXED BY items_free
+                          WHERE i.project_id = @p AND i.free_slots > 0 AND NOT (i.held_out = 1 AND i.gold_label IS NOT NULL)
+                            AND NOT EXISTS (SELECT 1 FROM ranked_items r WHERE r.item_id = i.id AND r.project_id = @p))
                 FROM rankings g WHERE g.project_id = @p
                 """).With("@p", projectId),
-            r => new QueueState(r.GetInt32(0), r.GetString(1), r.GetInt32(2), r.GetInt32(3), r.GetInt32(4))), cancellationToken));
+            r => new QueueState(r.GetInt32(0), r.GetString(1), r.GetInt32(2), r.GetInt32(3), r.GetInt64(4) != 0)), cancellationToken));
 
     /// <inheritdoc />
     public Task<(int ModelVersion, string Strategy)?> GetRankingInfoAsync(long projectId, CancellationToken cancellationToken = default) =>

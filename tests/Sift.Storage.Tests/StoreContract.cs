@@ -590,7 +590,7 @@ public abstract class StoreContract : IAsyncLifetime
         (await Store.AppendRankingAsync(stale with { Items = stale.Items.Skip(1).ToList() }, Ct)).ShouldBe(-1);
         var other = Positions(items, [3, 2, 1], modelVersion: 2, strategy: "bald");
         (await Store.AppendRankingAsync(other with { Items = other.Items.Skip(1).ToList() }, Ct)).ShouldBe(-1);
-        (await Store.GetQueueStateAsync(project.Id, Ct)).ShouldBe(new QueueState(2, "margin", 1, 1, 3));
+        (await Store.GetQueueStateAsync(project.Id, Ct)).ShouldBe(new QueueState(2, "margin", 1, 1, true));
     }
 
     [Fact]
@@ -626,7 +626,7 @@ public abstract class StoreContract : IAsyncLifetime
         (await Store.AppendRankingAsync(ranking with { Items = ranking.Items.Skip(3).ToList() }, Ct)).ShouldBe(3);
 
         // Item 0 (answered) lost its position; item 1 (leased) kept it, so it comes back at its rank if the lease runs out.
-        (await Store.GetQueueStateAsync(project.Id, Ct)).ShouldBe(new QueueState(1, "margin", 5, 4, 0));
+        (await Store.GetQueueStateAsync(project.Id, Ct)).ShouldBe(new QueueState(1, "margin", 5, 4, false));
         var later = T0 + Lease + TimeSpan.FromSeconds(1);
         (await ClaimAsync(project.Id, await UserAsync("bob"), now: later))!.ItemId.ShouldBe(leased.ItemId);
     }
@@ -644,9 +644,15 @@ public abstract class StoreContract : IAsyncLifetime
         await ClaimAsync(project.Id, ann);
 
         // Four stored positions, three still open; items 4-9 and the held-out item without gold are beyond them.
-        (await Store.GetQueueStateAsync(project.Id, Ct)).ShouldBe(new QueueState(1, "margin", 4, 3, 7));
+        (await Store.GetQueueStateAsync(project.Id, Ct)).ShouldBe(new QueueState(1, "margin", 4, 3, true));
         var counts = await Store.GetCountsAsync(project.Id, 1, T0, Ct);
         (counts.QueueDepth, counts.Unranked).ShouldBe((3, 7));
+        // Once every item beyond the ranking is taken, none is left outside it.
+        var bob = await UserAsync("bob");
+        for (var i = 0; i < 10; i++) (await ClaimAsync(project.Id, bob)).ShouldNotBeNull();
+        (await Store.GetQueueStateAsync(project.Id, Ct)).ShouldBe(new QueueState(1, "margin", 4, 0, false));
+        counts = await Store.GetCountsAsync(project.Id, 1, T0, Ct);
+        (counts.QueueDepth, counts.Unranked).ShouldBe((0, 0));
     }
 
     [Fact]

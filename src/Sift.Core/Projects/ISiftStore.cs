@@ -100,7 +100,7 @@ public interface ISiftStore : IAsyncDisposable
     /// </exception>
     Task<int> AppendRankingAsync(Ranking ranking, CancellationToken cancellationToken = default);
 
-    /// <summary>The stored ranking's identity and depth, and the items outside it still to hand out; null before any ranking was stored.</summary>
+    /// <summary>The stored ranking's identity and depth, and whether items outside it are still to hand out; null before any ranking was stored. Cheap: it counts stored positions only.</summary>
     Task<QueueState?> GetQueueStateAsync(long projectId, CancellationToken cancellationToken = default);
 
     /// <summary>The current ranking's model version and strategy, or null before any ranking was stored.</summary>

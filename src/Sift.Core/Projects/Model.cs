@@ -224,5 +224,5 @@ public sealed record ProjectCounts(int Items, int HeldOut, int Annotations, int 
 /// <param name="Strategy">The strategy that produced it.</param>
 /// <param name="Positions">Stored positions.</param>
 /// <param name="OpenPositions">Stored positions whose item has a free slot (leases count until reclaimed).</param>
-/// <param name="Unranked">As <see cref="ProjectCounts.Unranked"/>.</param>
-public sealed record QueueState(int ModelVersion, string Strategy, int Positions, int OpenPositions, int Unranked);
+/// <param name="AnyUnranked">Whether some item still to hand out is outside the stored ranking (<see cref="ProjectCounts.Unranked"/> &gt; 0, found without counting them).</param>
+public sealed record QueueState(int ModelVersion, string Strategy, int Positions, int OpenPositions, bool AnyUnranked);

@@ -376,7 +376,7 @@ internal sealed class LiveLoop : ILiveLoop
         // This process holds no more of the stored ranking: it restarted, another process trained, or all of it is stored.
         // Ask for a retrain only when the stored part is nearly gone, so a live holder elsewhere (which tops up at half)
         // gets to top up first.
-        if (state.OpenPositions * 8 < _options.RankingPositions && state.Unranked > 0
+        if (state.OpenPositions * 8 < _options.RankingPositions && state.AnyUnranked
             && _retrainAskedFor.GetValueOrDefault(projectId, -1) != state.ModelVersion)
         {
             _retrainAskedFor[projectId] = state.ModelVersion;

@@ -120,18 +120,20 @@ public sealed class LiveLoopTests
         (await loop.ProcessAsync(project.Id, Ct)).ShouldBe(TrainOutcome.Trained);
 
         // 340 items ranked; 40 stored, the rest held by the loop.
-        (await s.Store.GetQueueStateAsync(project.Id, Ct)).ShouldBe(new QueueState(1, "margin", 40, 40, 300));
+        (await s.Store.GetQueueStateAsync(project.Id, Ct)).ShouldBe(new QueueState(1, "margin", 40, 40, true));
         (await loop.TopUpAsync(project.Id, Ct)).ShouldBe(TopUpOutcome.Nothing);
         var handed = new List<TaskRecord>();
         while (await s.LabelNextAsync(project, annotator) is { } task)
         {
             handed.Add(task);
             var state = (await s.Store.GetQueueStateAsync(project.Id, Ct))!;
+            var unranked = (await s.Store.GetCountsAsync(project.Id, 1, DateTimeOffset.UtcNow, Ct)).Unranked;
+            state.AnyUnranked.ShouldBe(unranked > 0);
             var outcome = await loop.TopUpAsync(project.Id, Ct);
             // Topped up exactly when fewer than half of the 40 stored positions were open, back to 40 (or what is left).
-            outcome.ShouldBe(state.OpenPositions < 20 && state.Unranked > 0 ? TopUpOutcome.ToppedUp : TopUpOutcome.Nothing);
+            outcome.ShouldBe(state.OpenPositions < 20 && unranked > 0 ? TopUpOutcome.ToppedUp : TopUpOutcome.Nothing);
             if (outcome == TopUpOutcome.ToppedUp)
-                (await s.Store.GetQueueStateAsync(project.Id, Ct))!.OpenPositions.ShouldBe(Math.Min(40, state.OpenPositions + state.Unranked));
+                (await s.Store.GetQueueStateAsync(project.Id, Ct))!.OpenPositions.ShouldBe(Math.Min(40, state.OpenPositions + unranked));
         }
 
         handed.Count.ShouldBe(340);
