@@ -57,6 +57,7 @@ internal static class LoadBenchmark
         for (var c = 0; c < clients; c++)
         {
             var user = await SendAsync(http, adminToken, HttpMethod.Post, "/api/users", new { name = $"{name}-a{c}", role = "annotator" }).ConfigureAwait(false);
+            await SendAsync(http, adminToken, HttpMethod.Put, $"/api/projects/{projectId}/members/{user["user"]!["id"]!.GetValue<long>()}", null).ConfigureAwait(false);
             tokens[c] = user["token"]!.GetValue<string>();
         }
 
@@ -138,15 +139,15 @@ internal static class LoadBenchmark
             $"{clients} annotators; busy: retrain every {retrainEvery} labels, {reviewers} reviewers");
 
         var idleProject = await CreateProjectAsync(http, adminToken, $"idle-{label}", items, retrainEvery: 100_000, exploration: 0.0, heldOut: 0.0).ConfigureAwait(false);
-        var idleTokens = await UsersAsync(http, adminToken, $"idle-{label}", "annotator", clients).ConfigureAwait(false);
+        var idleTokens = await UsersAsync(http, adminToken, idleProject, $"idle-{label}", "annotator", clients).ConfigureAwait(false);
         var idle = await AnnotateAsync(http, idleProject, idleTokens, seconds, CancellationToken.None).ConfigureAwait(false);
         var idleCheck = await VerifyAsync(http, adminToken, idleProject, idle).ConfigureAwait(false);
 
         // The busy project uses the defaults a user gets (margin-kmeans, 10% exploration, 10% held out) and trains its first
         // model before the window, so the window sees retrains of a trained project, not the first TF-IDF/LSA fit.
         var busyProject = await CreateProjectAsync(http, adminToken, $"busy-{label}", items, retrainEvery, exploration: 0.1, heldOut: 0.1).ConfigureAwait(false);
-        var busyTokens = await UsersAsync(http, adminToken, $"busy-{label}", "annotator", clients).ConfigureAwait(false);
-        var reviewerTokens = await UsersAsync(http, adminToken, $"review-{label}", "reviewer", reviewers).ConfigureAwait(false);
+        var busyTokens = await UsersAsync(http, adminToken, busyProject, $"busy-{label}", "annotator", clients).ConfigureAwait(false);
+        var reviewerTokens = await UsersAsync(http, adminToken, busyProject, $"review-{label}", "reviewer", reviewers).ConfigureAwait(false);
         var warm = Stopwatch.StartNew();
         while (true)
         {
@@ -264,12 +265,17 @@ internal static class LoadBenchmark
         return projectId;
     }
 
-    private static async Task<string[]> UsersAsync(HttpClient http, string adminToken, string prefix, string role, int count)
+    /// <summary>Creates users of the role who are members of the project; returns their tokens.</summary>
+    private static async Task<string[]> UsersAsync(HttpClient http, string adminToken, long projectId, string prefix, string role, int count)
     {
         var tokens = new string[count];
         var tag = Guid.NewGuid().ToString("N")[..8];
         for (var i = 0; i < count; i++)
-            tokens[i] = (await SendAsync(http, adminToken, HttpMethod.Post, "/api/users", new { name = $"{prefix}-{tag}-{i}", role }).ConfigureAwait(false))["token"]!.GetValue<string>();
+        {
+            var user = await SendAsync(http, adminToken, HttpMethod.Post, "/api/users", new { name = $"{prefix}-{tag}-{i}", role }).ConfigureAwait(false);
+            await SendAsync(http, adminToken, HttpMethod.Put, $"/api/projects/{projectId}/members/{user["user"]!["id"]!.GetValue<long>()}", null).ConfigureAwait(false);
+            tokens[i] = user["token"]!.GetValue<string>();
+        }
         return tokens;
     }
 

@@ -56,7 +56,7 @@ public sealed class DurabilityTests(PostgresServer postgres) : IClassFixture<Pos
                 for (var c = 0; c < Clients; c++)
                 {
                     names.Add($"durable-{c}");
-                    tokens.Add(await CreateAnnotatorAsync(admin, names[c]));
+                    tokens.Add(await CreateAnnotatorAsync(admin, names[c], projectId));
                 }
                 labeling = await LabelUntilKilledAsync(first, tokens, names, projectId, _ => Task.FromResult(true));
             }
@@ -192,7 +192,7 @@ public sealed class DurabilityTests(PostgresServer postgres) : IClassFixture<Pos
                 for (var c = 0; c < Clients; c++)
                 {
                     names.Add($"rerank-{c}");
-                    tokens.Add(await CreateAnnotatorAsync(admin, names[c]));
+                    tokens.Add(await CreateAnnotatorAsync(admin, names[c], projectId));
                 }
                 // Labels flow, the trainer retrains every 50: kill once a model exists and the trainer is running again.
                 labeling = await LabelUntilKilledAsync(first, tokens, names, projectId, view =>
@@ -232,7 +232,7 @@ public sealed class DurabilityTests(PostgresServer postgres) : IClassFixture<Pos
                 for (var c = 0; c < Clients; c++)
                 {
                     names.Add($"settings-{c}");
-                    tokens.Add(await CreateAnnotatorAsync(admin, names[c]));
+                    tokens.Add(await CreateAnnotatorAsync(admin, names[c], projectId));
                 }
 
                 // An admin flips the overlap and the seed (each rewrites every item's slots or cold-start key) while
@@ -385,7 +385,7 @@ public sealed class DurabilityTests(PostgresServer postgres) : IClassFixture<Pos
         using var admin = server.Client(adminToken);
         var counts = (await DashboardAsync(admin, projectId))["counts"]!;
         (counts["queue_depth"]!.GetValue<int>() + counts["unranked"]!.GetValue<int>()).ShouldBeGreaterThan(0);
-        using var annotator = server.Client(await CreateAnnotatorAsync(admin, "after-restart-" + Guid.NewGuid().ToString("N")[..8]));
+        using var annotator = server.Client(await CreateAnnotatorAsync(admin, "after-restart-" + Guid.NewGuid().ToString("N")[..8], projectId));
         var next = await annotator.PostAsync($"/api/projects/{projectId}/tasks/next", null);
         next.StatusCode.ShouldBe(HttpStatusCode.OK, await next.Content.ReadAsStringAsync());
     }

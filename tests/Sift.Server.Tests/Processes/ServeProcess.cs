@@ -34,7 +34,7 @@ internal sealed partial class ServeProcess : IAsyncDisposable
     public static Task<ServeProcess> StartAsync(string workingDirectory, params string[] storageArguments) =>
         StartAsync(workingDirectory, new Dictionary<string, string>(), storageArguments);
 
-    /// <summary>As <see cref="StartAsync(string, string[])"/>, with extra environment variables for the process (e.g. TMPDIR).</summary>
+    /// <summary>As <see cref="StartAsync(string, string[])"/>, with these environment variables set for the process.</summary>
     public static async Task<ServeProcess> StartAsync(string workingDirectory, IReadOnlyDictionary<string, string> environment, params string[] storageArguments)
     {
         var cli = Path.Combine(AppContext.BaseDirectory, "sift.dll");
