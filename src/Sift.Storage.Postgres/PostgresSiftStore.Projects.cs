@@ -282,11 +282,10 @@ public sealed partial class PostgresSiftStore
         }, cancellationToken);
     }
 
-    /// <summary>Items with a free slot that may be handed out (not held out with a gold label), minus those in the stored ranking.</summary>
-    private const string UnrankedSql = """
-        ((SELECT count(*) FROM items WHERE project_id = @p AND free_slots > 0 AND NOT (held_out AND gold_label IS NOT NULL))
-         - (SELECT count(*) FROM ranked_items r JOIN items i ON i.id = r.item_id
-            WHERE r.project_id = @p AND i.free_slots > 0 AND NOT (i.held_out AND i.gold_label IS NOT NULL)))::int
+    /// <summary>Positions of the stored ranking whose item has a free slot and may be handed out (not held out with a gold label).</summary>
+    private const string RankedFreeSql = """
+        (SELECT count(*) FROM ranked_items r JOIN items i ON i.id = r.item_id
+         WHERE r.project_id = @p AND i.free_slots > 0 AND NOT (i.held_out AND i.gold_label IS NOT NULL))
         """;
 
     /// <inheritdoc />
@@ -532,14 +531,18 @@ public sealed partial class PostgresSiftStore
         ArgumentOutOfRangeException.ThrowIfLessThan(overlap, 1);
         return (await R($"""
             SELECT
-              (SELECT count(*) FROM items WHERE project_id = @p)::int,
-              (SELECT count(*) FROM items WHERE project_id = @p AND held_out)::int,
+              ic.n::int,
+              ic.held::int,
               (SELECT count(*) FROM annotations WHERE project_id = @p AND NOT undone)::int,
               (SELECT count(*) FROM (SELECT item_id FROM annotations WHERE project_id = @p AND NOT undone GROUP BY item_id HAVING count(*) >= @k) c)::int,
               (SELECT count(*) FROM tasks WHERE project_id = @p AND state = 0 AND expires_at > @now)::int,
               (SELECT count(*) FROM ranked_items r WHERE r.project_id = @p AND
                  (SELECT count(*) FROM tasks t WHERE t.item_id = r.item_id AND (t.state = 1 OR (t.state = 0 AND t.expires_at > @now))) < @k)::int,
-              {UnrankedSql}
+              (ic.free - {RankedFreeSql})::int
+            -- One pass over the project's items for all three item counts.
+            FROM (SELECT count(*) AS n, count(*) FILTER (WHERE held_out) AS held,
+                         count(*) FILTER (WHERE free_slots > 0 AND NOT (held_out AND gold_label IS NOT NULL)) AS free
+                  FROM items WHERE project_id = @p) ic
             """).With("@p", projectId).With("@k", overlap).With("@now", Ticks(now))
             .OneAsync(r => new ProjectCounts(r.GetInt32(0), r.GetInt32(1), r.GetInt32(2), r.GetInt32(3), r.GetInt32(4), r.GetInt32(5), r.GetInt32(6)), cancellationToken))!;
     }

@@ -235,12 +235,10 @@ public sealed partial class SqliteSiftStore
         }, cancellationToken);
     }
 
-    /// <summary>Items with a free slot that may be handed out (not held out with a gold label), minus those in the stored ranking.</summary>
-    private const string UnrankedSql = """
-        (SELECT count(*) FROM items INDEXED BY items_free
-           WHERE project_id = @p AND free_slots > 0 AND NOT (held_out = 1 AND gold_label IS NOT NULL))
-        - (SELECT count(*) FROM ranked_items r JOIN items i ON i.id = r.item_id
-           WHERE r.project_id = @p AND i.free_slots > 0 AND NOT (i.held_out = 1 AND i.gold_label IS NOT NULL))
+    /// <summary>Positions of the stored ranking whose item has a free slot and may be handed out (not held out with a gold label).</summary>
+    private const string RankedFreeSql = """
+        (SELECT count(*) FROM ranked_items r JOIN items i ON i.id = r.item_id
+         WHERE r.project_id = @p AND i.free_slots > 0 AND NOT (i.held_out = 1 AND i.gold_label IS NOT NULL))
         """;
 
     /// <inheritdoc />
@@ -464,14 +462,18 @@ public sealed partial class SqliteSiftStore
         {
             using var reader = R(c, $"""
                 SELECT
-                  (SELECT count(*) FROM items WHERE project_id = @p),
-                  (SELECT count(*) FROM items WHERE project_id = @p AND held_out = 1),
+                  ic.n,
+                  ic.held,
                   (SELECT count(*) FROM annotations WHERE project_id = @p AND undone = 0),
                   (SELECT count(*) FROM (SELECT item_id FROM annotations WHERE project_id = @p AND undone = 0 GROUP BY item_id HAVING count(*) >= @k)),
                   (SELECT count(*) FROM tasks WHERE project_id = @p AND state = 0 AND expires_at > @now),
                   (SELECT count(*) FROM ranked_items r WHERE r.project_id = @p AND
                      (SELECT count(*) FROM tasks t WHERE t.item_id = r.item_id AND (t.state = 1 OR (t.state = 0 AND t.expires_at > @now))) < @k),
-                  {UnrankedSql}
+                  ic.free - {RankedFreeSql}
+                -- One pass over the project's items for all three item counts.
+                FROM (SELECT count(*) AS n, coalesce(sum(held_out), 0) AS held,
+                             coalesce(sum(free_slots > 0 AND NOT (held_out = 1 AND gold_label IS NOT NULL)), 0) AS free
+                      FROM items WHERE project_id = @p) ic
                 """).With("@p", projectId).With("@k", overlap).With("@now", Ticks(now)).ExecuteReader();
             reader.Read();
             return new ProjectCounts(reader.GetInt32(0), reader.GetInt32(1), reader.GetInt32(2), reader.GetInt32(3), reader.GetInt32(4), reader.GetInt32(5),

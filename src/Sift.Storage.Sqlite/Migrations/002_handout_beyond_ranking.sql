@@ -6,5 +6,4 @@
 ALTER TABLE items ADD COLUMN cold_key INTEGER;
 ALTER TABLE items ADD COLUMN free_slots INTEGER NOT NULL DEFAULT 0;
 UPDATE items SET free_slots = (SELECT p.overlap FROM projects p WHERE p.id = items.project_id) - holders;
--- free_slots, held_out and gold_label make it covering: counting the items still to hand out reads the index only.
-CREATE INDEX items_free ON items (project_id, cold_key, free_slots, held_out, gold_label) WHERE free_slots > 0 AND NOT (held_out = 1 AND gold_label IS NOT NULL);
+CREATE INDEX items_free ON items (project_id, cold_key) WHERE free_slots > 0 AND NOT (held_out = 1 AND gold_label IS NOT NULL);
