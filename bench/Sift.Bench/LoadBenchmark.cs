@@ -149,15 +149,22 @@ internal static class LoadBenchmark
         var busyTokens = await UsersAsync(http, adminToken, busyProject, $"busy-{label}", "annotator", clients).ConfigureAwait(false);
         var reviewerTokens = await UsersAsync(http, adminToken, busyProject, $"review-{label}", "reviewer", reviewers).ConfigureAwait(false);
         var warm = Stopwatch.StartNew();
+        // Enough labels for the first model (a few more: some land on held-out items), then wait for it.
+        var seeded = 0;
+        while (seeded < retrainEvery * 3 / 2)
+        {
+            var stats = await AnnotateAsync(http, busyProject, busyTokens.Take(1).ToArray(), 0.2, CancellationToken.None).ConfigureAwait(false);
+            seeded += stats.Acknowledged.Count;
+        }
         while (true)
         {
-            await AnnotateAsync(http, busyProject, busyTokens.Take(4).ToArray(), 1, CancellationToken.None).ConfigureAwait(false);
             var view = await GetAsync(http, adminToken, $"/api/projects/{busyProject}/dashboard").ConfigureAwait(false);
             if (view["model_version"]!.GetValue<int>() >= 1 && view["trainer"]!["state"]!.GetValue<string>() == "done") break;
-            if (warm.Elapsed > TimeSpan.FromMinutes(15)) throw new InvalidOperationException("no first model after 15 minutes");
+            if (warm.Elapsed > TimeSpan.FromMinutes(30)) throw new InvalidOperationException("no first model after 30 minutes");
+            await Task.Delay(500).ConfigureAwait(false);
         }
         var versionsBefore = (await GetAsync(http, adminToken, $"/api/projects/{busyProject}/dashboard").ConfigureAwait(false))["model_version"]!.GetValue<int>();
-        Console.WriteLine($"# first model of the busy project after {warm.Elapsed.TotalSeconds:0} s of warm-up labeling");
+        Console.WriteLine($"# first model of the busy project ({seeded} labels) after {warm.Elapsed.TotalSeconds:0} s");
 
         using var window = new CancellationTokenSource(TimeSpan.FromSeconds(seconds));
         var reviewLatencies = new[] { "dashboard", "annotations", "agreement" }.ToDictionary(e => e, _ => new ConcurrentBag<double>());
