@@ -22,10 +22,11 @@ trap cleanup EXIT
 dotnet build bench/Sift.Bench -c Release --nologo -v q -clp:ErrorsOnly
 bench="dotnet bench/Sift.Bench/bin/Release/net10.0/Sift.Bench.dll"
 
-start_server() { # label, storage option, storage value, port
+start_server() { # label, storage option, storage value, port, extra serve options…
   local label=$1 opt=$2 value=$3 port=$4
+  shift 4
   token=$(./sift users add "$opt" "$value" --name "bench-admin-$RANDOM$RANDOM" --role admin | sed -n 's/.*Token (shown once): //p')
-  ./sift serve "$opt" "$value" --port "$port" >"$work/$label.log" 2>&1 &
+  ./sift serve "$opt" "$value" --port "$port" "$@" >"$work/$label.log" 2>&1 &
   server=$!
   for _ in $(seq 1 150); do curl -fs "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break; sleep 0.2; done
 }
@@ -35,6 +36,10 @@ stop_server() { kill "$server"; wait "$server" 2>/dev/null || true; server=""; }
 if [[ ,$backends, == *,sqlite,* ]]; then
   start_server sqlite --db "$work/load.db" 5183
   for _ in $(seq 1 "$runs"); do $bench load-busy --url http://127.0.0.1:5183 --token "$token" --seconds "$seconds" --label SQLite; done
+  stop_server
+  echo "# diagnostic: the trainer at normal CPU priority (sift serve --trainer-priority normal)"
+  start_server sqlite-normal --db "$work/load-normal.db" 5185 --trainer-priority normal
+  $bench load-busy --url http://127.0.0.1:5185 --token "$token" --seconds "$seconds" --label "SQLite, trainer priority normal"
   stop_server
 fi
 

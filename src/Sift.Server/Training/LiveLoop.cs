@@ -210,7 +210,9 @@ internal sealed class LiveLoop : ILiveLoop
         {
             _requested.TryRemove(projectId, out _);
             // Read again under the lease: another process may just have trained on these labels.
-            var snapshot = await ProjectSnapshot.LoadAsync(_store, projectId, true, cancellationToken).ConfigureAwait(false);
+            // Reading the whole project is part of the fit's work: on a trainer thread too, at the trainer's priority.
+            var snapshot = await TrainerThread.RunAsync(() => ProjectSnapshot.LoadAsync(_store, projectId, true, cancellationToken).GetAwaiter().GetResult(),
+                _options.LowPriorityTrainer, "sift-trainer-read").ConfigureAwait(false);
             if (snapshot is null) return TrainOutcome.NotFound;
             if (!requested && !Trainer.IsDue(snapshot)) return TrainOutcome.NotDue;
             return await TrainAsync(snapshot, cancellationToken).ConfigureAwait(false);
