@@ -114,6 +114,7 @@ public sealed class BadInputTests(ServerFixture server) : IClassFixture<ServerFi
         { """{"name":"p","settings":{"labels":["a\u0000","b"]}}""", "settings.labels" },
         { """{"name":"p","settings":{"labels":["a\tb","b"]}}""", "settings.labels" },
         { """{"name":"p","settings":{"labels":["a","b\u009f"]}}""", "settings.labels" },
+        { """{"name":"p","settings":{"mode":"multi","labels":["a;b","c"]}}""", "settings.labels" },
         { """{"name":"p\u0000","settings":{"labels":["a","b"]}}""", "name" },
         { """{"name":"p\u007f","settings":{"labels":["a","b"]}}""", "name" },
         { """{"name":"p\ud800","settings":{"labels":["a","b"]}}""", "name" },
