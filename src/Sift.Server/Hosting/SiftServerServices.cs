@@ -64,7 +64,10 @@ public static class SiftServerServices
         return services;
     }
 
-    /// <summary>The middleware, in order: security headers, errors as ProblemDetails, static UI files, authentication, authorization.</summary>
+    /// <summary>
+    /// The middleware, in order: security headers, errors as ProblemDetails, static UI files, authentication,
+    /// authorization, project membership (<see cref="ProjectAccess"/>).
+    /// </summary>
     public static WebApplication UseSiftServer(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
@@ -89,6 +92,7 @@ public static class SiftServerServices
         app.UseRouting();
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UseProjectMembership();
         return app;
     }
 
@@ -105,6 +109,7 @@ public static class SiftServerServices
         api.MapTasksApi();
         api.MapDashboardApi();
         api.MapAgreementApi();
+        api.MapMembersApi();
 
         // Left in the metadata, "accepts application/json" would make routing skip an endpoint whose request has another
         // media type, and the /api fallback below would answer 404; without it, the endpoint's JSON binding answers 415.
