@@ -33,11 +33,16 @@ internal sealed class ExactEnumConverter : JsonConverterFactory
             throw new EnumValueException(Expected(typeof(T)));
         }
 
-        public override void Write(Utf8JsonWriter writer, T value, JsonSerializerOptions options)
-        {
-            if (!NamesByValue.TryGetValue(value, out var name)) throw new JsonException($"{typeof(T).Name} has no value {value}.");
-            writer.WriteStringValue(name);
-        }
+        public override void Write(Utf8JsonWriter writer, T value, JsonSerializerOptions options) => writer.WriteStringValue(Name(value));
+
+        // Dictionary keys follow the same rule as values.
+        public override T ReadAsPropertyName(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+            reader.GetString() is { } name && Values.TryGetValue(name, out var value) ? value : throw new EnumValueException(Expected(typeof(T)));
+
+        public override void WriteAsPropertyName(Utf8JsonWriter writer, T value, JsonSerializerOptions options) => writer.WritePropertyName(Name(value));
+
+        private static string Name(T value) =>
+            NamesByValue.TryGetValue(value, out var name) ? name : throw new JsonException($"{typeof(T).Name} has no value {value}.");
     }
 }
 
