@@ -81,6 +81,10 @@ public sealed record ProjectSettings
         foreach (var label in Labels)
         {
             if (string.IsNullOrWhiteSpace(label)) throw new ConfigurationException("labels: a label may not be empty.");
+            var control = Sift.Data.TextRules.IndexOfForbiddenInName(label);
+            if (control >= 0) throw new ConfigurationException($"labels: a label {Sift.Data.TextRules.Describe(label, control)}; labels may not hold control characters.");
+            if (Mode == LabelMode.Multi && label.Contains(Sift.Quality.LabelSets.Separator, StringComparison.Ordinal))
+                throw new ConfigurationException($"labels: '{label}' holds '{Sift.Quality.LabelSets.Separator}', which separates the labels of a multi-label answer in imports and exports.");
             if (label.Length > 100) throw new ConfigurationException($"labels: '{label[..20]}…' is longer than 100 characters.");
             if (!seen.Add(label)) throw new ConfigurationException($"labels: '{label}' appears twice.");
         }

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using System.Security.Claims;
+using Sift.Data;
 using Sift.Projects;
 using Sift.Server.Auth;
 using Sift.Server.Hosting;
@@ -101,6 +102,8 @@ internal static class ProjectsApi
     {
         if (markdown.Length > MaxInstructionsLength)
             throw new RequestValidationException(field, $"{field}: is longer than {MaxInstructionsLength:N0} characters.");
+        var nul = TextRules.IndexOfForbiddenInText(markdown);
+        if (nul >= 0) throw new RequestValidationException(field, $"{field}: {TextRules.Describe(markdown, nul)}; text may hold any character but NUL.");
         return markdown;
     }
 }
