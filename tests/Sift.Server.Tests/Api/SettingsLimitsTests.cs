@@ -76,6 +76,7 @@ public sealed class SettingsLimitsTests(ServerFixture server) : IClassFixture<Se
         var project = await server.Store.CreateProjectAsync("stored-" + Guid.NewGuid().ToString("N")[..12], settings, "", server.UserIds["admin"], DateTimeOffset.UtcNow, Ct);
         var lines = string.Join('\n', Enumerable.Range(0, 30).Select(i => $$"""{"id":"i{{i}}","text":"item number {{i}} about {{(i % 2 == 0 ? "apples" : "pears")}}"}"""));
         (await server.ImportAsync(project.Id, lines)).StatusCode.ShouldBe(HttpStatusCode.OK);
+        await server.AddMemberAsync(project.Id, "annotator");
         using var annotator = server.Client("annotator");
         for (var i = 0; i < 4; i++)
         {

@@ -69,7 +69,7 @@ public sealed class DashboardPageTests(BrowserFixture fixture)
         await fixture.Admin.ImportJsonlAsync(project.Id, Mail.GenerateMixed(20, seed: 3, noise: 0).Select(m => new { id = m.Id, text = m.Text }));
         await fixture.Admin.PostAsync($"/api/projects/{project.Id}/train");
 
-        var (_, reviewerToken) = await fixture.Admin.CreateUserAsync(Unique("reviewer"), "reviewer");
+        var (_, reviewerToken) = await fixture.Admin.CreateUserAsync(Unique("reviewer"), "reviewer", project.Id);
         await using var session = await fixture.OpenAsync();
         var page = session.Page;
         await session.LoginAsync(reviewerToken);
