@@ -6,7 +6,8 @@
 # TARGET: jsonl csv import strategy stoprule annotations (.NET: SharpFuzz-instrumented, under afl-fuzz) or markdown
 # (the instructions renderer, under the Node fuzzer in fuzz/markdown). Default: all, 60 seconds each.
 # Environment: FUZZ_OUT (default fuzz/.out) holds the build, findings and logs; FUZZ_SEED seeds the Node fuzzer
-# (default 1); FUZZ_REUSE_BUILD=1 skips re-publishing and re-instrumenting when $FUZZ_OUT/bin exists.
+# (default 1); FUZZ_REUSE_BUILD=1 skips re-publishing and re-instrumenting when $FUZZ_OUT/bin exists;
+# `dotnet $FUZZ_OUT/replay/Sift.Fuzz.dll TARGET --replay FILE...` runs saved inputs again, uninstrumented.
 # Exit code: 0 when nothing crashed or hung, 1 when something did (replayed below the summary), 2 on a usage error.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -32,10 +33,12 @@ if $needs_dotnet; then
     echo "afl-fuzz is missing: installing Debian's afl++" >&2
     apt-get update -qq && apt-get install -y -qq afl++ >/dev/null
   fi
-  if [[ "${FUZZ_REUSE_BUILD:-}" != 1 || ! -f "$out/bin/Sift.Fuzz.dll" ]]; then
+  if [[ "${FUZZ_REUSE_BUILD:-}" != 1 || ! -f "$out/replay/Sift.Fuzz.dll" ]]; then
     # Instrument a fresh copy: sharpfuzz rewrites an assembly in place and refuses one it has already rewritten.
-    rm -rf "$out/bin"
+    # The uninstrumented copy replays findings: instrumented code writes to afl-fuzz's shared memory, so it only runs under it.
+    rm -rf "$out/bin" "$out/replay"
     dotnet publish "$here/Sift.Fuzz" -c Release -o "$out/bin" --nologo -v quiet
+    cp -r "$out/bin" "$out/replay"
     (cd "$here" && dotnet tool restore >/dev/null)
     (cd "$here" && dotnet tool run sharpfuzz "$out/bin/Sift.Core.dll")
     (cd "$here" && dotnet tool run sharpfuzz "$out/bin/Sift.Server.dll" Sift.Server.Import)
@@ -90,7 +93,7 @@ for t in "${targets[@]}"; do
       node "$here/markdown/fuzz-markdown.mjs" --replay "$findings/crashes" "$findings/hangs" 2>&1 | tail -n 40
     else
       echo "--- $t: replaying what afl-fuzz saved (an input that overflows the stack ends the replay)"
-      dotnet "$out/bin/Sift.Fuzz.dll" "$t" --replay "$findings/default/crashes" "$findings/default/hangs" 2>&1 | tail -n 40 || true
+      dotnet "$out/replay/Sift.Fuzz.dll" "$t" --replay "$findings/default/crashes" "$findings/default/hangs" 2>&1 | tail -n 40 || true
     fi
   fi
 done

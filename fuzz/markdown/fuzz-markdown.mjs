@@ -4,11 +4,11 @@
 // one a new order of magnitude more often, joins the corpus. Mutations are seeded, so a run with the same seed and
 // the same number of executions is the same run.
 //
-//   node fuzz-markdown.mjs [--seconds 60] [--seed 1] [--corpus DIR] [--out DIR] [--max-length 200000] [--slow-ms 1000]
+//   node fuzz-markdown.mjs [--seconds 60] [--seed 1] [--corpus DIR] [--out DIR] [--max-length 200000] [--slow-ms 2000]
 //   node fuzz-markdown.mjs --replay FILE_OR_DIR...
 //
 // A finding is an input for which renderMarkdown throws, makes an element or attribute outside the renderer's
-// allow-list, makes an href that is not http(s), mailto or same-site, or takes longer than --slow-ms (the page is
+// allow-list, makes an href that is not http(s), mailto or same-site, or takes longer than --slow-ms, 2000 by default, twice in a row (the page is
 // frozen meanwhile). Findings go to OUT/crashes and OUT/hangs; OUT/fuzzer_stats has the same keys as afl-fuzz's.
 import { Session } from 'node:inspector';
 import { createHash } from 'node:crypto';
@@ -56,7 +56,7 @@ export function check(source, slowMs = 1000) {
 }
 
 function parseArgs(argv) {
-  const options = { seconds: 60, seed: 1, corpus: join(here, '../corpus/markdown'), out: join(here, '../.out/findings/markdown'), maxLength: 200_000, slowMs: 1000, replay: null };
+  const options = { seconds: 60, seed: 1, corpus: join(here, '../corpus/markdown'), out: join(here, '../.out/findings/markdown'), maxLength: 200_000, slowMs: 2000, replay: null };
   for (let i = 0; i < argv.length; i++) {
     const value = () => { if (i + 1 >= argv.length) throw new Error(`${argv[i]} needs a value`); return argv[++i]; };
     switch (argv[i]) {

@@ -50,6 +50,11 @@ internal static class JsonLines
                 : "";
             throw new ImportException(source, line, null, $"malformed JSON{where}");
         }
+        catch (InvalidOperationException)
+        {
+            // Checking for duplicate property names unescapes every name; an unpaired surrogate escape in one fails there.
+            throw new ImportException(source, line, null, "a property name holds an unpaired surrogate escape (\\uD800 to \\uDFFF)");
+        }
     }
 
     /// <summary>A JSON string's value, or an error naming the field when it holds an unpaired surrogate escape.</summary>

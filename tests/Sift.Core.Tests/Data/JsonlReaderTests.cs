@@ -332,6 +332,18 @@ public class JsonlReaderTests
         error.Field.ShouldBe(field);
     }
 
+    // Found by fuzzing (fuzz/run.sh jsonl): an InvalidOperationException from the duplicate-name check, a 500 on import.
+    [Theory]
+    [InlineData("{\"\\udc00\": 1, \"text\": \"a\"}")]
+    [InlineData("{\"text\": \"a\", \"x\\ud800y\": 1}")]
+    public void Read_LoneSurrogateEscapeInPropertyName_ThrowsImportExceptionForTheLine(string line)
+    {
+        var error = Fails("{\"text\": \"fine\"}\n" + line);
+
+        error.Line.ShouldBe(2);
+        error.Message.ShouldContain("property name");
+    }
+
     [Fact]
     public void Read_EmptyFile_ThrowsForWholeFile()
     {
