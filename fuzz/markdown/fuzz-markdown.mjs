@@ -8,8 +8,8 @@
 //   node fuzz-markdown.mjs --replay FILE_OR_DIR...
 //
 // A finding is an input for which renderMarkdown throws, makes an element or attribute outside the renderer's
-// allow-list, makes an href that is not http(s), mailto or same-site, or takes longer than --slow-ms, 2000 by default, twice in a row (the page is
-// frozen meanwhile). Findings go to OUT/crashes and OUT/hangs; OUT/fuzzer_stats has the same keys as afl-fuzz's.
+// allow-list, makes an href that is not http(s), mailto or same-site, or takes longer than --slow-ms (2000 by default)
+// twice in a row (the page is frozen meanwhile). Findings go to OUT/crashes and OUT/hangs; OUT/fuzzer_stats has the same keys as afl-fuzz's.
 import { Session } from 'node:inspector';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -29,7 +29,7 @@ const SAFE_HREF = /^(https?:\/\/|mailto:|\/(?!\/)|#)/i;
 const STRIPPED = /[\u0000-\u0020\u007f-\u009f\\]/;
 
 /** Renders one source and checks the properties; returns null, or what is wrong. */
-export function check(source, slowMs = 1000) {
+export function check(source, slowMs = 2000) {
   const started = performance.now();
   let fragment;
   try {
