@@ -231,7 +231,7 @@ public sealed class ApiFuzzPropertyTests(ServerFixture server) : IClassFixture<S
         var field = Gen.Elements("id", "text", "label", "group", "cost", "meta", "Text", "extra", "\\u0000");
         var line = from n in Gen.Choose(0, 5)
                    from pairs in Gen.ListOf(from f in field from v in value select $"\"{f}\":{v}", n)
-                   from text in Gen.Elements("\"text\":\"hello\",", "\"text\":\"x\",", "")
+                   from text in Gen.Elements("\"text\":\"hello\",", "\"text\":\"x\",", "", "\"text\":\"a\\u0000b\",", "\"id\":\"\\u0000\",\"text\":\"t\",", "\"text\":\"t\",\"group\":\"g\\u0000\",")
                    select "{" + text + string.Join(',', pairs) + "}";
         var jsonl = from n in Gen.Choose(1, 4) from lines in Gen.ListOf(line, n) select string.Join('\n', lines);
         var cell = Gen.Elements("a", "b", "hello", "", "\"q,\"\"x\"\"\"", "\"unterminated", "a;b", "1e400", "-1", "=1+1");
