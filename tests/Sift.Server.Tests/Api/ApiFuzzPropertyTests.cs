@@ -19,13 +19,13 @@ namespace Sift.Server.Tests.Api;
 /// bodies against every endpoint the app maps (read from its <see cref="EndpointDataSource"/>; query parameter names
 /// and body schemas come from its OpenAPI document, so a new endpoint is covered without a change here), as admin and
 /// as annotator. Never a 5xx; every error is ProblemDetails JSON carrying its status; after a 4xx nothing stored has
-/// changed (projects and their settings and instructions, users, items, gold labels, tasks and annotations, with
-/// their states). A fixed seed and a bounded number of cases keep it short in CI; <c>SIFT_FUZZ_CASES=N</c> runs more,
+/// changed (projects and their settings, instructions and members, users, items, gold labels, tasks and annotations,
+/// with their states). A fixed seed and a bounded number of cases keep it short in CI; <c>SIFT_FUZZ_CASES=N</c> runs more,
 /// <c>SIFT_FUZZ_SEED=S</c> another seed (see docs/fuzzing.md).
 /// </summary>
 public sealed class ApiFuzzPropertyTests(ServerFixture server) : IClassFixture<ServerFixture>
 {
-    private const int DefaultCases = 1500;
+    private const int DefaultCases = 1000;
     private const ulong DefaultSeed = 20261206;
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
@@ -134,10 +134,12 @@ public sealed class ApiFuzzPropertyTests(ServerFixture server) : IClassFixture<S
             var gold = await store.GetGoldLabelsAsync(id, Ct);
             var tasks = await store.GetTasksAsync(id, Ct);
             var annotations = await store.GetAnnotationsAsync(id, null, includeUndone: true, Ct);
+            var members = await store.ListMembersAsync(id, Ct);
             text.Append(CultureInfo.InvariantCulture, $"\np{id}:{project.Name}:{JsonSerializer.Serialize(project.Settings)}:v{instructions?.Version}:{instructions?.Markdown.GetHashCode(StringComparison.Ordinal)}")
                 .Append(CultureInfo.InvariantCulture, $" items={items.Count} held_out={items.Count(i => i.HeldOut)} gold={gold.Count}")
                 .Append(" tasks=").AppendJoin(',', tasks.Select(t => $"{t.Id}{t.State}"))
-                .Append(" annotations=").AppendJoin(',', annotations.Select(a => $"{a.Id}{(a.Undone ? "u" : "")}"));
+                .Append(" annotations=").AppendJoin(',', annotations.Select(a => $"{a.Id}{(a.Undone ? "u" : "")}"))
+                .Append(" members=").AppendJoin(',', members.Select(m => m.UserId));
         }
 
         return text.ToString();
