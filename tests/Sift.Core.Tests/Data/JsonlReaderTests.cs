@@ -497,4 +497,16 @@ public class JsonlReaderTests
         Should.Throw<ArgumentNullException>(() => TextDatasetReader.Read(null!, "x.jsonl"));
         Should.Throw<ArgumentException>(() => TextDatasetReader.Read(new MemoryStream(), ""));
     }
+
+    // Found by fuzzing (fuzz/run.sh jsonl): an InvalidOperationException from the duplicate-name check, a 500 on import.
+    [Theory]
+    [InlineData("{\"\\udc00\": 1, \"text\": \"a\"}")]
+    [InlineData("{\"text\": \"a\", \"x\\ud800y\": 1}")]
+    public void Read_LoneSurrogateEscapeInPropertyName_ThrowsImportExceptionForTheLine(string line)
+    {
+        var error = Fails("{\"text\": \"fine\"}\n" + line);
+
+        error.Line.ShouldBe(2);
+        error.Problem.ShouldContain("surrogate");
+    }
 }
