@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using Sift.Data;
 using Sift.Evidence;
 using Sift.Plots;
 using Sift.Simulation;
@@ -23,7 +24,7 @@ internal static class ResultWriter
             for (var r = 0; r < run.Rounds.Count; r++)
             {
                 var x = run.Rounds[r];
-                csv.Append(CultureInfo.InvariantCulture, $"{run.Strategy},{run.Seed},{r},{x.Labels},{x.Accuracy:R},{x.MacroF1:R},{x.FitSeconds:0.######},{x.QuerySeconds:0.######}\n");
+                csv.Append(CultureInfo.InvariantCulture, $"{CsvCells.Field(run.Strategy)},{run.Seed},{r},{x.Labels},{x.Accuracy:R},{x.MacroF1:R},{x.FitSeconds:0.######},{x.QuerySeconds:0.######}\n");
             }
         WriteAtomically(Path.Combine(directory, "curves.csv"), csv.ToString());
 

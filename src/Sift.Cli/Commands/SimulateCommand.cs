@@ -34,7 +34,8 @@ internal static class SimulateCommand
         var strategy = new Option<string[]>("--strategy", "-s")
         {
             Description = $"Strategy to run (repeatable), or 'all'. Known: {string.Join(", ", StrategyRegistry.All.Select(d => d.Name))}. " +
-                $"Decorate any of them: {StrategyRegistry.DecoratorHelp}, e.g. margin+dedup(0.9)+quota(0.2).",
+                $"Decorate any of them: {StrategyRegistry.DecoratorHelp}, e.g. margin+dedup(0.9)+quota(0.2). " +
+                $"At most {StrategyRegistry.MaxDecorators} decorators and {StrategyRegistry.MaxSpecLength} characters per spec.",
             DefaultValueFactory = _ => ["margin"],
             AllowMultipleArgumentsPerToken = true,
         };
@@ -44,7 +45,8 @@ internal static class SimulateCommand
         var batch = new Option<int>("--batch") { Description = "Items chosen per round.", DefaultValueFactory = _ => 50 };
         var budget = new Option<int>("--budget") { Description = "Label budget, seed set included.", DefaultValueFactory = _ => 3000 };
         var output = new Option<string>("--out", "-o") { Description = "Output directory.", DefaultValueFactory = _ => "sift-results" };
-        var stop = new Option<string[]>("--stop") { Description = $"Extra stopping rule (repeatable; any fires). {StoppingRuleParser.Help}", AllowMultipleArgumentsPerToken = false };
+        var stop = new Option<string[]>("--stop") { Description = $"Extra stopping rule (repeatable; any fires). {StoppingRuleParser.Help}. " +
+            $"At most {StoppingRuleParser.MaxSpecLength} characters, any/all nested at most {StoppingRuleParser.MaxDepth} deep.", AllowMultipleArgumentsPerToken = false };
         var validationSize = new Option<int>("--validation-size") { Description = "Pool items set aside for plateau rules (0: 500 when a plateau rule is used).", DefaultValueFactory = _ => 0 };
         var committeeSize = new Option<int>("--committee-size") { Description = "Bootstrap committee size for committee strategies.", DefaultValueFactory = _ => 5 };
         var analyzer = new Option<string>("--analyzer") { Description = "TF-IDF terms: 'word' (1–2-grams) or 'char' (3–5-grams within words).", DefaultValueFactory = _ => "word" };

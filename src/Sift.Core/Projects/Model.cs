@@ -1,3 +1,6 @@
+using Sift.Stopping;
+using Sift.Strategies;
+
 namespace Sift.Projects;
 
 /// <summary>
@@ -48,10 +51,18 @@ public sealed record ProjectSettings
     /// <summary>The label schema, in button order (keys 1–9 map to the first nine). At least two for single-label.</summary>
     public IReadOnlyList<string> Labels { get; init; } = [];
 
-    /// <summary>Query strategy spec, as accepted by <c>StrategyRegistry.Get</c>. Default <c>margin-kmeans</c>.</summary>
+    /// <summary>
+    /// Query strategy spec, as accepted by <see cref="StrategyRegistry.Get"/>: at most
+    /// <see cref="StrategyRegistry.MaxSpecLength"/> characters and
+    /// <see cref="StrategyRegistry.MaxDecorators"/> decorators. Default <c>margin-kmeans</c>.
+    /// </summary>
     public string Strategy { get; init; } = "margin-kmeans";
 
-    /// <summary>Stopping rule spec, as accepted by <c>StoppingRuleParser.Parse</c>; drives the stop recommendation.</summary>
+    /// <summary>
+    /// Stopping rule spec, as accepted by <see cref="StoppingRuleParser.Parse"/> (at most
+    /// <see cref="StoppingRuleParser.MaxSpecLength"/> characters, <c>any</c>/<c>all</c> nested at most
+    /// <see cref="StoppingRuleParser.MaxDepth"/> deep); drives the stop recommendation.
+    /// </summary>
     public string StopRule { get; init; } = "any(plateau(delta=0.005,window=3),kappa(0.99,window=3))";
 
     /// <summary>Annotators per item (k). Never more than k live holders or answers per item. Default 1.</summary>
@@ -72,15 +83,27 @@ public sealed record ProjectSettings
     /// <summary>Seed of every random choice the project makes (held-out sampling, exploration, tie-breaks).</summary>
     public ulong Seed { get; init; } = 1;
 
-    /// <summary>Checks ranges and the schema; throws <see cref="ConfigurationException"/> naming the field.</summary>
+    /// <summary>
+    /// Checks ranges, the schema and that the strategy and stopping rule parse (within their length and nesting
+    /// limits). Run it at the edge, and before anything uses settings read back from a store: a row written by an
+    /// older version or edited by hand may hold anything.
+    /// </summary>
+    /// <exception cref="ConfigurationException">
+    /// A setting is invalid; the message starts with the field's JSON name (<c>"strategy: …"</c>).
+    /// </exception>
     public void Validate()
     {
-        if (Labels.Count < (Mode == LabelMode.Single ? 2 : 1))
+        if (!Enum.IsDefined(Mode)) throw new ConfigurationException("mode: must be 'single' or 'multi'.");
+        if (Labels is null || Labels.Count < (Mode == LabelMode.Single ? 2 : 1))
             throw new ConfigurationException(Mode == LabelMode.Single ? "labels: a single-label project needs at least two labels." : "labels: a multi-label project needs at least one label.");
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var label in Labels)
         {
             if (string.IsNullOrWhiteSpace(label)) throw new ConfigurationException("labels: a label may not be empty.");
+            var control = Sift.Data.TextRules.IndexOfForbiddenInName(label);
+            if (control >= 0) throw new ConfigurationException($"labels: a label {Sift.Data.TextRules.Describe(label, control)}; labels may not hold control characters.");
+            if (Mode == LabelMode.Multi && label.Contains(Sift.Quality.LabelSets.Separator, StringComparison.Ordinal))
+                throw new ConfigurationException($"labels: '{label}' holds '{Sift.Quality.LabelSets.Separator}', which separates the labels of a multi-label answer in imports and exports.");
             if (label.Length > 100) throw new ConfigurationException($"labels: '{label[..20]}…' is longer than 100 characters.");
             if (!seen.Add(label)) throw new ConfigurationException($"labels: '{label}' appears twice.");
         }
@@ -89,6 +112,20 @@ public sealed record ProjectSettings
         if (RetrainEvery is < 1 or > 100_000) throw new ConfigurationException($"retrain_every: must be between 1 and 100000, not {RetrainEvery}.");
         if (!(ExplorationShare is >= 0 and <= 1)) throw new ConfigurationException($"exploration: must be between 0 and 1, not {ExplorationShare}.");
         if (!(HeldOutShare is >= 0 and < 1)) throw new ConfigurationException($"held_out: must be at least 0 and below 1, not {HeldOutShare}.");
+        Spec("strategy", () => StrategyRegistry.Get(Strategy ?? ""));
+        Spec("stop_rule", () => StoppingRuleParser.Parse(StopRule ?? ""));
+    }
+
+    private static void Spec(string field, Action parse)
+    {
+        try
+        {
+            parse();
+        }
+        catch (ConfigurationException e)
+        {
+            throw new ConfigurationException($"{field}: {e.Message}");
+        }
     }
 }
 

@@ -54,26 +54,53 @@ public static class StrategyRegistry
     public const string DecoratorHelp = "+explore(ε=0.1) | +cost | +quota(share=0.2) | +dedup(cosine=0.95) | @N (score a random N of the candidates)";
 
     /// <summary>
-    /// Finds a strategy by spec (case-insensitive): a registered name, optionally followed by decorators, e.g.
-    /// <c>margin+dedup(0.9)+quota(0.2)@50000</c>. Decorators apply left to right; <c>@N</c> wraps the whole.
+    /// The longest strategy spec accepted, in characters (surrounding spaces included): 1,000. A spec is a name and a
+    /// few decorators; anything longer is a mistake or an attack, and is rejected before it is parsed.
     /// </summary>
-    /// <exception cref="ConfigurationException">Unknown name or malformed decorator; the message lists what is known.</exception>
+    public const int MaxSpecLength = 1_000;
+
+    /// <summary>
+    /// The most decorators one spec may add, each <c>+name(…)</c> and the <c>@N</c> subsample counting one: 8. Each
+    /// decorator wraps the strategy once more, and a selection passes through every wrapper.
+    /// </summary>
+    public const int MaxDecorators = 8;
+
+    /// <summary>
+    /// The deepest composition of wrapping strategies (decorators and hybrids) that their constructors accept: 16.
+    /// Specs stay well inside it (<see cref="MaxDecorators"/> plus a registered hybrid); it bounds hand-built
+    /// compositions so that no chain of wrappers can overflow the stack when it selects.
+    /// </summary>
+    public const int MaxNesting = 16;
+
+    /// <summary>
+    /// Finds a strategy by spec (case-insensitive): a registered name, optionally followed by decorators, e.g.
+    /// <c>margin+dedup(0.9)+quota(0.2)@50000</c>. Decorators apply left to right; <c>@N</c> wraps the whole. A spec may
+    /// be at most <see cref="MaxSpecLength"/> characters long and add at most <see cref="MaxDecorators"/> decorators.
+    /// </summary>
+    /// <exception cref="ConfigurationException">
+    /// Unknown name, malformed decorator, too long or too many decorators; the message lists what is known.
+    /// </exception>
     public static StrategyDescriptor Get(string spec)
     {
         ArgumentNullException.ThrowIfNull(spec);
+        if (spec.Length > MaxSpecLength)
+            throw new ConfigurationException(FormattableString.Invariant($"Strategy '{Shown(spec)}' is {spec.Length:N0} characters long; at most {MaxSpecLength:N0} are accepted."));
         var text = spec.Trim();
+        var layers = text.Count(c => c is '+' or '@');
+        if (layers > MaxDecorators)
+            throw new ConfigurationException(FormattableString.Invariant($"Strategy '{Shown(spec)}' has {layers} decorators; at most {MaxDecorators} are accepted."));
         int? subsample = null;
         var at = text.LastIndexOf('@');
         if (at >= 0)
         {
             if (!int.TryParse(text[(at + 1)..], System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var n) || n < 1)
-                throw new ConfigurationException($"Strategy '{spec}': '@{text[(at + 1)..]}' must be a positive whole number of candidates.");
+                throw new ConfigurationException($"Strategy '{Shown(spec)}': '@{text[(at + 1)..]}' must be a positive whole number of candidates.");
             subsample = n;
             text = text[..at];
         }
         var parts = text.Split('+', StringSplitOptions.TrimEntries);
         var baseDescriptor = Registered.FirstOrDefault(d => string.Equals(d.Name, parts[0], StringComparison.OrdinalIgnoreCase))
-            ?? throw new ConfigurationException($"Unknown strategy '{parts[0]}'. Known strategies: {string.Join(", ", Registered.Select(d => d.Name))}; decorators: {DecoratorHelp}.");
+            ?? throw new ConfigurationException($"Unknown strategy '{Shown(parts[0])}'. Known strategies: {string.Join(", ", Registered.Select(d => d.Name))}; decorators: {DecoratorHelp}.");
         if (parts.Length == 1 && subsample is null) return baseDescriptor;
 
         var decorators = parts.Skip(1).Select(p => ParseDecorator(p, spec)).ToList();
@@ -87,6 +114,9 @@ public static class StrategyRegistry
         return new StrategyDescriptor(probe.Name, $"{baseDescriptor.Description}, decorated", baseDescriptor.Needs, create);
     }
 
+    /// <summary>A spec as quoted in an error: whole when short, else its start and an ellipsis.</summary>
+    private static string Shown(string spec) => spec.Length <= 80 ? spec : spec[..77] + "…";
+
     private static Func<IQueryStrategy, IQueryStrategy> ParseDecorator(string part, string spec)
     {
         var open = part.IndexOf('(', StringComparison.Ordinal);
@@ -95,10 +125,10 @@ public static class StrategyRegistry
         if (open >= 0)
         {
             if (!part.EndsWith(')'))
-                throw new ConfigurationException($"Strategy '{spec}': missing ')' in '{part}'.");
+                throw new ConfigurationException($"Strategy '{Shown(spec)}': missing ')' in '{Shown(part)}'.");
             var raw = part[(open + 1)..^1].Trim();
             if (!double.TryParse(raw, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var v) || !double.IsFinite(v))
-                throw new ConfigurationException($"Strategy '{spec}': '{raw}' is not a number in '{part}'.");
+                throw new ConfigurationException($"Strategy '{Shown(spec)}': '{Shown(raw)}' is not a number in '{Shown(part)}'.");
             value = v;
         }
         return name switch
@@ -107,11 +137,11 @@ public static class StrategyRegistry
             "quota" => s => new SubgroupQuotaDecorator(s, Checked(value ?? 0.2, 0, 1, part, spec)),
             "dedup" => s => new NearDuplicateFilter(s, Checked(value ?? 0.95, -1, 1, part, spec)),
             "cost" => s => s is ScoredStrategy scored ? new CostAwareDecorator(scored)
-                : throw new ConfigurationException($"Strategy '{spec}': +cost needs a strategy that scores items one by one; '{s.Name}' chooses its batch as a set."),
-            _ => throw new ConfigurationException($"Strategy '{spec}': unknown decorator '{name}'. Decorators: {DecoratorHelp}."),
+                : throw new ConfigurationException($"Strategy '{Shown(spec)}': +cost needs a strategy that scores items one by one; '{s.Name}' chooses its batch as a set."),
+            _ => throw new ConfigurationException($"Strategy '{Shown(spec)}': unknown decorator '{Shown(name)}'. Decorators: {DecoratorHelp}."),
         };
     }
 
     private static double Checked(double value, double min, double max, string part, string spec) =>
-        value >= min && value <= max ? value : throw new ConfigurationException($"Strategy '{spec}': the value in '{part}' must be between {min} and {max}.");
+        value >= min && value <= max ? value : throw new ConfigurationException($"Strategy '{Shown(spec)}': the value in '{Shown(part)}' must be between {min} and {max}.");
 }

@@ -1,7 +1,5 @@
 using System.Text.Json.Serialization;
 using Sift.Projects;
-using Sift.Stopping;
-using Sift.Strategies;
 using Sift.Server.Hosting;
 
 namespace Sift.Server.Api;
@@ -83,6 +81,7 @@ internal sealed record SettingsInput(
             Seed = Seed ?? defaults.Seed,
         };
         if (!Enum.IsDefined(settings.Mode)) throw new RequestValidationException(prefix + "mode", "mode: must be 'single' or 'multi'.");
+        // Validate also parses the strategy and the stopping rule, within their length and nesting limits.
         try
         {
             settings.Validate();
@@ -91,22 +90,7 @@ internal sealed record SettingsInput(
         {
             throw new RequestValidationException(prefix + SettingsField(e.Message), e.Message);
         }
-
-        Check(prefix + "strategy", () => StrategyRegistry.Get(settings.Strategy));
-        Check(prefix + "stop_rule", () => StoppingRuleParser.Parse(settings.StopRule));
         return settings;
-    }
-
-    private static void Check(string field, Action parse)
-    {
-        try
-        {
-            parse();
-        }
-        catch (SiftException e)
-        {
-            throw new RequestValidationException(field, $"{field}: {e.Message}");
-        }
     }
 
     /// <summary>The JSON field that a <see cref="ProjectSettings.Validate"/> message (<c>"overlap: …"</c>) is about.</summary>

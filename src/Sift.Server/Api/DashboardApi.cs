@@ -1,3 +1,4 @@
+using System.Security.Claims;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -21,10 +22,13 @@ internal static class DashboardApi
         return routes;
     }
 
-    internal static async Task<Ok<DashboardView>> Dashboard(long projectId, ISiftStore store, ILiveLoop loop, CancellationToken ct)
+    internal static async Task<Ok<DashboardView>> Dashboard(long projectId, ClaimsPrincipal principal, ISiftStore store, ILiveLoop loop, CancellationToken ct)
     {
         await ProjectsApi.RequireProjectAsync(store, projectId, ct);
-        return TypedResults.Ok(await loop.GetDashboardAsync(projectId, ct));
+        var view = await loop.GetDashboardAsync(projectId, ct);
+
+        // The trainer's owner names a host and process id: operations detail, for admins only.
+        return TypedResults.Ok(principal.IsAdmin() ? view : view with { Trainer = view.Trainer with { Owner = null } });
     }
 
     internal static async Task<ContentHttpResult> LearningCurve(long projectId, ISiftStore store, ILiveLoop loop, CancellationToken ct)

@@ -54,7 +54,10 @@ internal static class ItemsApi
         return TypedResults.Ok(result);
     }
 
-    /// <summary>GET …/export?format=jsonl|csv: every item with its annotations and resolved label (gold labels for admins only).</summary>
+    /// <summary>
+    /// GET …/export?format=jsonl|csv: every item with its annotations and resolved label (gold labels for admins only).
+    /// CSV cells that a spreadsheet would evaluate as a formula get a leading quote (<see cref="CsvCells"/>).
+    /// </summary>
     internal static async Task<PushStreamHttpResult> Export(long projectId, string? format, ClaimsPrincipal principal, ISiftStore store, CancellationToken ct)
     {
         var project = await ProjectsApi.RequireProjectAsync(store, projectId, ct);
@@ -202,13 +205,9 @@ internal static class ItemsApi
             row.Add(annotations.Count.ToString(CultureInfo.InvariantCulture));
             row.Add(Encoding.UTF8.GetString(json.GetBuffer(), 0, (int)json.Length));
             row.Add(item.MetaJson ?? "");
-            await writer.WriteAsync(string.Join(',', row.Select(CsvField)) + "\n");
+            await writer.WriteAsync(string.Join(',', row.Select(CsvCells.Field)) + "\n");
         }
     }
-
-    /// <summary>RFC 4180: a field with a comma, quote or line break is quoted, its quotes doubled.</summary>
-    private static string CsvField(string value) =>
-        value.AsSpan().IndexOfAny(",\"\r\n") < 0 ? value : "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
 
     private static string FileName(string projectName)
     {

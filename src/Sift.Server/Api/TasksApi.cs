@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
+using Sift.Data;
 using Sift.Projects;
 using Sift.Server.Auth;
 using Sift.Server.Hosting;
@@ -70,6 +71,8 @@ internal static class TasksApi
         if (requestId.Length == 0) throw new RequestValidationException("client_request_id", "client_request_id: may not be empty; send a fresh id per answer (a retry sends the same id).");
         if (requestId.Length > MaxClientRequestIdLength)
             throw new RequestValidationException("client_request_id", $"client_request_id: is longer than {MaxClientRequestIdLength} characters.");
+        var control = TextRules.IndexOfForbiddenInName(requestId);
+        if (control >= 0) throw new RequestValidationException("client_request_id", $"client_request_id: {TextRules.Describe(requestId, control)}; an id may not hold control characters.");
 
         var result = await store.SubmitAsync(projectId, taskId, principal.UserId(), labels, requestId, time.GetUtcNow(), ct);
         if (!result.Duplicate) loop.OnLabelsChanged(projectId);
@@ -132,8 +135,14 @@ internal static class TasksApi
     internal static IReadOnlyList<string> ValidateLabels(ProjectSettings settings, IReadOnlyList<string> labels)
     {
         var known = settings.Labels.ToHashSet(StringComparer.Ordinal);
-        foreach (var label in labels)
+        for (var i = 0; i < labels.Count; i++)
         {
+            // The JSON binder checks the list, not its elements: ["a", null] arrives with a null in it.
+            var label = labels[i];
+            var at = FormattableString.Invariant($"labels[{i}]");
+            if (label is null) throw new RequestValidationException("labels", $"{at}: a label may not be null.");
+            var control = TextRules.IndexOfForbiddenInName(label);
+            if (control >= 0) throw new RequestValidationException("labels", $"{at}: {TextRules.Describe(label, control)}; labels may not hold control characters.");
             if (!known.Contains(label))
                 throw new RequestValidationException("labels", $"labels: '{Shorten(label)}' is not a label of this project ({string.Join(", ", settings.Labels)}).");
         }

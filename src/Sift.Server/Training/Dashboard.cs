@@ -1,6 +1,7 @@
 using System.Globalization;
 using Sift.Plots;
 using Sift.Projects;
+using Sift.Stopping;
 
 namespace Sift.Server.Training;
 
@@ -37,9 +38,9 @@ internal static class Dashboard
         // A retrain asked for in this process but not started yet shows as queued.
         if (requested && trainer.State != TrainerState.Running) trainer = trainer with { State = TrainerState.Queued };
         var stop = latest is null
-            ? new StopRecommendation(false, settings.StopRule, string.Create(CultureInfo.InvariantCulture,
+            ? new StopRecommendation(false, ShownRule(settings.StopRule), string.Create(CultureInfo.InvariantCulture,
                 $"no model yet: the first model is trained after {settings.RetrainEvery} resolved labels"))
-            : new StopRecommendation(latest.StopRecommended, metrics!.Stop.Rule.Length > 0 ? metrics.Stop.Rule : settings.StopRule, latest.StopReason);
+            : new StopRecommendation(latest.StopRecommended, metrics!.Stop.Rule.Length > 0 ? metrics.Stop.Rule : ShownRule(settings.StopRule), latest.StopReason);
 
         return new DashboardView
         {
@@ -118,6 +119,14 @@ internal static class Dashboard
         }
         return points;
     }
+
+    /// <summary>
+    /// A stored rule as the stop card shows it: whole, or, when it is longer than any valid rule (stored by an older
+    /// version or by hand; the trainer reports it as failed), its start and its length.
+    /// </summary>
+    internal static string ShownRule(string rule) => rule.Length <= StoppingRuleParser.MaxSpecLength
+        ? rule
+        : string.Create(CultureInfo.InvariantCulture, $"{rule[..80]}… ({rule.Length:N0} characters)");
 
     private static DateTimeOffset Floor(DateTimeOffset t, TimeSpan size) =>
         new(t.UtcTicks - (t.UtcTicks % size.Ticks), TimeSpan.Zero);

@@ -63,7 +63,7 @@ public sealed record DashboardView
     /// <summary>Latest model version (0 = none yet).</summary>
     public required int ModelVersion { get; init; }
 
-    /// <summary>Trainer status.</summary>
+    /// <summary>Trainer status (the API shows its <c>Owner</c>, a host and process, to admins only).</summary>
     public required Sift.Projects.TrainerStatus Trainer { get; init; }
 
     /// <summary>Whether the stopping rule recommends stopping, and why.</summary>

@@ -194,6 +194,7 @@ internal sealed class LiveLoop : ILiveLoop
             _requested.TryRemove(projectId, out _);
             return TrainOutcome.NotFound;
         }
+        if (await RejectInvalidSettingsAsync(project, cancellationToken).ConfigureAwait(false)) return TrainOutcome.InvalidSettings;
         _retrainEvery[projectId] = project.Settings.RetrainEvery;
         if (!requested)
         {
@@ -229,6 +230,36 @@ internal sealed class LiveLoop : ILiveLoop
             }
         }
     }
+
+    /// <summary>
+    /// Validates the stored settings before anything runs them: a row written by an older version or edited by hand
+    /// may hold a spec no parser accepts. Such a project is marked failed with the reason (once, not on every look) and
+    /// skipped until its settings are fixed; the other projects carry on. True when the settings are invalid.
+    /// </summary>
+    private async Task<bool> RejectInvalidSettingsAsync(Project project, CancellationToken cancellationToken)
+    {
+        try
+        {
+            project.Settings.Validate();
+            return false;
+        }
+        catch (ConfigurationException ex)
+        {
+            _requested.TryRemove(project.Id, out _);
+            var error = InvalidSettings(ex);
+            var status = await _store.GetTrainerStatusAsync(project.Id, cancellationToken).ConfigureAwait(false);
+            if (status.State != TrainerState.Failed || status.Error != error)
+            {
+                _logger.LogWarning("Live loop: project {ProjectId} is not trained: {Error}", project.Id, error);
+                await _store.SetTrainerStatusAsync(new TrainerStatus(project.Id, TrainerState.Failed, status.StartedAt, _time.GetUtcNow(),
+                    status.LastDurationSeconds, error, _options.Owner), cancellationToken).ConfigureAwait(false);
+            }
+            return true;
+        }
+    }
+
+    /// <summary>The dashboard's sentence for settings that do not validate, e.g. "Not trained until the settings are fixed: strategy: …".</summary>
+    internal static string InvalidSettings(ConfigurationException ex) => "Not trained until the settings are fixed: " + OneSentence(ex);
 
     private async Task<TrainOutcome> TrainAsync(ProjectSnapshot snapshot, CancellationToken cancellationToken)
     {
@@ -272,7 +303,7 @@ internal sealed class LiveLoop : ILiveLoop
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             var stopping = cancellationToken.IsCancellationRequested;
-            var error = stopping ? "The server stopped before training finished." : OneSentence(ex);
+            var error = stopping ? "The server stopped before training finished." : ex is ConfigurationException bad ? InvalidSettings(bad) : OneSentence(ex);
             if (!stopping) _logger.LogWarning(ex, "Live loop: training project {ProjectId} failed.", projectId);
             try
             {
@@ -512,6 +543,7 @@ internal enum TrainOutcome
     NotDue,
     LeaseHeldElsewhere,
     LeaseLost,
+    InvalidSettings,
     ColdStart,
     Trained,
     Failed,

@@ -80,12 +80,14 @@ internal static class Trainer
     public static bool IsDue(ProjectSnapshot snapshot) => IsDue(snapshot.Settings, snapshot.Items.Count, snapshot.Resolved.Count, snapshot.Models);
 
     /// <summary>Fits the next model version and ranking. With no training labels yet, returns a cold-start ranking and no model.</summary>
-    /// <exception cref="ConfigurationException">The project's strategy or stopping rule does not parse.</exception>
+    /// <exception cref="ConfigurationException">The project's settings do not validate (e.g. its strategy or stopping rule does not parse).</exception>
     public static TrainResult Train(ProjectSnapshot snapshot, ProjectCache cache, LiveLoopOptions options, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var settings = snapshot.Settings;
         var project = snapshot.Project;
-        // Parse the settings first: a bad spec fails before any work, with the parser's own sentence.
+        // Validate the settings first (they were read back from the store): a bad value fails before any work, with the
+        // validator's own sentence, and no spec reaches a parser without its length and nesting limits checked.
+        settings.Validate();
         var stopRule = StoppingRuleParser.Parse(settings.StopRule);
         var descriptor = settings.Mode == LabelMode.Single ? StrategyRegistry.Get(settings.Strategy) : null;
         var schema = settings.Labels;

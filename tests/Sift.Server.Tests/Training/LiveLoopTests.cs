@@ -264,7 +264,7 @@ public sealed class LiveLoopTests
     }
 
     [Fact]
-    public async Task ProcessAsync_FailingFit_MarksTheTrainerFailedAndRecovers()
+    public async Task ProcessAsync_InvalidStoredSettings_MarksTheTrainerFailedAndRecovers()
     {
         await using var s = await LoopStore.CreateAsync();
         var loop = LoopStore.Loop(s.Store);
@@ -274,10 +274,12 @@ public sealed class LiveLoopTests
         for (var i = 0; i < 20; i++) await s.LabelNextAsync(project, annotator);
         await s.Store.UpdateSettingsAsync(project.Id, project.Settings with { Strategy = "no-such-strategy" }, Ct);
 
-        (await loop.ProcessAsync(project.Id, Ct)).ShouldBe(TrainOutcome.Failed);
+        loop.RequestRetrain(project.Id);
+        (await loop.ProcessAsync(project.Id, Ct)).ShouldBe(TrainOutcome.InvalidSettings);
+        loop.IsRequested(project.Id).ShouldBeFalse();
         var failed = await s.Store.GetTrainerStatusAsync(project.Id, Ct);
         failed.State.ShouldBe(TrainerState.Failed);
-        failed.Error.ShouldBe("Unknown strategy 'no-such-strategy'.");
+        failed.Error.ShouldBe("Not trained until the settings are fixed: strategy: Unknown strategy 'no-such-strategy'.");
         (await s.Store.GetModelVersionsAsync(project.Id, Ct)).ShouldBeEmpty();
         (await s.Store.GetRankingInfoAsync(project.Id, Ct)).ShouldBe((0, "cold-start"));
         (await s.Store.TryAcquireTrainerAsync(project.Id, "someone-else", DateTimeOffset.UtcNow, TimeSpan.FromSeconds(5), Ct)).ShouldBeTrue(); // released
@@ -291,6 +293,83 @@ public sealed class LiveLoopTests
         done.Error.ShouldBeNull();
         done.LastDurationSeconds.ShouldNotBeNull();
         done.Owner.ShouldBe("test-owner");
+    }
+
+    [Fact]
+    public async Task ProcessAsync_FitThrows_MarksTheTrainerFailedWithTheExceptionsSentence()
+    {
+        await using var s = await LoopStore.CreateAsync();
+        var loop = LoopStore.Loop(s.Store);
+        var project = await s.ProjectAsync(Settings(), 200);
+        await loop.OnItemsImportedAsync(project.Id, Ct);
+        var annotator = await s.UserAsync();
+        for (var i = 0; i < 20; i++) await s.LabelNextAsync(project, annotator);
+        loop.FitStarting = (_, _) => throw new InvalidOperationException("boom");
+
+        (await loop.ProcessAsync(project.Id, Ct)).ShouldBe(TrainOutcome.Failed);
+        var failed = await s.Store.GetTrainerStatusAsync(project.Id, Ct);
+        failed.State.ShouldBe(TrainerState.Failed);
+        failed.Error.ShouldBe("Training failed (InvalidOperationException): boom.");
+    }
+
+    [Fact]
+    public async Task RunAsync_ProjectsStoredWithSpecsOverTheLimits_MarkedFailedWithTheReasonWhileAnotherTrains()
+    {
+        // Issue 9: a strategy of 70,000 decorators, or a stop rule of 20,000 nested any(, stored before validation
+        // existed (here: straight through the store) overflowed the stack of the process that trained the project.
+        await using var s = await LoopStore.CreateAsync();
+        var loop = new LiveLoop(s.Store, TimeProvider.System, new LiveLoopOptions
+        {
+            Owner = "test-owner", PollInterval = TimeSpan.FromMilliseconds(200), WakeDelay = TimeSpan.Zero, BootstrapSamples = 300,
+        });
+        var strategy = "margin" + string.Concat(Enumerable.Repeat("+explore(0.1)", 70_000));
+        var stopRule = string.Concat(Enumerable.Repeat("any(", 20_000)) + "labels(5)" + new string(')', 20_000);
+        var badStrategy = await s.ProjectAsync(Settings() with { Strategy = strategy }, 200);
+        var good = await s.ProjectAsync(Settings(), 200);
+        var badRule = await s.ProjectAsync(Settings() with { StopRule = stopRule }, 200);
+        var annotator = await s.UserAsync();
+        foreach (var project in new[] { badStrategy, good, badRule })
+        {
+            await loop.OnItemsImportedAsync(project.Id, Ct);
+            for (var i = 0; i < 20; i++) await s.LabelNextAsync(project, annotator);
+            loop.RequestRetrain(project.Id);
+        }
+
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        var running = loop.RunAsync(stop.Token);
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+            timeout.CancelAfter(TimeSpan.FromSeconds(60));
+            while ((await s.Store.GetModelVersionsAsync(good.Id, Ct)).Count == 0
+                || (await s.Store.GetTrainerStatusAsync(badStrategy.Id, Ct)).State != TrainerState.Failed
+                || (await s.Store.GetTrainerStatusAsync(badRule.Id, Ct)).State != TrainerState.Failed)
+            {
+                running.IsCompleted.ShouldBeFalse();
+                await Task.Delay(50, timeout.Token);
+            }
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await running;
+        }
+
+        (await s.Store.GetTrainerStatusAsync(good.Id, Ct)).State.ShouldBe(TrainerState.Done);
+        (await s.Store.GetModelVersionsAsync(badStrategy.Id, Ct)).ShouldBeEmpty();
+        (await s.Store.GetModelVersionsAsync(badRule.Id, Ct)).ShouldBeEmpty();
+        var strategyFailure = await s.Store.GetTrainerStatusAsync(badStrategy.Id, Ct);
+        strategyFailure.Error.ShouldBe("Not trained until the settings are fixed: strategy: Strategy 'margin+explore(0.1)+explore(0.1)+explore(0.1)+explore(0.1)+explore(0.1)+explo…' is 910,006 characters long; at most 1,000 are accepted.");
+        (await s.Store.GetTrainerStatusAsync(badRule.Id, Ct)).Error!.ShouldStartWith("Not trained until the settings are fixed: stop_rule: Stopping rule 'any(any(");
+        (await s.Store.GetTrainerStatusAsync(badRule.Id, Ct)).Error!.ShouldContain("it is 100,009 characters long; at most 1,000 are accepted.");
+
+        // Looking again leaves the recorded failure as it was (no rewrite on every poll), and the dashboard shows it.
+        (await loop.ProcessAsync(badStrategy.Id, Ct)).ShouldBe(TrainOutcome.InvalidSettings);
+        (await s.Store.GetTrainerStatusAsync(badStrategy.Id, Ct)).ShouldBe(strategyFailure);
+        var dashboard = await loop.GetDashboardAsync(badRule.Id, Ct);
+        dashboard.Trainer.State.ShouldBe(TrainerState.Failed);
+        dashboard.Trainer.Error.ShouldStartWith("Not trained until the settings are fixed: stop_rule:");
+        dashboard.Stop.Rule.ShouldBe(stopRule[..80] + "… (100,009 characters)");
     }
 
     [Fact]

@@ -179,10 +179,10 @@ public class TrainerTests
     }
 
     [Fact]
-    public void Train_UnknownStrategy_FailsWithTheRegistrySentence()
+    public void Train_UnknownStrategy_FailsWithTheRegistrySentenceNamingTheField()
     {
         var ex = Should.Throw<ConfigurationException>(() => Train(Labeled(100, 20, Settings("no-such-strategy")).Build()));
-        ex.Message.ShouldStartWith("Unknown strategy 'no-such-strategy'.");
+        ex.Message.ShouldStartWith("strategy: Unknown strategy 'no-such-strategy'.");
     }
 
     [Fact]
