@@ -12,8 +12,8 @@ internal readonly record struct StrategyPick(long ItemId, double Score, string R
 /// </summary>
 internal static class RankingComposer
 {
-    public const string ColdStartStrategy = "cold-start";
-    public const string ColdStartReason = "cold start: random order";
+    public const string ColdStartStrategy = ColdStartOrder.Strategy;
+    public const string ColdStartReason = ColdStartOrder.Reason;
     public const string HeldOutReason = "held-out evaluation sample";
 
     /// <summary>Reason of an exploration (random-control) position.</summary>
@@ -25,18 +25,20 @@ internal static class RankingComposer
         string.Create(CultureInfo.InvariantCulture, $"needs more answers: {answers} of {overlap}");
 
     /// <summary>
-    /// The cold-start ranking (model version 0): every item with fewer answers than the overlap, in a seeded random
-    /// order, held-out items interleaved (held-out items with a gold label are left out: they need no answers).
-    /// An item's place depends only on the seed and its external id, so an import keeps the earlier items' relative
-    /// order, and the same data and seed give the same order on any backend.
+    /// The cold-start ranking (model version 0): every item with fewer answers than the overlap, in the cold-start order
+    /// (<see cref="ColdStartOrder"/>), held-out items interleaved (held-out items with a gold label are left out: they
+    /// need no answers). An item's place depends only on the seed and its external id, so an import keeps the earlier
+    /// items' relative order, and the same data and seed give the same order on any backend. The live loop stores it
+    /// without positions: the store hands items out in this same order by itself.
     /// </summary>
     public static Ranking ColdStart(ProjectSnapshot snapshot)
     {
         var overlap = snapshot.Settings.Overlap;
-        var eligible = snapshot.Items
+        var seed = snapshot.Settings.Seed;
+        var order = snapshot.Items
             .Where(i => snapshot.Answers.GetValueOrDefault(i.Id) < overlap && !(i.HeldOut && snapshot.Gold.ContainsKey(i.Id)))
+            .OrderBy(i => ColdStartOrder.Key(seed, i.ExternalId)).ThenBy(i => i.ExternalId, StringComparer.Ordinal)
             .ToList();
-        var order = Shuffle(eligible, Seeds.Mix(snapshot.Settings.Seed, "cold-start"));
         return new Ranking(snapshot.Project.Id, 0, ColdStartStrategy,
             order.Select((item, rank) => new RankedItem(item.Id, rank, 0, ColdStartReason, false)).ToList());
     }

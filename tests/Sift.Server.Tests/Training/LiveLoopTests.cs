@@ -33,11 +33,13 @@ public sealed class LiveLoopTests
         var annotator = await s.UserAsync();
 
         (await s.Store.GetRankingInfoAsync(a.Id, Ct)).ShouldBe((0, "cold-start"));
+        var before = (await ProjectSnapshot.LoadAsync(s.Store, a.Id, false, Ct))!;
         var orderA = await ExternalIdsAsync(s, a, await DrainAsync(s, a, annotator));
         var orderB = await ExternalIdsAsync(s, b, await DrainAsync(s, b, annotator));
         var orderC = await ExternalIdsAsync(s, c, await DrainAsync(s, c, annotator));
 
         orderA.Count.ShouldBe(120); // held-out items without gold are interleaved
+        orderA.ShouldBe(RankingComposer.ColdStart(before).Items.Select(p => before.Items.Single(i => i.Id == p.ItemId).ExternalId)); // the store's order is the composer's
         orderA.Distinct().Count().ShouldBe(120);
         orderB.ShouldBe(orderA);
         orderC.ShouldNotBe(orderA);
