@@ -160,6 +160,8 @@ public sealed partial class PostgresSiftStore : ISiftStore
             await tx.Cmd(sql).ExecAsync(tx.Ct);
             await tx.Cmd("INSERT INTO schema_version (version) VALUES (@v)").With("@v", version).ExecAsync(tx.Ct);
         }
+        // Version 2 added the cold-start keys; items stored before it get theirs here (SQL cannot compute them).
+        if (current < 2) await BackfillColdKeysAsync(tx);
     }, cancellationToken);
 
     // ---- users -------------------------------------------------------------------------------------------------

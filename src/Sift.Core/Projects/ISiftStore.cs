@@ -47,7 +47,10 @@ public interface ISiftStore : IAsyncDisposable
     /// <summary>All projects, by id.</summary>
     Task<IReadOnlyList<Project>> ListProjectsAsync(CancellationToken cancellationToken = default);
 
-    /// <summary>Replaces the settings (already validated). Null when the project does not exist.</summary>
+    /// <summary>
+    /// Replaces the settings (already validated), in one transaction with what depends on them: a new overlap changes
+    /// which items have a free slot, a new seed the cold-start order. Null when the project does not exist.
+    /// </summary>
     Task<Project?> UpdateSettingsAsync(long projectId, ProjectSettings settings, CancellationToken cancellationToken = default);
 
     /// <summary>Adds the next instructions version and makes it current. Null when the project does not exist.</summary>
@@ -86,7 +89,8 @@ public interface ISiftStore : IAsyncDisposable
 
     /// <summary>
     /// Adds items in one transaction: all or nothing. An item whose external id is already in the project, or
-    /// appeared earlier in the same batch, is skipped and counted as a duplicate.
+    /// appeared earlier in the same batch, is skipped and counted as a duplicate. Once this returns the new items can
+    /// be handed out (in the cold-start order, see <see cref="ClaimNextAsync"/>): no second write is needed to queue them.
     /// </summary>
     Task<ImportResult> ImportItemsAsync(long projectId, IReadOnlyList<NewItem> items, CancellationToken cancellationToken = default);
 
@@ -101,8 +105,29 @@ public interface ISiftStore : IAsyncDisposable
 
     // ---- queue and hand-out ------------------------------------------------------------------------------------
 
-    /// <summary>Atomically replaces the project's ranking. Tasks already handed out are unaffected.</summary>
+    /// <summary>
+    /// Atomically replaces the project's ranking. Tasks already handed out are unaffected. A ranking need not cover every
+    /// item: the server stores only its top positions and appends more with <see cref="AppendRankingAsync"/>; items
+    /// outside it are still handed out, after it (see <see cref="ClaimNextAsync"/>).
+    /// </summary>
+    /// <exception cref="ArgumentException">A position names an item outside the project, or a rank or item appears twice.</exception>
     Task ReplaceRankingAsync(Ranking ranking, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Appends positions to the end of the stored ranking, in one transaction, if that ranking is still the one of
+    /// <paramref name="ranking"/>'s model version and strategy; otherwise changes nothing and returns -1 (another ranking
+    /// replaced it). Positions whose item has no free slot (under the project's overlap) are skipped. First drops stored
+    /// positions whose item is full with no live lease (every holder answered), so the stored ranking stays short.
+    /// Returns how many positions were added.
+    /// </summary>
+    /// <exception cref="ArgumentException">
+    /// A rank is not above every stored rank, an item is outside the project or already in the ranking, or a rank or
+    /// item appears twice.
+    /// </exception>
+    Task<int> AppendRankingAsync(Ranking ranking, CancellationToken cancellationToken = default);
+
+    /// <summary>The stored ranking's identity and depth, and whether items outside it are still to hand out; null before any ranking was stored. Cheap: it counts stored positions only.</summary>
+    Task<QueueState?> GetQueueStateAsync(long projectId, CancellationToken cancellationToken = default);
 
     /// <summary>The current ranking's model version and strategy, or null before any ranking was stored.</summary>
     Task<(int ModelVersion, string Strategy)?> GetRankingInfoAsync(long projectId, CancellationToken cancellationToken = default);
@@ -112,8 +137,13 @@ public interface ISiftStore : IAsyncDisposable
     /// had a task for, in any state, and (b) has fewer than <paramref name="overlap"/> holders, counting leased tasks
     /// not yet expired plus submitted tasks. Expired leases are reclaimed first (state Expired, slot freed). The task
     /// records the ranking's model version, strategy, and the position's score, reason and exploration flag, and
-    /// whether the item is held out. Null when no item qualifies. Exclusive under any number of concurrent callers
-    /// in any number of processes: never more than <paramref name="overlap"/> live holders of an item.
+    /// whether the item is held out. When no ranked position qualifies, the first item in the cold-start order
+    /// (<see cref="ColdStartOrder"/>) that qualifies the same way and is not a held-out item with a gold label: such a
+    /// task records model version 0, strategy <see cref="ColdStartOrder.Strategy"/>, score 0, no exploration, and reason
+    /// <see cref="ColdStartOrder.Reason"/> (or <see cref="ColdStartOrder.BeyondRankingReason"/> when the stored ranking
+    /// is a trained one). So every item that still needs answers can be handed out whatever the stored ranking holds.
+    /// Null when no item qualifies. Exclusive under any number of concurrent callers in any number of processes: never
+    /// more than <paramref name="overlap"/> live holders of an item.
     /// </summary>
     Task<TaskRecord?> ClaimNextAsync(long projectId, long annotatorId, DateTimeOffset now, TimeSpan lease, int overlap, CancellationToken cancellationToken = default);
 

@@ -42,13 +42,13 @@ internal static class ItemsApi
         if (size is { IsReadOnly: false }) size.MaxRequestBodySize = options.MaxImportBytes;
 
         // The readers are synchronous; spool the body to a temporary file first, so no request thread blocks on the network.
-        var spool = Path.Combine(Path.GetTempPath(), "sift-import-" + Guid.NewGuid().ToString("N"));
-        await using var buffer = new FileStream(spool, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 64 * 1024,
-            FileOptions.DeleteOnClose | FileOptions.Asynchronous);
+        // The file has no name while it is used, so a kill cannot leave it behind.
+        await using var buffer = ImportSpool.Create(Path.GetTempPath());
         await context.Request.Body.CopyToAsync(buffer, ct);
         buffer.Position = 0;
 
         var items = await Task.Run(() => ItemImport.Read(buffer, formatOptions, project.Settings), ct);
+        // One transaction; once it commits the items can be handed out (the store's cold-start order needs no second write).
         var result = await store.ImportItemsAsync(projectId, items, ct);
         if (result.Imported > 0) await loop.OnItemsImportedAsync(projectId, ct);
         return TypedResults.Ok(result);

@@ -37,7 +37,7 @@ internal static class TasksApi
     }
 
     internal static async Task<Results<Ok<TaskView[]>, NoContent>> NextTasks(
-        long projectId, int? prefetch, ClaimsPrincipal principal, ISiftStore store, TimeProvider time, CancellationToken ct)
+        long projectId, int? prefetch, ClaimsPrincipal principal, ISiftStore store, ILiveLoop loop, TimeProvider time, CancellationToken ct)
     {
         var wanted = prefetch ?? 1;
         if (wanted is < 1 or > MaxPrefetch) throw new RequestValidationException("prefetch", $"prefetch: must be between 1 and {MaxPrefetch}, not {wanted}.");
@@ -46,12 +46,15 @@ internal static class TasksApi
         var now = time.GetUtcNow();
 
         var tasks = (await store.GetLiveTasksAsync(projectId, me, now, ct)).ToList();
+        var claimed = 0;
         while (tasks.Count < wanted)
         {
             var task = await store.ClaimNextAsync(projectId, me, now, project.Settings.LeaseDuration, project.Settings.Overlap, ct);
             if (task is null) break;
             tasks.Add(task);
+            claimed++;
         }
+        if (claimed > 0) loop.OnTasksClaimed(projectId, claimed);
 
         if (tasks.Count == 0) return TypedResults.NoContent();
         var views = new TaskView[tasks.Count];
@@ -100,7 +103,8 @@ internal static class TasksApi
         var mine = await store.GetAnnotationsAsync(projectId, me, includeUndone: false, ct);
         var live = await store.GetLiveTasksAsync(projectId, me, now, ct);
         var counts = await store.GetCountsAsync(projectId, project.Settings.Overlap, now, ct);
-        return TypedResults.Ok(new ProgressView(mine.Count, live.Count, counts.QueueDepth, counts.Items));
+        // Everything still to hand out: the stored ranking's open positions and the items beyond it.
+        return TypedResults.Ok(new ProgressView(mine.Count, live.Count, counts.QueueDepth + counts.Unranked, counts.Items));
     }
 
     internal static async Task<Ok<HandoutView[]>> HandoutLog(long projectId, ISiftStore store, CancellationToken ct)

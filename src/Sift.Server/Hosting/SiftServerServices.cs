@@ -12,6 +12,7 @@ using Microsoft.OpenApi;
 using Sift.Projects;
 using Sift.Server.Api;
 using Sift.Server.Auth;
+using Sift.Server.Import;
 using Sift.Server.Training;
 
 namespace Sift.Server.Hosting;
@@ -39,6 +40,7 @@ public static class SiftServerServices
 
         // Registered before any other hosted service (the trainer), so the schema exists before anything uses it.
         services.AddHostedService<StoreMigration>();
+        services.AddHostedService<StaleSpoolCleanup>();
 
         services.ConfigureHttpJsonOptions(o => ConfigureJson(o.SerializerOptions));
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
@@ -183,6 +185,18 @@ public static class SiftServerServices
         options.AllowDuplicateProperties = false;
         options.RespectNullableAnnotations = true;
         options.RespectRequiredConstructorParameters = true;
+    }
+
+    /// <summary>Removes import spool files a killed process of an older version left in the temporary folder.</summary>
+    private sealed class StaleSpoolCleanup : IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken)
+        {
+            ImportSpool.DeleteStale(Path.GetTempPath());
+            return Task.CompletedTask;
+        }
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 
     /// <summary>Migrates the store's schema when the host starts.</summary>

@@ -110,7 +110,10 @@ export default async function dashboard(main, { me, params, setTitle }) {
     const state = String(trainer.state ?? 'idle').toLowerCase();
     replace(tiles,
       tile('Annotations', fmt(c.annotations), `${fmt(c.completed_items)} of ${fmt(c.items)} items complete`),
-      tile('Queue depth', fmt(c.queue_depth), `${fmt(c.live_leases)} tasks out now`, 'queue-depth'),
+      // queue_depth: positions of the stored ranking still open; unranked: items beyond it (handed out after it, in
+      // random order, until the trainer ranks them). Together: what is left to hand out.
+      tile('Queue', fmt(c.queue_depth + (c.unranked ?? 0)),
+        `${fmt(c.queue_depth)} ranked · ${fmt(c.unranked ?? 0)} not yet ranked · ${fmt(c.live_leases)} tasks out now`, 'queue-depth'),
       tile('Model version', view.model_version ? `v${view.model_version}` : 'none yet',
         view.model_version ? `${fmt(lastCurve(view)?.labels)} labels` : 'cold start: random order', 'model-version'),
       tile('Trainer', h('span', { class: `badge ${state}` }, state), trainerLine(trainer), 'trainer-state'),
