@@ -39,6 +39,12 @@ public sealed class SiftServerOptions
     /// <summary>The longest item text accepted by an import, in characters. Default 100,000.</summary>
     public int MaxTextLength { get; set; } = 100_000;
 
+    /// <summary>
+    /// How reports computed from a project's data (the agreement report, the dashboard's answer counts) are cached
+    /// and paced. Default: see <see cref="Hosting.ReportCacheOptions"/>.
+    /// </summary>
+    public Hosting.ReportCacheOptions ReportCache { get; set; } = new();
+
     /// <summary>Checks the options.</summary>
     /// <exception cref="ConfigurationException">A value is out of range or no storage is named.</exception>
     public void Validate()
@@ -51,5 +57,7 @@ public sealed class SiftServerOptions
         if (MaxImportBytes < 1) throw new ConfigurationException($"max_import_bytes: must be positive, not {MaxImportBytes}.");
         if (MaxTextLength < 1) throw new ConfigurationException($"max_text_length: must be positive, not {MaxTextLength}.");
         ArgumentNullException.ThrowIfNull(TimeProvider);
+        ArgumentNullException.ThrowIfNull(ReportCache);
+        ReportCache.Validate();
     }
 }

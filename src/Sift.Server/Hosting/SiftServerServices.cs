@@ -48,6 +48,8 @@ public static class SiftServerServices
         services.AddAuthorization(SiftPolicies.Configure);
         services.AddOpenApi(o => o.AddOperationTransformer(DescribeImportBody));
         services.AddSiftLiveLoop(options.ConfigureLiveLoop);
+        services.AddSingleton(options.ReportCache);
+        services.AddSingleton<AgreementReports>();
         return services;
     }
 
