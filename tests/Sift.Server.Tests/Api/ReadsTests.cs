@@ -166,6 +166,24 @@ public sealed class ReadsTests(ServerFixture server) : IClassFixture<ServerFixtu
         pages.SelectMany(p => p).Select(a => (bool)a["undone"]!).ShouldBe([false, false, true]);
     }
 
+    [Theory]
+    [InlineData("jsonl")]
+    [InlineData("csv")]
+    public async Task Export_MoreItemsThanOnePage_EveryItemOnceInIdOrder(string format)
+    {
+        var count = Sift.Projects.Paging.DefaultLimit * 2 + 345;
+        var projectId = await server.ProjectWithItemsAsync(count);
+        using var auditor = server.Client("auditor");
+
+        var text = await auditor.GetStringAsync($"/api/projects/{projectId}/export?format={format}", Ct);
+
+        var lines = text.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var ids = format == "jsonl"
+            ? lines.Select(l => (string)JsonNode.Parse(l)!["id"]!).ToList()
+            : lines.Skip(1).Select(l => l.Split(',')[0]).ToList();
+        ids.ShouldBe(Enumerable.Range(0, count).Select(i => $"i{i}"));
+    }
+
     // ---- agreement cache ---------------------------------------------------------------------------------------
 
     private AgreementReports Reports => server.App.Services.GetRequiredService<AgreementReports>();
