@@ -128,7 +128,8 @@ public sealed partial class SqliteSiftStore
     {
         StoreChecks.CheckPage(afterId, limit);
         return Task.FromResult<IReadOnlyList<Item>>(Read(c => All(
-            R(c, $"SELECT {ItemColumns} FROM items WHERE project_id = @p AND id > @after ORDER BY id LIMIT @n")
+            // +project_id: walk the rowid from @after; the (project_id, external_id) index would sort the whole project per page.
+            R(c, $"SELECT {ItemColumns} FROM items WHERE +project_id = @p AND id > @after ORDER BY id LIMIT @n")
                 .With("@p", projectId).With("@after", afterId).With("@n", limit), MapItem), cancellationToken));
     }
 
@@ -139,7 +140,8 @@ public sealed partial class SqliteSiftStore
             // (project_id, external_id) is a covering index with the rowid: no item text is read.
             var command = itemIds is null
                 ? R(c, "SELECT id, external_id FROM items WHERE project_id = @p")
-                : R(c, "SELECT id, external_id FROM items WHERE project_id = @p AND id IN (SELECT value FROM json_each(@ids))")
+                // +project_id: look the ids up by rowid instead of scanning the project's index entries.
+                : R(c, "SELECT id, external_id FROM items WHERE +project_id = @p AND id IN (SELECT value FROM json_each(@ids))")
                     .With("@ids", JsonSerializer.Serialize(itemIds, Json));
             using var reader = command.With("@p", projectId).ExecuteReader();
             var ids = new Dictionary<long, string>();

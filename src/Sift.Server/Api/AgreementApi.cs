@@ -24,7 +24,7 @@ internal static class AgreementApi
     public static IEndpointRouteBuilder MapAgreementApi(this IEndpointRouteBuilder routes)
     {
         var project = routes.MapGroup("/api/projects/{projectId:long}").WithTags("quality");
-        project.MapGet("/agreement", GetAgreement).RequireAuthorization(SiftPolicies.Review);
+        project.MapGet("/agreement", GetAgreement).RequireAuthorization(SiftPolicies.Review).RequireRateLimiting(ReadLimiting.Policy);
         return routes;
     }
 

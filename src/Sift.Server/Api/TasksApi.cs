@@ -32,8 +32,8 @@ internal static class TasksApi
         project.MapPost("/tasks/{taskId:long}/skip", Skip).RequireAuthorization(SiftPolicies.Annotate);
         project.MapPost("/tasks/undo", Undo).RequireAuthorization(SiftPolicies.Annotate);
         project.MapGet("/my-progress", MyProgress).RequireAuthorization(SiftPolicies.Annotate);
-        project.MapGet("/tasks", HandoutLog).RequireAuthorization(SiftPolicies.Audit);
-        project.MapGet("/annotations", Annotations).RequireAuthorization(SiftPolicies.Review);
+        project.MapGet("/tasks", HandoutLog).RequireAuthorization(SiftPolicies.Audit).RequireRateLimiting(ReadLimiting.Policy);
+        project.MapGet("/annotations", Annotations).RequireAuthorization(SiftPolicies.Review).RequireRateLimiting(ReadLimiting.Policy);
         return routes;
     }
 

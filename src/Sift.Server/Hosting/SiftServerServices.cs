@@ -50,10 +50,11 @@ public static class SiftServerServices
         services.AddSiftLiveLoop(options.ConfigureLiveLoop);
         services.AddSingleton(options.ReportCache);
         services.AddSingleton<AgreementReports>();
+        services.AddSiftReadLimiting(options);
         return services;
     }
 
-    /// <summary>The middleware, in order: security headers, errors as ProblemDetails, static UI files, authentication, authorization.</summary>
+    /// <summary>The middleware, in order: security headers, errors as ProblemDetails, static UI files, authentication, authorization, the polled reads' limiter.</summary>
     public static WebApplication UseSiftServer(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
@@ -78,6 +79,8 @@ public static class SiftServerServices
         app.UseRouting();
         app.UseAuthentication();
         app.UseAuthorization();
+        // After authorization: a request that will be refused does not wait for a read permit.
+        app.UseRateLimiter();
         return app;
     }
 
