@@ -109,7 +109,11 @@ public sealed class ReadsTests(ServerFixture server) : IClassFixture<ServerFixtu
     [InlineData("limit=10001", "limit")]
     [InlineData("limit=-3", "limit")]
     [InlineData("after=-1", "after")]
+    [InlineData("after=abc", "after")]
+    [InlineData("limit=ten", "limit")]
+    [InlineData("after=99999999999999999999", "after")]
     [InlineData("include_undone=maybe", "include_undone")]
+    [InlineData("includeUndone=maybe", "includeUndone")]
     [InlineData("include_undone=true&includeUndone=false", "include_undone")]
     public async Task Annotations_BadPageOrFlag_400NamingTheField(string query, string field)
     {
