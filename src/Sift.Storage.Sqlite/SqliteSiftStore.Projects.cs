@@ -128,7 +128,8 @@ public sealed partial class SqliteSiftStore
     {
         StoreChecks.CheckPage(afterId, limit);
         return Task.FromResult<IReadOnlyList<Item>>(Read(c => All(
-            // +project_id: walk the rowid from @after; the (project_id, external_id) index would sort the whole project per page.
+            // +project_id (here and in the other pages): walk the rowid from @after; an index on project_id would make
+            // the planner sort the whole project per page.
             R(c, $"SELECT {ItemColumns} FROM items WHERE +project_id = @p AND id > @after ORDER BY id LIMIT @n")
                 .With("@p", projectId).With("@after", afterId).With("@n", limit), MapItem), cancellationToken));
     }
@@ -369,7 +370,7 @@ public sealed partial class SqliteSiftStore
     {
         StoreChecks.CheckPage(afterId, limit);
         return Task.FromResult<IReadOnlyList<TaskRecord>>(Read(c => All(
-            R(c, $"SELECT {TaskColumns} FROM tasks WHERE project_id = @p AND id > @after ORDER BY id LIMIT @n")
+            R(c, $"SELECT {TaskColumns} FROM tasks WHERE +project_id = @p AND id > @after ORDER BY id LIMIT @n")
                 .With("@p", projectId).With("@after", afterId).With("@n", limit), MapTask), cancellationToken));
     }
 
@@ -378,7 +379,7 @@ public sealed partial class SqliteSiftStore
     {
         StoreChecks.CheckPage(afterId, limit);
         return Task.FromResult<IReadOnlyList<Annotation>>(Read(c => All(
-            R(c, $"SELECT {AnnotationColumns} FROM annotations WHERE project_id = @p AND id > @after AND (@u = 1 OR undone = 0) ORDER BY id LIMIT @n")
+            R(c, $"SELECT {AnnotationColumns} FROM annotations WHERE +project_id = @p AND id > @after AND (@u = 1 OR undone = 0) ORDER BY id LIMIT @n")
                 .With("@p", projectId).With("@after", afterId).With("@u", includeUndone ? 1 : 0).With("@n", limit), MapAnnotation), cancellationToken));
     }
 
