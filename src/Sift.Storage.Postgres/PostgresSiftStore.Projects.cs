@@ -152,6 +152,7 @@ public sealed partial class PostgresSiftStore
                 imported += added.Count;
                 heldOut += added.Count(h => h);
             }
+            if (imported > 0) await BumpRevisionAsync(tx, projectId, 0);
             return new ImportResult(imported, items.Count - imported, heldOut);
         }, cancellationToken);
     }
@@ -181,6 +182,24 @@ public sealed partial class PostgresSiftStore
     /// <inheritdoc />
     public async Task<IReadOnlyList<Item>> GetItemsAsync(long projectId, CancellationToken cancellationToken = default) =>
         await R($"SELECT {ItemColumns} FROM items WHERE project_id = @p ORDER BY id").With("@p", projectId).AllAsync(MapItem, cancellationToken);
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<Item>> GetItemsPageAsync(long projectId, long afterId, int limit, CancellationToken cancellationToken = default)
+    {
+        StoreChecks.CheckPage(afterId, limit);
+        return await R($"SELECT {ItemColumns} FROM items WHERE project_id = @p AND id > @after ORDER BY id LIMIT @n")
+            .With("@p", projectId).With("@after", afterId).With("@n", limit).AllAsync(MapItem, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyDictionary<long, string>> GetExternalIdsAsync(long projectId, IReadOnlyCollection<long>? itemIds = null, CancellationToken cancellationToken = default)
+    {
+        var command = itemIds is null
+            ? R("SELECT id, external_id FROM items WHERE project_id = @p")
+            : R("SELECT id, external_id FROM items WHERE project_id = @p AND id = ANY(@ids)").With("@ids", itemIds.ToArray());
+        var rows = await command.With("@p", projectId).AllAsync(r => (Id: r.GetInt64(0), External: r.GetString(1)), cancellationToken);
+        return rows.ToDictionary(r => r.Id, r => r.External);
+    }
 
     /// <inheritdoc />
     public async Task<Item?> GetItemAsync(long projectId, long itemId, CancellationToken cancellationToken = default) =>
@@ -475,10 +494,13 @@ public sealed partial class PostgresSiftStore
                     INSERT INTO annotations (project_id, item_id, annotator_id, task_id, labels_json, instructions_version, client_request_id, created_at, undone)
                     VALUES (@p, @i, @a, @t, @l, @v, @c, @now, false)
                     RETURNING id),
-                done AS (UPDATE tasks SET state = 1 WHERE id = @t)
+                done AS (UPDATE tasks SET state = 1 WHERE id = @t),
+                revision AS (
+                    INSERT INTO project_revisions (project_id, stripe, revision) VALUES (@p, @stripe, 1)
+                    ON CONFLICT (project_id, stripe) DO UPDATE SET revision = project_revisions.revision + 1)
                 SELECT id FROM a
                 """).With("@p", projectId).With("@i", task.ItemId).With("@a", annotatorId).With("@t", taskId).With("@l", labelsJson)
-                .With("@v", version).With("@c", clientRequestId).With("@now", Ticks(now)).ScalarAsync(tx.Ct);
+                .With("@v", version).With("@c", clientRequestId).With("@now", Ticks(now)).With("@stripe", StoreChecks.RevisionStripe(annotatorId)).ScalarAsync(tx.Ct);
             return new SubmitResult(new Annotation((long)id!, projectId, task.ItemId, annotatorId, taskId, [.. labels], version, clientRequestId, Time(Ticks(now)), false), false);
         }, cancellationToken);
     }
@@ -506,6 +528,7 @@ public sealed partial class PostgresSiftStore
                 """).With("@p", projectId).With("@a", annotatorId).AllAsync(r => (Id: r.GetInt64(0), Task: r.GetInt64(1)), tx.Ct);
             if (last.Count == 0) return null;
             await tx.Cmd("UPDATE annotations SET undone = true WHERE id = @id").With("@id", last[0].Id).ExecAsync(tx.Ct);
+            await BumpRevisionAsync(tx, projectId, StoreChecks.RevisionStripe(annotatorId));
             // Submitted -> Leased: both hold a slot, so the item's counter does not move.
             return await tx.Cmd($"UPDATE tasks SET state = @s, expires_at = @e WHERE id = @id RETURNING {TaskColumns}")
                 .With("@s", Leased).With("@e", Ticks(now + lease)).With("@id", last[0].Task).OneAsync(MapTask, tx.Ct);
@@ -524,6 +547,53 @@ public sealed partial class PostgresSiftStore
     public async Task<IReadOnlyList<Annotation>> GetAnnotationsAsync(long projectId, long? annotatorId = null, bool includeUndone = false, CancellationToken cancellationToken = default) =>
         await R($"SELECT {AnnotationColumns} FROM annotations WHERE project_id = @p AND (@a::bigint IS NULL OR annotator_id = @a) AND (@u OR NOT undone) ORDER BY id")
             .With("@p", projectId).WithNullable("@a", annotatorId, NpgsqlDbType.Bigint).With("@u", includeUndone).AllAsync(MapAnnotation, cancellationToken);
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<TaskRecord>> GetTasksPageAsync(long projectId, long afterId, int limit, CancellationToken cancellationToken = default)
+    {
+        StoreChecks.CheckPage(afterId, limit);
+        return await R($"SELECT {TaskColumns} FROM tasks WHERE project_id = @p AND id > @after ORDER BY id LIMIT @n")
+            .With("@p", projectId).With("@after", afterId).With("@n", limit).AllAsync(MapTask, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<Annotation>> GetAnnotationsPageAsync(long projectId, long afterId, int limit, bool includeUndone = false, CancellationToken cancellationToken = default)
+    {
+        StoreChecks.CheckPage(afterId, limit);
+        return await R($"SELECT {AnnotationColumns} FROM annotations WHERE project_id = @p AND id > @after AND (@u OR NOT undone) ORDER BY id LIMIT @n")
+            .With("@p", projectId).With("@after", afterId).With("@u", includeUndone).With("@n", limit).AllAsync(MapAnnotation, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public async Task<AnnotationSummary> GetAnnotationSummaryAsync(long projectId, CancellationToken cancellationToken = default)
+    {
+        var rows = await R("SELECT labels_json, count(*)::int, min(created_at), max(created_at) FROM annotations WHERE project_id = @p AND NOT undone GROUP BY labels_json")
+            .With("@p", projectId)
+            .AllAsync(r => (Set: new LabelSetCount(JsonSerializer.Deserialize<string[]>(r.GetString(0), Json) ?? [], r.GetInt32(1)), First: r.GetInt64(2), Last: r.GetInt64(3)), cancellationToken);
+        return rows.Count == 0
+            ? new AnnotationSummary(0, [], null, null)
+            : new AnnotationSummary(rows.Sum(r => r.Set.Count), rows.Select(r => r.Set).ToList(), Time(rows.Min(r => r.First)), Time(rows.Max(r => r.Last)));
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<TimeBucketCount>> GetAnnotationHistogramAsync(long projectId, TimeSpan bucket, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(bucket, TimeSpan.Zero);
+        return await R("SELECT created_at / @size AS b, count(*)::int FROM annotations WHERE project_id = @p AND NOT undone GROUP BY b ORDER BY b")
+            .With("@p", projectId).With("@size", bucket.Ticks)
+            .AllAsync(r => new TimeBucketCount(Time(r.GetInt64(0) * bucket.Ticks), r.GetInt32(1)), cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public async Task<long> GetRevisionAsync(long projectId, CancellationToken cancellationToken = default) =>
+        Convert.ToInt64(await R("SELECT coalesce(sum(revision), 0)::bigint FROM project_revisions WHERE project_id = @p").With("@p", projectId).ScalarAsync(cancellationToken),
+            CultureInfo.InvariantCulture);
+
+    /// <summary>Moves the project's data revision on, inside the caller's transaction (the row stays locked until it commits).</summary>
+    private static Task<int> BumpRevisionAsync(Tx tx, long projectId, int stripe) => tx.Cmd("""
+        INSERT INTO project_revisions (project_id, stripe, revision) VALUES (@p, @s, 1)
+        ON CONFLICT (project_id, stripe) DO UPDATE SET revision = project_revisions.revision + 1
+        """).With("@p", projectId).With("@s", stripe).ExecAsync(tx.Ct);
 
     /// <inheritdoc />
     public async Task<ProjectCounts> GetCountsAsync(long projectId, int overlap, DateTimeOffset now, CancellationToken cancellationToken = default)

@@ -114,6 +114,7 @@ public sealed partial class SqliteSiftStore
                 imported++;
                 if (item.HeldOut) heldOut++;
             }
+            if (imported > 0) BumpRevision(projectId, 0);
             return new ImportResult(imported, duplicates, heldOut);
         }, cancellationToken);
     }
@@ -147,6 +148,33 @@ public sealed partial class SqliteSiftStore
     /// <inheritdoc />
     public Task<IReadOnlyList<Item>> GetItemsAsync(long projectId, CancellationToken cancellationToken = default) =>
         Task.FromResult<IReadOnlyList<Item>>(Read(c => All(R(c, $"SELECT {ItemColumns} FROM items WHERE project_id = @p ORDER BY id").With("@p", projectId), MapItem), cancellationToken));
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<Item>> GetItemsPageAsync(long projectId, long afterId, int limit, CancellationToken cancellationToken = default)
+    {
+        StoreChecks.CheckPage(afterId, limit);
+        return Task.FromResult<IReadOnlyList<Item>>(Read(c => All(
+            // +project_id (here and in the other pages): walk the rowid from @after; an index on project_id would make
+            // the planner sort the whole project per page.
+            R(c, $"SELECT {ItemColumns} FROM items WHERE +project_id = @p AND id > @after ORDER BY id LIMIT @n")
+                .With("@p", projectId).With("@after", afterId).With("@n", limit), MapItem), cancellationToken));
+    }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyDictionary<long, string>> GetExternalIdsAsync(long projectId, IReadOnlyCollection<long>? itemIds = null, CancellationToken cancellationToken = default) =>
+        Task.FromResult<IReadOnlyDictionary<long, string>>(Read(c =>
+        {
+            // (project_id, external_id) is a covering index with the rowid: no item text is read.
+            var command = itemIds is null
+                ? R(c, "SELECT id, external_id FROM items WHERE project_id = @p")
+                // +project_id: look the ids up by rowid instead of scanning the project's index entries.
+                : R(c, "SELECT id, external_id FROM items WHERE +project_id = @p AND id IN (SELECT value FROM json_each(@ids))")
+                    .With("@ids", JsonSerializer.Serialize(itemIds, Json));
+            using var reader = command.With("@p", projectId).ExecuteReader();
+            var ids = new Dictionary<long, string>();
+            while (reader.Read()) ids[reader.GetInt64(0)] = reader.GetString(1);
+            return ids;
+        }, cancellationToken));
 
     /// <inheritdoc />
     public Task<Item?> GetItemAsync(long projectId, long itemId, CancellationToken cancellationToken = default) =>
@@ -408,6 +436,7 @@ public sealed partial class SqliteSiftStore
                 """).With("@p", projectId).With("@i", task.ItemId).With("@a", annotatorId).With("@t", taskId).With("@l", labelsJson)
                 .With("@v", version).With("@c", clientRequestId).With("@now", Ticks(now)).ExecuteScalar()!;
             W("UPDATE tasks SET state = @s WHERE id = @id").With("@s", Submitted).With("@id", taskId).ExecuteNonQuery();
+            BumpRevision(projectId, StoreChecks.RevisionStripe(annotatorId));
             return new SubmitResult(new Annotation(id, projectId, task.ItemId, annotatorId, taskId, [.. labels], version, clientRequestId, Time(Ticks(now)), false), false);
         }, cancellationToken);
     }
@@ -434,6 +463,7 @@ public sealed partial class SqliteSiftStore
             var (annotationId, taskId) = (reader.GetInt64(0), reader.GetInt64(1));
             reader.Close();
             W("UPDATE annotations SET undone = 1 WHERE id = @id").With("@id", annotationId).ExecuteNonQuery();
+            BumpRevision(projectId, StoreChecks.RevisionStripe(annotatorId));
             // Submitted -> Leased: both hold a slot, so the item's counter does not move.
             W("UPDATE tasks SET state = @s, expires_at = @e WHERE id = @id").With("@s", Leased).With("@e", Ticks(now + lease)).With("@id", taskId).ExecuteNonQuery();
             return One(W($"SELECT {TaskColumns} FROM tasks WHERE id = @id").With("@id", taskId), MapTask);
@@ -453,6 +483,66 @@ public sealed partial class SqliteSiftStore
         Task.FromResult<IReadOnlyList<Annotation>>(Read(c => All(
             R(c, $"SELECT {AnnotationColumns} FROM annotations WHERE project_id = @p AND (@a IS NULL OR annotator_id = @a) AND (@u = 1 OR undone = 0) ORDER BY id")
                 .With("@p", projectId).With("@a", annotatorId).With("@u", includeUndone ? 1 : 0), MapAnnotation), cancellationToken));
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<TaskRecord>> GetTasksPageAsync(long projectId, long afterId, int limit, CancellationToken cancellationToken = default)
+    {
+        StoreChecks.CheckPage(afterId, limit);
+        return Task.FromResult<IReadOnlyList<TaskRecord>>(Read(c => All(
+            R(c, $"SELECT {TaskColumns} FROM tasks WHERE +project_id = @p AND id > @after ORDER BY id LIMIT @n")
+                .With("@p", projectId).With("@after", afterId).With("@n", limit), MapTask), cancellationToken));
+    }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<Annotation>> GetAnnotationsPageAsync(long projectId, long afterId, int limit, bool includeUndone = false, CancellationToken cancellationToken = default)
+    {
+        StoreChecks.CheckPage(afterId, limit);
+        return Task.FromResult<IReadOnlyList<Annotation>>(Read(c => All(
+            R(c, $"SELECT {AnnotationColumns} FROM annotations WHERE +project_id = @p AND id > @after AND (@u = 1 OR undone = 0) ORDER BY id LIMIT @n")
+                .With("@p", projectId).With("@after", afterId).With("@u", includeUndone ? 1 : 0).With("@n", limit), MapAnnotation), cancellationToken));
+    }
+
+    /// <inheritdoc />
+    public Task<AnnotationSummary> GetAnnotationSummaryAsync(long projectId, CancellationToken cancellationToken = default) =>
+        Task.FromResult(Read(c =>
+        {
+            using var reader = R(c, "SELECT labels_json, count(*), min(created_at), max(created_at) FROM annotations WHERE project_id = @p AND undone = 0 GROUP BY labels_json")
+                .With("@p", projectId).ExecuteReader();
+            var sets = new List<LabelSetCount>();
+            long? first = null, last = null;
+            var count = 0;
+            while (reader.Read())
+            {
+                var n = reader.GetInt32(1);
+                sets.Add(new LabelSetCount(JsonSerializer.Deserialize<string[]>(reader.GetString(0), Json) ?? [], n));
+                count += n;
+                first = Math.Min(first ?? long.MaxValue, reader.GetInt64(2));
+                last = Math.Max(last ?? long.MinValue, reader.GetInt64(3));
+            }
+            return new AnnotationSummary(count, sets, first is null ? null : Time(first.Value), last is null ? null : Time(last.Value));
+        }, cancellationToken));
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<TimeBucketCount>> GetAnnotationHistogramAsync(long projectId, TimeSpan bucket, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(bucket, TimeSpan.Zero);
+        return Task.FromResult<IReadOnlyList<TimeBucketCount>>(Read(c => All(
+            R(c, "SELECT created_at / @size AS b, count(*) FROM annotations WHERE project_id = @p AND undone = 0 GROUP BY b ORDER BY b")
+                .With("@p", projectId).With("@size", bucket.Ticks),
+            r => new TimeBucketCount(Time(r.GetInt64(0) * bucket.Ticks), r.GetInt32(1))), cancellationToken));
+    }
+
+    /// <inheritdoc />
+    public Task<long> GetRevisionAsync(long projectId, CancellationToken cancellationToken = default) =>
+        Task.FromResult(Read(c => (long)R(c, "SELECT coalesce(sum(revision), 0) FROM project_revisions WHERE project_id = @p").With("@p", projectId).ExecuteScalar()!,
+            cancellationToken));
+
+    /// <summary>Moves the project's data revision on (inside the caller's write transaction).</summary>
+    private void BumpRevision(long projectId, int stripe) =>
+        W("""
+            INSERT INTO project_revisions (project_id, stripe, revision) VALUES (@p, @s, 1)
+            ON CONFLICT (project_id, stripe) DO UPDATE SET revision = project_revisions.revision + 1
+            """).With("@p", projectId).With("@s", stripe).ExecuteNonQuery();
 
     /// <inheritdoc />
     public Task<ProjectCounts> GetCountsAsync(long projectId, int overlap, DateTimeOffset now, CancellationToken cancellationToken = default)

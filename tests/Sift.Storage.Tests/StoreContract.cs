@@ -10,7 +10,7 @@ namespace Sift.Storage.Tests;
 /// The behaviour every <see cref="ISiftStore"/> promises (its XML docs), as one suite that each backend inherits.
 /// Each test gets a fresh, migrated, empty store from <see cref="CreateStoreAsync"/>.
 /// </summary>
-public abstract class StoreContract : IAsyncLifetime
+public abstract partial class StoreContract : IAsyncLifetime
 {
     /// <summary>A fixed "now" for tests; times are always passed in.</summary>
     protected static readonly DateTimeOffset T0 = new(2026, 3, 1, 9, 30, 15, TimeSpan.Zero);

@@ -100,6 +100,20 @@ public interface ISiftStore : IAsyncDisposable
     /// <summary>One item of a project, or null.</summary>
     Task<Item?> GetItemAsync(long projectId, long itemId, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// One page of the project's items in id order: those with an id greater than <paramref name="afterId"/> (0: from
+    /// the first), at most <paramref name="limit"/>. Keyset paging: pass the last id of a page to get the next; an item
+    /// is never on two pages, and items imported while a reader pages show up on a later page. Empty past the end.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="afterId"/> is negative, or <paramref name="limit"/> is not between 1 and <see cref="Paging.MaxLimit"/>.</exception>
+    Task<IReadOnlyList<Item>> GetItemsPageAsync(long projectId, long afterId, int limit, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// External ids by item id, without reading item texts: of every item of the project when <paramref name="itemIds"/>
+    /// is null, otherwise of those of the given ids that are items of the project (others are left out).
+    /// </summary>
+    Task<IReadOnlyDictionary<long, string>> GetExternalIdsAsync(long projectId, IReadOnlyCollection<long>? itemIds = null, CancellationToken cancellationToken = default);
+
     /// <summary>Gold labels that came with the import, by item id (only items that have one). Never for annotators.</summary>
     Task<IReadOnlyDictionary<long, string>> GetGoldLabelsAsync(long projectId, CancellationToken cancellationToken = default);
 
@@ -184,6 +198,45 @@ public interface ISiftStore : IAsyncDisposable
 
     /// <summary>Annotations of the project, by id; only the given annotator's when <paramref name="annotatorId"/> is set.</summary>
     Task<IReadOnlyList<Annotation>> GetAnnotationsAsync(long projectId, long? annotatorId = null, bool includeUndone = false, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// One page of the hand-out log in id order: tasks with an id greater than <paramref name="afterId"/> (0: from the
+    /// first), at most <paramref name="limit"/>. Keyset paging as in <see cref="GetItemsPageAsync"/>; a task's state is
+    /// as of the moment its page is read.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="afterId"/> is negative, or <paramref name="limit"/> is not between 1 and <see cref="Paging.MaxLimit"/>.</exception>
+    Task<IReadOnlyList<TaskRecord>> GetTasksPageAsync(long projectId, long afterId, int limit, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// One page of the project's annotations in id order: those with an id greater than <paramref name="afterId"/> (0:
+    /// from the first), at most <paramref name="limit"/>, undone ones only when <paramref name="includeUndone"/>. Keyset
+    /// paging as in <see cref="GetItemsPageAsync"/>: answers submitted while a reader pages come on a later page (ids
+    /// grow); one undone meanwhile may already have been read.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="afterId"/> is negative, or <paramref name="limit"/> is not between 1 and <see cref="Paging.MaxLimit"/>.</exception>
+    Task<IReadOnlyList<Annotation>> GetAnnotationsPageAsync(long projectId, long afterId, int limit, bool includeUndone = false, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// The project's live (not undone) annotations aggregated in the database: their number, the count per distinct
+    /// label list, and the first and last answer times. Reads no annotation rows into memory.
+    /// </summary>
+    Task<AnnotationSummary> GetAnnotationSummaryAsync(long projectId, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// The project's live (not undone) annotations counted per time bucket of <paramref name="bucket"/> (buckets start
+    /// at whole multiples of it, counted in UTC ticks from <see cref="DateTimeOffset.MinValue"/>); only buckets with
+    /// answers, oldest first.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="bucket"/> is not positive.</exception>
+    Task<IReadOnlyList<TimeBucketCount>> GetAnnotationHistogramAsync(long projectId, TimeSpan bucket, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// The project's data revision: a number that grows with every committed write that changes the project's items
+    /// (an import that adds some) or its live annotations (a submit that records an answer, an undo), whichever process
+    /// made it. Two equal values mean no such write committed in between, so a result computed from data read after
+    /// the first value is still current. Cheap: one indexed read of a handful of rows. Starts at 0.
+    /// </summary>
+    Task<long> GetRevisionAsync(long projectId, CancellationToken cancellationToken = default);
 
     /// <summary>Dashboard counts at <paramref name="now"/>.</summary>
     Task<ProjectCounts> GetCountsAsync(long projectId, int overlap, DateTimeOffset now, CancellationToken cancellationToken = default);

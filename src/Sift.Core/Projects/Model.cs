@@ -275,3 +275,30 @@ public sealed record ProjectCounts(int Items, int HeldOut, int Annotations, int 
 /// <param name="OpenPositions">Stored positions whose item has a free slot (leases count until reclaimed).</param>
 /// <param name="AnyUnranked">Whether some item still to hand out is outside the stored ranking (<see cref="ProjectCounts.Unranked"/> &gt; 0, found without counting them).</param>
 public sealed record QueueState(int ModelVersion, string Strategy, int Positions, int OpenPositions, bool AnyUnranked);
+
+/// <summary>Page sizes of the store's keyset-paged reads (<c>Get…PageAsync</c>).</summary>
+public static class Paging
+{
+    /// <summary>The page size the server uses when a client names none: 1,000.</summary>
+    public const int DefaultLimit = 1_000;
+
+    /// <summary>The largest page a paged read returns: 10,000. A larger limit is an error.</summary>
+    public const int MaxLimit = 10_000;
+}
+
+/// <summary>How many live (not undone) annotations carry one distinct set of labels.</summary>
+/// <param name="Labels">The labels as submitted (multi-label: in the annotator's order; single-label: one).</param>
+/// <param name="Count">Live annotations with exactly this list.</param>
+public sealed record LabelSetCount(IReadOnlyList<string> Labels, int Count);
+
+/// <summary>The live (not undone) annotations of a project, aggregated by the store instead of listed.</summary>
+/// <param name="Count">Live annotations.</param>
+/// <param name="LabelSets">Live annotations per distinct label list, in no particular order.</param>
+/// <param name="First">Earliest <c>CreatedAt</c> of a live annotation; null when there is none.</param>
+/// <param name="Last">Latest <c>CreatedAt</c> of a live annotation; null when there is none.</param>
+public sealed record AnnotationSummary(int Count, IReadOnlyList<LabelSetCount> LabelSets, DateTimeOffset? First, DateTimeOffset? Last);
+
+/// <summary>Live annotations made in one time bucket.</summary>
+/// <param name="Start">The bucket's start (UTC), a whole multiple of the bucket size counted from <see cref="DateTimeOffset.MinValue"/>.</param>
+/// <param name="Count">Live annotations with <c>Start ≤ CreatedAt &lt; Start + size</c>.</param>
+public sealed record TimeBucketCount(DateTimeOffset Start, int Count);

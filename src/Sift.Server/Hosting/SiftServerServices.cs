@@ -63,12 +63,15 @@ public static class SiftServerServices
             });
         });
         services.AddSiftLiveLoop(options.ConfigureLiveLoop);
+        services.AddSingleton(options.ReportCache);
+        services.AddSingleton<AgreementReports>();
+        services.AddSiftReadLimiting(options);
         return services;
     }
 
     /// <summary>
     /// The middleware, in order: security headers, errors as ProblemDetails, static UI files, authentication,
-    /// authorization, project membership (<see cref="ProjectAccess"/>).
+    /// authorization, project membership (<see cref="ProjectAccess"/>), the polled reads' limiter.
     /// </summary>
     public static WebApplication UseSiftServer(this WebApplication app)
     {
@@ -95,6 +98,8 @@ public static class SiftServerServices
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseProjectMembership();
+        // After authorization and membership: a request that will be refused does not wait for a read permit.
+        app.UseRateLimiter();
         return app;
     }
 

@@ -90,6 +90,46 @@ public sealed class SqliteStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task MigrateAsync_FreshDatabase_StartsAtVersion1()
+    {
+        var path = Path.Combine(_folder, "fresh.db");
+        await using (var store = new SqliteSiftStore(path)) await store.MigrateAsync(Ct);
+        await using var connection = new SqliteConnection($"Data Source={path};Pooling=False");
+        await connection.OpenAsync(Ct);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT min(version) FROM schema_version";
+        (await command.ExecuteScalarAsync(Ct)).ShouldBe(1L);
+    }
+
+    [Fact]
+    public async Task MigrateAsync_ScriptNumberedBelowAnAppliedOne_StillApplied()
+    {
+        // A branch merged late brings a script numbered below one the database already has (004 before 002 and 003).
+        var path = Path.Combine(_folder, "late.db");
+        await using (var store = new SqliteSiftStore(path)) await store.MigrateAsync(Ct);
+        await using (var connection = new SqliteConnection($"Data Source={path};Pooling=False"))
+        {
+            await connection.OpenAsync(Ct);
+            await using var command = connection.CreateCommand();
+            command.CommandText = "DROP TABLE project_revisions; DELETE FROM schema_version WHERE version = 4; INSERT INTO schema_version (version) VALUES (99);";
+            await command.ExecuteNonQueryAsync(Ct);
+        }
+
+        await using (var store = new SqliteSiftStore(path))
+        {
+            await store.MigrateAsync(Ct);
+            (await store.GetRevisionAsync(1, Ct)).ShouldBe(0);
+        }
+        await using (var connection = new SqliteConnection($"Data Source={path};Pooling=False"))
+        {
+            await connection.OpenAsync(Ct);
+            await using var command = connection.CreateCommand();
+            command.CommandText = "SELECT count(*) FROM schema_version WHERE version = 4";
+            (await command.ExecuteScalarAsync(Ct)).ShouldBe(1L);
+        }
+    }
+
+    [Fact]
     public async Task Constructor_FullDurability_StoresAndReadsBack()
     {
         var path = Path.Combine(_folder, "full.db");
