@@ -162,7 +162,7 @@ public sealed partial class PostgresSiftStore : ISiftStore
             await tx.Cmd("INSERT INTO schema_version (version) VALUES (@v)").With("@v", version).ExecAsync(tx.Ct);
         }
         // Version 2 added the cold-start keys; items stored before it get theirs here (SQL cannot compute them).
-        if (current < 2) await BackfillColdKeysAsync(tx);
+        if (!applied.Contains(2)) await BackfillColdKeysAsync(tx);
     }, cancellationToken);
 
     // ---- users -------------------------------------------------------------------------------------------------

@@ -228,7 +228,7 @@ public sealed partial class SqliteSiftStore : ISiftStore
             W("INSERT INTO schema_version (version) VALUES (@v)").With("@v", version).ExecuteNonQuery();
         }
         // Version 2 added the cold-start keys; items stored before it get theirs here (SQL cannot compute them).
-        if (current < 2) BackfillColdKeys();
+        if (!applied.Contains(2)) BackfillColdKeys();
     }, cancellationToken);
 
     // ---- users -------------------------------------------------------------------------------------------------
