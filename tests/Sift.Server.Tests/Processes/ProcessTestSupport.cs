@@ -49,9 +49,22 @@ internal static class ProcessTestSupport
     public static StringContent SubmitBody(string label, string requestId) =>
         new(new JsonObject { ["labels"] = new JsonArray(label), ["client_request_id"] = requestId }.ToJsonString(), Encoding.UTF8, "application/json");
 
-    /// <summary>Every annotation of the project, undone ones included, as the admin sees them.</summary>
-    public static async Task<List<JsonObject>> AnnotationsAsync(HttpClient admin, long projectId) =>
-        JsonNode.Parse(await admin.GetStringAsync($"/api/projects/{projectId}/annotations?include_undone=true"))!.AsArray().Select(n => n!.AsObject()).ToList();
+    /// <summary>Every annotation of the project, undone ones included, as the admin sees them (following the pages' Link headers).</summary>
+    public static async Task<List<JsonObject>> AnnotationsAsync(HttpClient admin, long projectId)
+    {
+        var all = new List<JsonObject>();
+        string? next = $"/api/projects/{projectId}/annotations?include_undone=true&limit=10000";
+        while (next is not null)
+        {
+            using var response = await admin.GetAsync(next);
+            response.StatusCode.ShouldBe(HttpStatusCode.OK);
+            all.AddRange(JsonNode.Parse(await response.Content.ReadAsStringAsync())!.AsArray().Select(n => n!.AsObject()));
+            next = response.Headers.TryGetValues("Link", out var links) && links.FirstOrDefault() is { } link && link.EndsWith("rel=\"next\"", StringComparison.Ordinal)
+                ? link[(link.IndexOf('<', StringComparison.Ordinal) + 1)..link.IndexOf('>', StringComparison.Ordinal)]
+                : null;
+        }
+        return all;
+    }
 
     public static string TempDirectory()
     {
