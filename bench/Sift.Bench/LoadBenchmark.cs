@@ -333,7 +333,7 @@ internal static class LoadBenchmark
         var busyCheck = await VerifyAsync(http, adminToken, busyProject, busy).ConfigureAwait(false);
         var after = await GetAsync(http, adminToken, $"/api/projects/{busyProject}/dashboard").ConfigureAwait(false);
         var retrains = after["model_version"]!.GetValue<int>() - versionsBefore;
-        var handout = (JsonArray)await GetAsync(http, adminToken, $"/api/projects/{busyProject}/tasks").ConfigureAwait(false);
+        var handout = await GetAllPagesAsync(http, adminToken, $"/api/projects/{busyProject}/tasks?limit=10000").ConfigureAwait(false);
         var beyond = handout.Count(t => t!["reason"]!.GetValue<string>().StartsWith("beyond the stored ranking", StringComparison.Ordinal));
 
         Console.WriteLine("| backend | run | acknowledged submits/s | submit p50 ms | submit p99 ms | fetch p50 ms | fetch p99 ms | cycle p99 ms | lost | doubled | over-k |");
@@ -465,9 +465,9 @@ internal static class LoadBenchmark
     /// <summary>Through the API: every acknowledged annotation stored once; no item answered or held by more than k = 1.</summary>
     private static async Task<Check> VerifyAsync(HttpClient http, string adminToken, long projectId, RunStats stats)
     {
-        var annotations = (JsonArray)await GetAsync(http, adminToken, $"/api/projects/{projectId}/annotations").ConfigureAwait(false);
+        var annotations = await GetAllPagesAsync(http, adminToken, $"/api/projects/{projectId}/annotations?limit=10000").ConfigureAwait(false);
         var stored = annotations.Select(a => a!["id"]!.GetValue<long>()).ToHashSet();
-        var taskLog = (JsonArray)await GetAsync(http, adminToken, $"/api/projects/{projectId}/tasks").ConfigureAwait(false);
+        var taskLog = await GetAllPagesAsync(http, adminToken, $"/api/projects/{projectId}/tasks?limit=10000").ConfigureAwait(false);
         return new Check(
             stats.Acknowledged.Keys.Count(id => !stored.Contains(id)),
             annotations.GroupBy(a => a!["item_id"]!.GetValue<long>()).Count(g => g.Count() > 1),
