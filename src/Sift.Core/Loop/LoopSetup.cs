@@ -11,7 +11,7 @@ namespace Sift.Loop;
 /// injected parts (learner, strategy, stopping rule). Checked once, when the <see cref="ActiveLearningLoop"/> is made,
 /// so that a strategy whose needs cannot be met fails before the first round.
 /// </summary>
-public sealed class LoopSetup
+public sealed record LoopSetup
 {
     /// <summary>The featurised pool (row = pool position); features are computed once per pool by the driver, not per round.</summary>
     public required FeaturizedData Features { get; init; }

@@ -67,7 +67,7 @@ public sealed record SelectionRequest
 /// stop set and the histories the stopping rules read, the unlabeled pool, and the round's seeds. A driver (the
 /// simulator, the server's trainer) builds it; the round does not change it.
 /// </summary>
-public sealed class RoundInput
+public sealed record RoundInput
 {
     /// <summary>Round number (0 = the model trained on the seed set or the first labels).</summary>
     public required int Round { get; init; }

@@ -93,7 +93,10 @@ public sealed class Simulator
     /// <param name="evidence">Receives the evidence; null: none is kept.</param>
     /// <param name="progress">Receives progress after every round of every run.</param>
     /// <param name="cancellationToken">Cancels the runs.</param>
-    /// <exception cref="SiftException">The oracle did not answer a chosen item with one label of the schema.</exception>
+    /// <exception cref="SiftException">
+    /// A strategy chose items it may not (<see cref="QueryException"/>), or the oracle did not answer a chosen item with one
+    /// label of the schema; the first such error of any run.
+    /// </exception>
     public SimulationResult Run(IEvidenceSink? evidence = null, IProgress<SimulationProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         var full = FullData(cancellationToken);
@@ -104,21 +107,29 @@ public sealed class Simulator
         var finished = new List<RoundEvent>?[jobs.Count];
         var next = 0;
         var gate = new Lock();
-        Parallel.For(0, jobs.Count, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, _options.Parallelism), CancellationToken = cancellationToken }, j =>
+        try
         {
-            var (descriptor, seed, slot) = jobs[j];
-            var (run, rounds) = RunOne(descriptor, seed, progress, cancellationToken);
-            lock (gate)
+            Parallel.For(0, jobs.Count, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, _options.Parallelism), CancellationToken = cancellationToken }, j =>
             {
-                runs[slot] = run;
-                finished[slot] = rounds;
-                for (; next < finished.Length && finished[next] is { } ready; next++)
+                var (descriptor, seed, slot) = jobs[j];
+                var (run, rounds) = RunOne(descriptor, seed, progress, cancellationToken);
+                lock (gate)
                 {
-                    if (evidence is not null) foreach (var e in ready) evidence.Emit(e);
-                    finished[next] = [];
+                    runs[slot] = run;
+                    finished[slot] = rounds;
+                    for (; next < finished.Length && finished[next] is { } ready; next++)
+                    {
+                        if (evidence is not null) foreach (var e in ready) evidence.Emit(e);
+                        finished[next] = [];
+                    }
                 }
-            }
-        });
+            });
+        }
+        catch (AggregateException e) when (e.InnerExceptions[0] is SiftException)
+        {
+            // A run's own sentence (a strategy's or the oracle's mistake), not the parallel loop's wrapper.
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(e.InnerExceptions[0]);
+        }
         return new SimulationResult(
             new DatasetInfo(_data.TrainSource, _data.TestSource, _data.ClassNames.Count, _data.Pool.Rows, _data.Test.Rows, _data.ClassNames, _data.Pool.Columns),
             Config(),

@@ -58,8 +58,8 @@ internal sealed record TrainResult(ModelVersion? Model, Ranking Ranking, Action 
 /// </summary>
 internal static class Trainer
 {
-    /// <summary>The project's feature source: TF-IDF of the item text (word 1–2-grams, min_df 2 or 1 for a tiny pool) with LSA vectors.</summary>
-    private static readonly IFeaturizer Featurizer = new TfidfFeaturizer();
+    /// <summary>The project's feature source: TF-IDF of the item text (word 1–2-grams, min_df 2, or every term for a pool with no term in two items) with LSA vectors.</summary>
+    private static readonly IFeaturizer Featurizer = new TfidfFeaturizer(fallBackToEveryTerm: true);
 
     /// <summary>
     /// Whether the project is due for a retrain: once <see cref="ProjectSettings.RetrainEvery"/> more items have a
