@@ -42,6 +42,18 @@ public abstract class StrategyContractTests
     }
 
     [Fact]
+    public void Select_RankingStrategy_ABatchIsThePrefixOfTheWholeOrder()
+    {
+        var strategy = Create();
+        Assert.SkipUnless(strategy is IRankingStrategy, $"{strategy.Name} chooses its batch as a set");
+        var all = strategy.Select(TestData.Context(7).Context, TestData.Context(7).Context.Candidates.Length);
+        var batch = Create().Select(TestData.Context(7).Context, 15);
+        batch.Indices.ShouldBe(all.Indices.Take(15));
+        batch.Scores.ShouldBe(all.Scores.Take(15));
+        batch.Reasons.ShouldBe(all.Reasons.Take(15));
+    }
+
+    [Fact]
     public void Select_EmptyPool_ThrowsPoolExhausted()
     {
         var (context, _, _) = TestData.Context(3, candidateLimit: 0);

@@ -244,6 +244,20 @@ public class TrainerTests
     }
 
     [Fact]
+    public void Train_NoWordInTwoItems_TrainsOnEveryTerm()
+    {
+        // min_df 2 keeps no term of this pool: the trainer falls back to every term rather than fail.
+        string[] texts = ["goal striker", "oven garlic", "referee penalty", "flour butter", "league keeper", "skillet onion"];
+        var b = new SnapshotBuilder(Settings(exploration: 0)).WithTexts(texts.Select((t, i) => ($"w{i}", t, i % 2 == 0 ? "sport" : "cooking")));
+        foreach (var item in b.Items.Take(4)) b.AnswerTruly(item.Id);
+
+        var result = Train(b.Build());
+
+        result.Model.ShouldNotBeNull().Labels.ShouldBe(4);
+        result.Ranking.Items.Select(i => i.ItemId).Order().ShouldBe([5L, 6L]);
+    }
+
+    [Fact]
     public void Train_OverlapTwo_ItemsPartWayComeFirst()
     {
         var settings = Settings() with { Overlap = 2 };
