@@ -259,5 +259,46 @@ public sealed record ModelVersion(
 /// <param name="Annotations">Annotations not undone.</param>
 /// <param name="CompletedItems">Items with at least <c>Overlap</c> annotations not undone.</param>
 /// <param name="LiveLeases">Leased tasks not yet expired.</param>
-/// <param name="QueueDepth">Ranked items that still have a free slot.</param>
-public sealed record ProjectCounts(int Items, int HeldOut, int Annotations, int CompletedItems, int LiveLeases, int QueueDepth);
+/// <param name="QueueDepth">Positions of the stored ranking whose item still has a free slot at <c>now</c>.</param>
+/// <param name="Unranked">
+/// Items still to hand out that are not in the stored ranking: a free slot (a lease counts until it is reclaimed, which
+/// every hand-out does first) and not a held-out item with a gold label. They are handed out after the stored ranking,
+/// in the cold-start order (<see cref="ColdStartOrder"/>), until the live loop tops the ranking up or retrains. Before the
+/// first model every item that needs answers is here. <c>QueueDepth + Unranked</c> is what is left to hand out.
+/// </param>
+public sealed record ProjectCounts(int Items, int HeldOut, int Annotations, int CompletedItems, int LiveLeases, int QueueDepth, int Unranked = 0);
+
+/// <summary>The stored ranking as the live loop sees it when deciding whether to top it up.</summary>
+/// <param name="ModelVersion">The ranking's model version (0 = cold start).</param>
+/// <param name="Strategy">The strategy that produced it.</param>
+/// <param name="Positions">Stored positions.</param>
+/// <param name="OpenPositions">Stored positions whose item has a free slot (leases count until reclaimed).</param>
+/// <param name="AnyUnranked">Whether some item still to hand out is outside the stored ranking (<see cref="ProjectCounts.Unranked"/> &gt; 0, found without counting them).</param>
+public sealed record QueueState(int ModelVersion, string Strategy, int Positions, int OpenPositions, bool AnyUnranked);
+
+/// <summary>Page sizes of the store's keyset-paged reads (<c>Get…PageAsync</c>).</summary>
+public static class Paging
+{
+    /// <summary>The page size the server uses when a client names none: 1,000.</summary>
+    public const int DefaultLimit = 1_000;
+
+    /// <summary>The largest page a paged read returns: 10,000. A larger limit is an error.</summary>
+    public const int MaxLimit = 10_000;
+}
+
+/// <summary>How many live (not undone) annotations carry one distinct set of labels.</summary>
+/// <param name="Labels">The labels as submitted (multi-label: in the annotator's order; single-label: one).</param>
+/// <param name="Count">Live annotations with exactly this list.</param>
+public sealed record LabelSetCount(IReadOnlyList<string> Labels, int Count);
+
+/// <summary>The live (not undone) annotations of a project, aggregated by the store instead of listed.</summary>
+/// <param name="Count">Live annotations.</param>
+/// <param name="LabelSets">Live annotations per distinct label list, in no particular order.</param>
+/// <param name="First">Earliest <c>CreatedAt</c> of a live annotation; null when there is none.</param>
+/// <param name="Last">Latest <c>CreatedAt</c> of a live annotation; null when there is none.</param>
+public sealed record AnnotationSummary(int Count, IReadOnlyList<LabelSetCount> LabelSets, DateTimeOffset? First, DateTimeOffset? Last);
+
+/// <summary>Live annotations made in one time bucket.</summary>
+/// <param name="Start">The bucket's start (UTC), a whole multiple of the bucket size counted from <see cref="DateTimeOffset.MinValue"/>.</param>
+/// <param name="Count">Live annotations with <c>Start ≤ CreatedAt &lt; Start + size</c>.</param>
+public sealed record TimeBucketCount(DateTimeOffset Start, int Count);

@@ -143,7 +143,17 @@ internal sealed record Health(string Status);
 internal sealed record AgreementView(
     long ProjectId, LabelMode Mode, string? MultiLabelNote, AgreementCounts Counts, IReadOnlyList<string> Labels,
     AgreementMeasuresView Agreement, IReadOnlyList<AnnotatorAgreementView> Annotators, DawidSkeneView DawidSkene,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] GoldView? Gold);
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] GoldView? Gold)
+{
+    /// <summary>When the data the report was computed from was read (the report is cached between changes).</summary>
+    public DateTimeOffset? ComputedAt { get; init; }
+
+    /// <summary>
+    /// True when no answer or item changed since <see cref="ComputedAt"/>; false while a large project's report waits
+    /// for its next recomputation (at most a few times its computing time).
+    /// </summary>
+    public bool UpToDate { get; init; } = true;
+}
 
 /// <summary>What the agreement was computed from: items (rated, with 2+ answers), annotators, answers, answers replaced by the same annotator's later one.</summary>
 internal sealed record AgreementCounts(int Items, int RatedItems, int PairableItems, int Annotators, int Annotations, int ReplacedAnnotations);

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using Sift.Projects;
 using Sift.Server.Auth;
+using Sift.Server.Hosting;
 using Sift.Server.Training;
 
 namespace Sift.Server.Api;
@@ -15,7 +16,7 @@ internal static class DashboardApi
     public static IEndpointRouteBuilder MapDashboardApi(this IEndpointRouteBuilder routes)
     {
         var project = routes.MapGroup("/api/projects/{projectId:long}").WithTags("dashboard");
-        project.MapGet("/dashboard", Dashboard).RequireAuthorization(SiftPolicies.Review);
+        project.MapGet("/dashboard", Dashboard).RequireAuthorization(SiftPolicies.Review).RequireRateLimiting(ReadLimiting.Policy);
         project.MapGet("/learning-curve.svg", LearningCurve).RequireAuthorization(SiftPolicies.Review)
             .Produces<string>(StatusCodes.Status200OK, "image/svg+xml");
         project.MapPost("/train", Train).RequireAuthorization(SiftPolicies.Admin);

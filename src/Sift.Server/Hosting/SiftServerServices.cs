@@ -12,6 +12,7 @@ using Microsoft.OpenApi;
 using Sift.Projects;
 using Sift.Server.Api;
 using Sift.Server.Auth;
+using Sift.Server.Import;
 using Sift.Server.Training;
 
 namespace Sift.Server.Hosting;
@@ -39,6 +40,7 @@ public static class SiftServerServices
 
         // Registered before any other hosted service (the trainer), so the schema exists before anything uses it.
         services.AddHostedService<StoreMigration>();
+        services.AddHostedService<StaleSpoolCleanup>();
 
         services.ConfigureHttpJsonOptions(o => ConfigureJson(o.SerializerOptions));
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
@@ -61,12 +63,15 @@ public static class SiftServerServices
             });
         });
         services.AddSiftLiveLoop(options.ConfigureLiveLoop);
+        services.AddSingleton(options.ReportCache);
+        services.AddSingleton<AgreementReports>();
+        services.AddSiftReadLimiting(options);
         return services;
     }
 
     /// <summary>
     /// The middleware, in order: security headers, errors as ProblemDetails, static UI files, authentication,
-    /// authorization, project membership (<see cref="ProjectAccess"/>).
+    /// authorization, project membership (<see cref="ProjectAccess"/>), the polled reads' limiter.
     /// </summary>
     public static WebApplication UseSiftServer(this WebApplication app)
     {
@@ -93,6 +98,8 @@ public static class SiftServerServices
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseProjectMembership();
+        // After authorization and membership: a request that will be refused does not wait for a read permit.
+        app.UseRateLimiter();
         return app;
     }
 
@@ -183,6 +190,18 @@ public static class SiftServerServices
         options.AllowDuplicateProperties = false;
         options.RespectNullableAnnotations = true;
         options.RespectRequiredConstructorParameters = true;
+    }
+
+    /// <summary>Removes import spool files a killed process of an older version left in the temporary folder.</summary>
+    private sealed class StaleSpoolCleanup : IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken)
+        {
+            ImportSpool.DeleteStale(Path.GetTempPath());
+            return Task.CompletedTask;
+        }
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 
     /// <summary>Migrates the store's schema when the host starts.</summary>

@@ -33,11 +33,13 @@ public sealed class LiveLoopTests
         var annotator = await s.UserAsync();
 
         (await s.Store.GetRankingInfoAsync(a.Id, Ct)).ShouldBe((0, "cold-start"));
+        var before = (await ProjectSnapshot.LoadAsync(s.Store, a.Id, false, Ct))!;
         var orderA = await ExternalIdsAsync(s, a, await DrainAsync(s, a, annotator));
         var orderB = await ExternalIdsAsync(s, b, await DrainAsync(s, b, annotator));
         var orderC = await ExternalIdsAsync(s, c, await DrainAsync(s, c, annotator));
 
         orderA.Count.ShouldBe(120); // held-out items without gold are interleaved
+        orderA.ShouldBe(RankingComposer.ColdStart(before).Items.Select(p => before.Items.Single(i => i.Id == p.ItemId).ExternalId)); // the store's order is the composer's
         orderA.Distinct().Count().ShouldBe(120);
         orderB.ShouldBe(orderA);
         orderC.ShouldNotBe(orderA);
@@ -106,6 +108,139 @@ public sealed class LiveLoopTests
         var chosen = handed.Where(t => !t.Exploration).ToList();
         chosen.Select(t => t.Score).ShouldBe(chosen.Select(t => t.Score).OrderDescending());
         chosen.ShouldAllBe(t => t.Reason.StartsWith("margin", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task TopUpAsync_StoredTopDrains_AppendsTheRankingsNextPositionsSoHandOutStaysRanked()
+    {
+        await using var s = await LoopStore.CreateAsync();
+        var loop = LoopStore.Loop(s.Store, rankingPositions: 40);
+        var project = await s.ProjectAsync(Settings(exploration: 0.2), 400);
+        await loop.OnItemsImportedAsync(project.Id, Ct);
+        var annotator = await s.UserAsync();
+        for (var i = 0; i < 20; i++) await s.LabelNextAsync(project, annotator);
+        (await loop.ProcessAsync(project.Id, Ct)).ShouldBe(TrainOutcome.Trained);
+
+        // 340 items ranked; 40 stored, the rest held by the loop.
+        (await s.Store.GetQueueStateAsync(project.Id, Ct)).ShouldBe(new QueueState(1, "margin", 40, 40, true));
+        (await loop.TopUpAsync(project.Id, Ct)).ShouldBe(TopUpOutcome.Nothing);
+        var handed = new List<TaskRecord>();
+        while (await s.LabelNextAsync(project, annotator) is { } task)
+        {
+            handed.Add(task);
+            var state = (await s.Store.GetQueueStateAsync(project.Id, Ct))!;
+            var unranked = (await s.Store.GetCountsAsync(project.Id, 1, DateTimeOffset.UtcNow, Ct)).Unranked;
+            state.AnyUnranked.ShouldBe(unranked > 0);
+            var outcome = await loop.TopUpAsync(project.Id, Ct);
+            // Topped up exactly when fewer than half of the 40 stored positions were open, back to 40 (or what is left).
+            outcome.ShouldBe(state.OpenPositions < 20 && unranked > 0 ? TopUpOutcome.ToppedUp : TopUpOutcome.Nothing);
+            if (outcome == TopUpOutcome.ToppedUp)
+                (await s.Store.GetQueueStateAsync(project.Id, Ct))!.OpenPositions.ShouldBe(Math.Min(40, state.OpenPositions + unranked));
+        }
+
+        handed.Count.ShouldBe(340);
+        handed.ShouldAllBe(t => t.ModelVersion == 1 && t.Strategy == "margin");
+        handed.Take(50).Count(t => t.Exploration).ShouldBe(10); // 20% of every layout block, the first included
+        handed.Count(t => t.Exploration).ShouldBe(68);
+        var chosen = handed.Where(t => !t.Exploration).ToList();
+        chosen.Select(t => t.Score).ShouldBe(chosen.Select(t => t.Score).OrderDescending()); // the strategy's order across top-ups
+        (await s.Store.GetQueueStateAsync(project.Id, Ct))!.Positions.ShouldBeLessThan(40); // answered positions were dropped
+    }
+
+    [Fact]
+    public async Task TopUpAsync_ProcessWithoutTheRankingsRest_AsksForOneRetrainWhenTheStoredTopIsNearlyGone()
+    {
+        await using var s = await LoopStore.CreateAsync();
+        var trainer = LoopStore.Loop(s.Store, "process-a", rankingPositions: 40);
+        var project = await s.ProjectAsync(Settings(), 400);
+        await trainer.OnItemsImportedAsync(project.Id, Ct);
+        var annotator = await s.UserAsync();
+        for (var i = 0; i < 20; i++) await s.LabelNextAsync(project, annotator);
+        (await trainer.ProcessAsync(project.Id, Ct)).ShouldBe(TrainOutcome.Trained);
+        // A restarted process: same database, none of the ranking in memory.
+        var restarted = LoopStore.Loop(await s.OpenAsync(), "process-b", rankingPositions: 40);
+
+        for (var i = 0; i < 20; i++) await s.LabelNextAsync(project, annotator);   // 20 of 40 open: the holder would top up
+        (await restarted.TopUpAsync(project.Id, Ct)).ShouldBe(TopUpOutcome.Nothing);
+        for (var i = 0; i < 16; i++) await s.LabelNextAsync(project, annotator);   // 4 of 40 open: nearly gone
+        (await restarted.TopUpAsync(project.Id, Ct)).ShouldBe(TopUpOutcome.RetrainRequested);
+        restarted.IsRequested(project.Id).ShouldBeTrue();
+        (await restarted.TopUpAsync(project.Id, Ct)).ShouldBe(TopUpOutcome.Nothing); // once per model version
+
+        // Meanwhile hand-out goes on past the stored ranking; the retrain stores a fresh top, and the first process's
+        // rest is stale: it appends nothing.
+        for (var i = 0; i < 10; i++) (await s.LabelNextAsync(project, annotator)).ShouldNotBeNull();
+        (await restarted.ProcessAsync(project.Id, Ct)).ShouldBe(TrainOutcome.Trained);
+        (await s.Store.GetQueueStateAsync(project.Id, Ct))!.ModelVersion.ShouldBe(2);
+        (await trainer.TopUpAsync(project.Id, Ct)).ShouldBe(TopUpOutcome.Nothing);
+        (await s.Store.GetQueueStateAsync(project.Id, Ct))!.OpenPositions.ShouldBe(40);
+        var tasks = await s.Store.GetTasksAsync(project.Id, Ct);
+        tasks.Count(t => t.Reason == ColdStartOrder.BeyondRankingReason).ShouldBeGreaterThanOrEqualTo(6);
+    }
+
+    [Fact]
+    public async Task RunAsync_LongFit_TopsUpTheStoredRankingMeanwhile()
+    {
+        await using var s = await LoopStore.CreateAsync();
+        var time = new ObservedTimeProvider();
+        var topUpInterval = TimeSpan.FromMilliseconds(50);
+        var services = new ServiceCollection();
+        services.AddSingleton<ISiftStore>(s.Store);
+        services.AddSingleton<TimeProvider>(time);
+        services.AddSiftLiveLoop(o => o with
+        {
+            PollInterval = TimeSpan.FromHours(1), WakeDelay = TimeSpan.Zero, TopUpInterval = topUpInterval,
+            RankingPositions = 40, BootstrapSamples = 300,
+        });
+        await using var provider = services.BuildServiceProvider();
+        var loop = provider.GetRequiredService<LiveLoop>();
+        var project = await s.ProjectAsync(Settings(), 400);
+        await loop.OnItemsImportedAsync(project.Id, Ct);
+        var annotator = await s.UserAsync();
+        for (var i = 0; i < 20; i++) await s.LabelNextAsync(project, annotator);
+        (await loop.ProcessAsync(project.Id, Ct)).ShouldBe(TrainOutcome.Trained);
+
+        var inFit = new TaskCompletionSource();
+        var release = new TaskCompletionSource();
+        loop.FitStarting = async (_, ct) =>
+        {
+            inFit.TrySetResult();
+            await release.Task.WaitAsync(ct);
+        };
+        var hosted = provider.GetServices<IHostedService>().ShouldHaveSingleItem();
+        await hosted.StartAsync(Ct);
+        try
+        {
+            loop.RequestRetrain(project.Id);
+            await inFit.Task.WaitAsync(Ct);
+            // The fit hangs; annotators take 60 tasks, three stored tops' worth.
+            var handed = new List<TaskRecord>();
+            for (var i = 0; i < 60; i++)
+            {
+                handed.Add((await s.LabelNextAsync(project, annotator)).ShouldNotBeNull());
+                loop.OnTasksClaimed(project.Id, 1);
+                if (i % 10 == 9) await WaitForOpenPositionsAsync(s, project, 20, time, topUpInterval);
+            }
+            (await s.Store.GetTrainerStatusAsync(project.Id, Ct)).State.ShouldBe(TrainerState.Running);
+            handed.ShouldAllBe(t => t.ModelVersion == 1);
+        }
+        finally
+        {
+            release.TrySetResult();
+            await hosted.StopAsync(CancellationToken.None);
+        }
+    }
+
+    /// <summary>Lets top-up intervals pass on the clock, one at a time, until the stored ranking has enough open positions.</summary>
+    private static async Task WaitForOpenPositionsAsync(LoopStore s, Project project, int atLeast, ObservedTimeProvider time, TimeSpan topUpInterval)
+    {
+        for (var intervals = 0; (await s.Store.GetQueueStateAsync(project.Id, Ct))!.OpenPositions < atLeast; intervals++)
+        {
+            intervals.ShouldBeLessThan(100, $"fewer than {atLeast} open positions after 100 top-up intervals");
+            var looks = time.Started(d => d == topUpInterval);
+            time.Advance(topUpInterval);
+            await time.TimersStartedAsync(topUpInterval, looks + 1, Ct); // the top-up loop looked again and waits for the next interval
+        }
     }
 
     [Fact]
@@ -299,7 +434,7 @@ public sealed class LiveLoopTests
         await using var s = await LoopStore.CreateAsync();
         var time = new ObservedTimeProvider();
         var lease = TimeSpan.FromSeconds(3);
-        var a = LoopStore.Loop(s.Store, "process-a", lease, time);
+        var a = LoopStore.Loop(s.Store, "process-a", lease, time: time);
         var project = await s.ProjectAsync(Settings(), 120);
         await a.OnItemsImportedAsync(project.Id, Ct);
         var annotator = await s.UserAsync();
@@ -382,7 +517,7 @@ public sealed class LiveLoopTests
         empty.Stop.Stop.ShouldBeFalse();
         empty.Stop.Reason.ShouldBe("no model yet: the first model is trained after 20 resolved labels");
         empty.Counts.Items.ShouldBe(200);
-        empty.Counts.QueueDepth.ShouldBe(180);
+        (empty.Counts.QueueDepth, empty.Counts.Unranked).ShouldBe((0, 180)); // a cold start stores no positions: all 180 go in the cold-start order
         empty.LabelsOverTime.ShouldBeEmpty();
         empty.Lift.ShouldBeNull();
 
@@ -435,10 +570,9 @@ public sealed class LiveLoopTests
             // The first change woke the loop, and it waits the wake delay on the clock for more labels before it looks.
             await time.TimersStartedAsync(wakeDelay, 1, Ct);
             (await s.Store.GetModelVersionsAsync(project.Id, Ct)).ShouldBeEmpty();
-            var renewal = new LiveLoopOptions().TrainerLease / 3;
-            var parked = time.TimersStartedAsync(d => d != renewal, time.Started(d => d != renewal) + 1, Ct);
+            var parked = time.TimersStartedAsync(poll - wakeDelay, 1, Ct);
             time.Advance(wakeDelay);
-            await parked; // it looked, trained, and waits again
+            await parked; // it looked, trained, and waits for the next poll
 
             (await s.Store.GetTrainerStatusAsync(project.Id, Ct)).State.ShouldBe(TrainerState.Done);
             (await s.Store.GetModelVersionsAsync(project.Id, Ct)).ShouldHaveSingleItem().Labels.ShouldBe(20);
