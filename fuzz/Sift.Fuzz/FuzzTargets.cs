@@ -43,8 +43,8 @@ internal static class FuzzTargets
             ItemImport.Read(input, format, settings);
         }),
 
-        new("strategy", "StrategyRegistry.Get, the strategy spec parser (src/Sift.Core/Strategies)", typeof(ConfigurationException),
-            input => StrategyRegistry.Get(Text(input)).Create()),
+        new("strategy", "StrategyCatalog.Default.Get, the strategy spec parser (src/Sift.Core/Strategies)", typeof(ConfigurationException),
+            input => StrategyCatalog.Default.Get(Text(input)).Create()),
 
         new("stoprule", "StoppingRuleParser.Parse (src/Sift.Core/Stopping)", typeof(ConfigurationException),
             input => StoppingRuleParser.Parse(Text(input))),

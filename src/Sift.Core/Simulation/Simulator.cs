@@ -63,8 +63,8 @@ public sealed class Simulator
         _classIndex = new Dictionary<string, int>(StringComparer.Ordinal);
         for (var c = 0; c < data.ClassNames.Count; c++) _classIndex.TryAdd(data.ClassNames[c], c);
         var names = options.Strategies.SelectMany(s => string.Equals(s, "all", StringComparison.OrdinalIgnoreCase)
-            ? StrategyRegistry.All.Select(d => d.Name) : [s]).ToList();
-        _strategies = names.Prepend("random").Select(StrategyRegistry.Get).DistinctBy(d => d.Name).ToList();
+            ? StrategyCatalog.Default.All.Select(d => d.Name) : [s]).ToList();
+        _strategies = names.Prepend("random").Select(StrategyCatalog.Default.Get).DistinctBy(d => d.Name).ToList();
         _learner = new LogisticRegression(options.Learner);
         IStoppingRule budget = new LabelBudget(options.Budget);
         _stop = options.Stop is null ? budget : new CombinedRule([budget, options.Stop], RequireAll: false);

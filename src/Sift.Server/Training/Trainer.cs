@@ -89,7 +89,7 @@ internal static class Trainer
         // validator's own sentence, and no spec reaches a parser without its length and nesting limits checked.
         settings.Validate();
         var stopRule = StoppingRuleParser.Parse(settings.StopRule);
-        var descriptor = settings.Mode == LabelMode.Single ? StrategyRegistry.Get(settings.Strategy) : null;
+        var descriptor = settings.Mode == LabelMode.Single ? StrategyCatalog.Default.Get(settings.Strategy) : null;
         var schema = settings.Labels;
         var labelIndex = new Dictionary<string, int>(StringComparer.Ordinal);
         for (var i = 0; i < schema.Count; i++) labelIndex.TryAdd(schema[i], i);

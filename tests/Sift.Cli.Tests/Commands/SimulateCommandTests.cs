@@ -50,7 +50,7 @@ public sealed class SimulateCommandTests
         root.GetProperty("config").ValueKind.ShouldBe(JsonValueKind.Object);
         foreach (var key in new[] { "accuracy", "macro_f1", "fit_seconds" }) root.GetProperty("full_data").GetProperty(key).ValueKind.ShouldBe(JsonValueKind.Number);
         var runs = root.GetProperty("runs").EnumerateArray().ToList();
-        var names = Sift.Strategies.StrategyRegistry.All.Select(d => d.Name).ToList();
+        var names = Sift.Strategies.StrategyCatalog.Default.All.Select(d => d.Name).ToList();
         runs.Count.ShouldBe(names.Count * 2);
         runs.Select(r => r.GetProperty("strategy").GetString()).Distinct().ShouldBe(names);
         foreach (var run in runs)

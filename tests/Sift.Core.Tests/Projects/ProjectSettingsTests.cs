@@ -19,7 +19,7 @@ public sealed class ProjectSettingsTests
 
     [Fact]
     public void Validate_StrategyOverTheLengthLimit_NamesTheField() =>
-        Should.Throw<ConfigurationException>(() => (Valid with { Strategy = new string('m', StrategyRegistry.MaxSpecLength + 1) }).Validate())
+        Should.Throw<ConfigurationException>(() => (Valid with { Strategy = new string('m', StrategyCatalog.MaxSpecLength + 1) }).Validate())
             .Message.ShouldStartWith("strategy: ");
 
     [Theory]

@@ -12,11 +12,6 @@ using Sift.Strategies;
 
 namespace Sift.Core.Tests.Strategies;
 
-public sealed class BanditContractTests : StrategyContractTests
-{
-    protected override IQueryStrategy Create() => StrategyRegistry.Get("auto").Create();
-}
-
 public sealed class BanditStrategyTests
 {
     private sealed class Constant(int classes, int predicted) : IClassifier

@@ -182,11 +182,14 @@ public sealed class LiveLoopTests
     public async Task RunAsync_LongFit_TopsUpTheStoredRankingMeanwhile()
     {
         await using var s = await LoopStore.CreateAsync();
+        var time = new ObservedTimeProvider();
+        var topUpInterval = TimeSpan.FromMilliseconds(50);
         var services = new ServiceCollection();
         services.AddSingleton<ISiftStore>(s.Store);
+        services.AddSingleton<TimeProvider>(time);
         services.AddSiftLiveLoop(o => o with
         {
-            PollInterval = TimeSpan.FromMilliseconds(200), WakeDelay = TimeSpan.Zero, TopUpInterval = TimeSpan.FromMilliseconds(50),
+            PollInterval = TimeSpan.FromHours(1), WakeDelay = TimeSpan.Zero, TopUpInterval = topUpInterval,
             RankingPositions = 40, BootstrapSamples = 300,
         });
         await using var provider = services.BuildServiceProvider();
@@ -209,14 +212,14 @@ public sealed class LiveLoopTests
         try
         {
             loop.RequestRetrain(project.Id);
-            await inFit.Task.WaitAsync(TimeSpan.FromSeconds(60), Ct);
+            await inFit.Task.WaitAsync(Ct);
             // The fit hangs; annotators take 60 tasks, three stored tops' worth.
             var handed = new List<TaskRecord>();
             for (var i = 0; i < 60; i++)
             {
                 handed.Add((await s.LabelNextAsync(project, annotator)).ShouldNotBeNull());
                 loop.OnTasksClaimed(project.Id, 1);
-                if (i % 10 == 9) await WaitForOpenPositionsAsync(s, project, 20);
+                if (i % 10 == 9) await WaitForOpenPositionsAsync(s, project, 20, time, topUpInterval);
             }
             (await s.Store.GetTrainerStatusAsync(project.Id, Ct)).State.ShouldBe(TrainerState.Running);
             handed.ShouldAllBe(t => t.ModelVersion == 1);
@@ -228,11 +231,16 @@ public sealed class LiveLoopTests
         }
     }
 
-    private static async Task WaitForOpenPositionsAsync(LoopStore s, Project project, int atLeast)
+    /// <summary>Lets top-up intervals pass on the clock, one at a time, until the stored ranking has enough open positions.</summary>
+    private static async Task WaitForOpenPositionsAsync(LoopStore s, Project project, int atLeast, ObservedTimeProvider time, TimeSpan topUpInterval)
     {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Ct);
-        timeout.CancelAfter(TimeSpan.FromSeconds(30));
-        while ((await s.Store.GetQueueStateAsync(project.Id, Ct))!.OpenPositions < atLeast) await Task.Delay(20, timeout.Token);
+        for (var intervals = 0; (await s.Store.GetQueueStateAsync(project.Id, Ct))!.OpenPositions < atLeast; intervals++)
+        {
+            intervals.ShouldBeLessThan(100, $"fewer than {atLeast} open positions after 100 top-up intervals");
+            var looks = time.Started(d => d == topUpInterval);
+            time.Advance(topUpInterval);
+            await time.TimersStartedAsync(topUpInterval, looks + 1, Ct); // the top-up loop looked again and waits for the next interval
+        }
     }
 
     [Fact]
@@ -320,9 +328,11 @@ public sealed class LiveLoopTests
         // Issue 9: a strategy of 70,000 decorators, or a stop rule of 20,000 nested any(, stored before validation
         // existed (here: straight through the store) overflowed the stack of the process that trained the project.
         await using var s = await LoopStore.CreateAsync();
-        var loop = new LiveLoop(s.Store, TimeProvider.System, new LiveLoopOptions
+        var time = new ObservedTimeProvider();
+        var poll = TimeSpan.FromHours(1);
+        var loop = new LiveLoop(s.Store, time, new LiveLoopOptions
         {
-            Owner = "test-owner", PollInterval = TimeSpan.FromMilliseconds(200), WakeDelay = TimeSpan.Zero, BootstrapSamples = 300,
+            Owner = "test-owner", PollInterval = poll, WakeDelay = TimeSpan.Zero, BootstrapSamples = 300,
         });
         var strategy = "margin" + string.Concat(Enumerable.Repeat("+explore(0.1)", 70_000));
         var stopRule = string.Concat(Enumerable.Repeat("any(", 20_000)) + "labels(5)" + new string(')', 20_000);
@@ -341,15 +351,13 @@ public sealed class LiveLoopTests
         var running = loop.RunAsync(stop.Token);
         try
         {
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Ct);
-            timeout.CancelAfter(TimeSpan.FromSeconds(60));
-            while ((await s.Store.GetModelVersionsAsync(good.Id, Ct)).Count == 0
-                || (await s.Store.GetTrainerStatusAsync(badStrategy.Id, Ct)).State != TrainerState.Failed
-                || (await s.Store.GetTrainerStatusAsync(badRule.Id, Ct)).State != TrainerState.Failed)
-            {
-                running.IsCompleted.ShouldBeFalse();
-                await Task.Delay(50, timeout.Token);
-            }
+            // The first look takes every project in turn; then the loop waits on the clock for the next poll.
+            var parked = time.TimersStartedAsync(poll, 1, Ct);
+            (await Task.WhenAny(parked, running)).ShouldBe(parked, "the loop ended before it had looked at every project");
+            running.IsCompleted.ShouldBeFalse();
+            (await s.Store.GetModelVersionsAsync(good.Id, Ct)).Count.ShouldBe(1);
+            (await s.Store.GetTrainerStatusAsync(badStrategy.Id, Ct)).State.ShouldBe(TrainerState.Failed);
+            (await s.Store.GetTrainerStatusAsync(badRule.Id, Ct)).State.ShouldBe(TrainerState.Failed);
         }
         finally
         {
@@ -424,7 +432,9 @@ public sealed class LiveLoopTests
     public async Task ProcessAsync_LongFit_RenewsTheLeaseSoNoOtherOwnerTakesOver()
     {
         await using var s = await LoopStore.CreateAsync();
-        var a = LoopStore.Loop(s.Store, "process-a", lease: TimeSpan.FromSeconds(3));
+        var time = new ObservedTimeProvider();
+        var lease = TimeSpan.FromSeconds(3);
+        var a = LoopStore.Loop(s.Store, "process-a", lease, time: time);
         var project = await s.ProjectAsync(Settings(), 120);
         await a.OnItemsImportedAsync(project.Id, Ct);
         var annotator = await s.UserAsync();
@@ -439,9 +449,17 @@ public sealed class LiveLoopTests
         var fit = a.ProcessAsync(project.Id, Ct);
         await inFit.Task.WaitAsync(Ct);
 
-        // Well past the first lease's end: only renewals keep it.
-        await Task.Delay(TimeSpan.FromSeconds(6), Ct);
-        (await s.Store.TryAcquireTrainerAsync(project.Id, "process-b", DateTimeOffset.UtcNow, TimeSpan.FromSeconds(3), Ct)).ShouldBeFalse();
+        // Six renewal periods (a third of the lease each) on the loop's clock, twice the first lease's length: only
+        // renewals keep it. Each step waits until the renewer is parked on its next period, so none is skipped.
+        var period = lease / 3;
+        for (var renewal = 1; renewal <= 6; renewal++)
+        {
+            await time.TimersStartedAsync(period, renewal, Ct);
+            time.Advance(period);
+        }
+        await time.TimersStartedAsync(period, 7, Ct); // the sixth renewal is stored
+        (time.GetUtcNow() - time.Start).ShouldBe(2 * lease);
+        (await s.Store.TryAcquireTrainerAsync(project.Id, "process-b", time.GetUtcNow(), lease, Ct)).ShouldBeFalse();
 
         release.SetResult();
         (await fit).ShouldBe(TrainOutcome.Trained);
@@ -526,15 +544,20 @@ public sealed class LiveLoopTests
     public async Task AddSiftLiveLoop_HostedService_RetrainsInTheBackgroundAfterLabels()
     {
         await using var s = await LoopStore.CreateAsync();
+        var time = new ObservedTimeProvider();
+        var poll = TimeSpan.FromHours(1);
+        var wakeDelay = TimeSpan.FromMilliseconds(20);
         var services = new ServiceCollection();
         services.AddSingleton<ISiftStore>(s.Store);
-        services.AddSiftLiveLoop(o => o with { PollInterval = TimeSpan.FromMilliseconds(200), WakeDelay = TimeSpan.FromMilliseconds(20) });
+        services.AddSingleton<TimeProvider>(time);
+        services.AddSiftLiveLoop(o => o with { PollInterval = poll, WakeDelay = wakeDelay });
         await using var provider = services.BuildServiceProvider();
         var loop = provider.GetRequiredService<ILiveLoop>();
         var hosted = provider.GetServices<IHostedService>().ShouldHaveSingleItem();
         await hosted.StartAsync(Ct);
         try
         {
+            await time.TimersStartedAsync(poll, 1, Ct); // the first look found nothing; the loop waits for the next poll
             var project = await s.ProjectAsync(Settings(), 200);
             await loop.OnItemsImportedAsync(project.Id, Ct);
             var annotator = await s.UserAsync();
@@ -544,11 +567,14 @@ public sealed class LiveLoopTests
                 loop.OnLabelsChanged(project.Id);
             }
 
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Ct);
-            timeout.CancelAfter(TimeSpan.FromSeconds(60));
-            while ((await s.Store.GetTrainerStatusAsync(project.Id, Ct)).State != TrainerState.Done)
-                await Task.Delay(50, timeout.Token);
+            // The first change woke the loop, and it waits the wake delay on the clock for more labels before it looks.
+            await time.TimersStartedAsync(wakeDelay, 1, Ct);
+            (await s.Store.GetModelVersionsAsync(project.Id, Ct)).ShouldBeEmpty();
+            var parked = time.TimersStartedAsync(poll - wakeDelay, 1, Ct);
+            time.Advance(wakeDelay);
+            await parked; // it looked, trained, and waits for the next poll
 
+            (await s.Store.GetTrainerStatusAsync(project.Id, Ct)).State.ShouldBe(TrainerState.Done);
             (await s.Store.GetModelVersionsAsync(project.Id, Ct)).ShouldHaveSingleItem().Labels.ShouldBe(20);
             (await s.Store.GetRankingInfoAsync(project.Id, Ct)).ShouldBe((1, "margin"));
         }

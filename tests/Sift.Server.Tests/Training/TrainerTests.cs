@@ -163,7 +163,7 @@ public class TrainerTests
         metrics.Resolved.ShouldBe(60);
     }
 
-    public static TheoryData<string> Strategies() => [.. Sift.Strategies.StrategyRegistry.All.Select(d => d.Name), "margin+dedup(0.9)", "entropy+explore(0.2)@100"];
+    public static TheoryData<string> Strategies() => [.. Sift.Strategies.StrategyCatalog.Default.All.Select(d => d.Name), "margin+dedup(0.9)", "entropy+explore(0.2)@100"];
 
     [Theory]
     [MemberData(nameof(Strategies))]

@@ -20,7 +20,7 @@ public sealed class CandidateSubsampler : IQueryStrategy, INestedStrategy
     /// <summary>Wraps <paramref name="inner"/>; <paramref name="maxCandidates"/> ≥ 1.</summary>
     /// <exception cref="ArgumentNullException"><paramref name="inner"/> is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxCandidates"/> is below 1.</exception>
-    /// <exception cref="ArgumentException">The composition would nest deeper than <see cref="StrategyRegistry.MaxNesting"/>.</exception>
+    /// <exception cref="ArgumentException">The composition would nest deeper than <see cref="StrategyCatalog.MaxNesting"/>.</exception>
     public CandidateSubsampler(IQueryStrategy inner, int maxCandidates)
     {
         ArgumentNullException.ThrowIfNull(inner);

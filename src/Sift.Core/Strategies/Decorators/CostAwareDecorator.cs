@@ -24,7 +24,7 @@ public sealed class CostAwareDecorator : ScoredStrategy, INestedStrategy
 
     /// <summary>Wraps <paramref name="inner"/>.</summary>
     /// <exception cref="ArgumentNullException"><paramref name="inner"/> is null.</exception>
-    /// <exception cref="ArgumentException">The composition would nest deeper than <see cref="StrategyRegistry.MaxNesting"/>.</exception>
+    /// <exception cref="ArgumentException">The composition would nest deeper than <see cref="StrategyCatalog.MaxNesting"/>.</exception>
     public CostAwareDecorator(ScoredStrategy inner)
     {
         ArgumentNullException.ThrowIfNull(inner);

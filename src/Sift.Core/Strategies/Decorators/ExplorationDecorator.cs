@@ -13,7 +13,7 @@ public sealed class ExplorationDecorator : IQueryStrategy, INestedStrategy
     private readonly int _depth;
 
     /// <summary>Wraps <paramref name="inner"/> with exploration share <paramref name="epsilon"/> in [0, 1].</summary>
-    /// <exception cref="ArgumentException">The composition would nest deeper than <see cref="StrategyRegistry.MaxNesting"/>.</exception>
+    /// <exception cref="ArgumentException">The composition would nest deeper than <see cref="StrategyCatalog.MaxNesting"/>.</exception>
     public ExplorationDecorator(IQueryStrategy inner, double epsilon)
     {
         ArgumentNullException.ThrowIfNull(inner);
@@ -78,7 +78,7 @@ public sealed class TopThenDiversify : IQueryStrategy, INestedStrategy
     private readonly int _depth;
 
     /// <summary>Creates the hybrid. <paramref name="factor"/> ≥ 1 (default 10).</summary>
-    /// <exception cref="ArgumentException">The composition would nest deeper than <see cref="StrategyRegistry.MaxNesting"/>.</exception>
+    /// <exception cref="ArgumentException">The composition would nest deeper than <see cref="StrategyCatalog.MaxNesting"/>.</exception>
     public TopThenDiversify(ScoredStrategy score, IQueryStrategy diversify, int factor = 10)
     {
         ArgumentNullException.ThrowIfNull(score);

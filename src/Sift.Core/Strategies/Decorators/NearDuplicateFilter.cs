@@ -28,7 +28,7 @@ public sealed class NearDuplicateFilter : IQueryStrategy, INestedStrategy
     /// <summary>Wraps <paramref name="inner"/>; <paramref name="maxCosine"/> in [-1, 1] (default 0.95).</summary>
     /// <exception cref="ArgumentNullException"><paramref name="inner"/> is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxCosine"/> is outside [-1, 1] or NaN.</exception>
-    /// <exception cref="ArgumentException">The composition would nest deeper than <see cref="StrategyRegistry.MaxNesting"/>.</exception>
+    /// <exception cref="ArgumentException">The composition would nest deeper than <see cref="StrategyCatalog.MaxNesting"/>.</exception>
     public NearDuplicateFilter(IQueryStrategy inner, double maxCosine = 0.95)
     {
         ArgumentNullException.ThrowIfNull(inner);

@@ -31,7 +31,7 @@ public sealed class SubgroupQuotaDecorator : IQueryStrategy, INestedStrategy
     /// <summary>Wraps <paramref name="inner"/> with a minimum share per group in [0, 1].</summary>
     /// <exception cref="ArgumentNullException"><paramref name="inner"/> is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="minimumShare"/> is outside [0, 1] or NaN.</exception>
-    /// <exception cref="ArgumentException">The composition would nest deeper than <see cref="StrategyRegistry.MaxNesting"/>.</exception>
+    /// <exception cref="ArgumentException">The composition would nest deeper than <see cref="StrategyCatalog.MaxNesting"/>.</exception>
     public SubgroupQuotaDecorator(IQueryStrategy inner, double minimumShare)
     {
         ArgumentNullException.ThrowIfNull(inner);
