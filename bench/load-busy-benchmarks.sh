@@ -16,6 +16,8 @@ cleanup() {
   [[ -n "$sampler" ]] && kill "$sampler" 2>/dev/null || true
   [[ -n "$server" ]] && kill "$server" 2>/dev/null && wait "$server" 2>/dev/null || true
   [[ -n "$pgdata" ]] && runuser -u postgres -- pg_ctl -D "$pgdata" stop -m fast >/dev/null 2>&1 || true
+  # Server logs are kept when asked: BENCH_LOGS=DIR.
+  [[ -n "${BENCH_LOGS:-}" ]] && mkdir -p "$BENCH_LOGS" && cp "$work"/*.log "$BENCH_LOGS"/ 2>/dev/null || true
   rm -rf "$work"
 }
 trap cleanup EXIT
