@@ -48,6 +48,7 @@ public sealed class LoopRun
     {
         Rounds = rounds;
         Answers = answers;
+        Labeled = [.. answers.Where(a => a.Answered)];
         Stop = stop;
     }
 
@@ -61,7 +62,7 @@ public sealed class LoopRun
     public IReadOnlyList<LoopAnswer> Answers { get; }
 
     /// <summary>The answered questions: the labels the model learned from.</summary>
-    public IReadOnlyList<LoopAnswer> Labeled => [.. Answers.Where(a => a.Answered)];
+    public IReadOnlyList<LoopAnswer> Labeled { get; }
 
     /// <summary>Why the run ended: the stopping rule's decision, or <c>pool-exhausted</c> when every item was asked.</summary>
     public StopDecision Stop { get; }
