@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 using Sift.Oracles;
 
 namespace Sift.Evidence;
@@ -158,10 +159,27 @@ public sealed record ExportEvent(string Format, int Items, string By) : Evidence
 /// <summary>The canonical JSON of evidence events: one compact line, kind first, snake_case, invariant.</summary>
 public static class EvidenceJson
 {
+    // SiftJson.Compact, with kind and at placed first in every event: the order attributes on EvidenceEvent do not reach
+    // the records' overrides of Kind, and positional records would otherwise write their parameters first.
+    private static readonly JsonSerializerOptions Options = new(SiftJson.Compact)
+    {
+        TypeInfoResolver = new DefaultJsonTypeInfoResolver { Modifiers = { KindFirst } },
+    };
+
     /// <summary>One event as one line of JSON (no newline).</summary>
     public static string Serialize(EvidenceEvent evidence)
     {
         ArgumentNullException.ThrowIfNull(evidence);
-        return JsonSerializer.Serialize(evidence, evidence.GetType(), SiftJson.Compact);
+        return JsonSerializer.Serialize(evidence, evidence.GetType(), Options);
+    }
+
+    private static void KindFirst(JsonTypeInfo info)
+    {
+        if (info.Kind != JsonTypeInfoKind.Object || !typeof(EvidenceEvent).IsAssignableFrom(info.Type)) return;
+        foreach (var property in info.Properties)
+        {
+            if (property.Name == "kind") property.Order = -3;
+            else if (property.Name == "at") property.Order = -2;
+        }
     }
 }
