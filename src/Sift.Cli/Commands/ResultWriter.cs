@@ -31,7 +31,20 @@ internal static class ResultWriter
         WriteAtomically(Path.Combine(directory, "curves.csv"), csv.ToString());
 
         WriteAtomically(Path.Combine(directory, "learning-curves.svg"), RenderCurves(result));
+        if (result.RoutingCalibration is { } calibration)
+        {
+            // Stated confidence dashed, after the router's calibrator solid; empty bins carry no point.
+            var series = calibration.SelectMany(m => new[]
+            {
+                new ReliabilitySeries($"{m.Model} stated", Bins(m.Stated), Dashed: true),
+                new ReliabilitySeries($"{m.Model} calibrated", Bins(m.Calibrated)),
+            }).ToList();
+            WriteAtomically(Path.Combine(directory, "reliability-llm.svg"), ReliabilityDiagramSvg.Render(series, "Simulated LLMs: reliability of stated and calibrated confidence"));
+        }
     }
+
+    private static List<Metrics.ReliabilityBin> Bins(IReadOnlyList<Simulation.Routing.ReliabilityPoint> points) =>
+        points.Select(p => new Metrics.ReliabilityBin(p.Lower, p.Upper, p.Count, p.Confidence ?? double.NaN, p.Accuracy ?? double.NaN)).ToList();
 
     /// <summary>The learning-curve chart: mean over seeds per strategy with a min–max band, the full-data ceiling dashed.</summary>
     public static string RenderCurves(SimulationResult result)

@@ -7,7 +7,9 @@ using Sift.Evidence;
 using Sift.Features;
 using Sift.Learners;
 using Sift.Plots;
+using Sift.Routing;
 using Sift.Simulation;
+using Sift.Simulation.Routing;
 using Sift.Stopping;
 using Sift.Strategies;
 using Spectre.Console;
@@ -63,11 +65,22 @@ internal static class SimulateCommand
         var textField = new Option<string>("--text-field") { Description = "Text field/column.", DefaultValueFactory = _ => "text" };
         var labelField = new Option<string>("--label-field") { Description = "Label field/column.", DefaultValueFactory = _ => "label" };
         var quiet = new Option<bool>("--quiet", "-q") { Description = "No progress bar." };
+        var llmSim = new Option<string[]>("--llm-sim")
+        {
+            Description = "A simulated LLM (repeatable): accuracy=0.9,calibration=calibrated|overconfident[,price_in=0.0005,price_out=0.0015] (prices per 1k tokens). " +
+                "Adds a 'routing' comparison to results.json: all-human, all-llm, threshold, oracle-threshold (hindsight bound) and router.",
+            AllowMultipleArgumentsPerToken = false,
+        };
+        var humanSim = new Option<string?>("--human-sim") { Description = "Simulated people for --llm-sim: accuracy=0.95,cost=1.0[,hourly=30,seconds=20]. Default accuracy=0.95,cost=1.0." };
+        var targetAccuracy = new Option<double>("--target-accuracy") { Description = "Label accuracy the router must reach.", DefaultValueFactory = _ => 0.95 };
+        var auditShare = new Option<double>("--audit-share") { Description = "Share of accepted LLM labels the router also sends to people.", DefaultValueFactory = _ => 0.05 };
+        var routingItems = new Option<int>("--routing-items") { Description = "Pool items routed (a seeded order); 0 for the whole pool.", DefaultValueFactory = _ => 0 };
+        var calibration = new Option<string>("--calibration") { Description = "How the router calibrates an LLM's confidence on people's labels: isotonic or platt.", DefaultValueFactory = _ => "isotonic" };
 
         var command = new Command("simulate", "Simulate active learning with gold labels: every round is evaluated on --test; random runs as the control.\n" + Guide)
         {
             train, test, demo, strategy, seeds, firstSeed, seedSize, batch, budget, output, stop, validationSize, committeeSize,
-            features, analyzer, ngrams, minDf, c, maxIter, textField, labelField, quiet,
+            features, analyzer, ngrams, minDf, c, maxIter, textField, labelField, quiet, llmSim, humanSim, targetAccuracy, auditShare, routingItems, calibration,
         };
         command.SetAction((parse, ct) =>
         {
@@ -98,7 +111,9 @@ internal static class SimulateCommand
             };
             var tfidf = TfidfFromOptions(parse.GetValue(analyzer)!, parse.GetValue(ngrams), parse.GetValue(minDf));
             var featurizer = Featurizer(parse.GetValue(features)!, tfidf);
-            return Task.FromResult(Run(trainPath, testPath, format, featurizer, options, parse.GetValue(output)!, !parse.GetValue(quiet), ct));
+            var routing = RoutingFromOptions(parse.GetValue(llmSim) ?? [], parse.GetValue(humanSim), parse.GetValue(targetAccuracy), parse.GetValue(auditShare),
+                parse.GetValue(routingItems), parse.GetValue(calibration)!, options);
+            return Task.FromResult(Run(trainPath, testPath, format, featurizer, options, parse.GetValue(output)!, !parse.GetValue(quiet), ct, routing));
         });
         return command;
     }
@@ -117,6 +132,38 @@ internal static class SimulateCommand
             return new VectorsFeaturizer(VectorFileReader.Read(stream, Path.GetFileName(path)), Path.GetFileName(path));
         }
         throw new ConfigurationException($"--features must be 'tfidf' or 'file:PATH', not '{spec}'.");
+    }
+
+    /// <summary>The routing comparison asked for by --llm-sim and friends; null without --llm-sim.</summary>
+    /// <exception cref="ConfigurationException">A profile or setting is malformed.</exception>
+    public static RoutingSimulationOptions? RoutingFromOptions(IReadOnlyList<string> llm, string? human, double target, double audit, int items, string calibration, SimulationOptions simulation)
+    {
+        ArgumentNullException.ThrowIfNull(llm);
+        ArgumentNullException.ThrowIfNull(simulation);
+        if (llm.Count == 0)
+        {
+            if (human is not null) throw new ConfigurationException("--human-sim needs at least one --llm-sim.");
+            return null;
+        }
+        var method = calibration.ToLowerInvariant() switch
+        {
+            "isotonic" => CalibrationMethod.Isotonic,
+            "platt" => CalibrationMethod.Platt,
+            _ => throw new ConfigurationException($"--calibration must be 'isotonic' or 'platt', not '{calibration}'."),
+        };
+        var options = new RoutingSimulationOptions
+        {
+            Models = llm.Select(LlmProfile.Parse).ToList(),
+            People = PersonProfile.Parse(human ?? "accuracy=0.95,cost=1.0"),
+            TargetAccuracy = target,
+            AuditShare = audit,
+            Items = items,
+            BatchSize = simulation.BatchSize,
+            Seed = simulation.FirstSeed,
+            Router = new RouterOptions { Calibration = method },
+        };
+        options.Validate();
+        return options;
     }
 
     private static TfidfOptions TfidfFromOptions(string analyzer, string? ngrams, int minDf)
@@ -141,7 +188,7 @@ internal static class SimulateCommand
 
     /// <summary>Loads the data, runs the simulation and writes the four output files.</summary>
     public static int Run(string trainPath, string testPath, DataFormatOptions format, IFeaturizer featurizer, SimulationOptions options,
-        string outDir, bool showProgress, CancellationToken cancellationToken)
+        string outDir, bool showProgress, CancellationToken cancellationToken, RoutingSimulationOptions? routing = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         var console = AnsiConsole.Console;
@@ -189,9 +236,16 @@ internal static class SimulateCommand
             });
             result = simulator.Run(evidence.Sink, progress, cancellationToken);
         }
+        if (routing is not null)
+        {
+            if (showProgress) Console.Error.WriteLine("routing: cross-validating the reference learner and comparing policies …");
+            var report = RoutingSimulation.Run(data, routing, new LogisticRegression(options.Learner), evidence.Sink, cancellationToken: cancellationToken);
+            result = result with { Routing = report.Policies, RoutingCalibration = report.Calibration, RoutingReference = report.Reference };
+        }
         evidence.Commit();
         ResultWriter.Write(outDir, result);
         PrintSummary(console, result, outDir);
+        if (result.Routing is not null) PrintRouting(console, result);
         return 0;
     }
 
@@ -212,6 +266,20 @@ internal static class SimulateCommand
         console.Write(table);
         console.MarkupLine("→95%/→98%: labels to reach that share of full-data accuracy (mean over seeds); ×: random's labels ÷ the strategy's.");
         console.MarkupLine($"wrote [bold]{Markup.Escape(Path.Combine(outDir, "results.json"))}[/], curves.csv, evidence.jsonl, learning-curves.svg");
+    }
+
+    private static void PrintRouting(IAnsiConsole console, SimulationResult result)
+    {
+        var table = new Table().Border(TableBorder.Rounded).Title("routing (cost in the unit of --human-sim cost)")
+            .AddColumns("policy", "LLM profile", "cost", "× all-human", "label acc", "people share", "person answers", "LLM answers");
+        foreach (var r in result.Routing!)
+        {
+            table.AddRow(Markup.Escape(r.Policy), Markup.Escape(r.LlmProfile), r.Cost.ToString("0.##", CultureInfo.InvariantCulture),
+                r.CostVsAllHuman.ToString("0.000", CultureInfo.InvariantCulture), r.LabelAccuracy.ToString("0.0000", CultureInfo.InvariantCulture),
+                r.PeopleShare.ToString("0.000", CultureInfo.InvariantCulture), r.HumanLabels.ToString(CultureInfo.InvariantCulture), r.LlmLabels.ToString(CultureInfo.InvariantCulture));
+        }
+        console.Write(table);
+        console.MarkupLine("oracle-threshold is a hindsight bound (its threshold was chosen knowing which labels are right). Reliability diagram: reliability-llm.svg");
     }
 
     /// <summary>An IProgress that calls back on the reporting thread (Progress&lt;T&gt; would post to the thread pool out of order).</summary>

@@ -78,6 +78,7 @@ public sealed partial class ActiveLearningLoop
             Labels = input.TrainingRows.Length,
             Spent = input.Spent,
             ValidationHistory = validation is null ? input.ValidationHistory : [.. input.ValidationHistory, validation.Accuracy],
+            SpentHistory = validation is null ? input.SpentHistory : [.. input.SpentHistory, input.Spent],
             AgreementHistory = kappa is { } kp ? [.. input.AgreementHistory, kp] : input.AgreementHistory,
             MeanUncertainty = meanUncertainty,
             Remaining = unlabeled.Length,

@@ -99,6 +99,9 @@ public sealed record RoundInput
     /// <summary>Validation accuracy of the earlier rounds; this round's is appended for the stopping rules.</summary>
     public IReadOnlyList<double> ValidationHistory { get; init; } = [];
 
+    /// <summary>Money spent when each <see cref="ValidationHistory"/> point was measured (for <c>money-gain</c>); empty if not tracked.</summary>
+    public IReadOnlyList<double> SpentHistory { get; init; } = [];
+
     /// <summary>κ of the earlier rounds; this round's is appended for the stopping rules.</summary>
     public IReadOnlyList<double> AgreementHistory { get; init; } = [];
 

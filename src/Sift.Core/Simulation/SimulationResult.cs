@@ -8,7 +8,20 @@ public sealed record SimulationResult(
     IReadOnlyDictionary<string, object?> Config,
     FullDataResult FullData,
     IReadOnlyList<RunResult> Runs,
-    IReadOnlyList<StrategySummary> Summary);
+    IReadOnlyList<StrategySummary> Summary)
+{
+    /// <summary>Labeling policies compared with simulated LLMs and people (<c>--llm-sim</c>); null when none were simulated.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<Routing.RoutingPolicyResult>? Routing { get; init; }
+
+    /// <summary>Each simulated LLM's calibration (ECE and reliability bins, stated and calibrated); null when none were simulated.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<Routing.ModelCalibrationResult>? RoutingCalibration { get; init; }
+
+    /// <summary>The reference learner behind the simulated LLMs' profiles; null when none were simulated.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyDictionary<string, object?>? RoutingReference { get; init; }
+}
 
 /// <summary>The data the experiment ran on.</summary>
 public sealed record DatasetInfo(string Train, string Test, int Classes, int PoolSize, int TestSize, IReadOnlyList<string> ClassNames, int Features);

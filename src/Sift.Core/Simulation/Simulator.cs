@@ -69,7 +69,7 @@ public sealed class Simulator
         IStoppingRule budget = new LabelBudget(options.Budget);
         _stop = options.Stop is null ? budget : new CombinedRule([budget, options.Stop], RequireAll: false);
         _validationSize = options.ValidationSize > 0 ? options.ValidationSize
-            : RuleSearch.Find<Plateau>(_stop).Any() ? Math.Min(500, data.Pool.Rows / 10) : 0;
+            : RuleSearch.Find<Plateau>(_stop).Any() || RuleSearch.Find<MoneyGain>(_stop).Any() ? Math.Min(500, data.Pool.Rows / 10) : 0;
         options.Validate(data.Pool.Rows);
         if (options.SeedSize + _validationSize > data.Pool.Rows)
             throw new ConfigurationException($"The pool has {data.Pool.Rows} items: too few for the seed set and validation split.");
@@ -213,6 +213,7 @@ public sealed class Simulator
         var moneyRules = RuleSearch.Find<MoneyBudget>(_stop).ToList();
         RoundOutcome? previous = null;
         var validationHistory = new List<double>();
+        var spentHistory = new List<double>();
         var agreement = new List<double>();
         var rounds = new List<RoundResult>();
         var evidence = new List<RoundEvent>();
@@ -238,6 +239,7 @@ public sealed class Simulator
                 StopSet = stopSet,
                 PreviousStopSet = previous?.StopSet,
                 ValidationHistory = validationHistory,
+                SpentHistory = spentHistory,
                 AgreementHistory = agreement,
                 Unlabeled = candidates,
                 Spent = spent,
@@ -248,7 +250,11 @@ public sealed class Simulator
             previous = outcome;
             var (acc, f1) = (outcome.Test!.Accuracy, outcome.Test.MacroF1);
             var validationAcc = outcome.Validation?.Accuracy;
-            if (validationAcc is { } v) validationHistory.Add(v);
+            if (validationAcc is { } v)
+            {
+                validationHistory.Add(v);
+                spentHistory.Add(spent);
+            }
             if (outcome.Kappa is { } kappa) agreement.Add(kappa);
 
             var decision = outcome.Decision;

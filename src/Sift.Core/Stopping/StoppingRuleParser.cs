@@ -4,7 +4,7 @@ namespace Sift.Stopping;
 
 /// <summary>
 /// Parses stopping-rule specs: <c>labels(3000)</c>, <c>money(500)</c>, <c>rounds(20)</c>,
-/// <c>plateau(delta=0.005,window=3)</c>, <c>kappa(0.99,window=3)</c>, <c>uncertainty(0.1)</c>,
+/// <c>plateau(delta=0.005,window=3)</c>, <c>kappa(0.99,window=3)</c>, <c>uncertainty(0.1)</c>, <c>money-gain(min=0.001,window=3)</c>,
 /// and <c>any(r1,r2,…)</c> / <c>all(r1,r2,…)</c>. A colon form is accepted for single values: <c>labels:3000</c>.
 /// A spec may be at most <see cref="MaxSpecLength"/> characters long and nest <c>any</c>/<c>all</c> at most
 /// <see cref="MaxDepth"/> deep, so no spec can exhaust the stack while it is parsed or evaluated.
@@ -12,7 +12,7 @@ namespace Sift.Stopping;
 public static class StoppingRuleParser
 {
     /// <summary>The rule names and what they take, for help text.</summary>
-    public const string Help = "labels(N) | money(X) | rounds(N) | plateau(delta=0.005,window=3) | kappa(0.99,window=3) | uncertainty(0.1) | any(r,…) | all(r,…)";
+    public const string Help = "labels(N) | money(X) | rounds(N) | plateau(delta=0.005,window=3) | kappa(0.99,window=3) | uncertainty(0.1) | money-gain(min=0.001,window=3) | any(r,…) | all(r,…)";
 
     /// <summary>
     /// The longest stopping-rule spec accepted, in characters (surrounding spaces included): 1,000. Longer specs are
@@ -109,6 +109,7 @@ public static class StoppingRuleParser
             "plateau" => new Plateau(Num("delta", 0, 0.005), Int("window", 1, 3)),
             "kappa" or "stable" or "stabilizing" => new StabilizingPredictions(Num("kappa", 0, 0.99), Int("window", 1, 3)),
             "uncertainty" => new UncertaintyBelow(Num("threshold", 0, 0.1)),
+            "money-gain" or "value" => new MoneyGain(Positive(Num("min", 0, null), spec, "money-gain min"), Int("window", 1, 3)),
             "any" or "all" when rules.Count > 0 => new CombinedRule(rules, name == "all"),
             "any" or "all" => throw Error(spec, $"{name}(…) needs at least one rule"),
             _ => throw Error(spec, $"unknown rule '{Shown(name)}'"),

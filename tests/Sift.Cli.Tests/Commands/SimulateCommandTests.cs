@@ -37,6 +37,44 @@ public sealed class SimulateCommandTests
     }
 
     [Fact]
+    public void Simulate_LlmSim_WritesTheRoutingArrayAndAnInertReliabilityDiagram()
+    {
+        using var dir = new TempDirectory();
+        var (code, error) = Simulate(dir, "routed", "--llm-sim", "accuracy=0.9,calibration=overconfident", "--llm-sim", "accuracy=0.8,calibration=calibrated",
+            "--human-sim", "accuracy=0.95,cost=1.0", "--target-accuracy", "0.95");
+        code.ShouldBe(0, error);
+        using var doc = JsonDocument.Parse(File.ReadAllText(dir.File("routed/results.json")));
+        var rows = doc.RootElement.GetProperty("routing").EnumerateArray().ToList();
+        rows.Select(r => r.GetProperty("policy").GetString()).Distinct().ShouldBe(["all-human", "all-llm", "threshold", "oracle-threshold", "router"]);
+        foreach (var row in rows)
+        {
+            foreach (var key in new[] { "cost", "label_accuracy", "human_labels", "llm_labels" }) row.GetProperty(key).ValueKind.ShouldBe(JsonValueKind.Number, key);
+            row.GetProperty("llm_profile").GetString()!.ShouldStartWith("simulated-llm(");
+        }
+        rows.First(r => r.GetProperty("policy").GetString() == "all-human").GetProperty("cost").GetDouble().ShouldBe(240);
+        rows.First(r => r.GetProperty("policy").GetString() == "oracle-threshold").GetProperty("note").GetString()!.ShouldContain("hindsight");
+        doc.RootElement.GetProperty("routing_calibration").GetArrayLength().ShouldBe(2);
+        var svg = File.ReadAllText(dir.File("routed/reliability-llm.svg"));
+        XDocument.Parse(svg).Root!.Name.LocalName.ShouldBe("svg");
+        svg.ShouldNotContain("<script", Case.Insensitive);
+        svg.ShouldContain("simulated-llm(accuracy=0.9,");
+        File.ReadAllLines(dir.File("routed/evidence.jsonl")).Count(l => l.StartsWith("{\"kind\":\"routing\"", StringComparison.Ordinal)).ShouldBe(3 * 240);
+    }
+
+    [Theory]
+    [InlineData("--llm-sim", "accuracy=2", "between 0 and 1")]
+    [InlineData("--human-sim", "accuracy=0.9", "--human-sim needs at least one --llm-sim")]
+    [InlineData("--llm-sim", "accuracy=0.9,calibration=maybe", "calibration must be")]
+    public void Simulate_BadRoutingOption_OneClearSentence(string option, string value, string expected)
+    {
+        using var dir = new TempDirectory();
+        var (code, error) = Simulate(dir, "bad", option, value);
+        code.ShouldNotBe(0);
+        error.ShouldContain(expected);
+        error.ShouldNotContain("   at ");
+    }
+
+    [Fact]
     public void Simulate_SmallDataset_WritesResultsMatchingTheSchema()
     {
         using var dir = new TempDirectory();
