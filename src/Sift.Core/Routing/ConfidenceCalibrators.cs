@@ -99,12 +99,14 @@ public sealed class IsotonicCalibrator : IConfidenceCalibrator
 {
     private readonly double[] _x;
     private readonly double[] _y;
+    private readonly double[] _w;
     private readonly int _n;
 
-    private IsotonicCalibrator(double[] x, double[] y, int n)
+    private IsotonicCalibrator(double[] x, double[] y, double[] w, int n)
     {
         _x = x;
         _y = y;
+        _w = w;
         _n = n;
     }
 
@@ -147,27 +149,50 @@ public sealed class IsotonicCalibrator : IConfidenceCalibrator
             }
         }
         var fitted = new double[xs.Count];
+        var blockWeight = new double[xs.Count];
         var at = 0;
         for (var b = 0; b < bSum.Count; b++)
-            for (var j = 0; j < bCount[b]; j++) fitted[at++] = bSum[b] / bWeight[b];
-        return new IsotonicCalibrator(xs.ToArray(), fitted, outcomes.Count);
+            for (var j = 0; j < bCount[b]; j++)
+            {
+                blockWeight[at] = bWeight[b];
+                fitted[at++] = bSum[b] / bWeight[b];
+            }
+        return new IsotonicCalibrator(xs.ToArray(), fitted, blockWeight, outcomes.Count);
     }
 
     /// <inheritdoc />
     public string Describe() => FormattableString.Invariant($"isotonic(n={_n})");
 
     /// <inheritdoc />
-    public double Map(double confidence)
+    public double Map(double confidence) => Interpolate(confidence, _y);
+
+    /// <summary>
+    /// A pessimistic map: the lower end of the Wilson interval (<paramref name="z"/> standard errors) of the block each
+    /// fitted point belongs to, interpolated the same way — low where few outcomes stand behind the fitted value.
+    /// </summary>
+    public double MapLower(double confidence, double z)
+    {
+        var lower = new double[_y.Length];
+        for (var i = 0; i < lower.Length; i++)
+        {
+            var w = Math.Max(1, _w[i]);
+            var successes = (int)Math.Round(_y[i] * w);
+            lower[i] = ShareInterval.Wilson(Math.Clamp(successes, 0, (int)Math.Round(w)), (int)Math.Round(w), z).Low;
+        }
+        return Interpolate(confidence, lower);
+    }
+
+    private double Interpolate(double confidence, double[] y)
     {
         if (double.IsNaN(confidence)) return double.NaN;
-        if (confidence <= _x[0]) return _y[0];
-        if (confidence >= _x[^1]) return _y[^1];
+        if (confidence <= _x[0]) return y[0];
+        if (confidence >= _x[^1]) return y[^1];
         var i = Array.BinarySearch(_x, confidence);
-        if (i >= 0) return _y[i];
+        if (i >= 0) return y[i];
         var hi = ~i;
         var lo = hi - 1;
         var t = (confidence - _x[lo]) / (_x[hi] - _x[lo]);
-        return _y[lo] + t * (_y[hi] - _y[lo]);
+        return y[lo] + t * (y[hi] - y[lo]);
     }
 }
 

@@ -43,6 +43,12 @@ public sealed record RouterOptions
     /// </summary>
     public int MinItemsForDawidSkene { get; init; } = 20;
 
+    /// <summary>
+    /// With isotonic calibration, the router acts on the lower end of each fitted block's Wilson interval at this many
+    /// standard errors (0: on the fitted value). Default 0.5.
+    /// </summary>
+    public double ConfidenceZ { get; init; } = 0.5;
+
     /// <summary>How a model's stated confidence is calibrated against people's labels. Default isotonic.</summary>
     public CalibrationMethod Calibration { get; init; } = CalibrationMethod.Isotonic;
 
@@ -68,6 +74,7 @@ public sealed record RouterOptions
         if (WarmUp < 0) throw new ConfigurationException("The router's warm-up cannot be negative.");
         if (MaxPeople < 1) throw new ConfigurationException("The router must be allowed to ask at least one person.");
         if (!(StopPosterior > 0.5 && StopPosterior < 1)) throw new ConfigurationException("The router's stop posterior must be between 0.5 and 1.");
+        if (!(ConfidenceZ >= 0 && ConfidenceZ <= 5)) throw new ConfigurationException("The router's confidence z must be between 0 and 5.");
         if (!(ModelVoteCap > 0 && ModelVoteCap < 1)) throw new ConfigurationException("The cap on the model's vote must be between 0 and 1.");
         if (!(PersonAccuracyPrior > 0 && PersonAccuracyPrior < 1)) throw new ConfigurationException("The prior of a person's accuracy must be between 0 and 1.");
         if (MinItemsForDawidSkene < 1 || MinAgreementOutcomes < 1) throw new ConfigurationException("The router's minimum counts must be at least 1.");

@@ -94,6 +94,7 @@ public sealed class RoutingOracle : IOracle
     private double _auditedExpected;
     private int _classes = 2;
     private readonly List<double> _statedSeen = [];
+    private IConfidenceCalibrator _calibratorAtDecision = IdentityCalibrator.Instance;
     private int _audits;
     private int _auditsRight;
     private int _personAnswers;
@@ -206,7 +207,7 @@ public sealed class RoutingOracle : IOracle
             {
                 item.ModelLabel = l;
                 item.Stated = c;
-                item.Calibrated = _calibrator.Map(c);
+                item.Calibrated = Calibrated(c);
                 item.WarmUp = _modelItems < _options.WarmUp;
                 _modelItems++;
             }
@@ -300,7 +301,8 @@ public sealed class RoutingOracle : IOracle
             }
         }
 
-        // 5. Answers, ledger, calibration outcomes, evidence.
+        // 5. Answers, calibration outcomes, evidence.
+        _calibratorAtDecision = _calibrator;
         var result = new OracleAnswer[items.Length];
         for (var i = 0; i < items.Length; i++) result[i] = Finish(items[i], request, threshold);
         Refit(k);
@@ -342,7 +344,7 @@ public sealed class RoutingOracle : IOracle
             if (item.Audit && !item.WarmUp)
             {
                 _audits++;
-                _auditedExpected += item.Calibrated;
+                _auditedExpected += _calibratorAtDecision.Map(item.Stated);
                 if (label == item.ModelLabel) _auditsRight++;
             }
         }
@@ -393,7 +395,10 @@ public sealed class RoutingOracle : IOracle
             ["people_asked"] = item.People,
             ["posterior"] = item.Posterior is { } p ? p.Max() : null,
             ["target"] = _options.TargetAccuracy,
+            ["audit_scale"] = AuditScale(),
+            ["person_accuracy"] = _personAccuracy.Count > 0 ? _personAccuracy.Values.Average() : _options.PersonAccuracyPrior,
         };
+        if (item.ModelLabel >= 0) inputs["model_label"] = item.ModelLabel;
         if (item.Question.LearnerProbabilities is { } learner && item.ModelLabel >= 0 && item.ModelLabel < learner.Count)
             inputs["learner_probability"] = (double)learner[item.ModelLabel];
         if (item.SecondLabel >= 0) inputs["second_model_agrees"] = item.SecondLabel == item.ModelLabel;
@@ -425,7 +430,7 @@ public sealed class RoutingOracle : IOracle
         foreach (var item in items)
             if (item.ModelLabel >= 0) _statedSeen.Add(item.Stated);
         if (!items.Any(x => x.ModelLabel >= 0 && !x.WarmUp)) return double.PositiveInfinity;
-        var q = _statedSeen.Select(c => _calibrator.Map(c)).Where(v => !double.IsNaN(v)).OrderDescending().ToList();
+        var q = _statedSeen.Select(Calibrated).Where(v => !double.IsNaN(v)).OrderDescending().ToList();
         if (q.Count == 0) return double.PositiveInfinity;
         var people = _peopleItems >= 10 ? _peoplePosteriorSum / _peopleItems : _options.StopPosterior;
         var scale = AuditScale();
@@ -442,16 +447,25 @@ public sealed class RoutingOracle : IOracle
     }
 
     /// <summary>
+    /// The calibrated confidence the router acts on: for isotonic calibration, the lower end of the fitted block's
+    /// Wilson interval (<see cref="RouterOptions.ConfidenceZ"/>), because accepted regions get outcomes only from
+    /// audits, and a region whose fit is too high by chance would otherwise stay accepted (the winner's curse).
+    /// </summary>
+    private double Calibrated(double stated) =>
+        _calibrator is IsotonicCalibrator iso && _options.ConfidenceZ > 0 ? iso.MapLower(stated, _options.ConfidenceZ) : _calibrator.Map(stated);
+
+    /// <summary>
     /// How far the audits say accepted labels fall short of (or exceed) their calibrated confidence: audited right ÷
-    /// audited expected, with 10 pseudo-audits at exactly the calibrated value so a handful of audits moves it little
-    /// (a ratio estimator, Cochran 1977 §6). Audited "right" is corrected for a person agreeing with a wrong model label
-    /// by chance, e = (1 − h)/(K − 1) (one-coin people): P(confirmed) = f + (1 − f)e.
+    /// audited expected (the calibrator's fitted value, not the pessimistic one), at most 1, with 10 pseudo-audits at exactly the calibrated value so a handful of audits moves it little
+    /// (a ratio estimator, Cochran 1977 §6).
     /// </summary>
     private double AuditScale()
     {
-        var e = PeopleFalseAgreement();
-        var right = Math.Clamp((_auditsRight - _audits * e) / (1 - e), 0, _audits);
-        return (right + 10) / (_auditedExpected + 10);
+        // Not corrected for people's chance agreement with a wrong label: Dawid–Skene's estimate of people's accuracy,
+        // with the model as one of the annotators, runs low, and the correction would then make every audit look worse.
+        var right = (double)_auditsRight;
+        // Only ever down: the pessimistic calibrated value already allows for chance; audits may say it is worse still.
+        return Math.Min(1, (right + 10) / (_auditedExpected + 10));
     }
 
     /// <summary>The chance that a person gives one particular wrong label: (1 − h)/(K − 1), h people's mean estimated accuracy.</summary>
