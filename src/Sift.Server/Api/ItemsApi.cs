@@ -9,6 +9,7 @@ using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using Sift.Data;
+using Sift.Items;
 using Sift.Projects;
 using Sift.Server.Auth;
 using Sift.Server.Hosting;
@@ -36,7 +37,15 @@ internal static class ItemsApi
         HttpContext context, ISiftStore store, ILiveLoop loop, SiftServerOptions options, CancellationToken ct)
     {
         var project = await ProjectsApi.RequireProjectAsync(store, projectId, ct);
+        if (project.Settings.Content != ContentKind.Text) throw new RequestValidationException("content", SettingsInput.PairsNotYet);
         var formatOptions = FormatOptions(format, context.Request.ContentType, text, label, id, group, cost, options.MaxTextLength);
+        // JSON Lines rows may be text items or preference pairs, told apart by their fields, so that a pair file is
+        // refused for what it is rather than for a missing text field; the sides of a pair follow the project's seed.
+        if (formatOptions.Format == DataFormat.Jsonl)
+        {
+            formatOptions.Content = null;
+            formatOptions.PairSideSeed = project.Settings.Seed;
+        }
 
         var size = context.Features.Get<IHttpMaxRequestBodySizeFeature>();
         if (size is { IsReadOnly: false }) size.MaxRequestBodySize = options.MaxImportBytes;

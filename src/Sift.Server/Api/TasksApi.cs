@@ -69,6 +69,7 @@ internal static class TasksApi
     {
         var project = await ProjectsApi.RequireProjectAsync(store, projectId, ct);
         var labels = ValidateLabels(project.Settings, request.Labels);
+        var seconds = ValidateSeconds(request.Seconds);
         var requestId = request.ClientRequestId.Trim();
         if (requestId.Length == 0) throw new RequestValidationException("client_request_id", "client_request_id: may not be empty; send a fresh id per answer (a retry sends the same id).");
         if (requestId.Length > MaxClientRequestIdLength)
@@ -204,10 +205,19 @@ internal static class TasksApi
         return labels.ToArray();
     }
 
+    /// <summary>Time on task as sent: absent, or a finite number of seconds from 0 to <see cref="SubmitRequest.MaxSeconds"/>.</summary>
+    internal static double? ValidateSeconds(double? seconds)
+    {
+        if (seconds is not { } s) return null;
+        if (!double.IsFinite(s) || s < 0 || s > SubmitRequest.MaxSeconds)
+            throw new RequestValidationException("seconds", FormattableString.Invariant($"seconds: must be between 0 and {SubmitRequest.MaxSeconds:0} (time on task), not {s}."));
+        return s;
+    }
+
     private static async Task<TaskView> ViewAsync(ISiftStore store, Project project, TaskRecord task, CancellationToken ct)
     {
         var item = await store.GetItemAsync(project.Id, task.ItemId, ct) ?? throw new NotFoundException($"Item {task.ItemId} does not exist.");
-        return new TaskView(task.Id, task.ItemId, item.Text, project.InstructionsVersion, task.ExpiresAt);
+        return new TaskView(task.Id, task.ItemId, project.Settings.Content, item.Text, project.InstructionsVersion, task.ExpiresAt);
     }
 
     private static async Task<Dictionary<long, string>> UserNamesAsync(ISiftStore store, CancellationToken ct) =>
