@@ -77,7 +77,7 @@ internal static class TasksApi
         var control = TextRules.IndexOfForbiddenInName(requestId);
         if (control >= 0) throw new RequestValidationException("client_request_id", $"client_request_id: {TextRules.Describe(requestId, control)}; an id may not hold control characters.");
 
-        var result = await store.SubmitAsync(projectId, taskId, principal.UserId(), labels, requestId, time.GetUtcNow(), ct);
+        var result = await store.SubmitAsync(projectId, taskId, principal.UserId(), labels, requestId, time.GetUtcNow(), cancellationToken: ct);
         if (!result.Duplicate) loop.OnLabelsChanged(projectId);
         return TypedResults.Ok(new SubmitResponse(result.Annotation.Id, result.Duplicate));
     }
