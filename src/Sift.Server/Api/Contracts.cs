@@ -1,5 +1,7 @@
+using System.Text.Json;
 using System.Text.Json.Serialization;
 using Sift.Items;
+using Sift.Oracles;
 using Sift.Projects;
 using Sift.Server.Hosting;
 
@@ -139,10 +141,16 @@ internal sealed record SubmitResponse(long AnnotationId, bool Duplicate);
 /// <summary>The caller's own counts in a project.</summary>
 internal sealed record ProgressView(int Submitted, int LiveTasks, int QueueDepth, int Items);
 
-/// <summary>An annotation with its annotator's name (reviewers, auditors, admins).</summary>
+/// <summary>An annotation with its annotator's name and its provenance (reviewers, auditors, admins; never annotators).</summary>
 internal sealed record AnnotationView(
     long Id, long ItemId, string ItemExternalId, long TaskId, long AnnotatorId, string Annotator, IReadOnlyList<string> Labels,
-    int InstructionsVersion, DateTimeOffset CreatedAt, bool Undone);
+    int InstructionsVersion, DateTimeOffset CreatedAt, bool Undone, Provenance? Provenance);
+
+/// <summary>
+/// One event of a project's evidence stream (admins, auditors): its sequence number (1, 2, 3, … without gaps), kind,
+/// time, and the event itself as the store recorded it.
+/// </summary>
+internal sealed record EvidenceView(long Seq, string Kind, DateTimeOffset At, JsonElement Event);
 
 /// <summary>One row of the hand-out log: which item went to whom, and why (admins, auditors).</summary>
 internal sealed record HandoutView(

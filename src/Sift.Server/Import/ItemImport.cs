@@ -48,7 +48,7 @@ internal static class ItemImport
             var meta = item.Meta?.ToJsonString();
             if (meta is { Length: > MaxMetaLength }) throw Error(item, format.MetaField, $"longer than {MaxMetaLength:N0} characters as JSON");
             var gold = item.Label is null ? null : CheckLabel(item, item.Label, settings, schema, format.LabelField);
-            items.Add(new NewItem(id, item.Text, item.Group, item.Cost, meta, gold, IsHeldOut(settings, id)));
+            items.Add(new NewItem(id, item.Text, item.Group, item.Cost, meta, gold, IsHeldOut(settings, id)) { Content = item.Content });
         }
 
         return items;
