@@ -69,7 +69,7 @@ public sealed class DataFormatOptions
     /// <c>user</c>, <c>assistant</c>, at least one <c>user</c>), a response a string or a list of one
     /// <c>assistant</c> message. The id, group, cost and meta fields are read as for text.
     /// <see langword="null"/>: the first item decides — a row with <see cref="TextField"/> is text, a row with
-    /// <c>prompt</c> and a response and no text field is a pair — and every other row must be of the same kind.
+    /// <c>prompt</c> and a response, or <c>chosen</c> and <c>rejected</c>, and no text field is a pair — and every other row must be of the same kind.
     /// </summary>
     public ContentKind? Content { get; set; } = ContentKind.Text;
 

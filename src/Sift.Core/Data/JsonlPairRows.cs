@@ -23,10 +23,14 @@ internal static class JsonlPairRows
 
     private static readonly string[] Roles = ["system", "user", "assistant"];
 
-    /// <summary>Whether <paramref name="root"/> has a prompt and a response field, so reads as a pair rather than a text item.</summary>
+    /// <summary>
+    /// Whether <paramref name="root"/> reads as a pair rather than a text item: a prompt and a response field, or
+    /// chosen and rejected without a prompt (TRL's implicit-prompt format, refused with a message that says how to fix it).
+    /// </summary>
     public static bool LooksLikePair(JsonElement root) =>
-        root.TryGetProperty(Prompt, out _)
-        && (root.TryGetProperty(Chosen, out _) || root.TryGetProperty(Rejected, out _) || root.TryGetProperty(ResponseA, out _) || root.TryGetProperty(ResponseB, out _));
+        (root.TryGetProperty(Prompt, out _)
+            && (root.TryGetProperty(Chosen, out _) || root.TryGetProperty(Rejected, out _) || root.TryGetProperty(ResponseA, out _) || root.TryGetProperty(ResponseB, out _)))
+        || (root.TryGetProperty(Chosen, out _) && root.TryGetProperty(Rejected, out _));
 
     /// <summary>
     /// The pair on <paramref name="line"/> and, for a chosen/rejected row, its gold preference (<see cref="PairLabels.A"/>

@@ -176,6 +176,15 @@ public class PairReaderTests
     }
 
     [Fact]
+    public void Read_KindLeftOpen_ImplicitPromptRows_AreReadAsPairsAndRefusedWithTheFix()
+    {
+        var error = Fails("""{"chosen": "Human: q Assistant: yes", "rejected": "Human: q Assistant: no"}""", options: new DataFormatOptions { Content = null });
+
+        error.Field.ShouldBe("prompt");
+        error.Message.ShouldContain("explicit-prompt format");
+    }
+
+    [Fact]
     public void Read_KindLeftOpen_AMixedFileFailsAtTheFirstRowOfTheOtherKind()
     {
         var error = Fails("""
