@@ -1,5 +1,7 @@
 using System.Text.Json.Nodes;
 using Microsoft.Playwright;
+using Sift.Items;
+using Sift.Projects;
 
 namespace Sift.Server.Tests.Browser;
 
@@ -226,6 +228,34 @@ public sealed class AnnotatePageTests(BrowserFixture fixture)
         (await page.Locator("img").CountAsync()).ShouldBe(0);
         session.Dialogs.ShouldBeEmpty();
         session.RequestedPaths.ShouldNotContain("/x");
+        await session.ShouldBeCleanAsync();
+    }
+
+    [Fact]
+    public async Task Annotate_PairItemFromTheStore_GetsTheNoticeAndNothingOfItsTextIsShown()
+    {
+        // A pair project as a later version will store it (the API refuses to make one): the real hand-out path.
+        var now = DateTimeOffset.UtcNow;
+        var adminId = (long)(await fixture.Admin.GetAsync("/api/me"))!["id"]!;
+        var project = await fixture.Store.CreateProjectAsync(Unique("pairs"),
+            new ProjectSettings { Labels = PairLabels.All, Content = ContentKind.Pair, HeldOutShare = 0 }, "", adminId, now);
+        var pair = new PairContent("Which colour is the sky?", "SECRET-RESPONSE-A blue", "SECRET-RESPONSE-B green");
+        await fixture.Store.ImportItemsAsync(project.Id, [new NewItem("p1", pair.FeatureText, null, 1, null, PairLabels.B, false) { Content = pair }],
+            new ImportOrigin("test", now));
+        var (_, token) = await fixture.Admin.CreateUserAsync(Unique("annotator"), "annotator", project.Id);
+
+        await using var session = await fixture.OpenAsync();
+        var page = session.Page;
+        await session.LoginAsync(token);
+        await page.GotoAsync($"/annotate/{project.Id}");
+
+        await page.Locator("#unsupported").Filter(new() { HasText = "this item kind is not supported by this page yet" }).WaitForAsync();
+        var shown = await page.Locator("main").InnerTextAsync();
+        shown.ShouldNotContain("SECRET-RESPONSE");
+        shown.ShouldNotContain("sky");
+        (await page.Locator("#submit").IsDisabledAsync()).ShouldBeTrue();
+        await page.Keyboard.PressAsync("s");
+        await page.Locator("#empty").WaitForAsync();
         await session.ShouldBeCleanAsync();
     }
 
