@@ -13,7 +13,7 @@ public sealed partial class PostgresSiftStore
     /// this store writes evidence (the governance log's hash chain goes here). The project's head row is updated in
     /// the same statement and stays locked until the commit, so appenders of one project take turns (in any process)
     /// and seq is gap-free in commit order; a rolled-back transaction gives its numbers back. Callers append last, so
-    /// the lock is held only for the rest of the commit.
+    /// the lock is held only for the rest of the commit (except the claim, which takes the head first: see there).
     /// </summary>
     private static async Task<long> AppendEvidenceAsync(Tx tx, long projectId, params EvidenceRow[] rows)
     {

@@ -359,13 +359,17 @@ public sealed partial class PostgresSiftStore
 
     private async Task<TaskRecord?> ClaimOnceAsync(Tx tx, long projectId, long annotatorId, DateTimeOffset now, TimeSpan lease, int overlap, bool open)
     {
-        // One round trip: reclaim expired leases (and read the overlap), then claim. Each statement sees the one before.
+        // One round trip: take the project's evidence head, reclaim expired leases (and read the overlap), then claim. Each
+        // statement sees the one before. The head comes first here: a claimer holding its item while it waited for the
+        // head would make the others' SKIP LOCKED pass over that item and find the queue empty while it is not.
         await using var batch = tx.Batch(
+            Statement("SELECT seq FROM evidence_heads WHERE project_id = @p FOR UPDATE", P("@p", projectId)),
             Statement(ReclaimSql, P("@p", projectId), P("@now", Ticks(now))),
             Statement(open ? ClaimOpenSql : ClaimAnySql, P("@p", projectId), P("@a", annotatorId), P("@k", overlap),
                 P("@t", Ticks(now)), P("@e", Ticks(now + lease)),
                 P("@cs", ColdStartOrder.Strategy), P("@cold", ColdStartOrder.Reason), P("@beyond", ColdStartOrder.BeyondRankingReason)));
         await using var reader = await batch.ExecuteReaderAsync(tx.Ct);
+        await reader.NextResultAsync(tx.Ct);
         await reader.ReadAsync(tx.Ct);
         if (reader.IsDBNull(1)) return null;   // no such project
         var stored = reader.GetInt32(1);

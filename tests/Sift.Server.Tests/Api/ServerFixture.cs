@@ -37,9 +37,9 @@ public class ServerFixture : IAsyncLifetime
         // small report "heavy" and paced); ReportCacheTests covers the pacing.
         App = SiftServerApp.Build(new SiftServerOptions
         {
-            Port = 0, SqlitePath = DatabasePath, ReportCache = new Sift.Server.Hosting.ReportCacheOptions { HeavyAbove = TimeSpan.MaxValue },
+            Port = 0, ReportCache = new Sift.Server.Hosting.ReportCacheOptions { HeavyAbove = TimeSpan.MaxValue },
             ConfigureLiveLoop = ConfigureLiveLoop,
-        });
+        }, s => s.AddSiftSqlite(DatabasePath));
         await App.StartAsync();
         Url = SiftServerApp.GetUrl(App);
         foreach (var (name, role) in new[] { ("admin", Role.Admin), ("annotator", Role.Annotator), ("annotator2", Role.Annotator), ("reviewer", Role.Reviewer), ("auditor", Role.Auditor) })
