@@ -50,6 +50,13 @@ public sealed record ProjectSettings
     /// <summary>Single- or multi-label.</summary>
     public LabelMode Mode { get; init; } = LabelMode.Single;
 
+    /// <summary>
+    /// What the project's items are: <see cref="Items.ContentKind.Text"/> (default; also what a project stored before
+    /// this setting existed reads as) or <see cref="Items.ContentKind.Pair"/> (pairwise comparisons). Fixed when the
+    /// project is made.
+    /// </summary>
+    public Items.ContentKind Content { get; init; } = Items.ContentKind.Text;
+
     /// <summary>The label schema, in button order (keys 1–9 map to the first nine). At least two for single-label.</summary>
     public IReadOnlyList<string> Labels { get; init; } = [];
 
@@ -96,6 +103,7 @@ public sealed record ProjectSettings
     public void Validate()
     {
         if (!Enum.IsDefined(Mode)) throw new ConfigurationException("mode: must be 'single' or 'multi'.");
+        if (!Enum.IsDefined(Content)) throw new ConfigurationException("content: must be 'text' or 'pair'.");
         if (Labels is null || Labels.Count < (Mode == LabelMode.Single ? 2 : 1))
             throw new ConfigurationException(Mode == LabelMode.Single ? "labels: a single-label project needs at least two labels." : "labels: a multi-label project needs at least one label.");
         var seen = new HashSet<string>(StringComparer.Ordinal);

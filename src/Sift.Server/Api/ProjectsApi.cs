@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using System.Security.Claims;
 using Sift.Data;
+using Sift.Items;
 using Sift.Projects;
 using Sift.Server.Auth;
 using Sift.Server.Hosting;
@@ -62,6 +63,12 @@ internal static class ProjectsApi
     {
         var project = await RequireProjectAsync(store, projectId, ct);
         var settings = request.ToSettings("");
+        if (settings.Content != project.Settings.Content)
+        {
+            throw new RequestValidationException("content",
+                $"content: is fixed when a project is made (this project's is '{ItemContentJson.KindName(project.Settings.Content)}').");
+        }
+
         if (settings.Mode != project.Settings.Mode || project.Settings.Labels.Except(settings.Labels, StringComparer.Ordinal).Any())
         {
             // Answers already given must stay valid under the schema: labels may be added, not removed or renamed.

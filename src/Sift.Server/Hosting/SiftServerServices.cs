@@ -120,6 +120,7 @@ public static class SiftServerServices
         api.MapDashboardApi();
         api.MapAgreementApi();
         api.MapMembersApi();
+        api.MapEvidenceApi();
 
         // Left in the metadata, "accepts application/json" would make routing skip an endpoint whose request has another
         // media type, and the /api fallback below would answer 404; without it, the endpoint's JSON binding answers 415.
