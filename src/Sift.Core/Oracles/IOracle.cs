@@ -100,6 +100,20 @@ public sealed record Provenance
     /// <summary>The item ids of the labeled examples a model was shown (few-shot), in prompt order; null when none were.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public IReadOnlyList<string>? Examples { get; init; }
+
+    /// <summary>Value equality, including the contents of <see cref="Sources"/> and <see cref="Distribution"/> (so a provenance read back from storage equals the one written).</summary>
+    public bool Equals(Provenance? other) =>
+        other is not null && (ReferenceEquals(this, other) ||
+            (Kind == other.Kind && Name == other.Name && InstructionsVersion == other.InstructionsVersion && PromptTemplate == other.PromptTemplate
+             && Nullable.Equals(Confidence, other.Confidence) && ConfidenceMethod == other.ConfidenceMethod && Equals(Cost, other.Cost) && Nullable.Equals(At, other.At)
+             && Decision == other.Decision && SuggestionShown == other.SuggestionShown && Sources.SequenceEqual(other.Sources)
+              && (Examples is null ? other.Examples is null : other.Examples is not null && Examples.SequenceEqual(other.Examples))
+             && (Distribution is null ? other.Distribution is null
+                 : other.Distribution is not null && Distribution.Count == other.Distribution.Count
+                   && Distribution.All(p => other.Distribution.TryGetValue(p.Key, out var q) && p.Value.Equals(q)))));
+
+    /// <inheritdoc />
+    public override int GetHashCode() => HashCode.Combine(Kind, Name, InstructionsVersion, PromptTemplate, Confidence, At, Sources.Count);
 }
 
 /// <summary>The state of an oracle's answer to one question.</summary>
