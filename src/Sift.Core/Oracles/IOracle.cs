@@ -107,7 +107,7 @@ public sealed record Provenance
             (Kind == other.Kind && Name == other.Name && InstructionsVersion == other.InstructionsVersion && PromptTemplate == other.PromptTemplate
              && Nullable.Equals(Confidence, other.Confidence) && ConfidenceMethod == other.ConfidenceMethod && Equals(Cost, other.Cost) && Nullable.Equals(At, other.At)
              && Decision == other.Decision && SuggestionShown == other.SuggestionShown && Sources.SequenceEqual(other.Sources)
-              && (Examples is null ? other.Examples is null : other.Examples is not null && Examples.SequenceEqual(other.Examples))
+             && (Examples is null ? other.Examples is null : other.Examples is not null && Examples.SequenceEqual(other.Examples))
              && (Distribution is null ? other.Distribution is null
                  : other.Distribution is not null && Distribution.Count == other.Distribution.Count
                    && Distribution.All(p => other.Distribution.TryGetValue(p.Key, out var q) && p.Value.Equals(q)))));
