@@ -57,6 +57,7 @@ internal static class LoadBenchmark
         for (var c = 0; c < clients; c++)
         {
             var user = await SendAsync(http, adminToken, HttpMethod.Post, "/api/users", new { name = $"{name}-a{c}", role = "annotator" }).ConfigureAwait(false);
+            await SendAsync(http, adminToken, HttpMethod.Put, $"/api/projects/{projectId}/members/{user["user"]!["id"]!.GetValue<long>()}", null).ConfigureAwait(false);
             tokens[c] = user["token"]!.GetValue<string>();
         }
 

@@ -277,6 +277,134 @@ public abstract class StoreContract : IAsyncLifetime
         (await Store.GetInstructionsAsync(999, cancellationToken: Ct)).ShouldBeNull();
     }
 
+    // ---- membership --------------------------------------------------------------------------------------------
+
+    [Fact]
+    public async Task AddMemberAsync_NewThenAgain_AddsOnceAndKeepsTheFirstTime()
+    {
+        var (project, _) = await ProjectAsync();
+        var ann = await UserAsync("ann");
+        (await Store.AddMemberAsync(project.Id, ann.Id, T0, Ct)).ShouldBeTrue();
+        (await Store.AddMemberAsync(project.Id, ann.Id, T0.AddHours(1), Ct)).ShouldBeFalse();
+        (await Store.ListMembersAsync(project.Id, Ct)).ShouldBe([new ProjectMember(project.Id, ann.Id, T0)]);
+        (await Store.IsMemberAsync(project.Id, ann.Id, Ct)).ShouldBeTrue();
+    }
+
+    [Fact]
+    public async Task AddMemberAsync_UnknownProjectOrUser_ThrowsNotFoundAndAddsNothing()
+    {
+        var (project, _) = await ProjectAsync();
+        var ann = await UserAsync("ann");
+        await Should.ThrowAsync<NotFoundException>(() => Store.AddMemberAsync(999, ann.Id, T0, Ct));
+        await Should.ThrowAsync<NotFoundException>(() => Store.AddMemberAsync(project.Id, 999, T0, Ct));
+        (await Store.ListMembersAsync(project.Id, Ct)).ShouldBeEmpty();
+        (await Store.GetMemberProjectIdsAsync(ann.Id, Ct)).ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task Membership_SeveralProjectsAndUsers_EachSeesOnlyItsOwn()
+    {
+        var (one, _) = await ProjectAsync(name: "one");
+        var (two, _) = await ProjectAsync(name: "two");
+        var (three, _) = await ProjectAsync(name: "three");
+        var ann = await UserAsync("ann");
+        var rev = await UserAsync("rev", Role.Reviewer);
+        var outsider = await UserAsync("outsider");
+        await Store.AddMemberAsync(three.Id, ann.Id, T0, Ct);
+        await Store.AddMemberAsync(one.Id, ann.Id, T0.AddSeconds(1), Ct);
+        await Store.AddMemberAsync(one.Id, rev.Id, T0.AddSeconds(2), Ct);
+
+        // A second instance (another process) reads the same memberships.
+        var second = await SecondStoreAsync();
+        (await second.GetMemberProjectIdsAsync(ann.Id, Ct)).ShouldBe([one.Id, three.Id]);
+        (await second.GetMemberProjectIdsAsync(rev.Id, Ct)).ShouldBe([one.Id]);
+        (await second.GetMemberProjectIdsAsync(outsider.Id, Ct)).ShouldBeEmpty();
+        (await second.ListMembersAsync(one.Id, Ct)).ShouldBe([new ProjectMember(one.Id, ann.Id, T0.AddSeconds(1)), new ProjectMember(one.Id, rev.Id, T0.AddSeconds(2))]);
+        (await second.ListMembersAsync(two.Id, Ct)).ShouldBeEmpty();
+        (await second.ListMembersAsync(999, Ct)).ShouldBeEmpty();
+        (await second.IsMemberAsync(two.Id, ann.Id, Ct)).ShouldBeFalse();
+        (await second.IsMemberAsync(one.Id, outsider.Id, Ct)).ShouldBeFalse();
+        (await second.IsMemberAsync(999, ann.Id, Ct)).ShouldBeFalse();
+        (await second.IsMemberAsync(one.Id, 999, Ct)).ShouldBeFalse();
+    }
+
+    [Fact]
+    public async Task RemoveMemberAsync_MemberThenAgain_RemovesOnlyThatMembership()
+    {
+        var (one, _) = await ProjectAsync(name: "one");
+        var (two, _) = await ProjectAsync(name: "two");
+        var ann = await UserAsync("ann");
+        var bob = await UserAsync("bob");
+        await Store.AddMemberAsync(one.Id, ann.Id, T0, Ct);
+        await Store.AddMemberAsync(two.Id, ann.Id, T0, Ct);
+        await Store.AddMemberAsync(one.Id, bob.Id, T0, Ct);
+
+        (await Store.RemoveMemberAsync(one.Id, ann.Id, T0.AddMinutes(1), Ct)).ShouldBeTrue();
+        (await Store.RemoveMemberAsync(one.Id, ann.Id, T0.AddMinutes(2), Ct)).ShouldBeFalse();
+        (await Store.RemoveMemberAsync(999, ann.Id, T0, Ct)).ShouldBeFalse();
+        (await Store.IsMemberAsync(one.Id, ann.Id, Ct)).ShouldBeFalse();
+        (await Store.GetMemberProjectIdsAsync(ann.Id, Ct)).ShouldBe([two.Id]);
+        (await Store.ListMembersAsync(one.Id, Ct)).Select(m => m.UserId).ShouldBe([bob.Id]);
+
+        // Membership can be given back.
+        (await Store.AddMemberAsync(one.Id, ann.Id, T0.AddMinutes(3), Ct)).ShouldBeTrue();
+        (await Store.GetMemberProjectIdsAsync(ann.Id, Ct)).ShouldBe([one.Id, two.Id]);
+    }
+
+    [Fact]
+    public async Task RemoveMemberAsync_MemberHoldsLeases_LeasesReleasedAnswersKept()
+    {
+        var (project, _) = await ProjectAsync();
+        await RankedItemsAsync(project.Id, 3);
+        var ann = await UserAsync("ann");
+        var bob = await UserAsync("bob");
+        await Store.AddMemberAsync(project.Id, ann.Id, T0, Ct);
+        var answered = (await ClaimAsync(project.Id, ann))!;
+        await SubmitAsync(answered, "a1");
+        var held1 = (await ClaimAsync(project.Id, ann))!;
+        var held2 = (await ClaimAsync(project.Id, ann))!;
+        (await ClaimAsync(project.Id, bob, T0.AddMinutes(1))).ShouldBeNull("every item is held or answered");
+
+        var removedAt = T0.AddMinutes(2);
+        (await Store.RemoveMemberAsync(project.Id, ann.Id, removedAt, Ct)).ShouldBeTrue();
+
+        foreach (var held in new[] { held1, held2 })
+        {
+            var task = (await Store.GetTaskAsync(project.Id, held.Id, Ct))!;
+            task.State.ShouldBe(TaskState.Expired);
+            task.ExpiresAt.ShouldBe(removedAt);
+        }
+        (await Store.GetTaskAsync(project.Id, answered.Id, Ct))!.State.ShouldBe(TaskState.Submitted);
+        (await Store.GetAnnotationsAsync(project.Id, ann.Id, cancellationToken: Ct)).Select(a => a.ClientRequestId).ShouldBe(["a1"]);
+        (await Store.GetLiveTasksAsync(project.Id, ann.Id, removedAt, Ct)).ShouldBeEmpty();
+        (await Store.GetCountsAsync(project.Id, 1, removedAt, Ct)).LiveLeases.ShouldBe(0);
+
+        // The freed items go to the next annotator at once, in rank order.
+        (await ClaimAsync(project.Id, bob, removedAt))!.ItemId.ShouldBe(held1.ItemId);
+        (await ClaimAsync(project.Id, bob, removedAt))!.ItemId.ShouldBe(held2.ItemId);
+        (await ClaimAsync(project.Id, bob, removedAt)).ShouldBeNull();
+    }
+
+    [Fact]
+    public async Task RemoveMemberAsync_OtherAnnotatorsLeases_Untouched()
+    {
+        var (project, _) = await ProjectAsync();
+        await RankedItemsAsync(project.Id, 2);
+        var ann = await UserAsync("ann");
+        var bob = await UserAsync("bob");
+        await Store.AddMemberAsync(project.Id, ann.Id, T0, Ct);
+        await Store.AddMemberAsync(project.Id, bob.Id, T0, Ct);
+        var bobs = (await ClaimAsync(project.Id, bob))!;
+        await ClaimAsync(project.Id, ann);
+
+        await Store.RemoveMemberAsync(project.Id, ann.Id, T0.AddMinutes(1), Ct);
+
+        var stored = (await Store.GetTaskAsync(project.Id, bobs.Id, Ct))!;
+        stored.State.ShouldBe(TaskState.Leased);
+        stored.ExpiresAt.ShouldBe(bobs.ExpiresAt);
+        await SubmitAsync(bobs, "b1", now: T0.AddMinutes(2));
+    }
+
     // ---- items -------------------------------------------------------------------------------------------------
 
     [Fact]

@@ -14,7 +14,7 @@ namespace Sift.Cli.Commands;
 /// <summary>
 /// <c>sift serve</c>: the annotation server on 127.0.0.1 (REST API, UI, live loop), storing everything in one SQLite
 /// file or in PostgreSQL. On a fresh database it creates the user <c>admin</c> and prints its token once;
-/// <c>--demo</c> also creates the SpamAssassin demo project and an annotator. Ctrl-C stops it cleanly.
+/// <c>--demo</c> also creates the SpamAssassin demo project and an annotator who is a member of it. Ctrl-C stops it cleanly.
 /// </summary>
 internal static class ServeCommand
 {
@@ -101,6 +101,8 @@ internal static class ServeCommand
         {
             var annotatorToken = await EnsureUserAsync(store, DemoAnnotator, Role.Annotator, rotate: true, now, ct);
             var projectId = await EnsureDemoProjectAsync(url, adminToken!, store, corpus, output, ct);
+            var annotator = (await store.ListUsersAsync(ct)).First(u => u.Name == DemoAnnotator);
+            if (annotator.Role is Role.Annotator or Role.Reviewer) await store.AddMemberAsync(projectId, annotator.Id, now, ct);
             output.WriteLine($"Annotator login: open {url} and paste the token of user '{DemoAnnotator}': {annotatorToken}");
             output.WriteLine($"Annotate: {new Uri(url, $"/annotate/{projectId}")}   Dashboard: {new Uri(url, $"/dashboard/{projectId}")}");
         }

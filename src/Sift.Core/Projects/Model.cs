@@ -1,6 +1,9 @@
 namespace Sift.Projects;
 
-/// <summary>What a user may do. Roles are global (not per project).</summary>
+/// <summary>
+/// What a user may do. Roles are global; which projects annotators and reviewers may reach is their project
+/// membership (<see cref="ProjectMember"/>), while admins and auditors reach every project.
+/// </summary>
 public enum Role
 {
     /// <summary>Everything: projects, settings, import/export, users, labeling.</summary>
@@ -96,6 +99,15 @@ public sealed record ProjectSettings
 /// <param name="InstructionsVersion">Current instructions version (1 = the first).</param>
 /// <param name="CreatedAt">Creation time.</param>
 public sealed record Project(long Id, string Name, ProjectSettings Settings, int InstructionsVersion, DateTimeOffset CreatedAt);
+
+/// <summary>
+/// A user's membership of a project. Annotators and reviewers reach only the projects they are members of (a
+/// non-member is told the project does not exist); admins and auditors reach every project and need no membership.
+/// </summary>
+/// <param name="ProjectId">The project.</param>
+/// <param name="UserId">The member.</param>
+/// <param name="AddedAt">When the membership began.</param>
+public sealed record ProjectMember(long ProjectId, long UserId, DateTimeOffset AddedAt);
 
 /// <summary>One version of a project's Markdown instructions. Versions start at 1 and only grow.</summary>
 public sealed record Instructions(long ProjectId, int Version, string Markdown, long AuthorId, DateTimeOffset CreatedAt);

@@ -34,6 +34,9 @@ internal sealed record ProjectSummary(long Id, string Name, LabelMode Mode, IRea
 /// <summary>A project with its settings and current instructions.</summary>
 internal sealed record ProjectView(long Id, string Name, SettingsView Settings, InstructionsView Instructions, DateTimeOffset CreatedAt);
 
+/// <summary>A member of a project, with the user's name, role and status.</summary>
+internal sealed record MemberView(long UserId, string Name, Role Role, bool Disabled, DateTimeOffset AddedAt);
+
 /// <summary>One version of the instructions.</summary>
 internal sealed record InstructionsView(int Version, string Markdown, DateTimeOffset CreatedAt);
 

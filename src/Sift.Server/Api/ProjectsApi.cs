@@ -26,9 +26,19 @@ internal static class ProjectsApi
         return routes;
     }
 
-    internal static async Task<Ok<ProjectSummary[]>> ListProjects(ISiftStore store, CancellationToken ct) =>
-        TypedResults.Ok((await store.ListProjectsAsync(ct))
+    /// <summary>Every project for admins and auditors; for annotators and reviewers only those they are members of.</summary>
+    internal static async Task<Ok<ProjectSummary[]>> ListProjects(ClaimsPrincipal principal, ISiftStore store, CancellationToken ct)
+    {
+        var projects = await store.ListProjectsAsync(ct);
+        if (!principal.SeesEveryProject())
+        {
+            var mine = (await store.GetMemberProjectIdsAsync(principal.UserId(), ct)).ToHashSet();
+            projects = [.. projects.Where(p => mine.Contains(p.Id))];
+        }
+
+        return TypedResults.Ok(projects
             .Select(p => new ProjectSummary(p.Id, p.Name, p.Settings.Mode, p.Settings.Labels, p.InstructionsVersion, p.CreatedAt)).ToArray());
+    }
 
     internal static async Task<Created<ProjectView>> CreateProject(CreateProjectRequest request, ClaimsPrincipal principal, ISiftStore store, TimeProvider time, CancellationToken ct)
     {
@@ -72,7 +82,7 @@ internal static class ProjectsApi
         return TypedResults.Ok(new InstructionsView(instructions.Version, instructions.Markdown, instructions.CreatedAt));
     }
 
-    /// <summary>The project, or a 404 naming it.</summary>
+    /// <summary>The project, or a 404 naming it. Membership was checked before any handler ran (<see cref="ProjectAccess"/>).</summary>
     internal static async Task<Project> RequireProjectAsync(ISiftStore store, long projectId, CancellationToken ct) =>
         await store.GetProjectAsync(projectId, ct) ?? throw NotFound(projectId);
 

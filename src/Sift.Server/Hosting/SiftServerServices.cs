@@ -51,7 +51,10 @@ public static class SiftServerServices
         return services;
     }
 
-    /// <summary>The middleware, in order: security headers, errors as ProblemDetails, static UI files, authentication, authorization.</summary>
+    /// <summary>
+    /// The middleware, in order: security headers, errors as ProblemDetails, static UI files, authentication,
+    /// authorization, project membership (<see cref="ProjectAccess"/>).
+    /// </summary>
     public static WebApplication UseSiftServer(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
@@ -76,6 +79,7 @@ public static class SiftServerServices
         app.UseRouting();
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UseProjectMembership();
         return app;
     }
 
@@ -91,6 +95,7 @@ public static class SiftServerServices
         routes.MapTasksApi();
         routes.MapDashboardApi();
         routes.MapAgreementApi();
+        routes.MapMembersApi();
 
         // An unknown /api path is a 404 ProblemDetails, not the UI's index.html.
         routes.MapFallback("/api/{**path}", () => TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found", detail: "There is no such API endpoint."))

@@ -67,8 +67,14 @@ public sealed class ServerFixture : IAsyncLifetime
         return client;
     }
 
-    /// <summary>Creates a project with a unique name through the API; returns its id.</summary>
-    public async Task<long> CreateProjectAsync(string[] labels, string mode = "single", object? extraSettings = null, int overlap = 1)
+    /// <summary>The fixture's users who need a membership to reach a project (annotators and the reviewer).</summary>
+    public static readonly string[] MemberRoles = ["annotator", "annotator2", "reviewer"];
+
+    /// <summary>
+    /// Creates a project with a unique name through the API; returns its id. The fixture's annotators and reviewer are
+    /// made members (over the API) unless <paramref name="members"/> names others (empty: nobody).
+    /// </summary>
+    public async Task<long> CreateProjectAsync(string[] labels, string mode = "single", object? extraSettings = null, int overlap = 1, string[]? members = null)
     {
         using var admin = Client("admin");
         var settings = new JsonObject
@@ -90,7 +96,17 @@ public sealed class ServerFixture : IAsyncLifetime
             ["instructions"] = "Label **carefully**.",
         });
         response.StatusCode.ShouldBe(System.Net.HttpStatusCode.Created, await response.Content.ReadAsStringAsync());
-        return (await response.Content.ReadFromJsonAsync<JsonObject>())!["id"]!.GetValue<long>();
+        var id = (await response.Content.ReadFromJsonAsync<JsonObject>())!["id"]!.GetValue<long>();
+        foreach (var member in members ?? MemberRoles) await AddMemberAsync(id, member);
+        return id;
+    }
+
+    /// <summary>Makes the fixture user <paramref name="who"/> a member of the project, as admin over the API.</summary>
+    public async Task AddMemberAsync(long projectId, string who)
+    {
+        using var admin = Client("admin");
+        using var response = await admin.PutAsync($"/api/projects/{projectId}/members/{UserIds[who]}", null);
+        response.IsSuccessStatusCode.ShouldBeTrue(await response.Content.ReadAsStringAsync());
     }
 
     /// <summary>Imports a body (JSONL by default) as admin; returns the response.</summary>
@@ -109,10 +125,10 @@ public sealed class ServerFixture : IAsyncLifetime
         return await admin.PostAsync($"/api/projects/{projectId}/items?{query}", content);
     }
 
-    /// <summary>A project with <paramref name="count"/> imported items (ids i0…), labels a and b.</summary>
-    public async Task<long> ProjectWithItemsAsync(int count, int overlap = 1, string mode = "single")
+    /// <summary>A project with <paramref name="count"/> imported items (ids i0…), labels a and b; members as in <see cref="CreateProjectAsync"/>.</summary>
+    public async Task<long> ProjectWithItemsAsync(int count, int overlap = 1, string mode = "single", string[]? members = null)
     {
-        var id = await CreateProjectAsync(["a", "b"], mode, overlap: overlap);
+        var id = await CreateProjectAsync(["a", "b"], mode, overlap: overlap, members: members);
         var lines = string.Join('\n', Enumerable.Range(0, count).Select(i => $$"""{"id":"i{{i}}","text":"item number {{i}}"}"""));
         var response = await ImportAsync(id, lines);
         response.EnsureSuccessStatusCode();

@@ -22,7 +22,7 @@ public sealed class AnnotatePageTests(BrowserFixture fixture)
         var projectId = await fixture.Admin.CreateProjectAsync(Unique("Inbox triage"),
             new { mode = "single", labels = new[] { "spam", "ham", "unsure" }, held_out_share = 0.0 }, Instructions);
         await fixture.Admin.ImportJsonlAsync(projectId, Mail.Generate(12, seed: 3).Select(m => new { id = m.Id, text = m.Text }));
-        var (_, token) = await fixture.Admin.CreateUserAsync(Unique("annotator"), "annotator");
+        var (_, token) = await fixture.Admin.CreateUserAsync(Unique("annotator"), "annotator", projectId);
 
         await using var session = await fixture.OpenAsync();
         await session.LoginAsync(token);
@@ -67,7 +67,7 @@ public sealed class AnnotatePageTests(BrowserFixture fixture)
         var projectId = await fixture.Admin.CreateProjectAsync(Unique("multi"),
             new { mode = "multi", labels = new[] { "urgent", "billing", "personal" }, held_out_share = 0.0 });
         await fixture.Admin.ImportJsonlAsync(projectId, Mail.Generate(4, seed: 5).Select(m => new { id = m.Id, text = m.Text }));
-        var (_, token) = await fixture.Admin.CreateUserAsync(Unique("annotator"), "annotator");
+        var (_, token) = await fixture.Admin.CreateUserAsync(Unique("annotator"), "annotator", projectId);
 
         await using var session = await fixture.OpenAsync();
         await session.LoginAsync(token);
@@ -91,7 +91,7 @@ public sealed class AnnotatePageTests(BrowserFixture fixture)
             new { mode = "single", labels = new[] { "spam", "ham" }, held_out_share = 0.0 },
             "Read <script>window.__pwned = 1</script> carefully.\n\n[help](javascript:alert(2)) and <img src=y onerror=alert(3)>");
         await fixture.Admin.ImportJsonlAsync(projectId, [new { id = "hostile", text = Hostile }]);
-        var (_, token) = await fixture.Admin.CreateUserAsync(Unique("annotator"), "annotator");
+        var (_, token) = await fixture.Admin.CreateUserAsync(Unique("annotator"), "annotator", projectId);
 
         await using var session = await fixture.OpenAsync();
         var page = session.Page;

@@ -18,7 +18,7 @@ public sealed class DashboardPageTests(BrowserFixture fixture)
         // An annotator answers through the API with the true labels (a perfect oracle), in rounds with a retrain
         // after each, so the learning curve has several points and the random control arm gets labels.
         var truth = mail.ToDictionary(m => m.Text, m => m.Label);
-        var (_, annotatorToken) = await fixture.Admin.CreateUserAsync(Unique("annotator"), "annotator");
+        var (_, annotatorToken) = await fixture.Admin.CreateUserAsync(Unique("annotator"), "annotator", projectId);
         using var annotator = fixture.ApiAs(annotatorToken);
         const int Rounds = 5, PerRound = 16;
         for (var round = 1; round <= Rounds; round++)
@@ -34,7 +34,7 @@ public sealed class DashboardPageTests(BrowserFixture fixture)
             await WaitForModelAsync(projectId, round);
         }
 
-        var (_, reviewerToken) = await fixture.Admin.CreateUserAsync(Unique("reviewer"), "reviewer");
+        var (_, reviewerToken) = await fixture.Admin.CreateUserAsync(Unique("reviewer"), "reviewer", projectId);
         await using var session = await fixture.OpenAsync();
         var page = session.Page;
         await session.LoginAsync(reviewerToken);

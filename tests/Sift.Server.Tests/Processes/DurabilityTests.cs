@@ -36,7 +36,7 @@ public sealed class DurabilityTests
                 adminToken = first.AdminToken.ShouldNotBeNull(first.Output);
                 using var admin = first.Client(adminToken);
                 projectId = await CreateProjectWithItemsAsync(admin, 3000, overlap: 1);
-                for (var c = 0; c < Clients; c++) tokens.Add(await CreateAnnotatorAsync(admin, $"durable-{c}"));
+                for (var c = 0; c < Clients; c++) tokens.Add(await CreateAnnotatorAsync(admin, $"durable-{c}", projectId));
 
                 var killNow = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
                 var clients = Enumerable.Range(0, Clients).Select(c => Task.Run(async () =>

@@ -23,11 +23,15 @@ internal static class ProcessTestSupport
         return projectId;
     }
 
-    public static async Task<string> CreateAnnotatorAsync(HttpClient admin, string name)
+    /// <summary>Creates an annotator who is a member of the project; returns its token.</summary>
+    public static async Task<string> CreateAnnotatorAsync(HttpClient admin, string name, long projectId)
     {
         var response = await admin.PostAsJsonAsync("/api/users", new JsonObject { ["name"] = name, ["role"] = "annotator" });
         response.StatusCode.ShouldBe(HttpStatusCode.Created, await response.Content.ReadAsStringAsync());
-        return (await response.Content.ReadFromJsonAsync<JsonObject>())!["token"]!.GetValue<string>();
+        var created = (await response.Content.ReadFromJsonAsync<JsonObject>())!;
+        var member = await admin.PutAsync($"/api/projects/{projectId}/members/{created["user"]!["id"]!.GetValue<long>()}", null);
+        member.StatusCode.ShouldBe(HttpStatusCode.Created, await member.Content.ReadAsStringAsync());
+        return created["token"]!.GetValue<string>();
     }
 
     public static StringContent SubmitBody(string label, string requestId) =>

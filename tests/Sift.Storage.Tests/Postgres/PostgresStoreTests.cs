@@ -28,6 +28,27 @@ public sealed class PostgresStoreTests(PostgresServer server)
     }
 
     [Fact]
+    public async Task MigrateAsync_DatabaseFromBeforeMembership_AnnotatorsAndReviewersJoinEveryProject()
+    {
+        var connectionString = await server.CreateSchemaAsync(Ct);
+        try
+        {
+            await using var store = new PostgresSiftStore(connectionString);
+            await MembershipUpgrade.RunAsync(store, async sql =>
+            {
+                await using var connection = new Npgsql.NpgsqlConnection(connectionString);
+                await connection.OpenAsync(Ct);
+                await using var command = new Npgsql.NpgsqlCommand(sql, connection);
+                await command.ExecuteNonQueryAsync(Ct);
+            }, Ct);
+        }
+        finally
+        {
+            await server.DropSchemaAsync(connectionString);
+        }
+    }
+
+    [Fact]
     public async Task Constructor_ConnectionStringOfAMissingDatabase_FailsOnFirstUseNotBefore()
     {
         var connectionString = await server.CreateDatabaseAsync(Ct);

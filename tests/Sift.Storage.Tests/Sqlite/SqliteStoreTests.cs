@@ -34,8 +34,23 @@ public sealed class SqliteStoreTests : IDisposable
         await using var command = connection.CreateCommand();
         command.CommandText = "PRAGMA journal_mode";
         (await command.ExecuteScalarAsync(Ct)).ShouldBe("wal");
-        command.CommandText = "SELECT count(*) FROM schema_version";
-        (await command.ExecuteScalarAsync(Ct)).ShouldBe(1L);
+        command.CommandText = "SELECT count(*) - count(DISTINCT version) FROM schema_version";
+        (await command.ExecuteScalarAsync(Ct)).ShouldBe(0L, "each migration ran once");
+    }
+
+    [Fact]
+    public async Task MigrateAsync_DatabaseFromBeforeMembership_AnnotatorsAndReviewersJoinEveryProject()
+    {
+        var path = Path.Combine(_folder, "old.db");
+        await using var store = new SqliteSiftStore(path);
+        await MembershipUpgrade.RunAsync(store, async sql =>
+        {
+            await using var connection = new SqliteConnection($"Data Source={path};Pooling=False");
+            await connection.OpenAsync(Ct);
+            await using var command = connection.CreateCommand();
+            command.CommandText = sql;
+            await command.ExecuteNonQueryAsync(Ct);
+        }, Ct);
     }
 
     [Fact]
