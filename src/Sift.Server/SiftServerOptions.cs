@@ -39,6 +39,24 @@ public sealed class SiftServerOptions
     /// <summary>The longest item text accepted by an import, in characters. Default 100,000.</summary>
     public int MaxTextLength { get; set; } = 100_000;
 
+    /// <summary>
+    /// How reports computed from a project's data (the agreement report, the dashboard's answer counts) are cached
+    /// and paced. Default: see <see cref="Hosting.ReportCacheOptions"/>.
+    /// </summary>
+    public Hosting.ReportCacheOptions ReportCache { get; set; } = new();
+
+    /// <summary>
+    /// How many of the polled reads (agreement, dashboard, annotation and hand-out logs) run at once; more wait in a
+    /// queue, so reviewers cannot take the cores annotators' submits need. Default 0: half the processors, at least 1.
+    /// </summary>
+    public int ReadConcurrency { get; set; }
+
+    /// <summary>How many polled reads may wait for a turn before one is answered 429. Default 500.</summary>
+    public int ReadQueueLimit { get; set; } = 500;
+
+    /// <summary><see cref="ReadConcurrency"/>, with 0 resolved to half the processors (at least 1).</summary>
+    internal int EffectiveReadConcurrency => ReadConcurrency > 0 ? ReadConcurrency : Math.Max(1, Environment.ProcessorCount / 2);
+
     /// <summary>Checks the options.</summary>
     /// <exception cref="ConfigurationException">A value is out of range or no storage is named.</exception>
     public void Validate()
@@ -51,5 +69,9 @@ public sealed class SiftServerOptions
         if (MaxImportBytes < 1) throw new ConfigurationException($"max_import_bytes: must be positive, not {MaxImportBytes}.");
         if (MaxTextLength < 1) throw new ConfigurationException($"max_text_length: must be positive, not {MaxTextLength}.");
         ArgumentNullException.ThrowIfNull(TimeProvider);
+        if (ReadConcurrency < 0) throw new ConfigurationException($"read_concurrency: must be 0 (automatic) or more, not {ReadConcurrency}.");
+        if (ReadQueueLimit < 0) throw new ConfigurationException($"read_queue_limit: must be 0 or more, not {ReadQueueLimit}.");
+        ArgumentNullException.ThrowIfNull(ReportCache);
+        ReportCache.Validate();
     }
 }

@@ -86,7 +86,9 @@ public sealed partial class PostgresSiftStore : ISiftStore
             }
             catch (Exception e) when (attempt < MaxAttempts && IsRetryable(e))
             {
+#pragma warning disable RS0030 // retry jitter only spreads out colliding writers; no stored value or result depends on it
                 await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(1, 5 * Math.Min(attempt, 10))), cancellationToken).ConfigureAwait(false);
+#pragma warning restore RS0030
             }
         }
     }
@@ -153,13 +155,16 @@ public sealed partial class PostgresSiftStore : ISiftStore
         // Held to the end of the transaction: concurrent starters migrate one after another, the later ones find nothing to do.
         await tx.Cmd("SELECT pg_advisory_xact_lock(@k)").With("@k", MigrationLockKey).ExecAsync(tx.Ct);
         await tx.Cmd("CREATE TABLE IF NOT EXISTS schema_version (version integer NOT NULL)").ExecAsync(tx.Ct);
-        var current = Convert.ToInt32(await tx.Cmd("SELECT coalesce(max(version), 0) FROM schema_version").ScalarAsync(tx.Ct), CultureInfo.InvariantCulture);
+        // Every script not yet applied, in version order, even one numbered below an applied one (branches merged late).
+        var applied = (await tx.Cmd("SELECT version FROM schema_version").AllAsync(r => r.GetInt32(0), tx.Ct)).ToHashSet();
         foreach (var (version, sql) in Migrations.All)
         {
-            if (version <= current) continue;
+            if (applied.Contains(version)) continue;
             await tx.Cmd(sql).ExecAsync(tx.Ct);
             await tx.Cmd("INSERT INTO schema_version (version) VALUES (@v)").With("@v", version).ExecAsync(tx.Ct);
         }
+        // Version 2 added the cold-start keys; items stored before it get theirs here (SQL cannot compute them).
+        if (!applied.Contains(2)) await BackfillColdKeysAsync(tx);
     }, cancellationToken);
 
     // ---- users -------------------------------------------------------------------------------------------------

@@ -213,10 +213,11 @@ public sealed partial class SqliteSiftStore : ISiftStore
     public Task MigrateAsync(CancellationToken cancellationToken = default) => WriteAsync(() =>
     {
         W("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)").ExecuteNonQuery();
-        var current = Convert.ToInt32(W("SELECT coalesce(max(version), 0) FROM schema_version").ExecuteScalar(), CultureInfo.InvariantCulture);
+        // Every script not yet applied, in version order, even one numbered below an applied one (branches merged late).
+        var applied = All(W("SELECT version FROM schema_version"), r => r.GetInt32(0)).ToHashSet();
         foreach (var (version, sql) in Migrations.All)
         {
-            if (version <= current) continue;
+            if (applied.Contains(version)) continue;
             // A one-off script: run it uncached so its statements do not linger in the command cache.
             using (var command = _writer!.CreateCommand())
             {
@@ -226,6 +227,8 @@ public sealed partial class SqliteSiftStore : ISiftStore
             }
             W("INSERT INTO schema_version (version) VALUES (@v)").With("@v", version).ExecuteNonQuery();
         }
+        // Version 2 added the cold-start keys; items stored before it get theirs here (SQL cannot compute them).
+        if (!applied.Contains(2)) BackfillColdKeys();
     }, cancellationToken);
 
     // ---- users -------------------------------------------------------------------------------------------------

@@ -52,4 +52,14 @@ internal static class StoreChecks
         if (clientRequestId.Length > MaxClientRequestIdLength)
             throw new ArgumentException($"client_request_id: longer than {MaxClientRequestIdLength} characters.", nameof(clientRequestId));
     }
+
+    public static void CheckPage(long afterId, int limit)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(afterId);
+        ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(limit, Paging.MaxLimit);
+    }
+
+    /// <summary>The revision stripe a write by this annotator bumps (imports use stripe 0).</summary>
+    public static int RevisionStripe(long annotatorId) => (int)(annotatorId & 15);
 }

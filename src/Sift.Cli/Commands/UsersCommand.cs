@@ -31,7 +31,7 @@ internal static class UsersCommand
             var connection = parse.GetValue(postgres);
             if (dbPath is not null && connection is not null) throw new ConfigurationException("Give either --db or --postgres, not both.");
             var userName = parse.GetValue(name)!.Trim();
-            if (userName.Length is 0 or > 100 || userName.Any(char.IsControl))
+            if (userName.Length is 0 or > 100 || Sift.Data.TextRules.IndexOfForbiddenInName(userName) >= 0)
                 throw new ConfigurationException("--name must be 1 to 100 characters without control characters.");
             var options = new SiftServerOptions { SqlitePath = dbPath ?? "sift.db", PostgresConnectionString = connection };
             options.Validate();

@@ -4,8 +4,8 @@ using System.Text.Json.Nodes;
 namespace Sift.Data;
 
 /// <summary>
-/// The checks that both formats share: text present and not too long, cost valid, ids unique, labels present
-/// when required. Collects the items and builds the data set only when the whole file is read, so that a file
+/// The checks that both formats share: text present and not too long, characters allowed (<see cref="TextRules"/>),
+/// cost valid, ids unique, labels present when required. Collects the items and builds the data set only when the whole file is read, so that a file
 /// with an error yields nothing.
 /// </summary>
 internal sealed class DatasetBuilder(string source, DataFormatOptions options)
@@ -32,7 +32,23 @@ internal sealed class DatasetBuilder(string source, DataFormatOptions options)
                 $"{text.Length:N0} characters long; the limit is {options.MaxTextLength:N0}"));
         }
 
+        CheckFreeText(text, line, options.TextField);
         return text;
+    }
+
+    /// <summary>Checks free text (the item's text, a metadata string or key) against <see cref="TextRules"/>: no NUL.</summary>
+    public void CheckFreeText(string value, long line, string field)
+    {
+        var at = TextRules.IndexOfForbiddenInText(value);
+        if (at >= 0) throw Error(line, field, TextRules.Describe(value, at) + "; text may hold any character but NUL");
+    }
+
+    /// <summary>Checks an id, group or label against <see cref="TextRules"/>: no control characters.</summary>
+    private void CheckName(string? value, long line, string field)
+    {
+        if (value is null) return;
+        var at = TextRules.IndexOfForbiddenInName(value);
+        if (at >= 0) throw Error(line, field, TextRules.Describe(value, at) + "; ids, groups and labels may not hold control characters");
     }
 
     /// <summary>Checks a cost value.</summary>
@@ -51,6 +67,9 @@ internal sealed class DatasetBuilder(string source, DataFormatOptions options)
     /// <summary>Adds an item that starts on <paramref name="line"/>; a <see langword="null"/> id becomes the line number.</summary>
     public void Add(long line, string? id, string text, string? label, string? group, double cost, JsonObject? meta)
     {
+        CheckName(id, line, options.IdField);
+        CheckName(label, line, options.LabelField);
+        CheckName(group, line, options.GroupField);
         var idFromLine = id is null;
         id ??= line.ToString(CultureInfo.InvariantCulture);
         if (!_idLines.TryAdd(id, line))

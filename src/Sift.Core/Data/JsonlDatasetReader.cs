@@ -67,11 +67,36 @@ internal static class JsonlDatasetReader
         {
             if (metaElement.ValueKind != JsonValueKind.Object) throw builder.Error(line, options.MetaField, "not a JSON object");
 
+            CheckMeta(metaElement, line, builder);
+
             // Clone: the element's document is disposed once the line is read.
             meta = JsonObject.Create(metaElement.Clone());
         }
 
         builder.Add(line, id, text, label, group, cost, meta);
+    }
+
+    /// <summary>Every key and string in the metadata is free text: no NUL, no unpaired surrogate (the depth is bounded by the parser).</summary>
+    private static void CheckMeta(JsonElement element, long line, DatasetBuilder builder)
+    {
+        var field = builder.Options.MetaField;
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.Object:
+                foreach (var property in element.EnumerateObject())
+                {
+                    builder.CheckFreeText(JsonLines.PropertyName(property, builder.Source, line, field), line, field);
+                    CheckMeta(property.Value, line, builder);
+                }
+
+                break;
+            case JsonValueKind.Array:
+                foreach (var value in element.EnumerateArray()) CheckMeta(value, line, builder);
+                break;
+            case JsonValueKind.String:
+                builder.CheckFreeText(JsonLines.String(element, builder.Source, line, field), line, field);
+                break;
+        }
     }
 
     /// <summary>Whether the field is there and not <c>null</c>; a <c>null</c> optional field counts as absent.</summary>

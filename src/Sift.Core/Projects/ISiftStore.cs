@@ -47,7 +47,10 @@ public interface ISiftStore : IAsyncDisposable
     /// <summary>All projects, by id.</summary>
     Task<IReadOnlyList<Project>> ListProjectsAsync(CancellationToken cancellationToken = default);
 
-    /// <summary>Replaces the settings (already validated). Null when the project does not exist.</summary>
+    /// <summary>
+    /// Replaces the settings (already validated), in one transaction with what depends on them: a new overlap changes
+    /// which items have a free slot, a new seed the cold-start order. Null when the project does not exist.
+    /// </summary>
     Task<Project?> UpdateSettingsAsync(long projectId, ProjectSettings settings, CancellationToken cancellationToken = default);
 
     /// <summary>Adds the next instructions version and makes it current. Null when the project does not exist.</summary>
@@ -86,7 +89,8 @@ public interface ISiftStore : IAsyncDisposable
 
     /// <summary>
     /// Adds items in one transaction: all or nothing. An item whose external id is already in the project, or
-    /// appeared earlier in the same batch, is skipped and counted as a duplicate.
+    /// appeared earlier in the same batch, is skipped and counted as a duplicate. Once this returns the new items can
+    /// be handed out (in the cold-start order, see <see cref="ClaimNextAsync"/>): no second write is needed to queue them.
     /// </summary>
     Task<ImportResult> ImportItemsAsync(long projectId, IReadOnlyList<NewItem> items, CancellationToken cancellationToken = default);
 
@@ -96,13 +100,48 @@ public interface ISiftStore : IAsyncDisposable
     /// <summary>One item of a project, or null.</summary>
     Task<Item?> GetItemAsync(long projectId, long itemId, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// One page of the project's items in id order: those with an id greater than <paramref name="afterId"/> (0: from
+    /// the first), at most <paramref name="limit"/>. Keyset paging: pass the last id of a page to get the next; an item
+    /// is never on two pages, and items imported while a reader pages show up on a later page. Empty past the end.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="afterId"/> is negative, or <paramref name="limit"/> is not between 1 and <see cref="Paging.MaxLimit"/>.</exception>
+    Task<IReadOnlyList<Item>> GetItemsPageAsync(long projectId, long afterId, int limit, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// External ids by item id, without reading item texts: of every item of the project when <paramref name="itemIds"/>
+    /// is null, otherwise of those of the given ids that are items of the project (others are left out).
+    /// </summary>
+    Task<IReadOnlyDictionary<long, string>> GetExternalIdsAsync(long projectId, IReadOnlyCollection<long>? itemIds = null, CancellationToken cancellationToken = default);
+
     /// <summary>Gold labels that came with the import, by item id (only items that have one). Never for annotators.</summary>
     Task<IReadOnlyDictionary<long, string>> GetGoldLabelsAsync(long projectId, CancellationToken cancellationToken = default);
 
     // ---- queue and hand-out ------------------------------------------------------------------------------------
 
-    /// <summary>Atomically replaces the project's ranking. Tasks already handed out are unaffected.</summary>
+    /// <summary>
+    /// Atomically replaces the project's ranking. Tasks already handed out are unaffected. A ranking need not cover every
+    /// item: the server stores only its top positions and appends more with <see cref="AppendRankingAsync"/>; items
+    /// outside it are still handed out, after it (see <see cref="ClaimNextAsync"/>).
+    /// </summary>
+    /// <exception cref="ArgumentException">A position names an item outside the project, or a rank or item appears twice.</exception>
     Task ReplaceRankingAsync(Ranking ranking, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Appends positions to the end of the stored ranking, in one transaction, if that ranking is still the one of
+    /// <paramref name="ranking"/>'s model version and strategy; otherwise changes nothing and returns -1 (another ranking
+    /// replaced it). Positions whose item has no free slot (under the project's overlap) are skipped. First drops stored
+    /// positions whose item is full with no live lease (every holder answered), so the stored ranking stays short.
+    /// Returns how many positions were added.
+    /// </summary>
+    /// <exception cref="ArgumentException">
+    /// A rank is not above every stored rank, an item is outside the project or already in the ranking, or a rank or
+    /// item appears twice.
+    /// </exception>
+    Task<int> AppendRankingAsync(Ranking ranking, CancellationToken cancellationToken = default);
+
+    /// <summary>The stored ranking's identity and depth, and whether items outside it are still to hand out; null before any ranking was stored. Cheap: it counts stored positions only.</summary>
+    Task<QueueState?> GetQueueStateAsync(long projectId, CancellationToken cancellationToken = default);
 
     /// <summary>The current ranking's model version and strategy, or null before any ranking was stored.</summary>
     Task<(int ModelVersion, string Strategy)?> GetRankingInfoAsync(long projectId, CancellationToken cancellationToken = default);
@@ -112,8 +151,13 @@ public interface ISiftStore : IAsyncDisposable
     /// had a task for, in any state, and (b) has fewer than <paramref name="overlap"/> holders, counting leased tasks
     /// not yet expired plus submitted tasks. Expired leases are reclaimed first (state Expired, slot freed). The task
     /// records the ranking's model version, strategy, and the position's score, reason and exploration flag, and
-    /// whether the item is held out. Null when no item qualifies. Exclusive under any number of concurrent callers
-    /// in any number of processes: never more than <paramref name="overlap"/> live holders of an item.
+    /// whether the item is held out. When no ranked position qualifies, the first item in the cold-start order
+    /// (<see cref="ColdStartOrder"/>) that qualifies the same way and is not a held-out item with a gold label: such a
+    /// task records model version 0, strategy <see cref="ColdStartOrder.Strategy"/>, score 0, no exploration, and reason
+    /// <see cref="ColdStartOrder.Reason"/> (or <see cref="ColdStartOrder.BeyondRankingReason"/> when the stored ranking
+    /// is a trained one). So every item that still needs answers can be handed out whatever the stored ranking holds.
+    /// Null when no item qualifies. Exclusive under any number of concurrent callers in any number of processes: never
+    /// more than <paramref name="overlap"/> live holders of an item.
     /// </summary>
     Task<TaskRecord?> ClaimNextAsync(long projectId, long annotatorId, DateTimeOffset now, TimeSpan lease, int overlap, CancellationToken cancellationToken = default);
 
@@ -154,6 +198,45 @@ public interface ISiftStore : IAsyncDisposable
 
     /// <summary>Annotations of the project, by id; only the given annotator's when <paramref name="annotatorId"/> is set.</summary>
     Task<IReadOnlyList<Annotation>> GetAnnotationsAsync(long projectId, long? annotatorId = null, bool includeUndone = false, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// One page of the hand-out log in id order: tasks with an id greater than <paramref name="afterId"/> (0: from the
+    /// first), at most <paramref name="limit"/>. Keyset paging as in <see cref="GetItemsPageAsync"/>; a task's state is
+    /// as of the moment its page is read.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="afterId"/> is negative, or <paramref name="limit"/> is not between 1 and <see cref="Paging.MaxLimit"/>.</exception>
+    Task<IReadOnlyList<TaskRecord>> GetTasksPageAsync(long projectId, long afterId, int limit, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// One page of the project's annotations in id order: those with an id greater than <paramref name="afterId"/> (0:
+    /// from the first), at most <paramref name="limit"/>, undone ones only when <paramref name="includeUndone"/>. Keyset
+    /// paging as in <see cref="GetItemsPageAsync"/>: answers submitted while a reader pages come on a later page (ids
+    /// grow); one undone meanwhile may already have been read.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="afterId"/> is negative, or <paramref name="limit"/> is not between 1 and <see cref="Paging.MaxLimit"/>.</exception>
+    Task<IReadOnlyList<Annotation>> GetAnnotationsPageAsync(long projectId, long afterId, int limit, bool includeUndone = false, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// The project's live (not undone) annotations aggregated in the database: their number, the count per distinct
+    /// label list, and the first and last answer times. Reads no annotation rows into memory.
+    /// </summary>
+    Task<AnnotationSummary> GetAnnotationSummaryAsync(long projectId, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// The project's live (not undone) annotations counted per time bucket of <paramref name="bucket"/> (buckets start
+    /// at whole multiples of it, counted in UTC ticks from <see cref="DateTimeOffset.MinValue"/>); only buckets with
+    /// answers, oldest first.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="bucket"/> is not positive.</exception>
+    Task<IReadOnlyList<TimeBucketCount>> GetAnnotationHistogramAsync(long projectId, TimeSpan bucket, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// The project's data revision: a number that grows with every committed write that changes the project's items
+    /// (an import that adds some) or its live annotations (a submit that records an answer, an undo), whichever process
+    /// made it. Two equal values mean no such write committed in between, so a result computed from data read after
+    /// the first value is still current. Cheap: one indexed read of a handful of rows. Starts at 0.
+    /// </summary>
+    Task<long> GetRevisionAsync(long projectId, CancellationToken cancellationToken = default);
 
     /// <summary>Dashboard counts at <paramref name="now"/>.</summary>
     Task<ProjectCounts> GetCountsAsync(long projectId, int overlap, DateTimeOffset now, CancellationToken cancellationToken = default);

@@ -172,7 +172,8 @@ public sealed record CombinedRule(IReadOnlyList<IStoppingRule> Rules, bool Requi
             ? string.Join("; ", decisions.Where(d => d.Stop).Select(d => d.Reason))
             : string.Join("; ", decisions.Select(d => d.Reason));
         if (stop && RequireAll) reason = "all rules agree: " + reason;
-        var state = decisions.ToDictionary(d => d.Rule, d => (object?)new Dictionary<string, object?>(d.State) { ["stop"] = d.Stop });
+        // The same rule listed twice decides the same way twice: its state is kept once.
+        var state = decisions.DistinctBy(d => d.Rule).ToDictionary(d => d.Rule, d => (object?)new Dictionary<string, object?>(d.State) { ["stop"] = d.Stop });
         var rule = stop && !RequireAll ? decisions.First(d => d.Stop).Rule : Spec;
         return new(stop, rule, reason, state);
     }

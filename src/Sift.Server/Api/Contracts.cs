@@ -1,7 +1,5 @@
 using System.Text.Json.Serialization;
 using Sift.Projects;
-using Sift.Stopping;
-using Sift.Strategies;
 using Sift.Server.Hosting;
 
 namespace Sift.Server.Api;
@@ -83,6 +81,7 @@ internal sealed record SettingsInput(
             Seed = Seed ?? defaults.Seed,
         };
         if (!Enum.IsDefined(settings.Mode)) throw new RequestValidationException(prefix + "mode", "mode: must be 'single' or 'multi'.");
+        // Validate also parses the strategy and the stopping rule, within their length and nesting limits.
         try
         {
             settings.Validate();
@@ -91,22 +90,7 @@ internal sealed record SettingsInput(
         {
             throw new RequestValidationException(prefix + SettingsField(e.Message), e.Message);
         }
-
-        Check(prefix + "strategy", () => StrategyRegistry.Get(settings.Strategy));
-        Check(prefix + "stop_rule", () => StoppingRuleParser.Parse(settings.StopRule));
         return settings;
-    }
-
-    private static void Check(string field, Action parse)
-    {
-        try
-        {
-            parse();
-        }
-        catch (SiftException e)
-        {
-            throw new RequestValidationException(field, $"{field}: {e.Message}");
-        }
     }
 
     /// <summary>The JSON field that a <see cref="ProjectSettings.Validate"/> message (<c>"overlap: …"</c>) is about.</summary>
@@ -159,7 +143,17 @@ internal sealed record Health(string Status);
 internal sealed record AgreementView(
     long ProjectId, LabelMode Mode, string? MultiLabelNote, AgreementCounts Counts, IReadOnlyList<string> Labels,
     AgreementMeasuresView Agreement, IReadOnlyList<AnnotatorAgreementView> Annotators, DawidSkeneView DawidSkene,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] GoldView? Gold);
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] GoldView? Gold)
+{
+    /// <summary>When the data the report was computed from was read (the report is cached between changes).</summary>
+    public DateTimeOffset? ComputedAt { get; init; }
+
+    /// <summary>
+    /// True when no answer or item changed since <see cref="ComputedAt"/>; false while a large project's report waits
+    /// for its next recomputation (at most a few times its computing time).
+    /// </summary>
+    public bool UpToDate { get; init; } = true;
+}
 
 /// <summary>What the agreement was computed from: items (rated, with 2+ answers), annotators, answers, answers replaced by the same annotator's later one.</summary>
 internal sealed record AgreementCounts(int Items, int RatedItems, int PairableItems, int Annotators, int Annotations, int ReplacedAnnotations);

@@ -42,19 +42,22 @@ internal static class ItemsApi
         if (size is { IsReadOnly: false }) size.MaxRequestBodySize = options.MaxImportBytes;
 
         // The readers are synchronous; spool the body to a temporary file first, so no request thread blocks on the network.
-        var spool = Path.Combine(Path.GetTempPath(), "sift-import-" + Guid.NewGuid().ToString("N"));
-        await using var buffer = new FileStream(spool, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 64 * 1024,
-            FileOptions.DeleteOnClose | FileOptions.Asynchronous);
+        // The file has no name while it is used, so a kill cannot leave it behind.
+        await using var buffer = ImportSpool.Create(Path.GetTempPath());
         await context.Request.Body.CopyToAsync(buffer, ct);
         buffer.Position = 0;
 
         var items = await Task.Run(() => ItemImport.Read(buffer, formatOptions, project.Settings), ct);
+        // One transaction; once it commits the items can be handed out (the store's cold-start order needs no second write).
         var result = await store.ImportItemsAsync(projectId, items, ct);
         if (result.Imported > 0) await loop.OnItemsImportedAsync(projectId, ct);
         return TypedResults.Ok(result);
     }
 
-    /// <summary>GET …/export?format=jsonl|csv: every item with its annotations and resolved label (gold labels for admins only).</summary>
+    /// <summary>
+    /// GET …/export?format=jsonl|csv: every item with its annotations and resolved label (gold labels for admins only).
+    /// CSV cells that a spreadsheet would evaluate as a formula get a leading quote (<see cref="CsvCells"/>).
+    /// </summary>
     internal static async Task<PushStreamHttpResult> Export(long projectId, string? format, ClaimsPrincipal principal, ISiftStore store, CancellationToken ct)
     {
         var project = await ProjectsApi.RequireProjectAsync(store, projectId, ct);
@@ -65,18 +68,30 @@ internal static class ItemsApi
             _ => throw new RequestValidationException("format", $"format: must be 'jsonl' or 'csv', not '{format}'."),
         };
 
-        // Everything is read before the response starts, so a failure is still a ProblemDetails answer.
-        var items = await store.GetItemsAsync(projectId, ct);
+        // The answers, names and gold labels are read before the response starts, so a failure there is still a
+        // ProblemDetails answer; the items (the bulk: their texts) are then streamed page by page.
         var annotations = await store.GetAnnotationsAsync(projectId, null, includeUndone: false, ct);
         var names = (await store.ListUsersAsync(ct)).ToDictionary(u => u.Id, u => u.Name);
         var gold = principal.IsAdmin() ? await store.GetGoldLabelsAsync(projectId, ct) : null;
-        var export = new ExportData(project, items, annotations.ToLookup(a => a.ItemId), names, gold,
+        var export = new ExportData(project, ItemPagesAsync(store, projectId, ct), annotations.ToLookup(a => a.ItemId), names, gold,
             LabelResolution.ResolveAll(project.Settings.Mode, project.Settings.Labels, annotations));
 
         var fileName = FileName(project.Name) + (csv ? ".csv" : ".jsonl");
         return csv
             ? TypedResults.Stream(stream => WriteCsvAsync(stream, export, ct), "text/csv; charset=utf-8", fileName)
             : TypedResults.Stream(stream => WriteJsonlAsync(stream, export, ct), "application/x-ndjson; charset=utf-8", fileName);
+    }
+
+    /// <summary>Every item of the project in id order, read a page at a time (never all texts in memory at once).</summary>
+    private static async IAsyncEnumerable<Item> ItemPagesAsync(ISiftStore store, long projectId, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    {
+        for (long after = 0; ;)
+        {
+            var page = await store.GetItemsPageAsync(projectId, after, Paging.DefaultLimit, ct);
+            foreach (var item in page) yield return item;
+            if (page.Count < Paging.DefaultLimit) yield break;
+            after = page[^1].Id;
+        }
     }
 
     private static DataFormatOptions FormatOptions(string? format, string? contentType, string? text, string? label, string? id, string? group, string? cost, int maxTextLength)
@@ -110,7 +125,7 @@ internal static class ItemsApi
     internal sealed class ImportBodyMetadata;
 
     private sealed record ExportData(
-        Project Project, IReadOnlyList<Item> Items, ILookup<long, Annotation> Annotations, Dictionary<long, string> Names,
+        Project Project, IAsyncEnumerable<Item> Items, ILookup<long, Annotation> Annotations, Dictionary<long, string> Names,
         IReadOnlyDictionary<long, string>? Gold, IReadOnlyDictionary<long, ResolvedLabel> Resolved);
 
     private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
@@ -118,7 +133,7 @@ internal static class ItemsApi
     private static async Task WriteJsonlAsync(Stream stream, ExportData data, CancellationToken ct)
     {
         using var line = new MemoryStream();
-        foreach (var item in data.Items)
+        await foreach (var item in data.Items)
         {
             line.SetLength(0);
             using (var writer = new Utf8JsonWriter(line, WriterOptions)) WriteItem(writer, item, data);
@@ -183,7 +198,7 @@ internal static class ItemsApi
         await writer.WriteAsync(string.Join(',', header) + "\n");
         using var json = new MemoryStream();
         var row = new List<string>(header.Length);
-        foreach (var item in data.Items)
+        await foreach (var item in data.Items)
         {
             ct.ThrowIfCancellationRequested();
             var annotations = data.Annotations[item.Id].ToList();
@@ -202,13 +217,9 @@ internal static class ItemsApi
             row.Add(annotations.Count.ToString(CultureInfo.InvariantCulture));
             row.Add(Encoding.UTF8.GetString(json.GetBuffer(), 0, (int)json.Length));
             row.Add(item.MetaJson ?? "");
-            await writer.WriteAsync(string.Join(',', row.Select(CsvField)) + "\n");
+            await writer.WriteAsync(string.Join(',', row.Select(CsvCells.Field)) + "\n");
         }
     }
-
-    /// <summary>RFC 4180: a field with a comma, quote or line break is quoted, its quotes doubled.</summary>
-    private static string CsvField(string value) =>
-        value.AsSpan().IndexOfAny(",\"\r\n") < 0 ? value : "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
 
     private static string FileName(string projectName)
     {

@@ -3,9 +3,11 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using System.Security.Claims;
+using Sift.Data;
 using Sift.Projects;
 using Sift.Server.Auth;
 using Sift.Server.Hosting;
+using Sift.Server.Training;
 
 namespace Sift.Server.Api;
 
@@ -56,7 +58,7 @@ internal static class ProjectsApi
         return TypedResults.Ok(await ViewAsync(store, project, ct));
     }
 
-    internal static async Task<Ok<ProjectView>> UpdateSettings(long projectId, SettingsInput request, ISiftStore store, CancellationToken ct)
+    internal static async Task<Ok<ProjectView>> UpdateSettings(long projectId, SettingsInput request, ISiftStore store, ILiveLoop loop, CancellationToken ct)
     {
         var project = await RequireProjectAsync(store, projectId, ct);
         var settings = request.ToSettings("");
@@ -72,6 +74,8 @@ internal static class ProjectsApi
         }
 
         var updated = await store.UpdateSettingsAsync(projectId, settings, ct) ?? throw NotFound(projectId);
+        // A failed trainer (invalid stored settings, say) shows its failure until it runs again: run it on the new settings.
+        if ((await store.GetTrainerStatusAsync(projectId, ct)).State == TrainerState.Failed) loop.RequestRetrain(projectId);
         return TypedResults.Ok(await ViewAsync(store, updated, ct));
     }
 
@@ -101,6 +105,8 @@ internal static class ProjectsApi
     {
         if (markdown.Length > MaxInstructionsLength)
             throw new RequestValidationException(field, $"{field}: is longer than {MaxInstructionsLength:N0} characters.");
+        var nul = TextRules.IndexOfForbiddenInText(markdown);
+        if (nul >= 0) throw new RequestValidationException(field, $"{field}: {TextRules.Describe(markdown, nul)}; text may hold any character but NUL.");
         return markdown;
     }
 }

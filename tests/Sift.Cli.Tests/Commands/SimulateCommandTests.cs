@@ -50,7 +50,7 @@ public sealed class SimulateCommandTests
         root.GetProperty("config").ValueKind.ShouldBe(JsonValueKind.Object);
         foreach (var key in new[] { "accuracy", "macro_f1", "fit_seconds" }) root.GetProperty("full_data").GetProperty(key).ValueKind.ShouldBe(JsonValueKind.Number);
         var runs = root.GetProperty("runs").EnumerateArray().ToList();
-        var names = Sift.Strategies.StrategyRegistry.All.Select(d => d.Name).ToList();
+        var names = Sift.Strategies.StrategyCatalog.Default.All.Select(d => d.Name).ToList();
         runs.Count.ShouldBe(names.Count * 2);
         runs.Select(r => r.GetProperty("strategy").GetString()).Distinct().ShouldBe(names);
         foreach (var run in runs)
@@ -77,6 +77,7 @@ public sealed class SimulateCommandTests
         foreach (var line in evidence)
         {
             using var e = JsonDocument.Parse(line);
+            e.RootElement.GetProperty("kind").GetString().ShouldBe("round");
             foreach (var key in new[] { "round", "model_fingerprint", "strategy", "selected", "labels_per_class", "metrics", "stopping" })
                 e.RootElement.TryGetProperty(key, out _).ShouldBeTrue(key);
         }
@@ -91,6 +92,68 @@ public sealed class SimulateCommandTests
         Simulate(dir, "a", "--strategy", "margin").Code.ShouldBe(0);
         Simulate(dir, "b", "--strategy", "margin").Code.ShouldBe(0);
         File.ReadAllBytes(dir.File("a/evidence.jsonl")).ShouldBe(File.ReadAllBytes(dir.File("b/evidence.jsonl")));
+    }
+
+    /// <summary>Writes a vector file: each item's vector leans to its class's axis (plus a seeded wobble), so the classes separate.</summary>
+    private static void WriteVectors(TempDirectory dir, string name, Func<string, bool>? include = null)
+    {
+        using var w = new StreamWriter(dir.File(name));
+        foreach (var file in new[] { "train.jsonl", "test.jsonl" })
+            foreach (var line in File.ReadAllLines(dir.File(file)))
+            {
+                using var item = JsonDocument.Parse(line);
+                var id = item.RootElement.GetProperty("id").GetString()!;
+                if (include is not null && !include(id)) continue;
+                var c = Array.IndexOf(["sports", "business", "science"], item.RootElement.GetProperty("label").GetString());
+                var rng = new Random(id.GetHashCode(StringComparison.Ordinal));
+                var vector = Enumerable.Range(0, 4).Select(d => (d == c ? 1.0 : 0.0) + rng.NextDouble() * 0.8).ToArray();
+                w.WriteLine(JsonSerializer.Serialize(new { id, vector }));
+            }
+    }
+
+    [Fact]
+    public void Simulate_FeaturesFromFile_TrainsOnTheVectorsAndSaysSo()
+    {
+        using var dir = new TempDirectory();
+        Simulate(dir, "warmup").Code.ShouldBe(0); // writes the corpus files
+        WriteVectors(dir, "vectors.jsonl");
+
+        var (code, error) = Simulate(dir, "out", "--strategy", "margin-kmeans", "--features", "file:" + dir.File("vectors.jsonl"));
+
+        code.ShouldBe(0, error);
+        using var doc = JsonDocument.Parse(File.ReadAllText(dir.File("out/results.json")));
+        var features = doc.RootElement.GetProperty("config").GetProperty("features");
+        features.GetProperty("kind").GetString().ShouldBe("vectors");
+        features.GetProperty("source").GetString().ShouldBe("vectors.jsonl");
+        features.GetProperty("dimensions").GetInt32().ShouldBe(4);
+        doc.RootElement.GetProperty("dataset").GetProperty("features").GetInt32().ShouldBe(4);
+        doc.RootElement.GetProperty("full_data").GetProperty("accuracy").GetDouble().ShouldBeGreaterThan(0.8);
+        File.ReadAllLines(dir.File("out/evidence.jsonl")).ShouldAllBe(l => l.Contains("\"featurizer\":\"vectors\"", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Simulate_VectorFileMissesAnItem_OneSentenceNamingFileAndItem()
+    {
+        using var dir = new TempDirectory();
+        Simulate(dir, "warmup").Code.ShouldBe(0);
+        WriteVectors(dir, "vectors.jsonl", id => id != "1-7");
+
+        var (code, error) = Simulate(dir, "out", "--features", "file:" + dir.File("vectors.jsonl"));
+
+        code.ShouldBe(2);
+        error.ShouldContain("vectors.jsonl: No vector for item '1-7'");
+        error.ShouldNotContain("   at ");
+    }
+
+    [Theory]
+    [InlineData("minilm", "--features must be 'tfidf' or 'file:PATH', not 'minilm'.")]
+    [InlineData("file:/no/such/vectors.jsonl", "--features: there is no file '/no/such/vectors.jsonl'.")]
+    public void Simulate_BadFeatures_OneSentence(string features, string message)
+    {
+        using var dir = new TempDirectory();
+        var (code, error) = Simulate(dir, "out", "--features", features);
+        code.ShouldBe(2);
+        error.ShouldContain(message);
     }
 
     [Fact]

@@ -184,7 +184,14 @@ public sealed class AuthorizationMatrixTests(ServerFixture server) : IClassFixtu
         var copy = problem.DeepClone().AsObject();
         copy.Remove("trace_id");
         copy.Remove("traceId");
-        return copy.ToJsonString().Replace(projectId.ToString(CultureInfo.InvariantCulture), "{id}", StringComparison.Ordinal);
+        // Only the detail names the project; the type URI ("…section-15.5.5") must stay as it is whatever the id.
+        if (copy["detail"] is JsonValue detail && detail.TryGetValue(out string? text))
+        {
+            copy["detail"] = System.Text.RegularExpressions.Regex.Replace(
+                text, $@"\b{projectId.ToString(CultureInfo.InvariantCulture)}\b", "{id}");
+        }
+
+        return copy.ToJsonString();
     }
 
     [Fact]

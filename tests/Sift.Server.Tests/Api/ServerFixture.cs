@@ -33,7 +33,12 @@ public sealed class ServerFixture : IAsyncLifetime
     public async ValueTask InitializeAsync()
     {
         Directory.CreateDirectory(_directory);
-        App = SiftServerApp.Build(new SiftServerOptions { Port = 0, SqlitePath = DatabasePath });
+        // Reports are recomputed as soon as the data changed, however long they took (a busy machine must not make a
+        // small report "heavy" and paced); ReportCacheTests covers the pacing.
+        App = SiftServerApp.Build(new SiftServerOptions
+        {
+            Port = 0, SqlitePath = DatabasePath, ReportCache = new Sift.Server.Hosting.ReportCacheOptions { HeavyAbove = TimeSpan.MaxValue },
+        });
         await App.StartAsync();
         Url = SiftServerApp.GetUrl(App);
         foreach (var (name, role) in new[] { ("admin", Role.Admin), ("annotator", Role.Annotator), ("annotator2", Role.Annotator), ("reviewer", Role.Reviewer), ("auditor", Role.Auditor) })

@@ -28,6 +28,9 @@ public sealed class BrowserFixture : IAsyncLifetime
 
     internal SiftApi Admin { get; private set; } = null!;
 
+    /// <summary>The server's store, for writing what the API would refuse (a row from an older version, say).</summary>
+    internal ISiftStore Store => app!.Services.GetRequiredService<ISiftStore>();
+
     public async ValueTask InitializeAsync()
     {
         // Before anything starts: a missing browser fails every test here with the fix in the message.
