@@ -16,25 +16,33 @@ public sealed class MiniLmFeaturizer : IFeaturizer, IDisposable
 {
     private readonly MiniLmEncoder _encoder;
     private readonly TextEncoderFeaturizer _inner;
+    private readonly bool _ownsEncoder;
 
     /// <summary>Loads the model and opens the cache.</summary>
     /// <param name="cache">The cache; null: none (every text is embedded each time).</param>
     /// <param name="options">Encoder settings; default <c>new MiniLmOptions()</c>.</param>
     /// <exception cref="ConfigurationException">The options are invalid, or the cache belongs to another model.</exception>
     public MiniLmFeaturizer(Func<string, int, IEmbeddingCache>? cache, MiniLmOptions? options = null)
+        : this(new MiniLmEncoder(options), cache, ownsEncoder: true)
     {
-        _encoder = new MiniLmEncoder(options);
+    }
+
+    /// <summary>Over an encoder already loaded (tests share one); disposing disposes it only when <paramref name="ownsEncoder"/>.</summary>
+    internal MiniLmFeaturizer(MiniLmEncoder encoder, Func<string, int, IEmbeddingCache>? cache, bool ownsEncoder)
+    {
+        _encoder = encoder;
+        _ownsEncoder = ownsEncoder;
         try
         {
-            ITextEncoder encoder = _encoder;
+            ITextEncoder source = _encoder;
             if (cache is not null)
             {
                 Cache = cache(_encoder.ModelId, _encoder.Dimension);
                 if (!string.Equals(Cache.ModelId, _encoder.ModelId, StringComparison.Ordinal) || Cache.Dimension != _encoder.Dimension)
                     throw new ConfigurationException($"The embedding cache holds vectors of '{Cache.ModelId}', not of '{_encoder.ModelId}'.");
-                encoder = new CachingTextEncoder(_encoder, Cache);
+                source = new CachingTextEncoder(_encoder, Cache);
             }
-            _inner = new TextEncoderFeaturizer(encoder, Name, new Dictionary<string, object?>
+            _inner = new TextEncoderFeaturizer(source, Name, new Dictionary<string, object?>
             {
                 ["max_tokens"] = _encoder.MaxTokens,
                 ["truncation"] = $"first {_encoder.MaxTokens - 2} word pieces",
@@ -43,7 +51,7 @@ public sealed class MiniLmFeaturizer : IFeaturizer, IDisposable
         }
         catch
         {
-            _encoder.Dispose();
+            if (ownsEncoder) _encoder.Dispose();
             throw;
         }
     }
@@ -69,5 +77,8 @@ public sealed class MiniLmFeaturizer : IFeaturizer, IDisposable
         _inner.FeaturizeAsync(request, cancellationToken);
 
     /// <inheritdoc />
-    public void Dispose() => _encoder.Dispose();
+    public void Dispose()
+    {
+        if (_ownsEncoder) _encoder.Dispose();
+    }
 }

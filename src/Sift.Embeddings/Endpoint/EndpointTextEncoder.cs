@@ -111,13 +111,18 @@ public sealed class EndpointTextEncoder : ITextEncoder, IDisposable
         {
             answer = _generator.GenerateAsync(batch, null, cancellationToken).GetAwaiter().GetResult();
         }
+        catch (ClientResultException e) when (e.Status == 0)
+        {
+            throw new SiftException($"The embedding endpoint {Where} could not be reached.", e);
+        }
         catch (ClientResultException e)
         {
             throw new SiftException(string.Create(CultureInfo.InvariantCulture, $"The embedding endpoint {Where} answered HTTP {e.Status} for model '{_spec.Model}'."), e);
         }
-        catch (Exception e) when (e is HttpRequestException or IOException or TimeoutException || (e is TaskCanceledException && !cancellationToken.IsCancellationRequested))
+        catch (Exception e) when (e is HttpRequestException or IOException or TimeoutException or AggregateException || (e is TaskCanceledException && !cancellationToken.IsCancellationRequested))
         {
-            throw new SiftException($"The embedding endpoint {Where} could not be reached ({e.GetType().Name}).", e);
+            // The client's retries end in an AggregateException of the attempts' failures.
+            throw new SiftException($"The embedding endpoint {Where} could not be reached.", e);
         }
         catch (Exception e) when (e is System.Text.Json.JsonException or FormatException or InvalidOperationException or ArgumentException)
         {
