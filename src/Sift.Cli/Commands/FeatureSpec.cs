@@ -35,7 +35,7 @@ internal sealed class FeatureSpec : IDisposable
         var parts = new List<string>();
         foreach (var piece in spec.Split('+'))
         {
-            if (parts.Count > 0 && !StartsPart(piece)) parts[^1] += "+" + piece;
+            if (parts.Count > 0 && piece.Trim().Length > 0 && !StartsPart(piece)) parts[^1] += "+" + piece;
             else parts.Add(piece);
         }
         foreach (var part in parts)
