@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Busy-server load benchmark (issue 9): per run, 32 annotators label a 200,000-item project with the trainer idle (the
 # baseline), then a second 200,000-item project while its trainer re-ranks it back to back (retrain every 50 labels,
-# default strategy margin-kmeans) and 8 reviewers loop over its dashboard, annotations and agreement endpoints.
+# default strategy margin-kmeans) and 8 reviewers keep its dashboard page open (it polls every 4 s; then one stress run
+# where they read the dashboard, annotations and agreement endpoints back to back).
 # Runs `sift serve` (a real process) on SQLite and on a throwaway PostgreSQL 15 (initdb + pg_ctl, fsync on). For
 # PostgreSQL it also samples what the database's active sessions wait on (pg_stat_activity, every 100 ms), measures the
 # disk's fsync rate (pg_test_fsync) and repeats one run with synchronous_commit=off, to show what bounds it.
@@ -15,6 +16,8 @@ cleanup() {
   [[ -n "$sampler" ]] && kill "$sampler" 2>/dev/null || true
   [[ -n "$server" ]] && kill "$server" 2>/dev/null && wait "$server" 2>/dev/null || true
   [[ -n "$pgdata" ]] && runuser -u postgres -- pg_ctl -D "$pgdata" stop -m fast >/dev/null 2>&1 || true
+  # Server logs are kept when asked: BENCH_LOGS=DIR.
+  [[ -n "${BENCH_LOGS:-}" ]] && mkdir -p "$BENCH_LOGS" && cp "$work"/*.log "$BENCH_LOGS"/ 2>/dev/null || true
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -34,12 +37,15 @@ start_server() { # label, storage option, storage value, port, extra serve optio
 stop_server() { kill "$server"; wait "$server" 2>/dev/null || true; server=""; }
 
 if [[ ,$backends, == *,sqlite,* ]]; then
-  start_server sqlite --db "$work/load.db" 5183
-  for _ in $(seq 1 "$runs"); do $bench load-busy --url http://127.0.0.1:5183 --token "$token" --seconds "$seconds" --label SQLite; done
-  stop_server
-  echo "# diagnostic: the trainer at normal CPU priority (sift serve --trainer-priority normal)"
-  start_server sqlite-normal --db "$work/load-normal.db" 5185 --trainer-priority normal
-  $bench load-busy --url http://127.0.0.1:5185 --token "$token" --seconds "$seconds" --label "SQLite, trainer priority normal"
+  # A fresh database per run, so no run inherits the previous runs' 400,000 items.
+  for r in $(seq 1 "$runs"); do
+    start_server "sqlite-$r" --db "$work/load-$r.db" 5183
+    $bench load-busy --url http://127.0.0.1:5183 --token "$token" --seconds "$seconds" --label SQLite
+    stop_server
+  done
+  echo "# stress: the 8 reviewers read dashboard, annotations and agreement back to back instead of polling like the page"
+  start_server sqlite-loop --db "$work/load-loop.db" 5185
+  $bench load-busy --url http://127.0.0.1:5185 --token "$token" --seconds "$seconds" --label "SQLite, reviewers in a loop" --reviewer-mode loop
   stop_server
 fi
 

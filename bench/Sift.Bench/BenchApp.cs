@@ -36,9 +36,14 @@ public static class BenchApp
             case "load-busy":
                 return LoadBenchmark.RunBusyAsync(StringArg(args, "--url", "http://127.0.0.1:5170"), StringArg(args, "--token", Environment.GetEnvironmentVariable("SIFT_TOKEN") ?? ""),
                     Arg(args, "--clients", 32), Arg(args, "--reviewers", 8), Arg(args, "--seconds", 20), Arg(args, "--items", 200_000),
-                    StringArg(args, "--label", "sqlite"), Arg(args, "--retrain-every", 50)).GetAwaiter().GetResult();
+                    StringArg(args, "--label", "sqlite"), Arg(args, "--retrain-every", 50),
+                    StringArg(args, "--reviewer-mode", "page") == "page").GetAwaiter().GetResult();
             default:
+<<<<<<< HEAD
                 Console.Error.WriteLine("usage: Sift.Bench round [DATASET] [--labels 1500] [--batch 50] [--repeats 15] | scale [margin|coreset|badge|kmeans ...; none = each in its own process] [--n 1000000] [--picks 1000] [--small-picks 100] | fit-profile [DATASET] [--labels 3000] [--repeats 5] | ceiling [DATASET] | coreset-agnews | encoder [DATASET] [--texts 512] [--batch 32] [--repeats 5] | encoder-compare --texts TEXTS.jsonl --vectors OTHER.bin | load --url URL --token ADMIN_TOKEN [--clients 8,32,128] [--seconds 20] [--items 50000] [--label sqlite] [--retrain-every 100000] [--reviewers 0] [--reads agreement,annotations,tasks,dashboard] [--server-pid PID] | load-busy --url URL --token ADMIN_TOKEN [--clients 32] [--reviewers 8] [--seconds 20] [--items 200000] [--label sqlite] [--retrain-every 50]");
+=======
+                Console.Error.WriteLine("usage: Sift.Bench round [DATASET] [--labels 1500] [--batch 50] [--repeats 15] | scale [margin|coreset|badge|kmeans ...; none = each in its own process] [--n 1000000] [--picks 1000] [--small-picks 100] | fit-profile [DATASET] [--labels 3000] [--repeats 5] | ceiling [DATASET] | coreset-agnews | load --url URL --token ADMIN_TOKEN [--clients 8,32,128] [--seconds 20] [--items 50000] [--label sqlite] [--retrain-every 100000] [--reviewers 0] [--reads agreement,annotations,tasks,dashboard] [--server-pid PID] | load-busy --url URL --token ADMIN_TOKEN [--clients 32] [--reviewers 8] [--seconds 20] [--items 200000] [--label sqlite] [--retrain-every 50] [--reviewer-mode page|loop]");
+>>>>>>> main
                 return 2;
         }
     }

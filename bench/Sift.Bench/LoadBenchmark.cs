@@ -258,12 +258,13 @@ internal static class LoadBenchmark
     /// over its dashboard, annotations and agreement endpoints. Prints both rows, the ratio, the reviewers' latencies and
     /// how much of the window the trainer was running.
     /// </summary>
-    public static async Task<int> RunBusyAsync(string url, string adminToken, int clients, int reviewers, double seconds, int items, string label, int retrainEvery)
+    public static async Task<int> RunBusyAsync(string url, string adminToken, int clients, int reviewers, double seconds, int items, string label, int retrainEvery, bool pageReviewers = false)
     {
         using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = 1024, PooledConnectionLifetime = TimeSpan.FromMinutes(10) };
         using var http = new HttpClient(handler) { BaseAddress = new Uri(url), Timeout = TimeSpan.FromMinutes(10) };
         Console.WriteLine($"# busy-server load benchmark against {url} ({label}); {Environment.ProcessorCount} cores; {seconds:0} s per run; {items:N0} items per project; " +
-            $"{clients} annotators; busy: retrain every {retrainEvery} labels, {reviewers} reviewers");
+            $"{clients} annotators; busy: retrain every {retrainEvery} labels, {reviewers} reviewers " +
+            (pageReviewers ? "with the dashboard page open (it polls every 4 s)" : "reading dashboard, annotations and agreement back to back"));
 
         var idleProject = await CreateProjectAsync(http, adminToken, $"idle-{label}", items, retrainEvery: 100_000, exploration: 0.0, heldOut: 0.0).ConfigureAwait(false);
         var idleTokens = await UsersAsync(http, adminToken, idleProject, $"idle-{label}", "annotator", clients).ConfigureAwait(false);
@@ -294,9 +295,57 @@ internal static class LoadBenchmark
         Console.WriteLine($"# first model of the busy project ({seeded} labels) after {warm.Elapsed.TotalSeconds:0} s");
 
         using var window = new CancellationTokenSource(TimeSpan.FromSeconds(seconds));
-        var reviewLatencies = new[] { "dashboard", "annotations", "agreement" }.ToDictionary(e => e, _ => new ConcurrentBag<double>());
+        var reviewLatencies = (pageReviewers
+                ? new[] { "dashboard", "learning-curve.svg", "agreement" }
+                : new[] { "dashboard", "annotations", "agreement" })
+            .ToDictionary(e => e, _ => new ConcurrentBag<double>());
         var reviewErrors = 0;
-        var reviewing = Enumerable.Range(0, reviewers).Select(r => Task.Run(async () =>
+        async Task<JsonNode?> ReviewAsync(int r, string endpoint)
+        {
+            var start = Stopwatch.GetTimestamp();
+            using var request = new HttpRequestMessage(HttpMethod.Get, $"/api/projects/{busyProject}/{endpoint}");
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", reviewerTokens[r]);
+            using var response = await http.SendAsync(request, HttpCompletionOption.ResponseContentRead).ConfigureAwait(false);
+            var body = await response.Content.ReadAsStringAsync().ConfigureAwait(false);
+            reviewLatencies[endpoint].Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+            if (!response.IsSuccessStatusCode) Interlocked.Increment(ref reviewErrors);
+            return response.IsSuccessStatusCode && endpoint != "learning-curve.svg" ? JsonNode.Parse(body) : null;
+        }
+
+        // Page mode: each reviewer has the dashboard page open, which (wwwroot/js/pages/dashboard.js) reads the dashboard
+        // every 4 s, the learning curve when the model changed and the agreement report when the answer count changed
+        // (or the last report was not up to date). Loop mode: each reviewer reads the three endpoints back to back.
+        var reviewing = pageReviewers ? Enumerable.Range(0, reviewers).Select(r => Task.Run(async () =>
+        {
+            string? curveKey = null;
+            long? agreementKey = null;
+            // Pages opened at staggered moments (seeded), not in lockstep.
+            await Task.Delay(TimeSpan.FromMilliseconds(new Random(r).Next(4000))).ConfigureAwait(false);
+            while (!window.IsCancellationRequested)
+            {
+                var view = await ReviewAsync(r, "dashboard").ConfigureAwait(false);
+                if (view is not null)
+                {
+                    var key = $"{view["model_version"]}:{view["learning_curve"]!.AsArray().Count}";
+                    if (key != curveKey) { curveKey = key; await ReviewAsync(r, "learning-curve.svg").ConfigureAwait(false); }
+                    var answers = view["counts"]!["annotations"]!.GetValue<long>();
+                    if (answers != agreementKey)
+                    {
+                        agreementKey = answers;
+                        var agreement = await ReviewAsync(r, "agreement").ConfigureAwait(false);
+                        if (agreement?["up_to_date"]?.GetValue<bool>() == false) agreementKey = null;
+                    }
+                }
+                try
+                {
+                    await Task.Delay(4000, window.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    break;
+                }
+            }
+        })).ToArray() : Enumerable.Range(0, reviewers).Select(r => Task.Run(async () =>
         {
             var endpoints = reviewLatencies.Keys.ToArray();
             for (var n = r; !window.IsCancellationRequested; n++)

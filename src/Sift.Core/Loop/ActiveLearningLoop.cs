@@ -12,10 +12,11 @@ namespace Sift.Loop;
 /// One active-learning round, the same for the simulator and the server: fit the model on the labels so far (warm
 /// start), score it on the held-out sets, compare its stop-set predictions with the previous model's (κ), measure the
 /// pool's uncertainty when asked, consult the stopping rule, and score and select. Featurising is the driver's (once
-/// per pool); asking an oracle, spending money and writing evidence are the driver's too. Pure given its inputs and
-/// the strategy's state: the same input and seeds give the same outcome. Used by one run at a time.
+/// per pool); asking an oracle, spending money and writing evidence are the driver's too — <see cref="RunAsync"/> is
+/// such a driver for a program with an oracle of its own. Pure given its inputs and the strategy's state: the same
+/// input and seeds give the same outcome. Used by one run at a time.
 /// </summary>
-public sealed class ActiveLearningLoop
+public sealed partial class ActiveLearningLoop
 {
     /// <summary>Ranker name of multi-label rounds.</summary>
     public const string MultiLabelRanker = "one-vs-rest mean uncertainty";

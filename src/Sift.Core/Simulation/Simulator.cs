@@ -360,21 +360,15 @@ public sealed class Simulator
         var asked = _oracle.AskAsync(request);
         // The gold oracle answers synchronously; an oracle that does not is waited for on this run's thread.
         var answers = asked.IsCompletedSuccessfully ? asked.Result : asked.AsTask().GetAwaiter().GetResult();
-        if (answers.Count != questions.Count)
-            throw new SiftException($"Oracle '{_oracle.Name}' gave {answers.Count} answers to {questions.Count} questions.");
+        OracleReplies.CheckCount(_oracle, questions.Count, answers.Count);
         var result = new List<(int, Provenance)>(answers.Count);
         for (var q = 0; q < answers.Count; q++)
         {
             var answer = answers[q];
-            var id = questions[q].ItemId;
-            if (!string.Equals(answer.ItemId, id, StringComparison.Ordinal))
-                throw new SiftException($"Oracle '{_oracle.Name}' answered item '{answer.ItemId}' where item '{id}' was asked.");
+            OracleReplies.CheckItem(_oracle, questions[q], answer);
             if (answer.Status != AnswerStatus.Answered)
-                throw new SiftException($"Oracle '{_oracle.Name}' did not answer item '{id}' ({answer.Status}: {answer.Reason ?? "no reason given"}); a simulation needs an answer for every chosen item.");
-            var label = answer.Labels.Count == 1 ? _classIndex.GetValueOrDefault(answer.Labels[0], -1) : -1;
-            if (label < 0)
-                throw new SiftException($"Oracle '{_oracle.Name}' answered item '{id}' with [{string.Join(", ", answer.Labels)}], not one label of the schema.");
-            result.Add((label, answer.Provenance));
+                throw new SiftException($"Oracle '{_oracle.Name}' did not answer item '{answer.ItemId}' ({answer.Status}: {answer.Reason ?? "no reason given"}); a simulation needs an answer for every chosen item.");
+            result.Add((OracleReplies.LabelSet(_oracle, answer, _classIndex, Projects.LabelMode.Single)[0], answer.Provenance));
         }
         return result;
     }

@@ -18,14 +18,31 @@ internal static class Dashboard
     internal const int MaxBuckets = 60;
 
     /// <exception cref="NotFoundException">No such project.</exception>
-    public static async Task<DashboardView> BuildAsync(ISiftStore store, long projectId, DateTimeOffset now, bool requested, CancellationToken cancellationToken)
+    /// <summary>The part of a dashboard that scans the project's items and answers (what <see cref="LiveLoopOptions.DashboardCounts"/> paces).</summary>
+    internal sealed record CountsPart(ProjectCounts Counts, AnnotationSummary Summary, IReadOnlyList<TimePoint> OverTime, DateTimeOffset AsOf);
+
+    /// <summary>Reads the counts part fresh from the store.</summary>
+    public static async Task<CountsPart> ReadCountsAsync(ISiftStore store, long projectId, int overlap, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var project = await store.GetProjectAsync(projectId, cancellationToken).ConfigureAwait(false) ?? throw NotFound(projectId);
-        var settings = project.Settings;
-        var counts = await store.GetCountsAsync(projectId, settings.Overlap, now, cancellationToken).ConfigureAwait(false);
+        var counts = await store.GetCountsAsync(projectId, overlap, now, cancellationToken).ConfigureAwait(false);
         // Counts, not lists: the answers are aggregated by the store, never loaded (a dashboard is polled).
         var summary = await store.GetAnnotationSummaryAsync(projectId, cancellationToken).ConfigureAwait(false);
         var overTime = await LabelsOverTimeAsync(store, projectId, summary, cancellationToken).ConfigureAwait(false);
+        return new CountsPart(counts, summary, overTime, now);
+    }
+
+    /// <exception cref="NotFoundException">No such project.</exception>
+    public static Task<DashboardView> BuildAsync(ISiftStore store, long projectId, DateTimeOffset now, bool requested, CancellationToken cancellationToken) =>
+        BuildAsync(store, projectId, requested, (settings, ct) => ReadCountsAsync(store, projectId, settings.Overlap, now, ct), cancellationToken);
+
+    /// <summary>The dashboard, its counts part from <paramref name="readCounts"/> (fresh or paced), the rest fresh.</summary>
+    /// <exception cref="NotFoundException">No such project.</exception>
+    public static async Task<DashboardView> BuildAsync(
+        ISiftStore store, long projectId, bool requested, Func<ProjectSettings, CancellationToken, Task<CountsPart>> readCounts, CancellationToken cancellationToken)
+    {
+        var project = await store.GetProjectAsync(projectId, cancellationToken).ConfigureAwait(false) ?? throw NotFound(projectId);
+        var settings = project.Settings;
+        var (counts, summary, overTime, asOf) = await readCounts(settings, cancellationToken).ConfigureAwait(false);
         var models = (await store.GetModelVersionsAsync(projectId, cancellationToken).ConfigureAwait(false)).OrderBy(m => m.Version).ToList();
         var trainer = await store.GetTrainerStatusAsync(projectId, cancellationToken).ConfigureAwait(false);
 
@@ -47,6 +64,7 @@ internal static class Dashboard
         {
             ProjectId = projectId,
             Counts = counts,
+            CountsAsOf = asOf,
             LabelsPerClass = perClass,
             LabelsOverTime = overTime,
             LearningCurve = models.Select(m => new CurvePoint(m.Version, m.Labels, m.Accuracy, m.MacroF1)).ToList(),

@@ -45,6 +45,12 @@ public sealed record DashboardView
     /// <summary>Store counts (items, held out, annotations, completed items, live leases, queue depth).</summary>
     public required Sift.Projects.ProjectCounts Counts { get; init; }
 
+    /// <summary>
+    /// When <see cref="Counts"/>, <see cref="LabelsPerClass"/> and <see cref="LabelsOverTime"/> were read: on a large
+    /// project they may be a moment older than the request (see <see cref="LiveLoopOptions.DashboardCounts"/>).
+    /// </summary>
+    public DateTimeOffset CountsAsOf { get; init; }
+
     /// <summary>Non-undone annotations per label.</summary>
     public required IReadOnlyDictionary<string, int> LabelsPerClass { get; init; }
 

@@ -30,6 +30,8 @@ internal sealed class LiveLoop : ILiveLoop
     private readonly ConcurrentDictionary<long, int> _claimed = new();
     private readonly ConcurrentDictionary<long, int> _retrainAskedFor = new();
     private readonly SemaphoreSlim _topUpWake = new(0, 1);
+    private readonly Hosting.ReportCache<long, Dashboard.CountsPart> _dashboardCounts;
+    private long _dashboardAsks;
 
     /// <summary>Creates the loop.</summary>
     public LiveLoop(ISiftStore store, TimeProvider time, LiveLoopOptions options, ILogger<LiveLoop>? logger = null)
@@ -42,6 +44,7 @@ internal sealed class LiveLoop : ILiveLoop
         _time = time;
         _options = options;
         _logger = logger ?? (ILogger)NullLogger.Instance;
+        _dashboardCounts = new(time, options.DashboardCounts);
     }
 
     /// <summary>This process's trainer-lease owner name.</summary>
@@ -95,7 +98,14 @@ internal sealed class LiveLoop : ILiveLoop
 
     /// <inheritdoc />
     public Task<DashboardView> GetDashboardAsync(long projectId, CancellationToken cancellationToken = default) =>
-        Dashboard.BuildAsync(_store, projectId, _time.GetUtcNow(), IsRequested(projectId), cancellationToken);
+        Dashboard.BuildAsync(_store, projectId, IsRequested(projectId), async (settings, ct) =>
+        {
+            // A marker that never repeats: the counts change with every hand-out, so only the pacing of heavy reads keeps one.
+            var ask = Interlocked.Increment(ref _dashboardAsks);
+            var cached = await _dashboardCounts.GetAsync(projectId, ask,
+                _ => Dashboard.ReadCountsAsync(_store, projectId, settings.Overlap, _time.GetUtcNow(), CancellationToken.None), ct).ConfigureAwait(false);
+            return cached.Value;
+        }, cancellationToken);
 
     /// <inheritdoc />
     public Task<string> GetLearningCurveSvgAsync(long projectId, CancellationToken cancellationToken = default) =>

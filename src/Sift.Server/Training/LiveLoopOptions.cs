@@ -80,10 +80,23 @@ public sealed record LiveLoopOptions
     /// </summary>
     public bool LowPriorityTrainer { get; init; } = true;
 
+    /// <summary>
+    /// How the dashboard's counts (items, answers, labels per class, labels over time — the part that scans a project's
+    /// items and answers) are paced when they are expensive: on a small project they are read fresh on every request;
+    /// once one computation takes at least <see cref="Hosting.ReportCacheOptions.HeavyAbove"/> (default here 50 ms,
+    /// e.g. a 200,000-item project), they are recomputed at most once per <see cref="Hosting.ReportCacheOptions.CostFactor"/>
+    /// × that time, and meanwhile dashboards show the previous counts with the time they were read
+    /// (<see cref="DashboardView.CountsAsOf"/>). The trainer's state, the model versions and the stop recommendation
+    /// are always read fresh.
+    /// </summary>
+    public Hosting.ReportCacheOptions DashboardCounts { get; init; } = new() { HeavyAbove = TimeSpan.FromMilliseconds(50) };
+
     /// <summary>Checks ranges; throws <see cref="ConfigurationException"/> naming the setting.</summary>
     public void Validate()
     {
         if (TrainerThreads < 1) throw new ConfigurationException("trainer threads: must be at least 1.");
+        ArgumentNullException.ThrowIfNull(DashboardCounts);
+        DashboardCounts.Validate();
         if (PollInterval <= TimeSpan.Zero) throw new ConfigurationException("poll interval: must be positive.");
         if (WakeDelay < TimeSpan.Zero) throw new ConfigurationException("wake delay: cannot be negative.");
         if (string.IsNullOrWhiteSpace(Owner)) throw new ConfigurationException("owner: may not be empty.");

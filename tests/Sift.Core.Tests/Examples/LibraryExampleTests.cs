@@ -2,8 +2,9 @@ using Sift.Core.Tests.Support;
 using Sift.Features;
 using Sift.Items;
 using Sift.Learners;
-using Sift.Metrics;
+using Sift.Loop;
 using Sift.Oracles;
+using Sift.Stopping;
 using Sift.Strategies;
 
 namespace Sift.Core.Tests.Examples;
@@ -50,35 +51,37 @@ public sealed class LibraryExampleTests
     {
         var (corpus, truth, classes) = TestData.Topics(700, seed: 8);
         var texts = corpus.Take(600).ToList();
+        List<ItemContent> heldOut = [.. corpus.Skip(600).Select(t => new TextContent(t))];
         string[] labels = [.. classes];
         var oracle = new KeywordOracle();
 
         // --- the example in docs/library.md starts here ---
-        var (tfidf, x) = TfidfVectorizer.FitTransform(texts);
-        var learner = new LogisticRegression();
-        var strategy = StrategyCatalog.Default.Get("margin").Create();
-        List<int> rows = [], answers = [];
-        IClassifier? model = null;
-        for (var round = 0; round < 10; round++)
+        var ids = texts.Select((_, i) => $"doc-{i}").ToList();
+        var items = texts.Select(t => (ItemContent)new TextContent(t)).ToList();
+        var features = await new TfidfFeaturizer().FeaturizeAsync(new FeaturizeRequest(ids, items) { Other = heldOut });
+        var margin = StrategyCatalog.Default.Get("margin");
+        var loop = new ActiveLearningLoop(new LoopSetup
         {
-            var candidates = Enumerable.Range(0, texts.Count).Except(rows).ToArray();
-            var picks = model is null ? Enumerable.Range(0, 10).Select(i => candidates[i * 50]).ToArray()
-                : strategy.Select(new QueryContext(x, candidates, seed: (ulong)round) { Model = model, ClassCount = labels.Length }, 10).Indices;
-            var asked = new OracleRequest([.. picks.Select(i => new OracleQuestion($"doc-{i}", new TextContent(texts[i])))], labels);
-            foreach (var (row, answer) in picks.Zip(await oracle.AskAsync(asked)))
-                if (answer.Status == AnswerStatus.Answered) { rows.Add(row); answers.Add(Array.IndexOf(labels, answer.Labels[0])); }
-            model = learner.Fit(new TrainingSet(x, [.. rows], [.. answers], labels.Length), warmStart: model);
-        }
+            Features = features, Labels = labels, Learner = new LogisticRegression(),
+            Strategy = margin.Create(), Needs = margin.Needs, Stop = new LabelBudget(100),
+        });
+        var run = await loop.RunAsync(oracle, ids, items, new LoopRunOptions { BatchSize = 10, Seed = 8 });
+        var predicted = run.Model!.Predict(features.Other!, [.. Enumerable.Range(0, heldOut.Count)]);
         // --- and ends here ---
 
-        oracle.Asked.ShouldBe(100);
-        rows.Count.ShouldBeInRange(90, 100);
-        rows.Distinct().Count().ShouldBe(rows.Count);
-        var test = tfidf.Transform(corpus.Skip(600).ToList());
-        var probabilities = new float[test.Rows * labels.Length];
-        model!.PredictProba(test, [.. Enumerable.Range(0, test.Rows)], probabilities);
-        var accuracy = Classification.Accuracy(truth.Skip(600).ToArray(), Classification.ArgMax(probabilities, labels.Length));
-        TestContext.Current.TestOutputHelper!.WriteLine($"held-out accuracy after {rows.Count} labels: {accuracy:0.000}");
+        // The oracle was asked exactly what the run records, each item once; every answer it gave was learned from.
+        oracle.Asked.ShouldBe(run.Answers.Count);
+        run.Answers.Select(a => a.Row).Distinct().Count().ShouldBe(run.Answers.Count);
+        run.Answers.Count(a => a.Answer.Status == AnswerStatus.Declined).ShouldBe(run.Answers.Count - run.Labeled.Count);
+        run.Labeled.Count.ShouldBe(100);
+        run.Stop.Rule.ShouldBe("labels(100)");
+        run.Model.ShouldBeSameAs(run.Rounds[^1].Model);
+        run.Rounds.Count.ShouldBeGreaterThanOrEqualTo(10);
+        run.Labeled.Select(a => a.Answer.Provenance.Name).ShouldAllBe(name => name == "keywords");
+
+        var accuracy = LabelSetMetrics.Accuracy([.. truth.Skip(600).Select(c => new[] { c })], predicted);
+        TestContext.Current.TestOutputHelper!.WriteLine(
+            $"held-out accuracy after {run.Labeled.Count} labels ({oracle.Asked} questions, {run.Rounds.Count} fits): {accuracy:0.000}");
         accuracy.ShouldBeGreaterThan(0.9);
     }
 }

@@ -1,4 +1,3 @@
-using System.Reflection;
 using Sift.Features;
 
 namespace Sift.Core.Tests.Features;
@@ -117,19 +116,4 @@ public sealed class ConcatFeaturizerContractTests : FeaturizerContractTests
     [Fact]
     public void Constructor_NoBlock_OneSentence() =>
         Should.Throw<ConfigurationException>(() => new ConcatFeaturizer([])).Message.ShouldBe("A feature concatenation needs at least one block.");
-}
-
-public sealed class FeaturizerDiscoveryTests
-{
-    [Fact]
-    public void EveryFeaturizerInCore_HasAContractSuite()
-    {
-        var featurizers = typeof(IFeaturizer).Assembly.GetTypes().Where(t => typeof(IFeaturizer).IsAssignableFrom(t) && t is { IsInterface: false, IsAbstract: false }).ToList();
-        var suites = typeof(FeaturizerDiscoveryTests).Assembly.GetTypes()
-            .Where(t => t.IsSubclassOf(typeof(FeaturizerContractTests)) && !t.IsAbstract)
-            .Select(t => (IFeaturizer)t.GetMethod("Create", BindingFlags.Instance | BindingFlags.NonPublic)!.Invoke(Activator.CreateInstance(t), null)!)
-            .Select(f => f.GetType()).ToHashSet();
-        featurizers.ShouldNotBeEmpty();
-        featurizers.Where(f => !suites.Contains(f)).Select(f => f.Name).ShouldBeEmpty();
-    }
 }

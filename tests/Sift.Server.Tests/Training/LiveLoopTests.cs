@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Sift.Projects;
+using Sift.Server.Hosting;
 using Sift.Server.Training;
 
 namespace Sift.Server.Tests.Training;
@@ -538,6 +539,54 @@ public sealed class LiveLoopTests
         view.Stop.Reason.ShouldContain("waiting for 4 validation points");
         view.LiftStatus.ShouldBe("waiting for 10 labels from random-control positions (0 so far)");
         await Should.ThrowAsync<NotFoundException>(() => loop.GetDashboardAsync(999_999, Ct));
+    }
+
+    [Fact]
+    public async Task GetDashboardAsync_CountsHeavy_PreviousCountsWithTheirTimeWhileTheTrainerStateIsFresh()
+    {
+        // Issue 9: on a 200,000-item project one read of the counts scans every item; with reviewers polling, reads took
+        // a core from the annotators. Heavy counts are paced: here every computation counts as heavy and rests a long time.
+        await using var s = await LoopStore.CreateAsync();
+        var loop = new LiveLoop(s.Store, TimeProvider.System, new LiveLoopOptions
+        {
+            Owner = "test-owner", BootstrapSamples = 300,
+            DashboardCounts = new ReportCacheOptions { HeavyAbove = TimeSpan.Zero, CostFactor = 1e9 },
+        });
+        var project = await s.ProjectAsync(Settings(), 200);
+        await loop.OnItemsImportedAsync(project.Id, Ct);
+        var annotator = await s.UserAsync();
+        var first = await loop.GetDashboardAsync(project.Id, Ct);
+
+        for (var i = 0; i < 25; i++) await s.LabelNextAsync(project, annotator);
+        loop.RequestRetrain(project.Id);
+        var paced = await loop.GetDashboardAsync(project.Id, Ct);
+
+        paced.Counts.ShouldBe(first.Counts);
+        paced.CountsAsOf.ShouldBe(first.CountsAsOf);
+        paced.LabelsPerClass.Values.Sum().ShouldBe(0);
+        paced.Trainer.State.ShouldBe(TrainerState.Queued);
+        await loop.ProcessAsync(project.Id, Ct);
+        var trained = await loop.GetDashboardAsync(project.Id, Ct);
+        (trained.ModelVersion, trained.Trainer.State).ShouldBe((1, TrainerState.Done));
+        trained.LearningCurve.ShouldHaveSingleItem().Labels.ShouldBe(25);
+    }
+
+    [Fact]
+    public async Task GetDashboardAsync_CountsLight_FreshAfterEveryAnswer()
+    {
+        await using var s = await LoopStore.CreateAsync();
+        var loop = LoopStore.Loop(s.Store);
+        var project = await s.ProjectAsync(Settings(), 200);
+        await loop.OnItemsImportedAsync(project.Id, Ct);
+        var annotator = await s.UserAsync();
+        for (var i = 1; i <= 3; i++)
+        {
+            var before = await loop.GetDashboardAsync(project.Id, Ct);
+            await s.LabelNextAsync(project, annotator);
+            var after = await loop.GetDashboardAsync(project.Id, Ct);
+            (before.Counts.Annotations, after.Counts.Annotations).ShouldBe((i - 1, i));
+            after.CountsAsOf.ShouldBeGreaterThanOrEqualTo(before.CountsAsOf);
+        }
     }
 
     [Fact]
