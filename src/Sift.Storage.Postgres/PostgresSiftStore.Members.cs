@@ -1,4 +1,5 @@
 using Sift.Projects;
+using static Sift.Storage.StoreRows;
 
 namespace Sift.Storage.Postgres;
 
@@ -30,7 +31,7 @@ public sealed partial class PostgresSiftStore
     /// <inheritdoc />
     public async Task<IReadOnlyList<ProjectMember>> ListMembersAsync(long projectId, CancellationToken cancellationToken = default) =>
         await R("SELECT project_id, user_id, added_at FROM project_members WHERE project_id = @p ORDER BY user_id").With("@p", projectId)
-            .AllAsync(r => new ProjectMember(r.GetInt64(0), r.GetInt64(1), Time(r.GetInt64(2))), cancellationToken);
+            .AllAsync(MapMember, cancellationToken);
 
     /// <inheritdoc />
     public async Task<bool> IsMemberAsync(long projectId, long userId, CancellationToken cancellationToken = default) =>

@@ -1,8 +1,12 @@
 using System.Globalization;
 using System.Text.Json;
+using Sift.Items;
 using Npgsql;
 using NpgsqlTypes;
+using Sift.Evidence;
+using Sift.Oracles;
 using Sift.Projects;
+using static Sift.Storage.StoreRows;
 
 namespace Sift.Storage.Postgres;
 
@@ -33,6 +37,7 @@ public sealed partial class PostgresSiftStore
             }
             await tx.Cmd("INSERT INTO instructions (project_id, version, markdown, author_id, created_at) VALUES (@p, 1, @m, @a, @t)")
                 .With("@p", id).With("@m", instructionsMarkdown).With("@a", authorId).With("@t", Ticks(now)).ExecAsync(tx.Ct);
+            await AppendEvidenceAsync(tx, id, StoreEvidence.Settings(StoreEvidence.Created, settings, now));
             return new Project(id, name, settings, 1, Time(Ticks(now)));
         }, cancellationToken);
     }
@@ -58,7 +63,7 @@ public sealed partial class PostgresSiftStore
         await R($"SELECT {ProjectColumns} FROM projects ORDER BY id").AllAsync(MapProject, cancellationToken);
 
     /// <inheritdoc />
-    public Task<Project?> UpdateSettingsAsync(long projectId, ProjectSettings settings, CancellationToken cancellationToken = default)
+    public Task<Project?> UpdateSettingsAsync(long projectId, ProjectSettings settings, DateTimeOffset now, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(settings);
         return WriteAsync(async tx =>
@@ -78,6 +83,7 @@ public sealed partial class PostgresSiftStore
             await tx.Cmd("UPDATE ranked_items r SET open = i.holders < @k FROM items i WHERE r.project_id = @p AND i.id = r.item_id AND r.open <> (i.holders < @k)")
                 .With("@k", settings.Overlap).With("@p", projectId).ExecAsync(tx.Ct);
             if (settings.Seed != before.Seed) await SetColdKeysAsync(tx, projectId, settings.Seed, onlyMissing: false);
+            await AppendEvidenceAsync(tx, projectId, StoreEvidence.Settings(StoreEvidence.Updated, settings, now));
             return project;
         }, cancellationToken);
     }
@@ -105,14 +111,15 @@ public sealed partial class PostgresSiftStore
             SELECT project_id, version, markdown, author_id, created_at FROM instructions
             WHERE project_id = @p AND version = coalesce(@v, (SELECT instructions_version FROM projects WHERE id = @p))
             """).With("@p", projectId).WithNullable("@v", version, NpgsqlDbType.Integer)
-            .OneAsync(r => new Instructions(r.GetInt64(0), r.GetInt32(1), r.GetString(2), r.GetInt64(3), Time(r.GetInt64(4))), cancellationToken);
+            .OneAsync(MapInstructions, cancellationToken);
 
     // ---- items -------------------------------------------------------------------------------------------------
 
     /// <inheritdoc />
-    public Task<ImportResult> ImportItemsAsync(long projectId, IReadOnlyList<NewItem> items, CancellationToken cancellationToken = default)
+    public Task<ImportResult> ImportItemsAsync(long projectId, IReadOnlyList<NewItem> items, ImportOrigin origin, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(items);
+        StoreChecks.CheckOrigin(origin);
         return WriteAsync(async tx =>
         {
             // FOR SHARE: a settings change (new seed or overlap) waits until these items are in, so none misses it.
@@ -130,30 +137,36 @@ public sealed partial class PostgresSiftStore
                 var golds = new string?[count];
                 var held = new bool[count];
                 var keys = new long[count];
+                var kinds = new string[count];
+                var contents = new string?[count];
                 for (var i = 0; i < count; i++)
                 {
                     var item = items[start + i];
                     StoreChecks.CheckItem(item, start + i);
                     (ids[i], texts[i], groups[i], costs[i], metas[i], golds[i], held[i]) = (item.ExternalId, item.Text, item.Group, item.Cost, item.MetaJson, item.GoldLabel, item.HeldOut);
                     keys[i] = ColdStartOrder.StoredKey(settings.Seed, item.ExternalId);
+                    (kinds[i], contents[i]) = (ItemContentJson.KindName(item.Content.Kind), ItemContentJson.Encode(item.Content));
                 }
                 // ON CONFLICT DO NOTHING also skips a repeat of an id earlier in the same statement; ORDER BY keeps ids in input order.
                 var added = await tx.Cmd("""
-                    INSERT INTO items (project_id, external_id, text, grp, cost, meta_json, gold_label, held_out, cold_key, free_slots)
-                    SELECT @p, x.e, x.t, x.g, x.c, x.m, x.gold, x.h, x.k, @free
-                    FROM unnest(@e, @t, @g, @c, @m, @gold, @h, @key) WITH ORDINALITY AS x(e, t, g, c, m, gold, h, k, n)
+                    INSERT INTO items (project_id, external_id, text, grp, cost, meta_json, gold_label, held_out, cold_key, free_slots, content_kind, content_json)
+                    SELECT @p, x.e, x.t, x.g, x.c, x.m, x.gold, x.h, x.k, @free, x.ck, x.cj
+                    FROM unnest(@e, @t, @g, @c, @m, @gold, @h, @key, @ck, @cj) WITH ORDINALITY AS x(e, t, g, c, m, gold, h, k, ck, cj, n)
                     ORDER BY x.n
                     ON CONFLICT (project_id, external_id) DO NOTHING
                     RETURNING held_out
                     """).With("@p", projectId).With("@e", ids).With("@t", texts)
                     .WithNullable("@g", groups, NpgsqlDbType.Array | NpgsqlDbType.Text).With("@c", costs)
                     .WithNullable("@m", metas, NpgsqlDbType.Array | NpgsqlDbType.Text).WithNullable("@gold", golds, NpgsqlDbType.Array | NpgsqlDbType.Text)
-                    .With("@h", held).With("@key", keys).With("@free", settings.Overlap).AllAsync(r => r.GetBoolean(0), tx.Ct);
+                    .With("@h", held).With("@key", keys).With("@free", settings.Overlap).With("@ck", kinds)
+                    .WithNullable("@cj", contents, NpgsqlDbType.Array | NpgsqlDbType.Text).AllAsync(r => r.GetBoolean(0), tx.Ct);
                 imported += added.Count;
                 heldOut += added.Count(h => h);
             }
             if (imported > 0) await BumpRevisionAsync(tx, projectId, 0);
-            return new ImportResult(imported, items.Count - imported, heldOut);
+            var result = new ImportResult(imported, items.Count - imported, heldOut);
+            await AppendEvidenceAsync(tx, projectId, StoreEvidence.Import(origin, result, items));
+            return result;
         }, cancellationToken);
     }
 
@@ -346,13 +359,17 @@ public sealed partial class PostgresSiftStore
 
     private async Task<TaskRecord?> ClaimOnceAsync(Tx tx, long projectId, long annotatorId, DateTimeOffset now, TimeSpan lease, int overlap, bool open)
     {
-        // One round trip: reclaim expired leases (and read the overlap), then claim. Each statement sees the one before.
+        // One round trip: take the project's evidence head, reclaim expired leases (and read the overlap), then claim. Each
+        // statement sees the one before. The head comes first here: a claimer holding its item while it waited for the
+        // head would make the others' SKIP LOCKED pass over that item and find the queue empty while it is not.
         await using var batch = tx.Batch(
+            Statement("SELECT seq FROM evidence_heads WHERE project_id = @p FOR UPDATE", P("@p", projectId)),
             Statement(ReclaimSql, P("@p", projectId), P("@now", Ticks(now))),
             Statement(open ? ClaimOpenSql : ClaimAnySql, P("@p", projectId), P("@a", annotatorId), P("@k", overlap),
                 P("@t", Ticks(now)), P("@e", Ticks(now + lease)),
                 P("@cs", ColdStartOrder.Strategy), P("@cold", ColdStartOrder.Reason), P("@beyond", ColdStartOrder.BeyondRankingReason)));
         await using var reader = await batch.ExecuteReaderAsync(tx.Ct);
+        await reader.NextResultAsync(tx.Ct);
         await reader.ReadAsync(tx.Ct);
         if (reader.IsDBNull(1)) return null;   // no such project
         var stored = reader.GetInt32(1);
@@ -364,8 +381,12 @@ public sealed partial class PostgresSiftStore
         if (candidates == 0) return null;
         // Bumped but not inserted: the same annotator took this item in a concurrent request. Roll back, start over.
         if (bumped == 0 || reader.IsDBNull(2)) throw new RetryException();
-        return new TaskRecord(reader.GetInt64(2), projectId, reader.GetInt64(3), annotatorId, TaskState.Leased, Time(Ticks(now)), Time(Ticks(now + lease)),
+        var task = new TaskRecord(reader.GetInt64(2), projectId, reader.GetInt64(3), annotatorId, TaskState.Leased, Time(Ticks(now)), Time(Ticks(now + lease)),
             reader.GetInt32(4), reader.GetString(5), reader.GetDouble(6), reader.GetString(7), reader.GetBoolean(8), reader.GetBoolean(9));
+        var evidence = StoreEvidence.Selection(task, reader.GetString(10), NullableString(reader, 11) ?? throw new NotFoundException($"User {annotatorId} does not exist."));
+        await reader.DisposeAsync();
+        await AppendEvidenceAsync(tx, projectId, evidence);
+        return task;
     }
 
     /// <summary>
@@ -377,7 +398,7 @@ public sealed partial class PostgresSiftStore
     /// </summary>
     private static string ClaimSql(bool open) => $"""
         WITH r AS (
-            SELECT r.item_id, r.score, r.reason, r.exploration, i.held_out, g.model_version, g.strategy
+            SELECT r.item_id, r.score, r.reason, r.exploration, i.held_out, g.model_version, g.strategy, i.external_id
             FROM ranked_items r JOIN items i ON i.id = r.item_id JOIN rankings g ON g.project_id = @p
             WHERE r.project_id = @p {(open ? "AND r.open" : "")} AND i.holders < @k
               AND NOT EXISTS (SELECT 1 FROM tasks t WHERE t.project_id = @p AND t.annotator_id = @a AND t.item_id = r.item_id)
@@ -387,7 +408,7 @@ public sealed partial class PostgresSiftStore
         u AS (
             SELECT i.id AS item_id, 0::double precision AS score,
                    CASE WHEN coalesce((SELECT g.model_version FROM rankings g WHERE g.project_id = @p), 0) > 0 THEN @beyond ELSE @cold END AS reason,
-                   false AS exploration, i.held_out, 0 AS model_version, @cs AS strategy
+                   false AS exploration, i.held_out, 0 AS model_version, @cs AS strategy, i.external_id
             FROM items i
             WHERE NOT EXISTS (SELECT 1 FROM r) AND i.project_id = @p {(open ? "AND i.free_slots > 0" : "")}
               AND NOT (i.held_out AND i.gold_label IS NOT NULL) AND i.holders < @k
@@ -408,7 +429,8 @@ public sealed partial class PostgresSiftStore
             UPDATE ranked_items r SET open = b.holders < p.overlap FROM bump b, projects p
             WHERE r.item_id = b.id AND p.id = @p AND r.open <> (b.holders < p.overlap))
         SELECT (SELECT count(*) FROM c)::int, (SELECT count(*) FROM bump)::int,
-               t.id, t.item_id, t.model_version, t.strategy, t.score, t.reason, t.exploration, t.held_out
+               t.id, t.item_id, t.model_version, t.strategy, t.score, t.reason, t.exploration, t.held_out,
+               (SELECT external_id FROM c LIMIT 1), (SELECT name FROM users WHERE id = @a)
         FROM (SELECT 1) AS one LEFT JOIN task t ON true
         """;
 
@@ -447,25 +469,30 @@ public sealed partial class PostgresSiftStore
         await R($"SELECT {TaskColumns} FROM tasks WHERE id = @id AND project_id = @p").With("@id", taskId).With("@p", projectId).OneAsync(MapTask, cancellationToken);
 
     /// <inheritdoc />
-    public Task<SubmitResult> SubmitAsync(long projectId, long taskId, long annotatorId, IReadOnlyList<string> labels, string clientRequestId, DateTimeOffset now, CancellationToken cancellationToken = default)
+    public Task<SubmitResult> SubmitAsync(long projectId, long taskId, long annotatorId, IReadOnlyList<string> labels, string clientRequestId, DateTimeOffset now, Provenance? provenance = null, CancellationToken cancellationToken = default)
     {
-        StoreChecks.CheckSubmit(labels, clientRequestId);
-        var labelsJson = JsonSerializer.Serialize(labels, Json);
+        StoreChecks.CheckSubmit(labels, clientRequestId, provenance);
+        var labelsJson = SerializeLabels(labels);
         return WriteAsync(async tx =>
         {
             // One round trip: lock the task (a concurrent retry of the same submit waits here, then finds the annotation
             // in the second statement), read the current instructions version, look for an earlier answer to this request.
             TaskRecord? task;
             int version;
+            string? externalId = null, annotatorName = null;
             Annotation? earlier;
             await using (var batch = tx.Batch(
-                Statement($"SELECT {TaskColumns}, (SELECT instructions_version FROM projects WHERE id = @p) FROM tasks WHERE id = @id AND project_id = @p FOR UPDATE",
-                    P("@id", taskId), P("@p", projectId)),
+                Statement($"""
+                    SELECT {TaskColumns}, (SELECT instructions_version FROM projects WHERE id = @p),
+                      (SELECT external_id FROM items WHERE id = tasks.item_id), (SELECT name FROM users WHERE id = tasks.annotator_id)
+                    FROM tasks WHERE id = @id AND project_id = @p FOR UPDATE
+                    """, P("@id", taskId), P("@p", projectId)),
                 Statement($"SELECT {AnnotationColumns} FROM annotations WHERE annotator_id = @a AND client_request_id = @c", P("@a", annotatorId), P("@c", clientRequestId))))
             await using (var reader = await batch.ExecuteReaderAsync(tx.Ct))
             {
                 var found = await reader.ReadAsync(tx.Ct);
                 (task, version) = found ? (MapTask(reader), reader.GetInt32(13)) : (null, 0);
+                if (found) (externalId, annotatorName) = (reader.GetString(14), reader.GetString(15));
                 await reader.NextResultAsync(tx.Ct);
                 earlier = await reader.ReadAsync(tx.Ct) ? MapAnnotation(reader) : null;
             }
@@ -489,10 +516,11 @@ public sealed partial class PostgresSiftStore
                     await RefreshOpenAsync(tx, task.ItemId);
                     break;
             }
+            var recorded = StoreEvidence.Provenance(provenance, annotatorName!, version, now);
             var id = await tx.Cmd("""
                 WITH a AS (
-                    INSERT INTO annotations (project_id, item_id, annotator_id, task_id, labels_json, instructions_version, client_request_id, created_at, undone)
-                    VALUES (@p, @i, @a, @t, @l, @v, @c, @now, false)
+                    INSERT INTO annotations (project_id, item_id, annotator_id, task_id, labels_json, instructions_version, client_request_id, created_at, undone, provenance_json)
+                    VALUES (@p, @i, @a, @t, @l, @v, @c, @now, false, @prov)
                     RETURNING id),
                 done AS (UPDATE tasks SET state = 1 WHERE id = @t),
                 revision AS (
@@ -500,8 +528,13 @@ public sealed partial class PostgresSiftStore
                     ON CONFLICT (project_id, stripe) DO UPDATE SET revision = project_revisions.revision + 1)
                 SELECT id FROM a
                 """).With("@p", projectId).With("@i", task.ItemId).With("@a", annotatorId).With("@t", taskId).With("@l", labelsJson)
-                .With("@v", version).With("@c", clientRequestId).With("@now", Ticks(now)).With("@stripe", StoreChecks.RevisionStripe(annotatorId)).ScalarAsync(tx.Ct);
-            return new SubmitResult(new Annotation((long)id!, projectId, task.ItemId, annotatorId, taskId, [.. labels], version, clientRequestId, Time(Ticks(now)), false), false);
+                .With("@v", version).With("@c", clientRequestId).With("@now", Ticks(now)).With("@stripe", StoreChecks.RevisionStripe(annotatorId))
+                .With("@prov", SerializeProvenance(recorded)).ScalarAsync(tx.Ct);
+            await AppendEvidenceAsync(tx, projectId, StoreEvidence.Answer(externalId!, labels, recorded, now));
+            return new SubmitResult(new Annotation((long)id!, projectId, task.ItemId, annotatorId, taskId, [.. labels], version, clientRequestId, Time(Ticks(now)), false)
+            {
+                Provenance = recorded,
+            }, false);
         }, cancellationToken);
     }
 
@@ -523,15 +556,19 @@ public sealed partial class PostgresSiftStore
         StoreChecks.CheckLease(lease);
         return WriteAsync(async tx =>
         {
-            var last = await tx.Cmd("""
-                SELECT id, task_id FROM annotations WHERE project_id = @p AND annotator_id = @a AND NOT undone ORDER BY id DESC LIMIT 1 FOR UPDATE
-                """).With("@p", projectId).With("@a", annotatorId).AllAsync(r => (Id: r.GetInt64(0), Task: r.GetInt64(1)), tx.Ct);
-            if (last.Count == 0) return null;
-            await tx.Cmd("UPDATE annotations SET undone = true WHERE id = @id").With("@id", last[0].Id).ExecAsync(tx.Ct);
+            var last = await tx.Cmd($"""
+                SELECT {AnnotationColumns} FROM annotations WHERE project_id = @p AND annotator_id = @a AND NOT undone ORDER BY id DESC LIMIT 1 FOR UPDATE
+                """).With("@p", projectId).With("@a", annotatorId).OneAsync(MapAnnotation, tx.Ct);
+            if (last is null) return null;
+            await tx.Cmd("UPDATE annotations SET undone = true WHERE id = @id").With("@id", last.Id).ExecAsync(tx.Ct);
             await BumpRevisionAsync(tx, projectId, StoreChecks.RevisionStripe(annotatorId));
             // Submitted -> Leased: both hold a slot, so the item's counter does not move.
-            return await tx.Cmd($"UPDATE tasks SET state = @s, expires_at = @e WHERE id = @id RETURNING {TaskColumns}")
-                .With("@s", Leased).With("@e", Ticks(now + lease)).With("@id", last[0].Task).OneAsync(MapTask, tx.Ct);
+            var task = await tx.Cmd($"UPDATE tasks SET state = @s, expires_at = @e WHERE id = @id RETURNING {TaskColumns}")
+                .With("@s", Leased).With("@e", Ticks(now + lease)).With("@id", last.TaskId).OneAsync(MapTask, tx.Ct);
+            var externalId = (string)(await tx.Cmd("SELECT external_id FROM items WHERE id = @i").With("@i", last.ItemId).ScalarAsync(tx.Ct))!;
+            var provenance = last.Provenance ?? StoreEvidence.Provenance(null, await UserNameAsync(tx, annotatorId), last.InstructionsVersion, last.CreatedAt);
+            await AppendEvidenceAsync(tx, projectId, StoreEvidence.Answer(externalId, last.Labels, provenance, now, undo: true));
+            return task;
         }, cancellationToken);
     }
 
@@ -569,7 +606,7 @@ public sealed partial class PostgresSiftStore
     {
         var rows = await R("SELECT labels_json, count(*)::int, min(created_at), max(created_at) FROM annotations WHERE project_id = @p AND NOT undone GROUP BY labels_json")
             .With("@p", projectId)
-            .AllAsync(r => (Set: new LabelSetCount(JsonSerializer.Deserialize<string[]>(r.GetString(0), Json) ?? [], r.GetInt32(1)), First: r.GetInt64(2), Last: r.GetInt64(3)), cancellationToken);
+            .AllAsync(r => (Set: new LabelSetCount(DeserializeLabels(r.GetString(0)), r.GetInt32(1)), First: r.GetInt64(2), Last: r.GetInt64(3)), cancellationToken);
         return rows.Count == 0
             ? new AnnotationSummary(0, [], null, null)
             : new AnnotationSummary(rows.Sum(r => r.Set.Count), rows.Select(r => r.Set).ToList(), Time(rows.Min(r => r.First)), Time(rows.Max(r => r.Last)));
@@ -620,13 +657,13 @@ public sealed partial class PostgresSiftStore
     // ---- models and trainer ------------------------------------------------------------------------------------
 
     /// <inheritdoc />
-    public Task AddModelVersionAsync(ModelVersion model, CancellationToken cancellationToken = default)
+    public Task AddModelVersionAsync(ModelVersion model, ModelEvent? evidence = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentOutOfRangeException.ThrowIfLessThan(model.Version, 1);
         return WriteAsync(async tx =>
         {
-            await RequireProjectAsync(tx, model.ProjectId);
+            var settings = await ProjectSettingsOfAsync(tx, model.ProjectId, "") ?? throw new NotFoundException($"Project {model.ProjectId} does not exist.");
             var added = await tx.Cmd("""
                 INSERT INTO model_versions (project_id, version, trained_at, labels, held_out_labeled, accuracy, macro_f1, duration_seconds, stop_recommended, stop_reason, metrics_json)
                 VALUES (@p, @v, @t, @l, @h, @acc, @f1, @d, @stop, @why, @m)
@@ -635,16 +672,13 @@ public sealed partial class PostgresSiftStore
                 .WithNullable("@acc", model.Accuracy, NpgsqlDbType.Double).WithNullable("@f1", model.MacroF1, NpgsqlDbType.Double).With("@d", model.DurationSeconds)
                 .With("@stop", model.StopRecommended).With("@why", model.StopReason).With("@m", model.MetricsJson).ExecAsync(tx.Ct);
             if (added == 0) throw new ConflictException($"Model version {model.Version} of project {model.ProjectId} already exists.");
+            await AppendEvidenceAsync(tx, model.ProjectId, StoreEvidence.Model(model, evidence, settings.StopRule));
         }, cancellationToken);
     }
 
     /// <inheritdoc />
     public async Task<IReadOnlyList<ModelVersion>> GetModelVersionsAsync(long projectId, CancellationToken cancellationToken = default) =>
-        await R("""
-            SELECT project_id, version, trained_at, labels, held_out_labeled, accuracy, macro_f1, duration_seconds, stop_recommended, stop_reason, metrics_json
-            FROM model_versions WHERE project_id = @p ORDER BY version
-            """).With("@p", projectId).AllAsync(r => new ModelVersion(r.GetInt64(0), r.GetInt32(1), Time(r.GetInt64(2)), r.GetInt32(3), r.GetInt32(4),
-                NullableDouble(r, 5), NullableDouble(r, 6), r.GetDouble(7), r.GetBoolean(8), r.GetString(9), r.GetString(10)), cancellationToken);
+        await R($"SELECT {ModelColumns} FROM model_versions WHERE project_id = @p ORDER BY version").With("@p", projectId).AllAsync(MapModel, cancellationToken);
 
     /// <inheritdoc />
     public Task<bool> TryAcquireTrainerAsync(long projectId, string owner, DateTimeOffset now, TimeSpan lease, CancellationToken cancellationToken = default)
@@ -692,7 +726,6 @@ public sealed partial class PostgresSiftStore
 
     /// <inheritdoc />
     public async Task<TrainerStatus> GetTrainerStatusAsync(long projectId, CancellationToken cancellationToken = default) =>
-        await R("SELECT project_id, state, started_at, finished_at, last_duration, error, owner FROM trainer_status WHERE project_id = @p").With("@p", projectId)
-            .OneAsync(r => new TrainerStatus(r.GetInt64(0), (TrainerState)r.GetInt32(1), Time(r, 2), Time(r, 3), NullableDouble(r, 4), NullableString(r, 5), NullableString(r, 6)), cancellationToken)
+        await R($"SELECT {TrainerStatusColumns} FROM trainer_status WHERE project_id = @p").With("@p", projectId).OneAsync(MapTrainerStatus, cancellationToken)
         ?? new TrainerStatus(projectId, TrainerState.Idle, null, null, null, null, null);
 }

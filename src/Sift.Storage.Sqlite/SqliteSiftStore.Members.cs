@@ -1,4 +1,5 @@
 using Sift.Projects;
+using static Sift.Storage.StoreRows;
 
 namespace Sift.Storage.Sqlite;
 
@@ -32,7 +33,7 @@ public sealed partial class SqliteSiftStore
     public Task<IReadOnlyList<ProjectMember>> ListMembersAsync(long projectId, CancellationToken cancellationToken = default) =>
         Task.FromResult<IReadOnlyList<ProjectMember>>(Read(c => All(
             R(c, "SELECT project_id, user_id, added_at FROM project_members WHERE project_id = @p ORDER BY user_id").With("@p", projectId),
-            r => new ProjectMember(r.GetInt64(0), r.GetInt64(1), Time(r.GetInt64(2)))), cancellationToken));
+            MapMember), cancellationToken));
 
     /// <inheritdoc />
     public Task<bool> IsMemberAsync(long projectId, long userId, CancellationToken cancellationToken = default) =>

@@ -1,6 +1,10 @@
 using System.Globalization;
 using System.Text.Json;
+using Sift.Items;
+using Sift.Evidence;
+using Sift.Oracles;
 using Sift.Projects;
+using static Sift.Storage.StoreRows;
 
 namespace Sift.Storage.Sqlite;
 
@@ -23,6 +27,7 @@ public sealed partial class SqliteSiftStore
                 .With("@n", name).With("@s", SerializeSettings(settings)).With("@k", settings.Overlap).With("@t", Ticks(now)).ExecuteScalar()!;
             W("INSERT INTO instructions (project_id, version, markdown, author_id, created_at) VALUES (@p, 1, @m, @a, @t)")
                 .With("@p", id).With("@m", instructionsMarkdown).With("@a", authorId).With("@t", Ticks(now)).ExecuteNonQuery();
+            AppendEvidence(id, StoreEvidence.Settings(StoreEvidence.Created, settings, now));
             return new Project(id, name, settings, 1, Time(Ticks(now)));
         }, cancellationToken);
     }
@@ -42,7 +47,7 @@ public sealed partial class SqliteSiftStore
         Task.FromResult<IReadOnlyList<Project>>(Read(c => All(R(c, $"SELECT {ProjectColumns} FROM projects ORDER BY id"), MapProject), cancellationToken));
 
     /// <inheritdoc />
-    public Task<Project?> UpdateSettingsAsync(long projectId, ProjectSettings settings, CancellationToken cancellationToken = default)
+    public Task<Project?> UpdateSettingsAsync(long projectId, ProjectSettings settings, DateTimeOffset now, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(settings);
         return WriteAsync(() =>
@@ -58,6 +63,7 @@ public sealed partial class SqliteSiftStore
             W("UPDATE ranked_items SET open = (SELECT i.holders < @k FROM items i WHERE i.id = ranked_items.item_id) WHERE project_id = @p")
                 .With("@k", settings.Overlap).With("@p", projectId).ExecuteNonQuery();
             if (settings.Seed != before.Seed) SetColdKeys(projectId, settings.Seed, onlyMissing: false);
+            AppendEvidence(projectId, StoreEvidence.Settings(StoreEvidence.Updated, settings, now));
             return One(W($"SELECT {ProjectColumns} FROM projects WHERE id = @id").With("@id", projectId), MapProject);
         }, cancellationToken);
     }
@@ -86,14 +92,15 @@ public sealed partial class SqliteSiftStore
                 SELECT project_id, version, markdown, author_id, created_at FROM instructions
                 WHERE project_id = @p AND version = coalesce(@v, (SELECT instructions_version FROM projects WHERE id = @p))
                 """).With("@p", projectId).With("@v", version),
-            r => new Instructions(r.GetInt64(0), r.GetInt32(1), r.GetString(2), r.GetInt64(3), Time(r.GetInt64(4)))), cancellationToken));
+            MapInstructions), cancellationToken));
 
     // ---- items -------------------------------------------------------------------------------------------------
 
     /// <inheritdoc />
-    public Task<ImportResult> ImportItemsAsync(long projectId, IReadOnlyList<NewItem> items, CancellationToken cancellationToken = default)
+    public Task<ImportResult> ImportItemsAsync(long projectId, IReadOnlyList<NewItem> items, ImportOrigin origin, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(items);
+        StoreChecks.CheckOrigin(origin);
         return WriteAsync(() =>
         {
             var settings = ProjectSettingsOf(projectId) ?? throw new NotFoundException($"Project {projectId} does not exist.");
@@ -104,18 +111,21 @@ public sealed partial class SqliteSiftStore
                 var item = items[i];
                 StoreChecks.CheckItem(item, i);
                 var added = W("""
-                    INSERT INTO items (project_id, external_id, text, grp, cost, meta_json, gold_label, held_out, holders, cold_key, free_slots)
-                    VALUES (@p, @e, @x, @g, @c, @m, @gold, @h, 0, @key, @k)
+                    INSERT INTO items (project_id, external_id, text, grp, cost, meta_json, gold_label, held_out, holders, cold_key, free_slots, content_kind, content_json)
+                    VALUES (@p, @e, @x, @g, @c, @m, @gold, @h, 0, @key, @k, @ck, @cj)
                     ON CONFLICT (project_id, external_id) DO NOTHING
                     """).With("@p", projectId).With("@e", item.ExternalId).With("@x", item.Text).With("@g", item.Group).With("@c", item.Cost)
                     .With("@m", item.MetaJson).With("@gold", item.GoldLabel).With("@h", item.HeldOut ? 1 : 0)
-                    .With("@key", ColdStartOrder.StoredKey(settings.Seed, item.ExternalId)).With("@k", settings.Overlap).ExecuteNonQuery();
+                    .With("@key", ColdStartOrder.StoredKey(settings.Seed, item.ExternalId)).With("@k", settings.Overlap)
+                    .With("@ck", ItemContentJson.KindName(item.Content.Kind)).With("@cj", ItemContentJson.Encode(item.Content)).ExecuteNonQuery();
                 if (added == 0) { duplicates++; continue; }
                 imported++;
                 if (item.HeldOut) heldOut++;
             }
             if (imported > 0) BumpRevision(projectId, 0);
-            return new ImportResult(imported, duplicates, heldOut);
+            var result = new ImportResult(imported, duplicates, heldOut);
+            AppendEvidence(projectId, StoreEvidence.Import(origin, result, items));
+            return result;
         }, cancellationToken);
     }
 
@@ -304,12 +314,14 @@ public sealed partial class SqliteSiftStore
             // asks for that same overlap.
             var stored = Convert.ToInt32(storedOverlap, CultureInfo.InvariantCulture);
             TaskRecord? task = null;
+            string? externalId = null;
             using (var reader = W(stored == overlap ? ClaimOpenSql : ClaimAnySql).With("@p", projectId).With("@a", annotatorId).With("@k", overlap).ExecuteReader())
             {
                 if (reader.Read())
                 {
                     task = new TaskRecord(0, projectId, reader.GetInt64(0), annotatorId, TaskState.Leased, Time(Ticks(now)), Time(Ticks(now + lease)),
                         reader.GetInt32(5), reader.GetString(6), reader.GetDouble(1), reader.GetString(2), reader.GetInt64(3) != 0, reader.GetInt64(4) != 0);
+                    externalId = reader.GetString(7);
                 }
             }
             if (task is null)
@@ -320,6 +332,7 @@ public sealed partial class SqliteSiftStore
                 var reason = reader.GetInt32(2) > 0 ? ColdStartOrder.BeyondRankingReason : ColdStartOrder.Reason;
                 task = new TaskRecord(0, projectId, reader.GetInt64(0), annotatorId, TaskState.Leased, Time(Ticks(now)), Time(Ticks(now + lease)),
                     0, ColdStartOrder.Strategy, 0, reason, false, reader.GetInt64(1) != 0);
+                externalId = reader.GetString(3);
             }
             var itemId = task.ItemId;
             var id = (long)W("""
@@ -329,11 +342,13 @@ public sealed partial class SqliteSiftStore
                 .With("@v", task.ModelVersion).With("@s", task.Strategy).With("@score", task.Score).With("@why", task.Reason)
                 .With("@x", task.Exploration ? 1 : 0).With("@h", task.HeldOut ? 1 : 0).ExecuteScalar()!;
             AdjustHolders(itemId, +1);
-            return task with { Id = id };
+            task = task with { Id = id };
+            AppendEvidence(projectId, StoreEvidence.Selection(task, externalId!, UserName(annotatorId)));
+            return task;
         }, cancellationToken);
     }
 
-    private const string ClaimColumns = "SELECT r.item_id, r.score, r.reason, r.exploration, i.held_out, g.model_version, g.strategy\n";
+    private const string ClaimColumns = "SELECT r.item_id, r.score, r.reason, r.exploration, i.held_out, g.model_version, g.strategy, i.external_id\n";
 
     private const string ClaimJoins = """
         JOIN items i ON i.id = r.item_id
@@ -361,7 +376,7 @@ public sealed partial class SqliteSiftStore
         LIMIT 1
         """;
 
-    private const string ClaimUnrankedColumns = "SELECT i.id, i.held_out, coalesce((SELECT g.model_version FROM rankings g WHERE g.project_id = @p), 0)\n";
+    private const string ClaimUnrankedColumns = "SELECT i.id, i.held_out, coalesce((SELECT g.model_version FROM rankings g WHERE g.project_id = @p), 0), i.external_id\n";
 
     // items_free holds exactly the items with a free slot under the project's overlap, in cold-start order; a caller
     // asking for more holders than that needs every item.
@@ -402,10 +417,10 @@ public sealed partial class SqliteSiftStore
         Task.FromResult(Read(c => One(R(c, $"SELECT {TaskColumns} FROM tasks WHERE id = @id AND project_id = @p").With("@id", taskId).With("@p", projectId), MapTask), cancellationToken));
 
     /// <inheritdoc />
-    public Task<SubmitResult> SubmitAsync(long projectId, long taskId, long annotatorId, IReadOnlyList<string> labels, string clientRequestId, DateTimeOffset now, CancellationToken cancellationToken = default)
+    public Task<SubmitResult> SubmitAsync(long projectId, long taskId, long annotatorId, IReadOnlyList<string> labels, string clientRequestId, DateTimeOffset now, Provenance? provenance = null, CancellationToken cancellationToken = default)
     {
-        StoreChecks.CheckSubmit(labels, clientRequestId);
-        var labelsJson = JsonSerializer.Serialize(labels, Json);
+        StoreChecks.CheckSubmit(labels, clientRequestId, provenance);
+        var labelsJson = SerializeLabels(labels);
         return WriteAsync(() =>
         {
             var earlier = One(W($"SELECT {AnnotationColumns} FROM annotations WHERE annotator_id = @a AND client_request_id = @c")
@@ -430,14 +445,19 @@ public sealed partial class SqliteSiftStore
                     break;
             }
             var version = Convert.ToInt32(W("SELECT instructions_version FROM projects WHERE id = @p").With("@p", projectId).ExecuteScalar(), CultureInfo.InvariantCulture);
+            var recorded = StoreEvidence.Provenance(provenance, UserName(annotatorId), version, now);
             var id = (long)W("""
-                INSERT INTO annotations (project_id, item_id, annotator_id, task_id, labels_json, instructions_version, client_request_id, created_at, undone)
-                VALUES (@p, @i, @a, @t, @l, @v, @c, @now, 0) RETURNING id
+                INSERT INTO annotations (project_id, item_id, annotator_id, task_id, labels_json, instructions_version, client_request_id, created_at, undone, provenance_json)
+                VALUES (@p, @i, @a, @t, @l, @v, @c, @now, 0, @prov) RETURNING id
                 """).With("@p", projectId).With("@i", task.ItemId).With("@a", annotatorId).With("@t", taskId).With("@l", labelsJson)
-                .With("@v", version).With("@c", clientRequestId).With("@now", Ticks(now)).ExecuteScalar()!;
+                .With("@v", version).With("@c", clientRequestId).With("@now", Ticks(now)).With("@prov", SerializeProvenance(recorded)).ExecuteScalar()!;
             W("UPDATE tasks SET state = @s WHERE id = @id").With("@s", Submitted).With("@id", taskId).ExecuteNonQuery();
             BumpRevision(projectId, StoreChecks.RevisionStripe(annotatorId));
-            return new SubmitResult(new Annotation(id, projectId, task.ItemId, annotatorId, taskId, [.. labels], version, clientRequestId, Time(Ticks(now)), false), false);
+            AppendEvidence(projectId, StoreEvidence.Answer(ExternalId(task.ItemId), labels, recorded, now));
+            return new SubmitResult(new Annotation(id, projectId, task.ItemId, annotatorId, taskId, [.. labels], version, clientRequestId, Time(Ticks(now)), false)
+            {
+                Provenance = recorded,
+            }, false);
         }, cancellationToken);
     }
 
@@ -457,12 +477,12 @@ public sealed partial class SqliteSiftStore
         StoreChecks.CheckLease(lease);
         return WriteAsync(() =>
         {
-            using var reader = W("SELECT id, task_id FROM annotations WHERE project_id = @p AND annotator_id = @a AND undone = 0 ORDER BY id DESC LIMIT 1")
-                .With("@p", projectId).With("@a", annotatorId).ExecuteReader();
-            if (!reader.Read()) return null;
-            var (annotationId, taskId) = (reader.GetInt64(0), reader.GetInt64(1));
-            reader.Close();
+            var last = One(W($"SELECT {AnnotationColumns} FROM annotations WHERE project_id = @p AND annotator_id = @a AND undone = 0 ORDER BY id DESC LIMIT 1")
+                .With("@p", projectId).With("@a", annotatorId), MapAnnotation);
+            if (last is null) return null;
+            var (annotationId, taskId) = (last.Id, last.TaskId);
             W("UPDATE annotations SET undone = 1 WHERE id = @id").With("@id", annotationId).ExecuteNonQuery();
+            AppendEvidence(projectId, StoreEvidence.Answer(ExternalId(last.ItemId), last.Labels, last.Provenance ?? StoreEvidence.Provenance(null, UserName(annotatorId), last.InstructionsVersion, last.CreatedAt), now, undo: true));
             BumpRevision(projectId, StoreChecks.RevisionStripe(annotatorId));
             // Submitted -> Leased: both hold a slot, so the item's counter does not move.
             W("UPDATE tasks SET state = @s, expires_at = @e WHERE id = @id").With("@s", Leased).With("@e", Ticks(now + lease)).With("@id", taskId).ExecuteNonQuery();
@@ -514,7 +534,7 @@ public sealed partial class SqliteSiftStore
             while (reader.Read())
             {
                 var n = reader.GetInt32(1);
-                sets.Add(new LabelSetCount(JsonSerializer.Deserialize<string[]>(reader.GetString(0), Json) ?? [], n));
+                sets.Add(new LabelSetCount(DeserializeLabels(reader.GetString(0)), n));
                 count += n;
                 first = Math.Min(first ?? long.MaxValue, reader.GetInt64(2));
                 last = Math.Max(last ?? long.MinValue, reader.GetInt64(3));
@@ -574,13 +594,13 @@ public sealed partial class SqliteSiftStore
     // ---- models and trainer ------------------------------------------------------------------------------------
 
     /// <inheritdoc />
-    public Task AddModelVersionAsync(ModelVersion model, CancellationToken cancellationToken = default)
+    public Task AddModelVersionAsync(ModelVersion model, ModelEvent? evidence = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentOutOfRangeException.ThrowIfLessThan(model.Version, 1);
         return WriteAsync(() =>
         {
-            RequireProject(model.ProjectId);
+            var settings = ProjectSettingsOf(model.ProjectId) ?? throw new NotFoundException($"Project {model.ProjectId} does not exist.");
             if (W("SELECT 1 FROM model_versions WHERE project_id = @p AND version = @v").With("@p", model.ProjectId).With("@v", model.Version).ExecuteScalar() is not null)
                 throw new ConflictException($"Model version {model.Version} of project {model.ProjectId} already exists.");
             W("""
@@ -589,18 +609,14 @@ public sealed partial class SqliteSiftStore
                 """).With("@p", model.ProjectId).With("@v", model.Version).With("@t", Ticks(model.TrainedAt)).With("@l", model.Labels).With("@h", model.HeldOutLabeled)
                 .With("@acc", model.Accuracy).With("@f1", model.MacroF1).With("@d", model.DurationSeconds).With("@stop", model.StopRecommended ? 1 : 0)
                 .With("@why", model.StopReason).With("@m", model.MetricsJson).ExecuteNonQuery();
+            AppendEvidence(model.ProjectId, StoreEvidence.Model(model, evidence, settings.StopRule));
         }, cancellationToken);
     }
 
     /// <inheritdoc />
     public Task<IReadOnlyList<ModelVersion>> GetModelVersionsAsync(long projectId, CancellationToken cancellationToken = default) =>
         Task.FromResult<IReadOnlyList<ModelVersion>>(Read(c => All(
-            R(c, """
-                SELECT project_id, version, trained_at, labels, held_out_labeled, accuracy, macro_f1, duration_seconds, stop_recommended, stop_reason, metrics_json
-                FROM model_versions WHERE project_id = @p ORDER BY version
-                """).With("@p", projectId),
-            r => new ModelVersion(r.GetInt64(0), r.GetInt32(1), Time(r.GetInt64(2)), r.GetInt32(3), r.GetInt32(4), NullableDouble(r, 5), NullableDouble(r, 6),
-                r.GetDouble(7), r.GetInt64(8) != 0, r.GetString(9), r.GetString(10))), cancellationToken));
+            R(c, $"SELECT {ModelColumns} FROM model_versions WHERE project_id = @p ORDER BY version").With("@p", projectId), MapModel), cancellationToken));
 
     /// <inheritdoc />
     public Task<bool> TryAcquireTrainerAsync(long projectId, string owner, DateTimeOffset now, TimeSpan lease, CancellationToken cancellationToken = default)
@@ -647,7 +663,6 @@ public sealed partial class SqliteSiftStore
     /// <inheritdoc />
     public Task<TrainerStatus> GetTrainerStatusAsync(long projectId, CancellationToken cancellationToken = default) =>
         Task.FromResult(Read(c => One(
-            R(c, "SELECT project_id, state, started_at, finished_at, last_duration, error, owner FROM trainer_status WHERE project_id = @p").With("@p", projectId),
-            r => new TrainerStatus(r.GetInt64(0), (TrainerState)r.GetInt32(1), Time(r, 2), Time(r, 3), NullableDouble(r, 4), NullableString(r, 5), NullableString(r, 6)))
+            R(c, $"SELECT {TrainerStatusColumns} FROM trainer_status WHERE project_id = @p").With("@p", projectId), MapTrainerStatus)
             ?? new TrainerStatus(projectId, TrainerState.Idle, null, null, null, null, null), cancellationToken));
 }

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using FsCheck;
 using FsCheck.Fluent;
 using System.Text;
+using Sift.Oracles;
 using Sift.Projects;
 
 namespace Sift.Storage.Tests;
@@ -1117,7 +1118,10 @@ public abstract partial class StoreContract : IAsyncLifetime
         var result = await Store.SubmitAsync(project.Id, task.Id, ann.Id, ["ham"], "req-1", T0.AddSeconds(30), Ct);
         result.Duplicate.ShouldBeFalse();
         var a = result.Annotation;
-        a.ShouldBe(new Annotation(a.Id, project.Id, task.ItemId, ann.Id, task.Id, a.Labels, 2, "req-1", T0.AddSeconds(30), false));
+        a.ShouldBe(new Annotation(a.Id, project.Id, task.ItemId, ann.Id, task.Id, a.Labels, 2, "req-1", T0.AddSeconds(30), false)
+        {
+            Provenance = new Provenance { Kind = OracleKind.Person, Name = "ann", InstructionsVersion = 2, At = T0.AddSeconds(30) },
+        });
         a.Labels.ShouldBe(["ham"]);
         var stored = (await Store.GetAnnotationsAsync(project.Id, cancellationToken: Ct)).Single();
         (stored with { Labels = a.Labels }).ShouldBe(a);

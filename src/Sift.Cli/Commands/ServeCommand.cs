@@ -65,27 +65,22 @@ internal static class ServeCommand
             var dbPath = parse.GetValue(db);
             var connection = parse.GetValue(postgres);
             if (dbPath is not null && connection is not null) throw new ConfigurationException("Give either --db or --postgres, not both.");
-            var options = new SiftServerOptions
-            {
-                Port = parse.GetValue(port),
-                SqlitePath = dbPath ?? (isDemo ? DemoDatabase : "sift.db"),
-                PostgresConnectionString = connection,
-                FullDurability = parse.GetValue(durability) == "full",
-            };
+            var options = new SiftServerOptions { Port = parse.GetValue(port) };
+            var storage = new StoreChoice(dbPath ?? (isDemo ? DemoDatabase : "sift.db"), connection, parse.GetValue(durability) == "full").Validate();
             if (parse.GetValue(trainerPriority) == "normal") options.ConfigureLiveLoop = o => o with { LowPriorityTrainer = false };
-            return await RunAsync(options, isDemo, Console.Out, ct);
+            return await RunAsync(options, storage, isDemo, Console.Out, ct);
         });
         return command;
     }
 
     /// <summary>Starts the server, prints how to reach it, and runs until <paramref name="ct"/> is cancelled (Ctrl-C).</summary>
-    public static async Task<int> RunAsync(SiftServerOptions options, bool demo, TextWriter output, CancellationToken ct)
+    public static async Task<int> RunAsync(SiftServerOptions options, StoreChoice storage, bool demo, TextWriter output, CancellationToken ct)
     {
         SpamAssassinFiles? corpus = null;
         if (demo)
             corpus = await SpamAssassinCorpus.EnsureAsync(SpamAssassinCorpus.DefaultCacheDirectory, new Progress<string>(m => Console.Error.WriteLine(m)), ct);
 
-        await using var app = SiftServerApp.Build(options);
+        await using var app = SiftServerApp.Build(options, storage.Register);
         try
         {
             await app.StartAsync(ct);
@@ -98,8 +93,7 @@ internal static class ServeCommand
         var url = SiftServerApp.GetUrl(app);
         var store = app.Services.GetRequiredService<ISiftStore>();
         var now = options.TimeProvider.GetUtcNow();
-        var storage = options.PostgresConnectionString is null ? $"SQLite file {Path.GetFullPath(options.SqlitePath)}" : "PostgreSQL";
-        output.WriteLine($"Sift is listening on {url} ({storage})");
+        output.WriteLine($"Sift is listening on {url} ({storage.Describe()})");
 
         var adminToken = await EnsureUserAsync(store, AdminName, Role.Admin, rotate: demo, now, ct);
         if (adminToken is not null) output.WriteLine($"Admin token for user '{AdminName}' (shown once): {adminToken}");

@@ -33,10 +33,7 @@ internal static class UsersCommand
             var userName = parse.GetValue(name)!.Trim();
             if (userName.Length is 0 or > 100 || Sift.Data.TextRules.IndexOfForbiddenInName(userName) >= 0)
                 throw new ConfigurationException("--name must be 1 to 100 characters without control characters.");
-            var options = new SiftServerOptions { SqlitePath = dbPath ?? "sift.db", PostgresConnectionString = connection };
-            options.Validate();
-
-            await using var store = SiftStores.Open(options);
+            await using var store = new StoreChoice(dbPath ?? "sift.db", connection).Validate().Open();
             try
             {
                 await store.MigrateAsync(ct);

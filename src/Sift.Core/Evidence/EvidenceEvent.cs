@@ -156,6 +156,15 @@ public sealed record ExportEvent(string Format, int Items, string By) : Evidence
     public override string Kind => "export";
 }
 
+/// <summary>A project's settings were set: when it was created, and on every change (server).</summary>
+/// <param name="Change"><c>created</c> or <c>updated</c>.</param>
+/// <param name="Settings">The settings in force from now on.</param>
+public sealed record SettingsEvent(string Change, Sift.Projects.ProjectSettings Settings) : EvidenceEvent
+{
+    /// <inheritdoc />
+    public override string Kind => "settings";
+}
+
 /// <summary>The canonical JSON of evidence events: one compact line, kind first, snake_case, invariant.</summary>
 public static class EvidenceJson
 {

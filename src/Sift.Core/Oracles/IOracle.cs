@@ -96,6 +96,19 @@ public sealed record Provenance
     /// <summary>The model suggestion shown to a person before they answered (pre-annotation), so anchoring can be measured; null when none was shown.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? SuggestionShown { get; init; }
+
+    /// <summary>Value equality, including the contents of <see cref="Sources"/> and <see cref="Distribution"/> (so a provenance read back from storage equals the one written).</summary>
+    public bool Equals(Provenance? other) =>
+        other is not null && (ReferenceEquals(this, other) ||
+            (Kind == other.Kind && Name == other.Name && InstructionsVersion == other.InstructionsVersion && PromptTemplate == other.PromptTemplate
+             && Nullable.Equals(Confidence, other.Confidence) && ConfidenceMethod == other.ConfidenceMethod && Equals(Cost, other.Cost) && Nullable.Equals(At, other.At)
+             && Decision == other.Decision && SuggestionShown == other.SuggestionShown && Sources.SequenceEqual(other.Sources)
+             && (Distribution is null ? other.Distribution is null
+                 : other.Distribution is not null && Distribution.Count == other.Distribution.Count
+                   && Distribution.All(p => other.Distribution.TryGetValue(p.Key, out var q) && p.Value.Equals(q)))));
+
+    /// <inheritdoc />
+    public override int GetHashCode() => HashCode.Combine(Kind, Name, InstructionsVersion, PromptTemplate, Confidence, At, Sources.Count);
 }
 
 /// <summary>The state of an oracle's answer to one question.</summary>

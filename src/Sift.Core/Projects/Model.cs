@@ -1,3 +1,5 @@
+using Sift.Items;
+using Sift.Oracles;
 using Sift.Stopping;
 using Sift.Strategies;
 
@@ -48,6 +50,13 @@ public sealed record ProjectSettings
     /// <summary>Single- or multi-label.</summary>
     public LabelMode Mode { get; init; } = LabelMode.Single;
 
+    /// <summary>
+    /// What the project's items are: <see cref="Items.ContentKind.Text"/> (default; also what a project stored before
+    /// this setting existed reads as) or <see cref="Items.ContentKind.Pair"/> (pairwise comparisons). Fixed when the
+    /// project is made.
+    /// </summary>
+    public Items.ContentKind Content { get; init; } = Items.ContentKind.Text;
+
     /// <summary>The label schema, in button order (keys 1–9 map to the first nine). At least two for single-label.</summary>
     public IReadOnlyList<string> Labels { get; init; } = [];
 
@@ -94,6 +103,7 @@ public sealed record ProjectSettings
     public void Validate()
     {
         if (!Enum.IsDefined(Mode)) throw new ConfigurationException("mode: must be 'single' or 'multi'.");
+        if (!Enum.IsDefined(Content)) throw new ConfigurationException("content: must be 'text' or 'pair'.");
         if (Labels is null || Labels.Count < (Mode == LabelMode.Single ? 2 : 1))
             throw new ConfigurationException(Mode == LabelMode.Single ? "labels: a single-label project needs at least two labels." : "labels: a multi-label project needs at least one label.");
         var seen = new HashSet<string>(StringComparer.Ordinal);
@@ -151,16 +161,27 @@ public sealed record Instructions(long ProjectId, int Version, string Markdown, 
 
 /// <summary>An item to import. The caller decides <paramref name="HeldOut"/> (random, seeded) before storing.</summary>
 /// <param name="ExternalId">The user's id; unique within a project (duplicates are skipped, not errors).</param>
-/// <param name="Text">The untrusted item text.</param>
+/// <param name="Text">The untrusted item text: for a text item the text itself, for other kinds the feature and display text (<see cref="ItemContent.FeatureText"/>).</param>
 /// <param name="Group">Optional subgroup.</param>
 /// <param name="Cost">Labeling cost (default 1).</param>
 /// <param name="MetaJson">Optional JSON object kept verbatim.</param>
 /// <param name="GoldLabel">A label that came with the import; never shown to annotators (used to evaluate held-out items).</param>
 /// <param name="HeldOut">In the evaluation set: never chosen by the learner, never used for training.</param>
-public sealed record NewItem(string ExternalId, string Text, string? Group, double Cost, string? MetaJson, string? GoldLabel, bool HeldOut);
+public sealed record NewItem(string ExternalId, string Text, string? Group, double Cost, string? MetaJson, string? GoldLabel, bool HeldOut)
+{
+    /// <summary>What the item is. Default: a <see cref="TextContent"/> of <see cref="Text"/> (which it must then equal).</summary>
+    public ItemContent Content { get; init; } = new TextContent(Text);
+}
 
-/// <summary>A stored item, without its gold label (read gold labels separately, never for annotators).</summary>
-public sealed record Item(long Id, long ProjectId, string ExternalId, string Text, string? Group, double Cost, string? MetaJson, bool HeldOut);
+/// <summary>
+/// A stored item, without its gold label (read gold labels separately, never for annotators). <c>Text</c> is the feature
+/// and display text; <see cref="Content"/> is what the item is.
+/// </summary>
+public sealed record Item(long Id, long ProjectId, string ExternalId, string Text, string? Group, double Cost, string? MetaJson, bool HeldOut)
+{
+    /// <summary>What the item is (text, or a prompt with two responses). Default: a <see cref="TextContent"/> of <see cref="Text"/>.</summary>
+    public ItemContent Content { get; init; } = new TextContent(Text);
+}
 
 /// <summary>Outcome of an all-or-nothing import.</summary>
 /// <param name="Imported">Items added.</param>
@@ -213,7 +234,15 @@ public sealed record TaskRecord(
 /// </summary>
 public sealed record Annotation(
     long Id, long ProjectId, long ItemId, long AnnotatorId, long TaskId, IReadOnlyList<string> Labels,
-    int InstructionsVersion, string ClientRequestId, DateTimeOffset CreatedAt, bool Undone);
+    int InstructionsVersion, string ClientRequestId, DateTimeOffset CreatedAt, bool Undone)
+{
+    /// <summary>
+    /// Who answered, under which instructions, at what cost (<see cref="IAnnotationStore.SubmitAsync"/>). Always set on
+    /// annotations read from a store (answers stored before provenance existed get a person's, built from the
+    /// annotator's name, the instructions version and the time); null only on one built in memory without it.
+    /// </summary>
+    public Provenance? Provenance { get; init; }
+}
 
 /// <summary>Result of a submit: the stored annotation, and whether it was a retry of an earlier one.</summary>
 public sealed record SubmitResult(Annotation Annotation, bool Duplicate);

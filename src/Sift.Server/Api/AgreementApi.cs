@@ -95,7 +95,7 @@ internal static class AgreementApi
 
 /// <summary>
 /// The agreement report of each project, cached (one per server process, a singleton): recomputed only when the
-/// project's data revision (<see cref="ISiftStore.GetRevisionAsync"/>: answers submitted or undone, items imported) or
+/// project's data revision (<see cref="IAnnotationStore.GetRevisionAsync"/>: answers submitted or undone, items imported) or
 /// its label settings changed, so repeated reads cost one cheap query. Concurrent readers of an outdated report share
 /// one recomputation; a heavy one is paced by <see cref="ReportCacheOptions"/>. The cached report includes the gold
 /// section; the endpoint removes it for callers who may not see it. Thread-safe.

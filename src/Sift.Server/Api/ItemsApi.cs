@@ -9,6 +9,8 @@ using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using Sift.Data;
+using Sift.Evidence;
+using Sift.Items;
 using Sift.Projects;
 using Sift.Server.Auth;
 using Sift.Server.Hosting;
@@ -33,10 +35,18 @@ internal static class ItemsApi
     /// <summary>POST …/items?format=jsonl|csv&amp;text=&amp;label=&amp;id=&amp;group=&amp;cost=: the body is the file.</summary>
     internal static async Task<Ok<ImportResult>> Import(
         long projectId, string? format, string? text, string? label, string? id, string? group, string? cost,
-        HttpContext context, ISiftStore store, ILiveLoop loop, SiftServerOptions options, CancellationToken ct)
+        HttpContext context, ISiftStore store, ILiveLoop loop, SiftServerOptions options, TimeProvider time, CancellationToken ct)
     {
         var project = await ProjectsApi.RequireProjectAsync(store, projectId, ct);
+        if (project.Settings.Content != ContentKind.Text) throw new RequestValidationException("content", SettingsInput.PairsNotYet);
         var formatOptions = FormatOptions(format, context.Request.ContentType, text, label, id, group, cost, options.MaxTextLength);
+        // JSON Lines rows may be text items or preference pairs, told apart by their fields, so that a pair file is
+        // refused for what it is rather than for a missing text field; the sides of a pair follow the project's seed.
+        if (formatOptions.Format == DataFormat.Jsonl)
+        {
+            formatOptions.Content = null;
+            formatOptions.PairSideSeed = project.Settings.Seed;
+        }
 
         var size = context.Features.Get<IHttpMaxRequestBodySizeFeature>();
         if (size is { IsReadOnly: false }) size.MaxRequestBodySize = options.MaxImportBytes;
@@ -46,10 +56,12 @@ internal static class ItemsApi
         await using var buffer = ImportSpool.Create(Path.GetTempPath());
         await context.Request.Body.CopyToAsync(buffer, ct);
         buffer.Position = 0;
+        var sha256 = Convert.ToHexStringLower(await System.Security.Cryptography.SHA256.HashDataAsync(buffer, ct));
+        buffer.Position = 0;
 
         var items = await Task.Run(() => ItemImport.Read(buffer, formatOptions, project.Settings), ct);
         // One transaction; once it commits the items can be handed out (the store's cold-start order needs no second write).
-        var result = await store.ImportItemsAsync(projectId, items, ct);
+        var result = await store.ImportItemsAsync(projectId, items, new ImportOrigin("upload", time.GetUtcNow()) { Sha256 = sha256 }, ct);
         if (result.Imported > 0) await loop.OnItemsImportedAsync(projectId, ct);
         return TypedResults.Ok(result);
     }
@@ -58,7 +70,7 @@ internal static class ItemsApi
     /// GET …/export?format=jsonl|csv: every item with its annotations and resolved label (gold labels for admins only).
     /// CSV cells that a spreadsheet would evaluate as a formula get a leading quote (<see cref="CsvCells"/>).
     /// </summary>
-    internal static async Task<PushStreamHttpResult> Export(long projectId, string? format, ClaimsPrincipal principal, ISiftStore store, CancellationToken ct)
+    internal static async Task<PushStreamHttpResult> Export(long projectId, string? format, ClaimsPrincipal principal, ISiftStore store, TimeProvider time, CancellationToken ct)
     {
         var project = await ProjectsApi.RequireProjectAsync(store, projectId, ct);
         var csv = format?.ToLowerInvariant() switch
@@ -75,6 +87,12 @@ internal static class ItemsApi
         var gold = principal.IsAdmin() ? await store.GetGoldLabelsAsync(projectId, ct) : null;
         var export = new ExportData(project, ItemPagesAsync(store, projectId, ct), annotations.ToLookup(a => a.ItemId), names, gold,
             LabelResolution.ResolveAll(project.Settings.Mode, project.Settings.Labels, annotations));
+
+        // Recorded as the export starts (an export cut off half-way has still let data out): the format, the project's
+        // item count at this moment, and who asked.
+        var now = time.GetUtcNow();
+        var counts = await store.GetCountsAsync(projectId, project.Settings.Overlap, now, ct);
+        await store.AppendEvidenceAsync(projectId, new ExportEvent(csv ? "csv" : "jsonl", counts.Items, principal.Identity?.Name ?? ""), now, ct);
 
         var fileName = FileName(project.Name) + (csv ? ".csv" : ".jsonl");
         return csv
@@ -183,6 +201,12 @@ internal static class ItemsApi
             writer.WriteEndArray();
             writer.WriteNumber("instructions_version", a.InstructionsVersion);
             writer.WriteString("created_at", a.CreatedAt);
+            if (a.Provenance is { } provenance)
+            {
+                writer.WritePropertyName("provenance");
+                JsonSerializer.Serialize(writer, provenance, SiftJson.Compact);
+            }
+
             writer.WriteEndObject();
         }
 

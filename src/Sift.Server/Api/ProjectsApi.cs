@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using System.Security.Claims;
 using Sift.Data;
+using Sift.Items;
 using Sift.Projects;
 using Sift.Server.Auth;
 using Sift.Server.Hosting;
@@ -58,10 +59,16 @@ internal static class ProjectsApi
         return TypedResults.Ok(await ViewAsync(store, project, ct));
     }
 
-    internal static async Task<Ok<ProjectView>> UpdateSettings(long projectId, SettingsInput request, ISiftStore store, ILiveLoop loop, CancellationToken ct)
+    internal static async Task<Ok<ProjectView>> UpdateSettings(long projectId, SettingsInput request, ISiftStore store, ILiveLoop loop, TimeProvider time, CancellationToken ct)
     {
         var project = await RequireProjectAsync(store, projectId, ct);
         var settings = request.ToSettings("");
+        if (settings.Content != project.Settings.Content)
+        {
+            throw new RequestValidationException("content",
+                $"content: is fixed when a project is made (this project's is '{ItemContentJson.KindName(project.Settings.Content)}').");
+        }
+
         if (settings.Mode != project.Settings.Mode || project.Settings.Labels.Except(settings.Labels, StringComparer.Ordinal).Any())
         {
             // Answers already given must stay valid under the schema: labels may be added, not removed or renamed.
@@ -73,7 +80,7 @@ internal static class ProjectsApi
             }
         }
 
-        var updated = await store.UpdateSettingsAsync(projectId, settings, ct) ?? throw NotFound(projectId);
+        var updated = await store.UpdateSettingsAsync(projectId, settings, time.GetUtcNow(), ct) ?? throw NotFound(projectId);
         // A failed trainer (invalid stored settings, say) shows its failure until it runs again: run it on the new settings.
         if ((await store.GetTrainerStatusAsync(projectId, ct)).State == TrainerState.Failed) loop.RequestRetrain(projectId);
         return TypedResults.Ok(await ViewAsync(store, updated, ct));

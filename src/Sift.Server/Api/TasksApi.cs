@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
 using Sift.Data;
+using Sift.Oracles;
 using Sift.Projects;
 using Sift.Server.Auth;
 using Sift.Server.Hosting;
@@ -69,6 +70,7 @@ internal static class TasksApi
     {
         var project = await ProjectsApi.RequireProjectAsync(store, projectId, ct);
         var labels = ValidateLabels(project.Settings, request.Labels);
+        var seconds = ValidateSeconds(request.Seconds);
         var requestId = request.ClientRequestId.Trim();
         if (requestId.Length == 0) throw new RequestValidationException("client_request_id", "client_request_id: may not be empty; send a fresh id per answer (a retry sends the same id).");
         if (requestId.Length > MaxClientRequestIdLength)
@@ -76,7 +78,7 @@ internal static class TasksApi
         var control = TextRules.IndexOfForbiddenInName(requestId);
         if (control >= 0) throw new RequestValidationException("client_request_id", $"client_request_id: {TextRules.Describe(requestId, control)}; an id may not hold control characters.");
 
-        var result = await store.SubmitAsync(projectId, taskId, principal.UserId(), labels, requestId, time.GetUtcNow(), ct);
+        var result = await store.SubmitAsync(projectId, taskId, principal.UserId(), labels, requestId, time.GetUtcNow(), PersonProvenance(principal, seconds), ct);
         if (!result.Duplicate) loop.OnLabelsChanged(projectId);
         return TypedResults.Ok(new SubmitResponse(result.Annotation.Id, result.Duplicate));
     }
@@ -141,7 +143,7 @@ internal static class TasksApi
         if (annotations.Count == size) LinkNext(context, $"/api/projects/{projectId}/annotations", annotations[^1].Id, size, withUndone ? "include_undone=true" : null);
         return TypedResults.Ok(annotations.Select(a => new AnnotationView(
             a.Id, a.ItemId, externalIds.GetValueOrDefault(a.ItemId, ""), a.TaskId, a.AnnotatorId, names.GetValueOrDefault(a.AnnotatorId, ""),
-            a.Labels, a.InstructionsVersion, a.CreatedAt, a.Undone)).ToArray());
+            a.Labels, a.InstructionsVersion, a.CreatedAt, a.Undone, a.Provenance)).ToArray());
     }
 
     /// <summary>The keyset page asked for: after (default 0) and limit (default <see cref="Paging.DefaultLimit"/>, at most <see cref="Paging.MaxLimit"/>).</summary>
@@ -172,7 +174,7 @@ internal static class TasksApi
     };
 
     /// <summary>Sets <c>Link: &lt;path?after=ID&amp;limit=N…&gt;; rel="next"</c> (RFC 8288), a path on this server.</summary>
-    private static void LinkNext(HttpContext context, string path, long lastId, int limit, string? extra)
+    internal static void LinkNext(HttpContext context, string path, long lastId, int limit, string? extra)
     {
         var query = string.Create(CultureInfo.InvariantCulture, $"after={lastId}&limit={limit}") + (extra is null ? "" : "&" + extra);
         context.Response.Headers.Append("Link", $"<{path}?{query}>; rel=\"next\"");
@@ -204,10 +206,31 @@ internal static class TasksApi
         return labels.ToArray();
     }
 
+    /// <summary>
+    /// The provenance of a person's answer: kind person, the user's name, the time on task the page measured. The store
+    /// adds the instructions version it records with the answer and the time (the request's clock). Money is not
+    /// recorded for people yet.
+    /// </summary>
+    internal static Provenance PersonProvenance(ClaimsPrincipal principal, double? seconds) => new()
+    {
+        Kind = OracleKind.Person,
+        Name = principal.Identity?.Name ?? throw new InvalidOperationException("No signed-in user."),
+        Cost = seconds is { } s ? new AnswerCost(Seconds: s) : AnswerCost.None,
+    };
+
+    /// <summary>Time on task as sent: absent, or a finite number of seconds from 0 to <see cref="SubmitRequest.MaxSeconds"/>.</summary>
+    internal static double? ValidateSeconds(double? seconds)
+    {
+        if (seconds is not { } s) return null;
+        if (!double.IsFinite(s) || s < 0 || s > SubmitRequest.MaxSeconds)
+            throw new RequestValidationException("seconds", FormattableString.Invariant($"seconds: must be between 0 and {SubmitRequest.MaxSeconds:0} (time on task), not {s}."));
+        return s;
+    }
+
     private static async Task<TaskView> ViewAsync(ISiftStore store, Project project, TaskRecord task, CancellationToken ct)
     {
         var item = await store.GetItemAsync(project.Id, task.ItemId, ct) ?? throw new NotFoundException($"Item {task.ItemId} does not exist.");
-        return new TaskView(task.Id, task.ItemId, item.Text, project.InstructionsVersion, task.ExpiresAt);
+        return new TaskView(task.Id, task.ItemId, item.Content.Kind, item.Text, project.InstructionsVersion, task.ExpiresAt);
     }
 
     private static async Task<Dictionary<long, string>> UserNamesAsync(ISiftStore store, CancellationToken ct) =>

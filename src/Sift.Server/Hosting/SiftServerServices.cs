@@ -30,13 +30,16 @@ public static class SiftServerServices
     /// <summary>The API's content security policy: nothing from elsewhere, no plugins, no framing, no base URL.</summary>
     public const string ContentSecurityPolicy = "default-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'none'";
 
-    /// <summary>Registers the store (opened from the options), authentication, authorization, JSON, ProblemDetails, OpenAPI and the live loop.</summary>
+    /// <summary>
+    /// Registers authentication, authorization, JSON, ProblemDetails, OpenAPI, the live loop and the schema migration
+    /// at start. The store is registered by the caller (<c>AddSiftSqlite</c>, <c>AddSiftPostgres</c>, or any backend's
+    /// registration of <see cref="ISiftStore"/> and its roles).
+    /// </summary>
     public static IServiceCollection AddSiftServer(this IServiceCollection services, SiftServerOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
         services.AddSingleton(options);
         services.AddSingleton(options.TimeProvider);
-        services.AddSingleton(_ => SiftStores.Open(options));
 
         // Registered before any other hosted service (the trainer), so the schema exists before anything uses it.
         services.AddHostedService<StoreMigration>();
@@ -117,6 +120,7 @@ public static class SiftServerServices
         api.MapDashboardApi();
         api.MapAgreementApi();
         api.MapMembersApi();
+        api.MapEvidenceApi();
 
         // Left in the metadata, "accepts application/json" would make routing skip an endpoint whose request has another
         // media type, and the /api fallback below would answer 404; without it, the endpoint's JSON binding answers 415.

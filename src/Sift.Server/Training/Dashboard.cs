@@ -126,7 +126,7 @@ internal static class Dashboard
         return Cumulative(sorted.GroupBy(t => Floor(t, size)).Select(g => new TimeBucketCount(g.Key, g.Count())).ToList(), size, sorted[^1]);
     }
 
-    /// <summary>The same points from the store's per-bucket counts (<see cref="ISiftStore.GetAnnotationHistogramAsync"/>).</summary>
+    /// <summary>The same points from the store's per-bucket counts (<see cref="IAnnotationStore.GetAnnotationHistogramAsync"/>).</summary>
     private static async Task<IReadOnlyList<TimePoint>> LabelsOverTimeAsync(ISiftStore store, long projectId, AnnotationSummary summary, CancellationToken cancellationToken)
     {
         if (summary.First is not { } first || summary.Last is not { } last) return [];

@@ -294,7 +294,7 @@ internal sealed class LiveLoop : ILiveLoop
             }, _options.LowPriorityTrainer, "sift-trainer").ConfigureAwait(false);
             var seconds = _time.GetElapsedTime(clock).TotalSeconds;
             if (result.Model is { } model)
-                await _store.AddModelVersionAsync(model with { DurationSeconds = seconds }, fit.Token).ConfigureAwait(false);
+                await _store.AddModelVersionAsync(model with { DurationSeconds = seconds }, cancellationToken: fit.Token).ConfigureAwait(false);
             await StoreRankingAsync(result.Ranking, fit.Token).ConfigureAwait(false);
             if (result.Model is not null) result.Commit();
             await _store.SetTrainerStatusAsync(new TrainerStatus(projectId, TrainerState.Done, started, _time.GetUtcNow(), seconds, null, _options.Owner), CancellationToken.None).ConfigureAwait(false);

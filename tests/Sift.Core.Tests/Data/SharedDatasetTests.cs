@@ -35,7 +35,7 @@ public class SharedDatasetTests
     }
 
     /// <summary>Walks up from the test binaries to the directory whose <c>../shared/datasets</c> exists.</summary>
-    private static string? FindSharedDataset(string name, string file)
+    internal static string? FindSharedDataset(string name, string file)
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {

@@ -13,7 +13,7 @@ namespace Sift.Server.Tests.Api;
 /// The real server on a free loopback port with a temporary SQLite file, shared by one test class, and one user per
 /// role. Tests create their own projects (unique names), so they do not depend on each other's data.
 /// </summary>
-public sealed class ServerFixture : IAsyncLifetime
+public class ServerFixture : IAsyncLifetime
 {
     private readonly string _directory = Path.Combine(Path.GetTempPath(), "sift-server-tests-" + Guid.NewGuid().ToString("N"));
 
@@ -37,8 +37,9 @@ public sealed class ServerFixture : IAsyncLifetime
         // small report "heavy" and paced); ReportCacheTests covers the pacing.
         App = SiftServerApp.Build(new SiftServerOptions
         {
-            Port = 0, SqlitePath = DatabasePath, ReportCache = new Sift.Server.Hosting.ReportCacheOptions { HeavyAbove = TimeSpan.MaxValue },
-        });
+            Port = 0, ReportCache = new Sift.Server.Hosting.ReportCacheOptions { HeavyAbove = TimeSpan.MaxValue },
+            ConfigureLiveLoop = ConfigureLiveLoop,
+        }, s => s.AddSiftSqlite(DatabasePath));
         await App.StartAsync();
         Url = SiftServerApp.GetUrl(App);
         foreach (var (name, role) in new[] { ("admin", Role.Admin), ("annotator", Role.Annotator), ("annotator2", Role.Annotator), ("reviewer", Role.Reviewer), ("auditor", Role.Auditor) })
@@ -50,8 +51,12 @@ public sealed class ServerFixture : IAsyncLifetime
         }
     }
 
+    /// <summary>Changes to the live loop's defaults for the servers of a derived fixture; none here.</summary>
+    protected virtual Sift.Server.Training.LiveLoopOptions ConfigureLiveLoop(Sift.Server.Training.LiveLoopOptions options) => options;
+
     public async ValueTask DisposeAsync()
     {
+        GC.SuppressFinalize(this);
         await App.StopAsync();
         await App.DisposeAsync();
         try

@@ -36,7 +36,7 @@ public sealed class BrowserFixture : IAsyncLifetime
         // Before anything starts: a missing browser fails every test here with the fix in the message.
         Chromium.FindExecutable();
 
-        app = SiftServerApp.Build(new SiftServerOptions { Port = 0, SqlitePath = Path.Combine(folder.FullName, "sift.db") });
+        app = SiftServerApp.Build(new SiftServerOptions { Port = 0 }, s => s.AddSiftSqlite(Path.Combine(folder.FullName, "sift.db")));
         await app.StartAsync();
         Url = SiftServerApp.GetUrl(app);
 

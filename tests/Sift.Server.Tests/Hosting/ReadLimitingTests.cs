@@ -15,7 +15,7 @@ public sealed class ReadLimitingTests
     public async Task LimitedRead_PermitTakenAndQueueFull_429ProblemDetailsThenTheWaitingOneRuns()
     {
         var folder = Directory.CreateTempSubdirectory("sift-read-limit-");
-        var app = SiftServerApp.Build(new SiftServerOptions { Port = 0, SqlitePath = Path.Combine(folder.FullName, "sift.db"), ReadConcurrency = 1, ReadQueueLimit = 1 });
+        var app = SiftServerApp.Build(new SiftServerOptions { Port = 0, ReadConcurrency = 1, ReadQueueLimit = 1 }, s => s.AddSiftSqlite(Path.Combine(folder.FullName, "sift.db")));
         var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var entered = 0;
         // A read under the same policy that holds its permit until the test lets it go.

@@ -70,7 +70,7 @@ internal sealed class LoopStore : IAsyncDisposable
         var task = await store.ClaimNextAsync(project.Id, annotator.Id, now, TimeSpan.FromMinutes(10), project.Settings.Overlap, Ct);
         if (task is null) return null;
         var item = await store.GetItemAsync(project.Id, task.ItemId, Ct);
-        await store.SubmitAsync(project.Id, task.Id, annotator.Id, [Truth[item!.ExternalId]], $"req-{task.Id}", now, Ct);
+        await store.SubmitAsync(project.Id, task.Id, annotator.Id, [Truth[item!.ExternalId]], $"req-{task.Id}", now, cancellationToken: Ct);
         return task;
     }
 

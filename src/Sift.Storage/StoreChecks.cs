@@ -1,8 +1,10 @@
+using Sift.Items;
+using Sift.Oracles;
 using Sift.Projects;
 
 namespace Sift.Storage;
 
-/// <summary>Argument checks shared by the store backends (this file is linked into each backend project).</summary>
+/// <summary>Argument checks shared by the store backends.</summary>
 internal static class StoreChecks
 {
     public const int MaxClientRequestIdLength = 200;
@@ -14,8 +16,39 @@ internal static class StoreChecks
         if (item.Text is null) throw new ArgumentException($"items[{index}] ('{item.ExternalId}'): text may not be null.", "items");
         if (!double.IsFinite(item.Cost) || item.Cost < 0) throw new ArgumentException($"items[{index}] ('{item.ExternalId}'): cost must be a finite number of at least 0, not {item.Cost}.", "items");
         // PostgreSQL text cannot hold NUL; both backends refuse it so they accept the same data.
+        var content = item.Content;
+        if (content is null) throw new ArgumentException($"items[{index}] ('{item.ExternalId}'): content may not be null.", "items");
+        // A text item's text column is its content: the two may not disagree.
+        if (content is TextContent text && !string.Equals(text.Text, item.Text, StringComparison.Ordinal))
+            throw new ArgumentException($"items[{index}] ('{item.ExternalId}'): the text content differs from the item's text.", "items");
+        if (content is not TextContent) EncodeContent(content, index, item.ExternalId);
         if (HasNul(item.ExternalId) || HasNul(item.Text) || HasNul(item.Group) || HasNul(item.MetaJson) || HasNul(item.GoldLabel))
             throw new ArgumentException($"items[{index}] ('{item.ExternalId.Replace("\0", "", StringComparison.Ordinal)}'): contains a NUL character.", "items");
+    }
+
+    private static string? EncodeContent(ItemContent content, int index, string externalId)
+    {
+        if (content is PairContent pair)
+        {
+            IEnumerable<string?> parts = [pair.Prompt, pair.ResponseA, pair.ResponseB, .. pair.Conversation?.SelectMany(t => new[] { t?.Role, t?.Content }) ?? []];
+            if (parts.Any(p => p is null)) throw new ArgumentException($"items[{index}] ('{externalId}'): a part of the pair is null.", "items");
+            // Refused like NUL in any other text, so that both backends accept the same items.
+            if (parts.Any(HasNul)) throw new ArgumentException($"items[{index}] ('{externalId}'): the pair contains a NUL character.", "items");
+        }
+        try
+        {
+            return ItemContentJson.Encode(content);
+        }
+        catch (ArgumentException e)
+        {
+            throw new ArgumentException($"items[{index}] ('{externalId}'): {e.Message}", "items", e);
+        }
+    }
+
+    public static void CheckOrigin(ImportOrigin origin)
+    {
+        ArgumentNullException.ThrowIfNull(origin);
+        if (origin.Source is null || HasNul(origin.Source) || HasNul(origin.Sha256)) throw new ArgumentException("origin: the source is null or contains a NUL character.", nameof(origin));
     }
 
     public static void CheckRanking(Ranking ranking)
@@ -42,8 +75,10 @@ internal static class StoreChecks
         if (lease <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(lease), "The lease must be positive.");
     }
 
-    public static void CheckSubmit(IReadOnlyList<string> labels, string clientRequestId)
+    public static void CheckSubmit(IReadOnlyList<string> labels, string clientRequestId, Provenance? provenance = null)
     {
+        if (provenance is not null && (provenance.Name is null || HasNul(provenance.Name)))
+            throw new ArgumentException("provenance: the name is null or contains a NUL character.", nameof(provenance));
         ArgumentNullException.ThrowIfNull(labels);
         foreach (var label in labels)
             if (label is null || HasNul(label)) throw new ArgumentException("labels: a label is null or contains a NUL character.", nameof(labels));
