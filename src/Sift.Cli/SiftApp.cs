@@ -20,6 +20,7 @@ internal static class SiftApp
         root.Subcommands.Add(ServeCommand.Create());
         root.Subcommands.Add(UsersCommand.Create());
         root.Subcommands.Add(AgreementCommand.Create());
+        root.Subcommands.Add(EmbedCommand.Create());
         try
         {
             return root.Parse(args).Invoke(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false });

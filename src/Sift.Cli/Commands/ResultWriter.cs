@@ -31,6 +31,7 @@ internal static class ResultWriter
         WriteAtomically(Path.Combine(directory, "curves.csv"), csv.ToString());
 
         WriteAtomically(Path.Combine(directory, "learning-curves.svg"), RenderCurves(result));
+        WriteAtomically(Path.Combine(directory, "reliability.svg"), RenderReliability(result));
         if (result.RoutingCalibration is { } calibration)
         {
             // Stated confidence dashed, after the router's calibrator solid; empty bins carry no point.
@@ -41,6 +42,26 @@ internal static class ResultWriter
             }).ToList();
             WriteAtomically(Path.Combine(directory, "reliability-llm.svg"), ReliabilityDiagramSvg.Render(series, "Simulated LLMs: reliability of stated and calibrated confidence"));
         }
+    }
+
+    /// <summary>
+    /// The reliability diagram of each strategy's last models, bins pooled over seeds: after temperature scaling when it
+    /// was fitted (the model's own probabilities dashed beside it), else the model's own.
+    /// </summary>
+    public static string RenderReliability(SimulationResult result)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        var series = new List<ReliabilitySeries>();
+        foreach (var s in result.Summary)
+        {
+            var runs = result.Runs.Where(r => r.Strategy == s.Strategy).ToList();
+            var after = Summaries.PooledBins(runs, calibrated: true);
+            var before = Summaries.PooledBins(runs, calibrated: false);
+            if (after is not null) series.Add(new ReliabilitySeries($"{s.Strategy}, T-scaled", after));
+            if (before is not null) series.Add(new ReliabilitySeries(after is null ? s.Strategy : $"{s.Strategy}, raw", before, Dashed: after is not null));
+        }
+        var folder = Path.GetFileName(Path.GetDirectoryName(result.Dataset.Train));
+        return ReliabilityDiagramSvg.Render(series, $"{(string.IsNullOrEmpty(folder) ? result.Dataset.Train : folder)}: calibration of the last models (test set)");
     }
 
     private static List<Metrics.ReliabilityBin> Bins(IReadOnlyList<Simulation.Routing.ReliabilityPoint> points) =>

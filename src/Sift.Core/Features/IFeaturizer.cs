@@ -74,6 +74,13 @@ public sealed class FeaturizedData
 
     /// <summary>What produced the features, for results and the evidence record (kind, parameters, dimensions).</summary>
     public IReadOnlyDictionary<string, object?> Description { get; }
+
+    /// <summary>
+    /// Whether <see cref="Vectors"/> are a pretrained encoder's sentence embeddings (a model that knows words it has not
+    /// seen labeled) rather than derived from the learner's own features (LSA of TF-IDF). A concatenation takes its
+    /// vectors from such a block first. Default false.
+    /// </summary>
+    public bool VectorsAreEmbeddings { get; init; }
 }
 
 /// <summary>

@@ -44,7 +44,8 @@ public sealed class VectorsFeaturizer : IFeaturizer
             ["dimensions"] = Dimension,
             ["normalized"] = true,
         };
-        return Task.FromResult(new FeaturizedData(pool, other, () => pool, description));
+        // User vectors are usually a pretrained encoder's: a concatenation prefers them to LSA for the diversity strategies.
+        return Task.FromResult(new FeaturizedData(pool, other, () => pool, description) { VectorsAreEmbeddings = true });
     }
 
     private DenseMatrix Lookup(IReadOnlyList<string> ids)

@@ -55,7 +55,14 @@ public sealed class LabelSetModel
     /// <param name="warm">The previous model, or null for a cold fit.</param>
     /// <param name="cancellationToken">Cancels the fit.</param>
     public static LabelSetModel Fit(ILearner learner, LabelMode mode, int labelCount, FeatureMatrix x, int[] rows, IReadOnlyList<int[]> truth,
-        LabelSetModel? warm, CancellationToken cancellationToken = default)
+        LabelSetModel? warm, CancellationToken cancellationToken = default) => Fit(learner, mode, labelCount, x, rows, truth, warm, null, cancellationToken);
+
+    /// <summary>
+    /// <see cref="Fit(ILearner, LabelMode, int, FeatureMatrix, int[], IReadOnlyList{int[]}, LabelSetModel?, CancellationToken)"/>
+    /// with per-row sample weights (null: all 1), e.g. pseudo-labels weighted down.
+    /// </summary>
+    public static LabelSetModel Fit(ILearner learner, LabelMode mode, int labelCount, FeatureMatrix x, int[] rows, IReadOnlyList<int[]> truth,
+        LabelSetModel? warm, double[]? weights, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(learner);
         ArgumentNullException.ThrowIfNull(x);
@@ -66,13 +73,13 @@ public sealed class LabelSetModel
         {
             var labels = new int[truth.Count];
             for (var i = 0; i < labels.Length; i++) labels[i] = truth[i][0];
-            return new LabelSetModel(mode, labelCount, x.Columns, learner.Fit(new TrainingSet(x, rows, labels, labelCount), warm?.Single, cancellationToken), null);
+            return new LabelSetModel(mode, labelCount, x.Columns, learner.Fit(new TrainingSet(x, rows, labels, labelCount, weights), warm?.Single, cancellationToken), null);
         }
         var binary = new IClassifier[labelCount];
         for (var l = 0; l < labelCount; l++)
         {
             var y = truth.Select(t => Array.BinarySearch(t, l) >= 0 ? 1 : 0).ToArray();
-            binary[l] = learner.Fit(new TrainingSet(x, rows, y, 2), warm?.Binary?[l], cancellationToken);
+            binary[l] = learner.Fit(new TrainingSet(x, rows, y, 2, weights), warm?.Binary?[l], cancellationToken);
         }
         return new LabelSetModel(mode, labelCount, x.Columns, null, binary);
     }

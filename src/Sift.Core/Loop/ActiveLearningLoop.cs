@@ -54,7 +54,20 @@ public sealed partial class ActiveLearningLoop
 
         var sw = Stopwatch.StartNew();
         var warm = input.WarmModel is { } w && w.Columns == x.Columns;
-        var model = LabelSetModel.Fit(_setup.Learner, mode, k, x, input.TrainingRows, input.TrainingLabels, warm ? input.WarmModel : null, cancellationToken);
+        LabelSetModel model;
+        if (input.PseudoRows.Length > 0 && mode == LabelMode.Single)
+        {
+            if (input.PseudoRows.Length != input.PseudoLabels.Length) throw new ArgumentException("Pseudo-label rows and labels differ in length.", nameof(input));
+            if (!(input.PseudoWeight > 0) || !double.IsFinite(input.PseudoWeight)) throw new ArgumentException("The pseudo-label weight must be a finite number above 0.", nameof(input));
+            var rows = input.TrainingRows.Concat(input.PseudoRows).ToArray();
+            var truth = input.TrainingLabels.Concat(input.PseudoLabels.Select(l => new[] { l })).ToList();
+            var weights = Enumerable.Repeat(1.0, input.TrainingRows.Length).Concat(Enumerable.Repeat(input.PseudoWeight, input.PseudoRows.Length)).ToArray();
+            model = LabelSetModel.Fit(_setup.Learner, mode, k, x, rows, truth, warm ? input.WarmModel : null, weights, cancellationToken);
+        }
+        else
+        {
+            model = LabelSetModel.Fit(_setup.Learner, mode, k, x, input.TrainingRows, input.TrainingLabels, warm ? input.WarmModel : null, cancellationToken);
+        }
         Committee? committee = null;
         if (_committee is not null)
         {

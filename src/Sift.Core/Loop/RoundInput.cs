@@ -120,6 +120,18 @@ public sealed record RoundInput
     /// <summary>What to select. Default: nothing.</summary>
     public SelectionRequest Selection { get; init; } = SelectionRequest.None;
 
+    /// <summary>
+    /// Pool rows with pseudo-labels (self-training): fitted on with <see cref="PseudoWeight"/>, but never counted as
+    /// labels (stopping rules, per-class counts, committee, strategy). Single-label only; default none.
+    /// </summary>
+    public int[] PseudoRows { get; init; } = [];
+
+    /// <summary>The pseudo-label (class index) of each of <see cref="PseudoRows"/>.</summary>
+    public int[] PseudoLabels { get; init; } = [];
+
+    /// <summary>Sample weight of a pseudo-labeled row relative to a real label's 1. Default 0.5.</summary>
+    public double PseudoWeight { get; init; } = 0.5;
+
     /// <summary>Seed of the strategy's random choices this round.</summary>
     public ulong QuerySeed { get; init; }
 

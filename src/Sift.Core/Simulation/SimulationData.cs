@@ -59,7 +59,15 @@ public sealed class SimulationData
     /// <param name="featurizer">The feature source; default TF-IDF with default settings.</param>
     /// <param name="cancellationToken">Cancels featurising.</param>
     /// <exception cref="SiftException">A split lacks labels, the test set has a label the pool never has, or the feature source cannot featurise an item.</exception>
-    public static async Task<SimulationData> CreateAsync(TextDataset train, TextDataset test, IFeaturizer? featurizer = null, CancellationToken cancellationToken = default)
+    public static Task<SimulationData> CreateAsync(TextDataset train, TextDataset test, IFeaturizer? featurizer = null, CancellationToken cancellationToken = default) =>
+        CreateAsync(train, test, featurizer, null, cancellationToken);
+
+    /// <summary>
+    /// <see cref="CreateAsync(TextDataset, TextDataset, IFeaturizer?, CancellationToken)"/>, reporting the feature
+    /// source's progress (embedding a large pool) to <paramref name="progress"/>.
+    /// </summary>
+    public static async Task<SimulationData> CreateAsync(TextDataset train, TextDataset test, IFeaturizer? featurizer, IProgress<FeaturizeProgress>? progress,
+        CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(train);
         ArgumentNullException.ThrowIfNull(test);
@@ -78,6 +86,7 @@ public sealed class SimulationData
         {
             OtherIds = test.Items.Select(i => i.Id).ToList(),
             Other = test.Items.Select(i => (ItemContent)new TextContent(i.Text)).ToList(),
+            Progress = progress,
         };
         var features = await featurizer.FeaturizeAsync(request, cancellationToken).ConfigureAwait(false);
         return new SimulationData

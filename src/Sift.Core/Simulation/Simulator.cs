@@ -69,11 +69,14 @@ public sealed class Simulator
         IStoppingRule budget = new LabelBudget(options.Budget);
         _stop = options.Stop is null ? budget : new CombinedRule([budget, options.Stop], RequireAll: false);
         _validationSize = options.ValidationSize > 0 ? options.ValidationSize
-            : RuleSearch.Find<Plateau>(_stop).Any() || RuleSearch.Find<MoneyGain>(_stop).Any() ? Math.Min(500, data.Pool.Rows / 10) : 0;
+            : RuleSearch.Find<Plateau>(_stop).Any() || RuleSearch.Find<MoneyGain>(_stop).Any() || options.Calibrate ? Math.Min(500, data.Pool.Rows / 10) : 0;
         options.Validate(data.Pool.Rows);
         if (options.SeedSize + _validationSize > data.Pool.Rows)
             throw new ConfigurationException($"The pool has {data.Pool.Rows} items: too few for the seed set and validation split.");
         foreach (var strategy in _strategies) LoopSetup.CheckNeeds(strategy.Name, strategy.Needs, data.Features, CommitteeSize);
+        if (options.SeedStrategy == SeedStrategy.KMeans && !data.Features.HasVectors)
+            throw new ConfigurationException("A k-means seed set needs item vectors, and the feature source" +
+                (data.Features.Description.TryGetValue("kind", out var kind) && kind is not null ? $" '{kind}'" : "") + " gives none.");
     }
 
     /// <summary>The strategies that will run, random first.</summary>
@@ -153,6 +156,9 @@ public sealed class Simulator
         ["learner"] = _learner.Describe(),
         ["full_data_tolerance"] = Math.Min(_options.Learner.Tolerance, FullDataTolerance),
         ["features"] = _data.Features.Description,
+        ["seed_strategy"] = ColdStart.Name(_options.SeedStrategy),
+        ["self_training"] = _options.SelfTraining?.ToString(),
+        ["calibrate"] = _options.Calibrate,
     };
 
     private FullDataResult FullData(CancellationToken ct)
@@ -186,7 +192,10 @@ public sealed class Simulator
         var validation = order.Take(_validationSize).ToArray();
         var selectable = new bool[n];
         foreach (var i in order.Skip(_validationSize)) selectable[i] = true;
-        var seedSet = order.Skip(_validationSize).Take(_options.SeedSize).ToArray();
+        // Random seed sets keep the engine benchmarks' draw (the permutation's prefix after the validation split).
+        var seedSet = _options.SeedStrategy == SeedStrategy.Random
+            ? order.Skip(_validationSize).Take(_options.SeedSize).ToArray()
+            : ColdStart.Select(_options.SeedStrategy, _data.Features.Vectors, order.Skip(_validationSize).Order().ToArray(), _options.SeedSize, Seeds.Mix(runSeed, "seed-set"));
         var stopSet = Permutation(n, Seeds.Mix(runSeed, "stop-set")).Take(Math.Min(_options.StopSetSize, n)).ToArray();
 
         var loop = new ActiveLearningLoop(new LoopSetup
@@ -221,6 +230,8 @@ public sealed class Simulator
         var runInfo = new Dictionary<string, object?> { ["strategy"] = descriptor.Name, ["seed"] = seed };
         var strategyInfo = new Dictionary<string, object?>(strategy.Parameters) { ["name"] = strategy.Name };
         var learner = _learner.Describe();
+        var selfTraining = _options.SelfTraining;
+        (int[] Rows, int[] Labels) pseudo = ([], []);
 
         for (var round = 0; ; round++)
         {
@@ -246,6 +257,9 @@ public sealed class Simulator
                 Selection = SelectionRequest.Batch(Math.Min(_options.BatchSize, _options.Budget - labelsBefore)),
                 QuerySeed = Seeds.Mix(runSeed, (ulong)(1000 + round)),
                 CommitteeSeed = Seeds.Mix(runSeed, (ulong)round),
+                PseudoRows = pseudo.Rows,
+                PseudoLabels = pseudo.Labels,
+                PseudoWeight = selfTraining?.Weight ?? 0.5,
             }, ct);
             previous = outcome;
             var (acc, f1) = (outcome.Test!.Accuracy, outcome.Test.MacroF1);
@@ -299,6 +313,7 @@ public sealed class Simulator
                 StopSetKappa = outcome.Kappa,
                 Spent = spent,
                 Arm = details is not null && details.TryGetValue("arm", out var arm) ? arm as string : null,
+                PseudoLabels = selfTraining is null ? null : pseudo.Rows.Length,
             });
             evidence.Add(new RoundEvent
             {
@@ -328,8 +343,9 @@ public sealed class Simulator
                 stopped = new StopInfo(labelsBefore, stopRule, stopReason);
                 break;
             }
+            if (selfTraining is not null) pseudo = PseudoLabels(outcome.Model, selectable, isLabeled, labeled.Count, selfTraining);
         }
-        return (new RunResult(descriptor.Name, seed, rounds, stopped), evidence);
+        return (new RunResult(descriptor.Name, seed, rounds, stopped) { Calibration = Calibrate(previous!.Model, validation) }, evidence);
 
         void Label(int i, int label)
         {
@@ -361,6 +377,58 @@ public sealed class Simulator
             result.Add((OracleReplies.LabelSet(_oracle, answer, _classIndex, Projects.LabelMode.Single)[0], answer.Provenance));
         }
         return result;
+    }
+
+    /// <summary>
+    /// Self-training's pseudo-labels for the next round: selectable unlabeled items whose predicted class has probability
+    /// at least the threshold, most confident first (ties by row), at most <see cref="SelfTrainingOptions.MaxPerLabel"/>
+    /// per real label. Validation and test items are never selectable, so never pseudo-labeled.
+    /// </summary>
+    private (int[] Rows, int[] Labels) PseudoLabels(Learners.LabelSetModel model, bool[] selectable, bool[] isLabeled, int labels, SelfTrainingOptions options)
+    {
+        var single = model.Single;
+        if (single is null) return ([], []);
+        var candidates = Enumerable.Range(0, selectable.Length).Where(i => selectable[i] && !isLabeled[i]).ToArray();
+        var limit = (int)Math.Floor(options.MaxPerLabel * labels);
+        if (candidates.Length == 0 || limit == 0) return ([], []);
+        var k = single.ClassCount;
+        var p = new float[candidates.Length * k];
+        Sift.Parallelism.ForBlocks(candidates.Length, 1024, (s, n) => single.PredictProba(_data.Pool, candidates.AsSpan(s, n), p.AsSpan(s * k, n * k)));
+        var best = Classification.ArgMax(p, k);
+        var sure = new List<(int Row, int Label, float P)>();
+        for (var i = 0; i < candidates.Length; i++)
+        {
+            var q = p[i * k + best[i]];
+            if (q >= options.Threshold) sure.Add((candidates[i], best[i], q));
+        }
+        var chosen = sure.OrderByDescending(x => x.P).ThenBy(x => x.Row).Take(limit).ToList();
+        return (chosen.Select(x => x.Row).ToArray(), chosen.Select(x => x.Label).ToArray());
+    }
+
+    /// <summary>The last model's calibration on the test set; a temperature is fitted on the validation split when asked.</summary>
+    private RunCalibration? Calibrate(Learners.LabelSetModel model, int[] validation)
+    {
+        var single = model.Single;
+        if (single is null || _data.Test.Rows == 0) return null;
+        var k = single.ClassCount;
+        var test = Probabilities(single, _data.Test, Enumerable.Range(0, _data.Test.Rows).ToArray());
+        var bins = Calibration.Reliability(test, k, _data.TestLabels);
+        var result = new RunCalibration { Ece = Calibration.ExpectedCalibrationError(bins), Bins = bins };
+        if (!_options.Calibrate || validation.Length == 0) return result;
+        var v = Probabilities(single, _data.Pool, validation);
+        var t = Calibration.FitTemperature(v, k, validation.Select(i => _data.PoolLabels[i]).ToArray());
+        var scaled = new float[test.Length];
+        Calibration.ApplyTemperature(test, k, t, scaled);
+        var after = Calibration.Reliability(scaled, k, _data.TestLabels);
+        return result with { Temperature = t, EceCalibrated = Calibration.ExpectedCalibrationError(after), BinsCalibrated = after, ValidationItems = validation.Length };
+    }
+
+    private static float[] Probabilities(IClassifier model, Features.FeatureMatrix x, int[] rows)
+    {
+        var k = model.ClassCount;
+        var p = new float[rows.Length * k];
+        Sift.Parallelism.ForBlocks(rows.Length, 1024, (s, n) => model.PredictProba(x, rows.AsSpan(s, n), p.AsSpan(s * k, n * k)));
+        return p;
     }
 
     private static int[] Permutation(int n, ulong seed)

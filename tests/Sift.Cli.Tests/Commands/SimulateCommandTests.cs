@@ -184,7 +184,11 @@ public sealed class SimulateCommandTests
     }
 
     [Theory]
-    [InlineData("minilm", "--features must be 'tfidf' or 'file:PATH', not 'minilm'.")]
+    [InlineData("glove", "--features: unknown feature source 'glove'; use tfidf, minilm, endpoint:MODEL@URL or file:PATH, joined by '+'.")]
+    [InlineData("tfidf+", "--features: unknown feature source ''; use tfidf, minilm, endpoint:MODEL@URL or file:PATH, joined by '+'.")]
+    [InlineData("endpoint:nomodel", "The embedding endpoint spec must start with MODEL@URL.")]
+    [InlineData("endpoint:m@https://h/v1,key-env=1BAD", "The embedding endpoint spec has a key-env that is not an environment variable name (letters, digits, _).")]
+    [InlineData("endpoint:m@https://h/v1,key-env=SIFT_TEST_UNSET_KEY_VARIABLE", "The environment variable SIFT_TEST_UNSET_KEY_VARIABLE named by key-env is not set.")]
     [InlineData("file:/no/such/vectors.jsonl", "--features: there is no file '/no/such/vectors.jsonl'.")]
     public void Simulate_BadFeatures_OneSentence(string features, string message)
     {
@@ -192,6 +196,58 @@ public sealed class SimulateCommandTests
         var (code, error) = Simulate(dir, "out", "--features", features);
         code.ShouldBe(2);
         error.ShouldContain(message);
+    }
+
+    [Theory]
+    [InlineData("--feature-weights", "1,2", "--feature-weights gives 2 weights for 1 feature sources; give one per source, e.g. 1,0.5.")]
+    [InlineData("--feature-weights", "0", "--feature-weights: '0' is not a number above 0.")]
+    [InlineData("--seed-strategy", "first", "The seed strategy must be 'kmeans' or 'random', not 'first'.")]
+    [InlineData("--self-train", "high", "--self-train must be THRESHOLD[,WEIGHT[,MAX]] (numbers, e.g. 0.95,0.3,1), not 'high'.")]
+    [InlineData("--self-train", "1.5", "The self-training threshold must be above 0 and at most 1.")]
+    public void Simulate_BadEncoderOptions_OneSentence(string option, string value, string message)
+    {
+        using var dir = new TempDirectory();
+        var (code, error) = Simulate(dir, "out", option, value);
+        code.ShouldBe(2);
+        error.ShouldContain(message);
+        error.ShouldNotContain("   at ");
+    }
+
+    [Fact]
+    public void Simulate_FileVectorsBesideTfidfWithKMeansSeedsAndCalibration_ConcatenatesAndWritesTheReliabilityDiagram()
+    {
+        using var dir = new TempDirectory();
+        Simulate(dir, "warmup").Code.ShouldBe(0);
+        WriteVectors(dir, "vectors.jsonl");
+
+        var (code, error) = Simulate(dir, "out", "--strategy", "margin-kmeans", "--features", "tfidf+file:" + dir.File("vectors.jsonl"),
+            "--feature-weights", "1,2", "--seed-strategy", "kmeans", "--calibrate", "--self-train", "0.9,0.3,1");
+
+        code.ShouldBe(0, error);
+        using var doc = JsonDocument.Parse(File.ReadAllText(dir.File("out/results.json")));
+        var root = doc.RootElement;
+        var config = root.GetProperty("config");
+        config.GetProperty("seed_strategy").GetString().ShouldBe("kmeans");
+        config.GetProperty("calibrate").GetBoolean().ShouldBeTrue();
+        config.GetProperty("self_training").GetString().ShouldBe("threshold=0.9,weight=0.3,max=1");
+        config.GetProperty("validation_size").GetInt32().ShouldBe(24);
+        var features = config.GetProperty("features");
+        features.GetProperty("kind").GetString().ShouldBe("tfidf+vectors");
+        features.GetProperty("blocks")[1].GetProperty("weight").GetDouble().ShouldBe(2);
+        features.GetProperty("vectors_from").GetString().ShouldBe("vectors");
+        foreach (var row in root.GetProperty("summary").EnumerateArray())
+        {
+            row.GetProperty("ece").GetDouble().ShouldBeInRange(0, 1);
+            row.GetProperty("ece_calibrated").GetDouble().ShouldBeInRange(0, 1);
+            row.GetProperty("temperature").GetDouble().ShouldBeGreaterThan(0);
+        }
+        var calibration = root.GetProperty("runs")[0].GetProperty("calibration");
+        calibration.GetProperty("bins").GetArrayLength().ShouldBe(15);
+        calibration.GetProperty("validation_items").GetInt32().ShouldBe(24);
+        var svg = XDocument.Parse(File.ReadAllText(dir.File("out/reliability.svg")));
+        svg.Root!.Name.LocalName.ShouldBe("svg");
+        svg.Descendants().ShouldNotContain(e => e.Name.LocalName == "script" || e.Name.LocalName == "foreignObject");
+        File.ReadAllText(dir.File("out/reliability.svg")).ShouldContain("margin-kmeans, T-scaled (ECE ");
     }
 
     [Fact]
