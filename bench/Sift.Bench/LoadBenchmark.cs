@@ -105,21 +105,7 @@ internal static class LoadBenchmark
                 var requestId = Guid.NewGuid().ToString("N");
                 var payload = JsonSerializer.Serialize(new { labels = new[] { random.Next(2) == 0 ? "positive" : "negative" }, client_request_id = requestId }, Json);
                 // A submit is retried with the same client request id until acknowledged (network errors are not expected on loopback).
-                for (var attempt = 0; attempt < 3; attempt++)
-                {
-                    start = Stopwatch.GetTimestamp();
-                    using var submit = new HttpRequestMessage(HttpMethod.Post, $"/api/projects/{projectId}/tasks/{taskId}/submit") { Content = new StringContent(payload, Encoding.UTF8, "application/json") };
-                    submit.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-                    using var submitResponse = await http.SendAsync(submit).ConfigureAwait(false);
-                    submitLatencies.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
-                    if (submitResponse.IsSuccessStatusCode)
-                    {
-                        var ack = JsonNode.Parse(await submitResponse.Content.ReadAsStringAsync().ConfigureAwait(false))!;
-                        acknowledged.TryAdd(ack["annotation_id"]!.GetValue<long>(), taskId);
-                        break;
-                    }
-                    Interlocked.Increment(ref errors);
-                }
+                Interlocked.Add(ref errors, await SubmitAsync(http, projectId, taskId, token, payload, submitLatencies, acknowledged).ConfigureAwait(false));
                 cycleLatencies.Add(Stopwatch.GetElapsedTime(cycle).TotalMilliseconds);
             }
         })).ToArray();
@@ -399,6 +385,32 @@ internal static class LoadBenchmark
         return 0;
     }
 
+    /// <summary>
+    /// Submits an answer, retried with the same client request id until acknowledged (at most 3 tries; network errors
+    /// are not expected on loopback); records each try's latency and the acknowledged annotation. Returns the failed tries.
+    /// </summary>
+    private static async Task<int> SubmitAsync(HttpClient http, long projectId, long taskId, string token, string payload,
+        ConcurrentBag<double> submitLatencies, ConcurrentDictionary<long, long> acknowledged)
+    {
+        var failed = 0;
+        for (var attempt = 0; attempt < 3; attempt++)
+        {
+            var start = Stopwatch.GetTimestamp();
+            using var submit = new HttpRequestMessage(HttpMethod.Post, $"/api/projects/{projectId}/tasks/{taskId}/submit") { Content = new StringContent(payload, Encoding.UTF8, "application/json") };
+            submit.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+            using var submitResponse = await http.SendAsync(submit).ConfigureAwait(false);
+            submitLatencies.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+            if (submitResponse.IsSuccessStatusCode)
+            {
+                var ack = JsonNode.Parse(await submitResponse.Content.ReadAsStringAsync().ConfigureAwait(false))!;
+                acknowledged.TryAdd(ack["annotation_id"]!.GetValue<long>(), taskId);
+                return failed;
+            }
+            failed++;
+        }
+        return failed;
+    }
+
     private sealed record RunStats(double Rate, ConcurrentBag<double> Submit, ConcurrentBag<double> Fetch, ConcurrentBag<double> Cycle, ConcurrentDictionary<long, long> Acknowledged, int Errors);
 
     private sealed record Check(int Lost, int Doubled, int OverK);
@@ -489,21 +501,7 @@ internal static class LoadBenchmark
                 var task = JsonNode.Parse(await nextResponse.Content.ReadAsStringAsync().ConfigureAwait(false))![0]!;
                 var taskId = task["task_id"]!.GetValue<long>();
                 var payload = JsonSerializer.Serialize(new { labels = new[] { random.Next(2) == 0 ? "positive" : "negative" }, client_request_id = Guid.NewGuid().ToString("N") }, Json);
-                for (var attempt = 0; attempt < 3; attempt++)
-                {
-                    start = Stopwatch.GetTimestamp();
-                    using var submit = new HttpRequestMessage(HttpMethod.Post, $"/api/projects/{projectId}/tasks/{taskId}/submit") { Content = new StringContent(payload, Encoding.UTF8, "application/json") };
-                    submit.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-                    using var submitResponse = await http.SendAsync(submit).ConfigureAwait(false);
-                    submitLatencies.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
-                    if (submitResponse.IsSuccessStatusCode)
-                    {
-                        var ack = JsonNode.Parse(await submitResponse.Content.ReadAsStringAsync().ConfigureAwait(false))!;
-                        acknowledged.TryAdd(ack["annotation_id"]!.GetValue<long>(), taskId);
-                        break;
-                    }
-                    Interlocked.Increment(ref errors);
-                }
+                Interlocked.Add(ref errors, await SubmitAsync(http, projectId, taskId, token, payload, submitLatencies, acknowledged).ConfigureAwait(false));
                 cycleLatencies.Add(Stopwatch.GetElapsedTime(cycle).TotalMilliseconds);
             }
         })).ToArray();
