@@ -125,7 +125,7 @@ public class GgufChatClientTests(TinyModel model) : IClassFixture<TinyModel>
         var candidates = Labels.Select(AnswerJson.Single).ToList();
         var scores = await model.Client.ScoreAsync(new LabelScoringRequest(messages, candidates));
         var text = GgufPromptFormat.Plain(messages);
-        var parameters = new ModelParams(TinyModel.Path!) { ContextSize = 1024, Threads = 1, BatchSize = 1024, UBatchSize = 1024 };
+        var parameters = new ModelParams(TinyModel.Path) { ContextSize = 1024, Threads = 1, BatchSize = 1024, UBatchSize = 1024 };
         using var weights = LLamaWeights.LoadFromFile(parameters);
         using var context = weights.CreateContext(parameters);
         var prompt = context.Tokenize(text, true, false);

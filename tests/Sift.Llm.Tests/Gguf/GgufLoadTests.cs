@@ -52,7 +52,7 @@ public sealed class GgufLoadTests : IDisposable
     [Fact]
     public void Load_GgufMagicThenGarbage_LlamaCppReasonInOneSentence()
     {
-        TinyModel.SkipIfMissing();
+        TinyModel.RequirePresent();
         var path = Path.Combine(_dir, "corrupt.gguf");
         File.WriteAllBytes(path, [.. "GGUF"u8.ToArray(), .. Enumerable.Range(0, 5000).Select(i => (byte)(i * 31 % 256))]);
         var e = Should.Throw<ConfigurationException>(() => GgufChatClient.Load(new GgufOptions { Path = path }));
@@ -63,9 +63,9 @@ public sealed class GgufLoadTests : IDisposable
     [Fact]
     public void Load_TruncatedModel_LlamaCppSaysWhat()
     {
-        TinyModel.SkipIfMissing();
+        TinyModel.RequirePresent();
         var path = Path.Combine(_dir, "truncated.gguf");
-        var bytes = File.ReadAllBytes(TinyModel.Path!);
+        var bytes = File.ReadAllBytes(TinyModel.Path);
         File.WriteAllBytes(path, bytes[..(bytes.Length / 2)]);
         var e = Should.Throw<ConfigurationException>(() => GgufChatClient.Load(new GgufOptions { Path = path }));
         e.Message.ShouldStartWith($"The GGUF model file '{path}' could not be loaded: ");
@@ -76,9 +76,17 @@ public sealed class GgufLoadTests : IDisposable
     [Fact]
     public void Load_TheRealModel_Works()
     {
-        TinyModel.SkipIfMissing();
+        TinyModel.RequirePresent();
         using var client = GgufChatClient.Load(TinyModel.Options(context: 256));
         client.ModelId.ShouldBe("stories260K.gguf");
         client.ContextSize.ShouldBe(256);
+    }
+
+    [Fact]
+    public void VendoredModel_IsTheRecordedFile()
+    {
+        TinyModel.RequirePresent();
+        using var stream = File.OpenRead(TinyModel.Path);
+        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(stream)).ShouldBe(TinyModel.Sha256);
     }
 }

@@ -101,7 +101,7 @@ public class GgufOracleTests(TinyModel model) : IClassFixture<TinyModel>
     [Fact]
     public async Task Create_FromSpec_LoadsAndAnswers()
     {
-        TinyModel.SkipIfMissing();
+        TinyModel.RequirePresent();
         using var oracle = LlmOracles.Create(LlmSpec.Parse($"gguf:{TinyModel.Path},threads=1,shots=0,price-in=1"));
         oracle.Name.ShouldBe("gguf:stories260K.gguf");
         var answer = (await oracle.AskAsync(Request(false, "A frog jumped."))).Single();

@@ -3,45 +3,39 @@ using Sift.Llm.Gguf;
 namespace Sift.Llm.Tests.Gguf;
 
 /// <summary>
-/// The vendored 260K-parameter TinyStories model (<c>../shared/models/stories260K.gguf</c>), loaded once per test
-/// class on one thread. Its labels are meaningless; the llama.cpp path it runs through is the real one.
+/// The 260K-parameter TinyStories model kept beside these tests (<c>Models/stories260K.gguf</c>, copied to the output
+/// folder), loaded once per test class on one thread. Its labels are meaningless; the llama.cpp path it runs through
+/// is the real one. A missing file fails the tests that need it: they never skip.
 /// </summary>
 public sealed class TinyModel : IDisposable
 {
+    /// <summary>The file's SHA-256, as recorded in <c>Models/README.md</c>.</summary>
+    public const string Sha256 = "270cba1bd5109f42d03350f60406024560464db173c0e387d91f0426d3bd256d";
+
     private readonly Lazy<GgufChatClient> _client;
 
     public TinyModel() => _client = new Lazy<GgufChatClient>(() => GgufChatClient.Load(Options()));
 
-    public static string? Path { get; } = Find();
+    public static string Path { get; } = System.IO.Path.Combine(AppContext.BaseDirectory, "Models", "stories260K.gguf");
 
     public GgufChatClient Client
     {
         get
         {
-            SkipIfMissing();
+            RequirePresent();
             return _client.Value;
         }
     }
 
-    public static GgufOptions Options(int context = 1024) => new() { Path = Path!, ContextSize = context, Threads = 1 };
+    public static GgufOptions Options(int context = 1024) => new() { Path = Path, ContextSize = context, Threads = 1 };
 
-    public static void SkipIfMissing()
+    public static void RequirePresent()
     {
-        if (Path is null) Assert.Skip("../shared/models/stories260K.gguf is not beside this repository.");
+        if (!File.Exists(Path)) Assert.Fail($"The test model '{Path}' is missing; it is copied from tests/Sift.Llm.Tests/Models.");
     }
 
     public void Dispose()
     {
         if (_client.IsValueCreated) _client.Value.Dispose();
-    }
-
-    private static string? Find()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var path = System.IO.Path.GetFullPath(System.IO.Path.Combine(dir.FullName, "..", "shared", "models", "stories260K.gguf"));
-            if (File.Exists(path)) return path;
-        }
-        return null;
     }
 }
