@@ -31,9 +31,16 @@ public static class BenchApp
             case "load":
                 return LoadBenchmark.RunAsync(StringArg(args, "--url", "http://127.0.0.1:5170"), StringArg(args, "--token", Environment.GetEnvironmentVariable("SIFT_TOKEN") ?? ""),
                     StringArg(args, "--clients", "8,32,128").Split(',').Select(c => int.Parse(c, CultureInfo.InvariantCulture)).ToArray(),
-                    Arg(args, "--seconds", 20), Arg(args, "--items", 50_000), StringArg(args, "--label", "sqlite"), Arg(args, "--retrain-every", 100_000)).GetAwaiter().GetResult();
+                    Arg(args, "--seconds", 20), Arg(args, "--items", 50_000), StringArg(args, "--label", "sqlite"), Arg(args, "--retrain-every", 100_000),
+                    new LoadBenchmark.ReviewerLoad(Arg(args, "--reviewers", 0), StringArg(args, "--reads", "agreement,annotations").Split(',', StringSplitOptions.RemoveEmptyEntries),
+                        Arg(args, "--server-pid", 0))).GetAwaiter().GetResult();
+            case "load-busy":
+                return LoadBenchmark.RunBusyAsync(StringArg(args, "--url", "http://127.0.0.1:5170"), StringArg(args, "--token", Environment.GetEnvironmentVariable("SIFT_TOKEN") ?? ""),
+                    Arg(args, "--clients", 32), Arg(args, "--reviewers", 8), Arg(args, "--seconds", 20), Arg(args, "--items", 200_000),
+                    StringArg(args, "--label", "sqlite"), Arg(args, "--retrain-every", 50),
+                    StringArg(args, "--reviewer-mode", "page") == "page").GetAwaiter().GetResult();
             default:
-                Console.Error.WriteLine("usage: Sift.Bench round [DATASET] [--labels 1500] [--batch 50] [--repeats 15] | scale [margin|coreset|badge|kmeans ...; none = each in its own process] [--n 1000000] [--picks 1000] [--small-picks 100] | fit-profile [DATASET] [--labels 3000] [--repeats 5] | ceiling [DATASET] | coreset-agnews | pref-sst2 [--pool 10000] [--test 2000] [--tie-share 0.25] | pref-hh-features | pref-hh [--features all] (pref-*: [--seeds 3] [--budget 2000] [--batch 50] [--seed-size 50] [--c 1] [--strategies pair-uncertainty,pair-dopt] [--cache DIR] [--out FILE]) | encoder [DATASET] [--texts 512] [--batch 32] [--repeats 5] | encoder-compare --texts TEXTS.jsonl --vectors OTHER.bin | load --url URL --token ADMIN_TOKEN [--clients 8,32,128] [--seconds 20] [--items 50000] [--label sqlite] [--retrain-every 100000]");
+                Console.Error.WriteLine("usage: Sift.Bench round [DATASET] [--labels 1500] [--batch 50] [--repeats 15] | scale [margin|coreset|badge|kmeans ...; none = each in its own process] [--n 1000000] [--picks 1000] [--small-picks 100] | fit-profile [DATASET] [--labels 3000] [--repeats 5] | ceiling [DATASET] | coreset-agnews | pref-sst2 [--pool 10000] [--test 2000] [--tie-share 0.25] | pref-hh-features | pref-hh [--features all] (pref-*: [--seeds 3] [--budget 2000] [--batch 50] [--seed-size 50] [--c 1] [--strategies pair-uncertainty,pair-dopt] [--cache DIR] [--out FILE]) | encoder [DATASET] [--texts 512] [--batch 32] [--repeats 5] | encoder-compare --texts TEXTS.jsonl --vectors OTHER.bin | load --url URL --token ADMIN_TOKEN [--clients 8,32,128] [--seconds 20] [--items 50000] [--label sqlite] [--retrain-every 100000] [--reviewers 0] [--reads agreement,annotations,tasks,dashboard] [--server-pid PID] | load-busy --url URL --token ADMIN_TOKEN [--clients 32] [--reviewers 8] [--seconds 20] [--items 200000] [--label sqlite] [--retrain-every 50] [--reviewer-mode page|loop]");
                 return 2;
         }
     }

@@ -50,7 +50,7 @@ internal static class ScaleBenchmark
             Console.WriteLine($"coreset, select {picks:N0}: {coreset:0.00}s; read-all-vectors loop × {picks:N0}: {readAll:0.00}s; ratio {coreset / readAll:0.00}");
         }
         if (Want("badge"))
-            Report($"badge, select {smallPicks}", 1, () => StrategyRegistry.Get("badge").Create().Select(Context(3), smallPicks));
+            Report($"badge, select {smallPicks}", 1, () => StrategyCatalog.Default.Get("badge").Create().Select(Context(3), smallPicks));
         if (Want("kmeans"))
             Report($"kmeans, select {smallPicks}", 1, () => new KMeansSampling().Select(Context(4), smallPicks));
         var peak = Process.GetCurrentProcess().PeakWorkingSet64;

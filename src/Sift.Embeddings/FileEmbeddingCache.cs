@@ -41,16 +41,18 @@ public sealed class FileEmbeddingCache : IEmbeddingCache
     private readonly List<string> _repairs = [];
     private readonly string _lockPath;
     private readonly TimeSpan _lockTimeout;
+    private readonly TimeProvider _time;
     private byte[] _generation = [];
     private long _knownLength;
 
-    private FileEmbeddingCache(string path, string modelId, int dimension, TimeSpan lockTimeout)
+    private FileEmbeddingCache(string path, string modelId, int dimension, TimeSpan lockTimeout, TimeProvider time)
     {
         FilePath = path;
         ModelId = modelId;
         Dimension = dimension;
         _lockPath = path + ".lock";
         _lockTimeout = lockTimeout;
+        _time = time;
     }
 
     /// <summary><c>$SIFT_CACHE/embeddings</c> when that variable is set, else <c>~/.cache/sift/embeddings</c>.</summary>
@@ -91,8 +93,9 @@ public sealed class FileEmbeddingCache : IEmbeddingCache
     /// <param name="modelId">The model whose vectors the file holds (<see cref="ITextEncoder.ModelId"/>).</param>
     /// <param name="dimension">Length of every vector.</param>
     /// <param name="lockTimeout">How long to wait for another process's lock. Default 2 minutes.</param>
+    /// <param name="timeProvider">Clock of the waits for that lock. Default <see cref="TimeProvider.System"/>.</param>
     /// <exception cref="SiftException">The folder cannot be created or the file cannot be read or written.</exception>
-    public static FileEmbeddingCache Open(string directory, string modelId, int dimension, TimeSpan? lockTimeout = null)
+    public static FileEmbeddingCache Open(string directory, string modelId, int dimension, TimeSpan? lockTimeout = null, TimeProvider? timeProvider = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(directory);
         ArgumentException.ThrowIfNullOrWhiteSpace(modelId);
@@ -105,7 +108,7 @@ public sealed class FileEmbeddingCache : IEmbeddingCache
         {
             throw new SiftException($"Cannot create the embedding cache folder {directory}: {e.Message}", e);
         }
-        var cache = new FileEmbeddingCache(Path.Combine(directory, FileNameOf(modelId)), modelId, dimension, lockTimeout ?? TimeSpan.FromMinutes(2));
+        var cache = new FileEmbeddingCache(Path.Combine(directory, FileNameOf(modelId)), modelId, dimension, lockTimeout ?? TimeSpan.FromMinutes(2), timeProvider ?? TimeProvider.System);
         cache.Locked(cache.Refresh);
         return cache;
     }
@@ -339,7 +342,7 @@ public sealed class FileEmbeddingCache : IEmbeddingCache
 
     private FileStream AcquireFileLock()
     {
-        var waited = System.Diagnostics.Stopwatch.StartNew();
+        var started = _time.GetTimestamp();
         var pause = 5;
         while (true)
         {
@@ -348,9 +351,9 @@ public sealed class FileEmbeddingCache : IEmbeddingCache
                 // FileShare.None takes an exclusive advisory lock (flock) that the system drops if this process dies.
                 return new FileStream(_lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
             }
-            catch (IOException) when (waited.Elapsed < _lockTimeout && File.Exists(_lockPath))
+            catch (IOException) when (_time.GetElapsedTime(started) < _lockTimeout && File.Exists(_lockPath))
             {
-                Thread.Sleep(pause);
+                Task.Delay(TimeSpan.FromMilliseconds(pause), _time).GetAwaiter().GetResult();
                 pause = Math.Min(pause * 2, 200);
             }
             catch (IOException e)

@@ -13,20 +13,24 @@ namespace Sift.Server;
 /// <summary>
 /// Builds the Sift server: REST API, token authentication, the live loop and the UI, on 127.0.0.1. Typical use:
 /// <code>
-/// var app = SiftServerApp.Build(new SiftServerOptions { Port = 0, SqlitePath = "sift.db" });
+/// var app = SiftServerApp.Build(new SiftServerOptions { Port = 0 }, services => services.AddSiftSqlite("sift.db"));
 /// await app.StartAsync();
 /// Console.WriteLine(SiftServerApp.GetUrl(app));
 /// await app.WaitForShutdownAsync();
 /// </code>
-/// The store's schema is migrated when the app starts, before it listens.
+/// The store's schema is migrated when the app starts, before it listens. The server knows the store only by its roles
+/// (<see cref="Sift.Projects.ISiftStore"/>); the caller picks the backend (<c>AddSiftSqlite</c>, <c>AddSiftPostgres</c>).
 /// </summary>
 public static class SiftServerApp
 {
     /// <summary>Builds the app (not started).</summary>
+    /// <param name="options">The server's options.</param>
+    /// <param name="addStore">Registers the store (every store role), e.g. <c>services => services.AddSiftSqlite(path)</c>.</param>
     /// <exception cref="ConfigurationException">The options are invalid.</exception>
-    public static WebApplication Build(SiftServerOptions options)
+    public static WebApplication Build(SiftServerOptions options, Action<IServiceCollection> addStore)
     {
         ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(addStore);
         options.Validate();
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
         {
@@ -46,6 +50,7 @@ public static class SiftServerApp
             // JSON bodies are small; the import endpoint raises this limit for itself.
             kestrel.Limits.MaxRequestBodySize = SiftServerServices.MaxJsonBodyBytes;
         });
+        addStore(builder.Services);
         builder.Services.AddSiftServer(options);
 
         var app = builder.Build();

@@ -12,15 +12,6 @@ public sealed class SiftServerOptions
     /// <summary>The loopback port to listen on (the server binds 127.0.0.1 only). 0 picks a free port; read it back with <see cref="SiftServerApp.GetUrl"/>. Default 5170.</summary>
     public int Port { get; set; } = 5170;
 
-    /// <summary>The SQLite database file, created when missing. Used unless <see cref="PostgresConnectionString"/> is set. Default <c>sift.db</c>.</summary>
-    public string SqlitePath { get; set; } = "sift.db";
-
-    /// <summary>A PostgreSQL connection string; when set, it is used instead of <see cref="SqlitePath"/>. Default null.</summary>
-    public string? PostgresConnectionString { get; set; }
-
-    /// <summary>SQLite only: fsync every commit (survives power loss) instead of WAL's normal synchronisation (survives a process kill). Default false.</summary>
-    public bool FullDurability { get; set; }
-
     /// <summary>The folder the UI is served from. Default null: <c>wwwroot</c> next to the server assembly.</summary>
     public string? WebRootPath { get; set; }
 
@@ -39,17 +30,35 @@ public sealed class SiftServerOptions
     /// <summary>The longest item text accepted by an import, in characters. Default 100,000.</summary>
     public int MaxTextLength { get; set; } = 100_000;
 
+    /// <summary>
+    /// How reports computed from a project's data (the agreement report, the dashboard's answer counts) are cached
+    /// and paced. Default: see <see cref="Hosting.ReportCacheOptions"/>.
+    /// </summary>
+    public Hosting.ReportCacheOptions ReportCache { get; set; } = new();
+
+    /// <summary>
+    /// How many of the polled reads (agreement, dashboard, annotation and hand-out logs) run at once; more wait in a
+    /// queue, so reviewers cannot take the cores annotators' submits need. Default 0: half the processors, at least 1.
+    /// </summary>
+    public int ReadConcurrency { get; set; }
+
+    /// <summary>How many polled reads may wait for a turn before one is answered 429. Default 500.</summary>
+    public int ReadQueueLimit { get; set; } = 500;
+
+    /// <summary><see cref="ReadConcurrency"/>, with 0 resolved to half the processors (at least 1).</summary>
+    internal int EffectiveReadConcurrency => ReadConcurrency > 0 ? ReadConcurrency : Math.Max(1, Environment.ProcessorCount / 2);
+
     /// <summary>Checks the options.</summary>
-    /// <exception cref="ConfigurationException">A value is out of range or no storage is named.</exception>
+    /// <exception cref="ConfigurationException">A value is out of range.</exception>
     public void Validate()
     {
         if (Port is < 0 or > 65535) throw new ConfigurationException($"port: must be between 0 and 65535, not {Port}.");
-        if (PostgresConnectionString is null && string.IsNullOrWhiteSpace(SqlitePath))
-            throw new ConfigurationException("db: give a SQLite file path or a PostgreSQL connection string.");
-        if (PostgresConnectionString is not null && string.IsNullOrWhiteSpace(PostgresConnectionString))
-            throw new ConfigurationException("postgres: the connection string is empty.");
         if (MaxImportBytes < 1) throw new ConfigurationException($"max_import_bytes: must be positive, not {MaxImportBytes}.");
         if (MaxTextLength < 1) throw new ConfigurationException($"max_text_length: must be positive, not {MaxTextLength}.");
         ArgumentNullException.ThrowIfNull(TimeProvider);
+        if (ReadConcurrency < 0) throw new ConfigurationException($"read_concurrency: must be 0 (automatic) or more, not {ReadConcurrency}.");
+        if (ReadQueueLimit < 0) throw new ConfigurationException($"read_queue_limit: must be 0 or more, not {ReadQueueLimit}.");
+        ArgumentNullException.ThrowIfNull(ReportCache);
+        ReportCache.Validate();
     }
 }

@@ -1,8 +1,12 @@
 using System.Globalization;
 using System.Text.Json;
+using Sift.Items;
 using Npgsql;
 using NpgsqlTypes;
+using Sift.Evidence;
+using Sift.Oracles;
 using Sift.Projects;
+using static Sift.Storage.StoreRows;
 
 namespace Sift.Storage.Postgres;
 
@@ -33,6 +37,7 @@ public sealed partial class PostgresSiftStore
             }
             await tx.Cmd("INSERT INTO instructions (project_id, version, markdown, author_id, created_at) VALUES (@p, 1, @m, @a, @t)")
                 .With("@p", id).With("@m", instructionsMarkdown).With("@a", authorId).With("@t", Ticks(now)).ExecAsync(tx.Ct);
+            await AppendEvidenceAsync(tx, id, StoreEvidence.Settings(StoreEvidence.Created, settings, now));
             return new Project(id, name, settings, 1, Time(Ticks(now)));
         }, cancellationToken);
     }
@@ -58,17 +63,27 @@ public sealed partial class PostgresSiftStore
         await R($"SELECT {ProjectColumns} FROM projects ORDER BY id").AllAsync(MapProject, cancellationToken);
 
     /// <inheritdoc />
-    public Task<Project?> UpdateSettingsAsync(long projectId, ProjectSettings settings, CancellationToken cancellationToken = default)
+    public Task<Project?> UpdateSettingsAsync(long projectId, ProjectSettings settings, DateTimeOffset now, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(settings);
         return WriteAsync(async tx =>
         {
+            // FOR UPDATE: settings changes of one project run one after another, and wait for imports (which hold FOR SHARE).
+            if (await ProjectSettingsOfAsync(tx, projectId, "FOR UPDATE") is not { } before) return null;
             var project = await tx.Cmd($"UPDATE projects SET settings_json = @s, overlap = @k WHERE id = @id RETURNING {ProjectColumns}")
                 .With("@s", SerializeSettings(settings)).With("@k", settings.Overlap).With("@id", projectId).OneAsync(MapProject, tx.Ct);
             if (project is null) return null;
+            if (settings.Overlap != before.Overlap)
+            {
+                // Relative, so a claim or skip committing meanwhile is counted whichever commits first.
+                await tx.Cmd("UPDATE items SET free_slots = free_slots + @d WHERE project_id = @p")
+                    .With("@d", settings.Overlap - before.Overlap).With("@p", projectId).ExecAsync(tx.Ct);
+            }
             // The overlap may have changed: recompute which ranked items still have a free slot.
             await tx.Cmd("UPDATE ranked_items r SET open = i.holders < @k FROM items i WHERE r.project_id = @p AND i.id = r.item_id AND r.open <> (i.holders < @k)")
                 .With("@k", settings.Overlap).With("@p", projectId).ExecAsync(tx.Ct);
+            if (settings.Seed != before.Seed) await SetColdKeysAsync(tx, projectId, settings.Seed, onlyMissing: false);
+            await AppendEvidenceAsync(tx, projectId, StoreEvidence.Settings(StoreEvidence.Updated, settings, now));
             return project;
         }, cancellationToken);
     }
@@ -96,17 +111,19 @@ public sealed partial class PostgresSiftStore
             SELECT project_id, version, markdown, author_id, created_at FROM instructions
             WHERE project_id = @p AND version = coalesce(@v, (SELECT instructions_version FROM projects WHERE id = @p))
             """).With("@p", projectId).WithNullable("@v", version, NpgsqlDbType.Integer)
-            .OneAsync(r => new Instructions(r.GetInt64(0), r.GetInt32(1), r.GetString(2), r.GetInt64(3), Time(r.GetInt64(4))), cancellationToken);
+            .OneAsync(MapInstructions, cancellationToken);
 
     // ---- items -------------------------------------------------------------------------------------------------
 
     /// <inheritdoc />
-    public Task<ImportResult> ImportItemsAsync(long projectId, IReadOnlyList<NewItem> items, CancellationToken cancellationToken = default)
+    public Task<ImportResult> ImportItemsAsync(long projectId, IReadOnlyList<NewItem> items, ImportOrigin origin, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(items);
+        StoreChecks.CheckOrigin(origin);
         return WriteAsync(async tx =>
         {
-            await RequireProjectAsync(tx, projectId);
+            // FOR SHARE: a settings change (new seed or overlap) waits until these items are in, so none misses it.
+            var settings = await ProjectSettingsOfAsync(tx, projectId, "FOR SHARE") ?? throw new NotFoundException($"Project {projectId} does not exist.");
             int imported = 0, heldOut = 0;
             // Chunks of rows in one statement each, all in one transaction: a bad item rolls back every chunk before it.
             for (var start = 0; start < items.Count; start += ImportChunk)
@@ -119,34 +136,83 @@ public sealed partial class PostgresSiftStore
                 var metas = new string?[count];
                 var golds = new string?[count];
                 var held = new bool[count];
+                var keys = new long[count];
+                var kinds = new string[count];
+                var contents = new string?[count];
                 for (var i = 0; i < count; i++)
                 {
                     var item = items[start + i];
                     StoreChecks.CheckItem(item, start + i);
                     (ids[i], texts[i], groups[i], costs[i], metas[i], golds[i], held[i]) = (item.ExternalId, item.Text, item.Group, item.Cost, item.MetaJson, item.GoldLabel, item.HeldOut);
+                    keys[i] = ColdStartOrder.StoredKey(settings.Seed, item.ExternalId);
+                    (kinds[i], contents[i]) = (ItemContentJson.KindName(item.Content.Kind), ItemContentJson.Encode(item.Content));
                 }
                 // ON CONFLICT DO NOTHING also skips a repeat of an id earlier in the same statement; ORDER BY keeps ids in input order.
                 var added = await tx.Cmd("""
-                    INSERT INTO items (project_id, external_id, text, grp, cost, meta_json, gold_label, held_out)
-                    SELECT @p, x.e, x.t, x.g, x.c, x.m, x.gold, x.h
-                    FROM unnest(@e, @t, @g, @c, @m, @gold, @h) WITH ORDINALITY AS x(e, t, g, c, m, gold, h, n)
+                    INSERT INTO items (project_id, external_id, text, grp, cost, meta_json, gold_label, held_out, cold_key, free_slots, content_kind, content_json)
+                    SELECT @p, x.e, x.t, x.g, x.c, x.m, x.gold, x.h, x.k, @free, x.ck, x.cj
+                    FROM unnest(@e, @t, @g, @c, @m, @gold, @h, @key, @ck, @cj) WITH ORDINALITY AS x(e, t, g, c, m, gold, h, k, ck, cj, n)
                     ORDER BY x.n
                     ON CONFLICT (project_id, external_id) DO NOTHING
                     RETURNING held_out
                     """).With("@p", projectId).With("@e", ids).With("@t", texts)
                     .WithNullable("@g", groups, NpgsqlDbType.Array | NpgsqlDbType.Text).With("@c", costs)
                     .WithNullable("@m", metas, NpgsqlDbType.Array | NpgsqlDbType.Text).WithNullable("@gold", golds, NpgsqlDbType.Array | NpgsqlDbType.Text)
-                    .With("@h", held).AllAsync(r => r.GetBoolean(0), tx.Ct);
+                    .With("@h", held).With("@key", keys).With("@free", settings.Overlap).With("@ck", kinds)
+                    .WithNullable("@cj", contents, NpgsqlDbType.Array | NpgsqlDbType.Text).AllAsync(r => r.GetBoolean(0), tx.Ct);
                 imported += added.Count;
                 heldOut += added.Count(h => h);
             }
-            return new ImportResult(imported, items.Count - imported, heldOut);
+            if (imported > 0) await BumpRevisionAsync(tx, projectId, 0);
+            var result = new ImportResult(imported, items.Count - imported, heldOut);
+            await AppendEvidenceAsync(tx, projectId, StoreEvidence.Import(origin, result, items));
+            return result;
         }, cancellationToken);
+    }
+
+    /// <summary>The project's stored settings, read with the given row lock, or null when it does not exist.</summary>
+    private static async Task<ProjectSettings?> ProjectSettingsOfAsync(Tx tx, long projectId, string rowLock) =>
+        await tx.Cmd($"SELECT settings_json FROM projects WHERE id = @p {rowLock}").With("@p", projectId).ScalarAsync(tx.Ct) is string json
+            ? DeserializeSettings(json) : null;
+
+    /// <summary>Writes the cold-start keys of the project's items (those without one, or all of them after a seed change).</summary>
+    private static async Task SetColdKeysAsync(Tx tx, long projectId, ulong seed, bool onlyMissing)
+    {
+        var items = await tx.Cmd(onlyMissing ? "SELECT id, external_id FROM items WHERE project_id = @p AND cold_key IS NULL" : "SELECT id, external_id FROM items WHERE project_id = @p")
+            .With("@p", projectId).AllAsync(r => (Id: r.GetInt64(0), ExternalId: r.GetString(1)), tx.Ct);
+        if (items.Count == 0) return;
+        await tx.Cmd("UPDATE items i SET cold_key = x.k FROM unnest(@i, @k) AS x(id, k) WHERE i.id = x.id")
+            .With("@i", items.Select(i => i.Id).ToArray()).With("@k", items.Select(i => ColdStartOrder.StoredKey(seed, i.ExternalId)).ToArray()).ExecAsync(tx.Ct);
+    }
+
+    /// <summary>Gives items stored before schema version 2 their cold-start keys.</summary>
+    private static async Task BackfillColdKeysAsync(Tx tx)
+    {
+        foreach (var projectId in await tx.Cmd("SELECT id FROM projects ORDER BY id").AllAsync(r => r.GetInt64(0), tx.Ct))
+            await SetColdKeysAsync(tx, projectId, (await ProjectSettingsOfAsync(tx, projectId, ""))!.Seed, onlyMissing: true);
     }
 
     /// <inheritdoc />
     public async Task<IReadOnlyList<Item>> GetItemsAsync(long projectId, CancellationToken cancellationToken = default) =>
         await R($"SELECT {ItemColumns} FROM items WHERE project_id = @p ORDER BY id").With("@p", projectId).AllAsync(MapItem, cancellationToken);
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<Item>> GetItemsPageAsync(long projectId, long afterId, int limit, CancellationToken cancellationToken = default)
+    {
+        StoreChecks.CheckPage(afterId, limit);
+        return await R($"SELECT {ItemColumns} FROM items WHERE project_id = @p AND id > @after ORDER BY id LIMIT @n")
+            .With("@p", projectId).With("@after", afterId).With("@n", limit).AllAsync(MapItem, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyDictionary<long, string>> GetExternalIdsAsync(long projectId, IReadOnlyCollection<long>? itemIds = null, CancellationToken cancellationToken = default)
+    {
+        var command = itemIds is null
+            ? R("SELECT id, external_id FROM items WHERE project_id = @p")
+            : R("SELECT id, external_id FROM items WHERE project_id = @p AND id = ANY(@ids)").With("@ids", itemIds.ToArray());
+        var rows = await command.With("@p", projectId).AllAsync(r => (Id: r.GetInt64(0), External: r.GetString(1)), cancellationToken);
+        return rows.ToDictionary(r => r.Id, r => r.External);
+    }
 
     /// <inheritdoc />
     public async Task<Item?> GetItemAsync(long projectId, long itemId, CancellationToken cancellationToken = default) =>
@@ -170,11 +236,12 @@ public sealed partial class PostgresSiftStore
         return WriteAsync(async tx =>
         {
             await RequireProjectAsync(tx, ranking.ProjectId);
-            await tx.Cmd("DELETE FROM ranked_items WHERE project_id = @p").With("@p", ranking.ProjectId).ExecAsync(tx.Ct);
+            // The ranking row first: it locks out a concurrent append until this commits (the append then finds another ranking).
             await tx.Cmd("""
                 INSERT INTO rankings (project_id, model_version, strategy) VALUES (@p, @v, @s)
                 ON CONFLICT (project_id) DO UPDATE SET model_version = excluded.model_version, strategy = excluded.strategy
                 """).With("@p", ranking.ProjectId).With("@v", ranking.ModelVersion).With("@s", ranking.Strategy).ExecAsync(tx.Ct);
+            await tx.Cmd("DELETE FROM ranked_items WHERE project_id = @p").With("@p", ranking.ProjectId).ExecAsync(tx.Ct);
             var positions = ranking.Items;
             var added = await tx.Cmd("""
                 INSERT INTO ranked_items (project_id, rank, item_id, score, reason, exploration, open)
@@ -204,6 +271,69 @@ public sealed partial class PostgresSiftStore
         """).With("@p", projectId).ExecAsync(tx.Ct);
 
     /// <inheritdoc />
+    public Task<int> AppendRankingAsync(Ranking ranking, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(ranking);
+        StoreChecks.CheckRanking(ranking);
+        return WriteAsync(async tx =>
+        {
+            var projectId = ranking.ProjectId;
+            await RequireProjectAsync(tx, projectId);
+            // Locks the ranking row: a concurrent replace waits for this append, or this append for it (and then sees another ranking).
+            var current = await tx.Cmd("SELECT model_version, strategy FROM rankings WHERE project_id = @p FOR UPDATE").With("@p", projectId)
+                .AllAsync(r => (Version: r.GetInt32(0), Strategy: r.GetString(1)), tx.Ct);
+            if (current.Count == 0 || current[0].Version != ranking.ModelVersion || !string.Equals(current[0].Strategy, ranking.Strategy, StringComparison.Ordinal))
+                return -1;
+            // Full items whose every holder answered will not be handed out again: drop their positions.
+            await tx.Cmd("""
+                DELETE FROM ranked_items r WHERE r.project_id = @p AND NOT r.open
+                  AND NOT EXISTS (SELECT 1 FROM tasks t WHERE t.item_id = r.item_id AND t.state = 0)
+                """).With("@p", projectId).ExecAsync(tx.Ct);
+            var positions = ranking.Items;
+            if (positions.Count == 0) return 0;
+            var ids = positions.Select(x => x.ItemId).ToArray();
+            if (await tx.Cmd("SELECT max(rank) FROM ranked_items WHERE project_id = @p").With("@p", projectId).ScalarAsync(tx.Ct) is int last
+                && positions.FirstOrDefault(x => x.Rank <= last) is { } low)
+                throw new ArgumentException($"ranking: rank {low.Rank} is not above the stored ranking's last rank {last}.", nameof(ranking));
+            var known = (await tx.Cmd("SELECT id FROM items WHERE project_id = @p AND id = ANY(@i)").With("@p", projectId).With("@i", ids)
+                .AllAsync(r => r.GetInt64(0), tx.Ct)).ToHashSet();
+            if (positions.FirstOrDefault(x => !known.Contains(x.ItemId)) is { } foreign)
+                throw new ArgumentException($"ranking: item {foreign.ItemId} is not in project {projectId}.", nameof(ranking));
+            var ranked = await tx.Cmd("SELECT item_id FROM ranked_items WHERE project_id = @p AND item_id = ANY(@i) LIMIT 1").With("@p", projectId).With("@i", ids)
+                .AllAsync(r => r.GetInt64(0), tx.Ct);
+            if (ranked.Count > 0) throw new ArgumentException($"ranking: item {ranked[0]} is already in the stored ranking.", nameof(ranking));
+            return await tx.Cmd("""
+                INSERT INTO ranked_items (project_id, rank, item_id, score, reason, exploration, open)
+                SELECT @p, x.rank, i.id, x.score, x.reason, x.exploration, true
+                FROM unnest(@r, @i, @s, @why, @x) AS x(rank, item_id, score, reason, exploration)
+                JOIN items i ON i.id = x.item_id AND i.project_id = @p
+                WHERE i.free_slots > 0
+                """).With("@p", projectId).With("@r", positions.Select(x => x.Rank).ToArray()).With("@i", ids)
+                .With("@s", positions.Select(x => x.Score).ToArray()).With("@why", positions.Select(x => x.Reason).ToArray())
+                .With("@x", positions.Select(x => x.Exploration).ToArray()).ExecAsync(tx.Ct);
+        }, cancellationToken);
+    }
+
+    /// <summary>Positions of the stored ranking whose item has a free slot and may be handed out (not held out with a gold label).</summary>
+    private const string RankedFreeSql = """
+        (SELECT count(*) FROM ranked_items r JOIN items i ON i.id = r.item_id
+         WHERE r.project_id = @p AND i.free_slots > 0 AND NOT (i.held_out AND i.gold_label IS NOT NULL))
+        """;
+
+    /// <inheritdoc />
+    public async Task<QueueState?> GetQueueStateAsync(long projectId, CancellationToken cancellationToken = default) =>
+        await R("""
+            SELECT g.model_version, g.strategy,
+              (SELECT count(*) FROM ranked_items WHERE project_id = @p)::int,
+              (SELECT count(*) FROM ranked_items WHERE project_id = @p AND open)::int,
+              EXISTS (SELECT 1 FROM items i
+                      WHERE i.project_id = @p AND i.free_slots > 0 AND NOT (i.held_out AND i.gold_label IS NOT NULL)
+                        AND NOT EXISTS (SELECT 1 FROM ranked_items r WHERE r.item_id = i.id AND r.project_id = @p))
+            FROM rankings g WHERE g.project_id = @p
+            """).With("@p", projectId)
+            .OneAsync(r => new QueueState(r.GetInt32(0), r.GetString(1), r.GetInt32(2), r.GetInt32(3), r.GetBoolean(4)), cancellationToken);
+
+    /// <inheritdoc />
     public async Task<(int ModelVersion, string Strategy)?> GetRankingInfoAsync(long projectId, CancellationToken cancellationToken = default)
     {
         var rows = await R("SELECT model_version, strategy FROM rankings WHERE project_id = @p").With("@p", projectId)
@@ -221,64 +351,86 @@ public sealed partial class PostgresSiftStore
             // ranked_items.open means "holders < the project's overlap": for any k up to that overlap the open positions
             // hold every item with a free slot, so the claim can walk the small open index. A larger k needs all positions.
             var useOpen = !_overlaps.TryGetValue(projectId, out var known) || known >= overlap;
-            var (found, task) = await ClaimOnceAsync(tx, projectId, annotatorId, now, lease, overlap, useOpen);
-            // An open flag can lag a ranking swap that raced a claim or skip: before answering "nothing left", walk every
-            // ranked position (rare: only when the open walk finds nothing).
-            if (!found && useOpen) (_, task) = await ClaimOnceAsync(tx, projectId, annotatorId, now, lease, overlap, open: false);
-            return task;
+            // An open flag can lag a ranking swap that raced a claim or skip; such an item is still found by the walk of
+            // items with a free slot (exact: every holder change moves free_slots in the same statement).
+            return await ClaimOnceAsync(tx, projectId, annotatorId, now, lease, overlap, useOpen);
         }, cancellationToken);
     }
 
-    private async Task<(bool Found, TaskRecord? Task)> ClaimOnceAsync(Tx tx, long projectId, long annotatorId, DateTimeOffset now, TimeSpan lease, int overlap, bool open)
+    private async Task<TaskRecord?> ClaimOnceAsync(Tx tx, long projectId, long annotatorId, DateTimeOffset now, TimeSpan lease, int overlap, bool open)
     {
-        // One round trip: reclaim expired leases (and read the overlap), then claim. Each statement sees the one before.
+        // One round trip: take the project's evidence head, reclaim expired leases (and read the overlap), then claim. Each
+        // statement sees the one before. The head comes first here: a claimer holding its item while it waited for the
+        // head would make the others' SKIP LOCKED pass over that item and find the queue empty while it is not.
         await using var batch = tx.Batch(
+            Statement("SELECT seq FROM evidence_heads WHERE project_id = @p FOR UPDATE", P("@p", projectId)),
             Statement(ReclaimSql, P("@p", projectId), P("@now", Ticks(now))),
             Statement(open ? ClaimOpenSql : ClaimAnySql, P("@p", projectId), P("@a", annotatorId), P("@k", overlap),
-                P("@t", Ticks(now)), P("@e", Ticks(now + lease))));
+                P("@t", Ticks(now)), P("@e", Ticks(now + lease)),
+                P("@cs", ColdStartOrder.Strategy), P("@cold", ColdStartOrder.Reason), P("@beyond", ColdStartOrder.BeyondRankingReason)));
         await using var reader = await batch.ExecuteReaderAsync(tx.Ct);
+        await reader.NextResultAsync(tx.Ct);
         await reader.ReadAsync(tx.Ct);
-        if (reader.IsDBNull(1)) return (true, null);   // no such project: nothing to retry
+        if (reader.IsDBNull(1)) return null;   // no such project
         var stored = reader.GetInt32(1);
         _overlaps[projectId] = stored;
         await reader.NextResultAsync(tx.Ct);
         await reader.ReadAsync(tx.Ct);
         if (open && stored < overlap) throw new RetryException();   // the cached overlap was stale
         var (candidates, bumped) = (reader.GetInt32(0), reader.GetInt32(1));
-        if (candidates == 0) return (false, null);
+        if (candidates == 0) return null;
         // Bumped but not inserted: the same annotator took this item in a concurrent request. Roll back, start over.
         if (bumped == 0 || reader.IsDBNull(2)) throw new RetryException();
-        return (true, new TaskRecord(reader.GetInt64(2), projectId, reader.GetInt64(3), annotatorId, TaskState.Leased, Time(Ticks(now)), Time(Ticks(now + lease)),
-            reader.GetInt32(4), reader.GetString(5), reader.GetDouble(6), reader.GetString(7), reader.GetBoolean(8), reader.GetBoolean(9)));
+        var task = new TaskRecord(reader.GetInt64(2), projectId, reader.GetInt64(3), annotatorId, TaskState.Leased, Time(Ticks(now)), Time(Ticks(now + lease)),
+            reader.GetInt32(4), reader.GetString(5), reader.GetDouble(6), reader.GetString(7), reader.GetBoolean(8), reader.GetBoolean(9));
+        var evidence = StoreEvidence.Selection(task, reader.GetString(10), NullableString(reader, 11) ?? throw new NotFoundException($"User {annotatorId} does not exist."));
+        await reader.DisposeAsync();
+        await AppendEvidenceAsync(tx, projectId, evidence);
+        return task;
     }
 
     /// <summary>
-    /// The claim in one statement. FOR UPDATE OF i SKIP LOCKED: concurrent claimers (in any process) pass over an item
+    /// The claim in one statement: the first ranked position that qualifies (r), else the first item outside it in the
+    /// cold-start order (u; items_free holds the items with a free slot under the project's overlap, a caller asking for
+    /// more holders walks every item). FOR UPDATE OF i SKIP LOCKED: concurrent claimers (in any process) pass over an item
     /// another one is taking, and holders &lt; k is re-checked on the locked row's newest version; the counter moves only
     /// while it is below k. The per-row "never had it" probe is a scalar subquery so it stays an index lookup.
     /// </summary>
     private static string ClaimSql(bool open) => $"""
-        WITH c AS (
-            SELECT r.item_id, r.score, r.reason, r.exploration, i.held_out
-            FROM ranked_items r JOIN items i ON i.id = r.item_id
+        WITH r AS (
+            SELECT r.item_id, r.score, r.reason, r.exploration, i.held_out, g.model_version, g.strategy, i.external_id
+            FROM ranked_items r JOIN items i ON i.id = r.item_id JOIN rankings g ON g.project_id = @p
             WHERE r.project_id = @p {(open ? "AND r.open" : "")} AND i.holders < @k
               AND NOT EXISTS (SELECT 1 FROM tasks t WHERE t.project_id = @p AND t.annotator_id = @a AND t.item_id = r.item_id)
             ORDER BY r.rank
             LIMIT 1
             FOR UPDATE OF i SKIP LOCKED),
+        u AS (
+            SELECT i.id AS item_id, 0::double precision AS score,
+                   CASE WHEN coalesce((SELECT g.model_version FROM rankings g WHERE g.project_id = @p), 0) > 0 THEN @beyond ELSE @cold END AS reason,
+                   false AS exploration, i.held_out, 0 AS model_version, @cs AS strategy, i.external_id
+            FROM items i
+            WHERE NOT EXISTS (SELECT 1 FROM r) AND i.project_id = @p {(open ? "AND i.free_slots > 0" : "")}
+              AND NOT (i.held_out AND i.gold_label IS NOT NULL) AND i.holders < @k
+              AND NOT EXISTS (SELECT 1 FROM tasks t WHERE t.project_id = @p AND t.annotator_id = @a AND t.item_id = i.id)
+            ORDER BY i.cold_key, i.external_id
+            LIMIT 1
+            FOR UPDATE OF i SKIP LOCKED),
+        c AS (SELECT * FROM r UNION ALL SELECT * FROM u),
         bump AS (
-            UPDATE items i SET holders = i.holders + 1 FROM c WHERE i.id = c.item_id AND i.holders < @k RETURNING i.id, i.holders),
+            UPDATE items i SET holders = i.holders + 1, free_slots = i.free_slots - 1 FROM c WHERE i.id = c.item_id AND i.holders < @k RETURNING i.id, i.holders),
         task AS (
             INSERT INTO tasks (project_id, item_id, annotator_id, state, leased_at, expires_at, model_version, strategy, score, reason, exploration, held_out)
-            SELECT @p, c.item_id, @a, 0, @t, @e, g.model_version, g.strategy, c.score, c.reason, c.exploration, c.held_out
-            FROM c JOIN bump b ON b.id = c.item_id JOIN rankings g ON g.project_id = @p
+            SELECT @p, c.item_id, @a, 0, @t, @e, c.model_version, c.strategy, c.score, c.reason, c.exploration, c.held_out
+            FROM c JOIN bump b ON b.id = c.item_id
             ON CONFLICT ON CONSTRAINT tasks_project_annotator_item_key DO NOTHING
             RETURNING id, item_id, model_version, strategy, score, reason, exploration, held_out),
         opened AS (
             UPDATE ranked_items r SET open = b.holders < p.overlap FROM bump b, projects p
             WHERE r.item_id = b.id AND p.id = @p AND r.open <> (b.holders < p.overlap))
         SELECT (SELECT count(*) FROM c)::int, (SELECT count(*) FROM bump)::int,
-               t.id, t.item_id, t.model_version, t.strategy, t.score, t.reason, t.exploration, t.held_out
+               t.id, t.item_id, t.model_version, t.strategy, t.score, t.reason, t.exploration, t.held_out,
+               (SELECT external_id FROM c LIMIT 1), (SELECT name FROM users WHERE id = @a)
         FROM (SELECT 1) AS one LEFT JOIN task t ON true
         """;
 
@@ -297,7 +449,7 @@ public sealed partial class PostgresSiftStore
             UPDATE tasks SET state = 3 WHERE project_id = @p AND state = 0 AND expires_at <= @now RETURNING item_id),
         freed AS (SELECT item_id, count(*)::int AS n FROM expired GROUP BY item_id),
         moved AS (
-            UPDATE items i SET holders = i.holders - f.n FROM freed f WHERE i.id = f.item_id RETURNING i.id, i.holders),
+            UPDATE items i SET holders = i.holders - f.n, free_slots = i.free_slots + f.n FROM freed f WHERE i.id = f.item_id RETURNING i.id, i.holders),
         opened AS (
             UPDATE ranked_items r SET open = m.holders < p.overlap FROM moved m, projects p
             WHERE r.item_id = m.id AND p.id = @p)
@@ -317,25 +469,30 @@ public sealed partial class PostgresSiftStore
         await R($"SELECT {TaskColumns} FROM tasks WHERE id = @id AND project_id = @p").With("@id", taskId).With("@p", projectId).OneAsync(MapTask, cancellationToken);
 
     /// <inheritdoc />
-    public Task<SubmitResult> SubmitAsync(long projectId, long taskId, long annotatorId, IReadOnlyList<string> labels, string clientRequestId, DateTimeOffset now, CancellationToken cancellationToken = default)
+    public Task<SubmitResult> SubmitAsync(long projectId, long taskId, long annotatorId, IReadOnlyList<string> labels, string clientRequestId, DateTimeOffset now, Provenance? provenance = null, CancellationToken cancellationToken = default)
     {
-        StoreChecks.CheckSubmit(labels, clientRequestId);
-        var labelsJson = JsonSerializer.Serialize(labels, Json);
+        StoreChecks.CheckSubmit(labels, clientRequestId, provenance);
+        var labelsJson = SerializeLabels(labels);
         return WriteAsync(async tx =>
         {
             // One round trip: lock the task (a concurrent retry of the same submit waits here, then finds the annotation
             // in the second statement), read the current instructions version, look for an earlier answer to this request.
             TaskRecord? task;
             int version;
+            string? externalId = null, annotatorName = null;
             Annotation? earlier;
             await using (var batch = tx.Batch(
-                Statement($"SELECT {TaskColumns}, (SELECT instructions_version FROM projects WHERE id = @p) FROM tasks WHERE id = @id AND project_id = @p FOR UPDATE",
-                    P("@id", taskId), P("@p", projectId)),
+                Statement($"""
+                    SELECT {TaskColumns}, (SELECT instructions_version FROM projects WHERE id = @p),
+                      (SELECT external_id FROM items WHERE id = tasks.item_id), (SELECT name FROM users WHERE id = tasks.annotator_id)
+                    FROM tasks WHERE id = @id AND project_id = @p FOR UPDATE
+                    """, P("@id", taskId), P("@p", projectId)),
                 Statement($"SELECT {AnnotationColumns} FROM annotations WHERE annotator_id = @a AND client_request_id = @c", P("@a", annotatorId), P("@c", clientRequestId))))
             await using (var reader = await batch.ExecuteReaderAsync(tx.Ct))
             {
                 var found = await reader.ReadAsync(tx.Ct);
                 (task, version) = found ? (MapTask(reader), reader.GetInt32(13)) : (null, 0);
+                if (found) (externalId, annotatorName) = (reader.GetString(14), reader.GetString(15));
                 await reader.NextResultAsync(tx.Ct);
                 earlier = await reader.ReadAsync(tx.Ct) ? MapAnnotation(reader) : null;
             }
@@ -352,23 +509,32 @@ public sealed partial class PostgresSiftStore
                 case TaskState.Expired:
                     await ReclaimAsync(tx, projectId, now);
                     var taken = await tx.Cmd("""
-                        UPDATE items SET holders = holders + 1
+                        UPDATE items SET holders = holders + 1, free_slots = free_slots - 1
                         WHERE id = @i AND holders < (SELECT overlap FROM projects WHERE id = @p) RETURNING holders
                         """).With("@i", task.ItemId).With("@p", projectId).ScalarAsync(tx.Ct);
                     if (taken is null) throw new ConflictException($"Task {taskId} expired and its item has no free slot left.");
                     await RefreshOpenAsync(tx, task.ItemId);
                     break;
             }
+            var recorded = StoreEvidence.Provenance(provenance, annotatorName!, version, now);
             var id = await tx.Cmd("""
                 WITH a AS (
-                    INSERT INTO annotations (project_id, item_id, annotator_id, task_id, labels_json, instructions_version, client_request_id, created_at, undone)
-                    VALUES (@p, @i, @a, @t, @l, @v, @c, @now, false)
+                    INSERT INTO annotations (project_id, item_id, annotator_id, task_id, labels_json, instructions_version, client_request_id, created_at, undone, provenance_json)
+                    VALUES (@p, @i, @a, @t, @l, @v, @c, @now, false, @prov)
                     RETURNING id),
-                done AS (UPDATE tasks SET state = 1 WHERE id = @t)
+                done AS (UPDATE tasks SET state = 1 WHERE id = @t),
+                revision AS (
+                    INSERT INTO project_revisions (project_id, stripe, revision) VALUES (@p, @stripe, 1)
+                    ON CONFLICT (project_id, stripe) DO UPDATE SET revision = project_revisions.revision + 1)
                 SELECT id FROM a
                 """).With("@p", projectId).With("@i", task.ItemId).With("@a", annotatorId).With("@t", taskId).With("@l", labelsJson)
-                .With("@v", version).With("@c", clientRequestId).With("@now", Ticks(now)).ScalarAsync(tx.Ct);
-            return new SubmitResult(new Annotation((long)id!, projectId, task.ItemId, annotatorId, taskId, [.. labels], version, clientRequestId, Time(Ticks(now)), false), false);
+                .With("@v", version).With("@c", clientRequestId).With("@now", Ticks(now)).With("@stripe", StoreChecks.RevisionStripe(annotatorId))
+                .With("@prov", SerializeProvenance(recorded)).ScalarAsync(tx.Ct);
+            await AppendEvidenceAsync(tx, projectId, StoreEvidence.Answer(externalId!, labels, recorded, now));
+            return new SubmitResult(new Annotation((long)id!, projectId, task.ItemId, annotatorId, taskId, [.. labels], version, clientRequestId, Time(Ticks(now)), false)
+            {
+                Provenance = recorded,
+            }, false);
         }, cancellationToken);
     }
 
@@ -380,7 +546,7 @@ public sealed partial class PostgresSiftStore
         if (task is null || task.AnnotatorId != annotatorId) throw new NotFoundException($"Task {taskId} was not found.");
         if (task.State != TaskState.Leased) throw new ConflictException($"Task {taskId} is {task.State.ToString().ToLowerInvariant()}, not leased.");
         await tx.Cmd("UPDATE tasks SET state = @s WHERE id = @id").With("@s", Skipped).With("@id", taskId).ExecAsync(tx.Ct);
-        await tx.Cmd("UPDATE items SET holders = holders - 1 WHERE id = @i").With("@i", task.ItemId).ExecAsync(tx.Ct);
+        await tx.Cmd("UPDATE items SET holders = holders - 1, free_slots = free_slots + 1 WHERE id = @i").With("@i", task.ItemId).ExecAsync(tx.Ct);
         await RefreshOpenAsync(tx, task.ItemId);
     }, cancellationToken);
 
@@ -390,14 +556,19 @@ public sealed partial class PostgresSiftStore
         StoreChecks.CheckLease(lease);
         return WriteAsync(async tx =>
         {
-            var last = await tx.Cmd("""
-                SELECT id, task_id FROM annotations WHERE project_id = @p AND annotator_id = @a AND NOT undone ORDER BY id DESC LIMIT 1 FOR UPDATE
-                """).With("@p", projectId).With("@a", annotatorId).AllAsync(r => (Id: r.GetInt64(0), Task: r.GetInt64(1)), tx.Ct);
-            if (last.Count == 0) return null;
-            await tx.Cmd("UPDATE annotations SET undone = true WHERE id = @id").With("@id", last[0].Id).ExecAsync(tx.Ct);
+            var last = await tx.Cmd($"""
+                SELECT {AnnotationColumns} FROM annotations WHERE project_id = @p AND annotator_id = @a AND NOT undone ORDER BY id DESC LIMIT 1 FOR UPDATE
+                """).With("@p", projectId).With("@a", annotatorId).OneAsync(MapAnnotation, tx.Ct);
+            if (last is null) return null;
+            await tx.Cmd("UPDATE annotations SET undone = true WHERE id = @id").With("@id", last.Id).ExecAsync(tx.Ct);
+            await BumpRevisionAsync(tx, projectId, StoreChecks.RevisionStripe(annotatorId));
             // Submitted -> Leased: both hold a slot, so the item's counter does not move.
-            return await tx.Cmd($"UPDATE tasks SET state = @s, expires_at = @e WHERE id = @id RETURNING {TaskColumns}")
-                .With("@s", Leased).With("@e", Ticks(now + lease)).With("@id", last[0].Task).OneAsync(MapTask, tx.Ct);
+            var task = await tx.Cmd($"UPDATE tasks SET state = @s, expires_at = @e WHERE id = @id RETURNING {TaskColumns}")
+                .With("@s", Leased).With("@e", Ticks(now + lease)).With("@id", last.TaskId).OneAsync(MapTask, tx.Ct);
+            var externalId = (string)(await tx.Cmd("SELECT external_id FROM items WHERE id = @i").With("@i", last.ItemId).ScalarAsync(tx.Ct))!;
+            var provenance = last.Provenance ?? StoreEvidence.Provenance(null, await UserNameAsync(tx, annotatorId), last.InstructionsVersion, last.CreatedAt);
+            await AppendEvidenceAsync(tx, projectId, StoreEvidence.Answer(externalId, last.Labels, provenance, now, undo: true));
+            return task;
         }, cancellationToken);
     }
 
@@ -415,32 +586,84 @@ public sealed partial class PostgresSiftStore
             .With("@p", projectId).WithNullable("@a", annotatorId, NpgsqlDbType.Bigint).With("@u", includeUndone).AllAsync(MapAnnotation, cancellationToken);
 
     /// <inheritdoc />
+    public async Task<IReadOnlyList<TaskRecord>> GetTasksPageAsync(long projectId, long afterId, int limit, CancellationToken cancellationToken = default)
+    {
+        StoreChecks.CheckPage(afterId, limit);
+        return await R($"SELECT {TaskColumns} FROM tasks WHERE project_id = @p AND id > @after ORDER BY id LIMIT @n")
+            .With("@p", projectId).With("@after", afterId).With("@n", limit).AllAsync(MapTask, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<Annotation>> GetAnnotationsPageAsync(long projectId, long afterId, int limit, bool includeUndone = false, CancellationToken cancellationToken = default)
+    {
+        StoreChecks.CheckPage(afterId, limit);
+        return await R($"SELECT {AnnotationColumns} FROM annotations WHERE project_id = @p AND id > @after AND (@u OR NOT undone) ORDER BY id LIMIT @n")
+            .With("@p", projectId).With("@after", afterId).With("@u", includeUndone).With("@n", limit).AllAsync(MapAnnotation, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public async Task<AnnotationSummary> GetAnnotationSummaryAsync(long projectId, CancellationToken cancellationToken = default)
+    {
+        var rows = await R("SELECT labels_json, count(*)::int, min(created_at), max(created_at) FROM annotations WHERE project_id = @p AND NOT undone GROUP BY labels_json")
+            .With("@p", projectId)
+            .AllAsync(r => (Set: new LabelSetCount(DeserializeLabels(r.GetString(0)), r.GetInt32(1)), First: r.GetInt64(2), Last: r.GetInt64(3)), cancellationToken);
+        return rows.Count == 0
+            ? new AnnotationSummary(0, [], null, null)
+            : new AnnotationSummary(rows.Sum(r => r.Set.Count), rows.Select(r => r.Set).ToList(), Time(rows.Min(r => r.First)), Time(rows.Max(r => r.Last)));
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<TimeBucketCount>> GetAnnotationHistogramAsync(long projectId, TimeSpan bucket, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(bucket, TimeSpan.Zero);
+        return await R("SELECT created_at / @size AS b, count(*)::int FROM annotations WHERE project_id = @p AND NOT undone GROUP BY b ORDER BY b")
+            .With("@p", projectId).With("@size", bucket.Ticks)
+            .AllAsync(r => new TimeBucketCount(Time(r.GetInt64(0) * bucket.Ticks), r.GetInt32(1)), cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public async Task<long> GetRevisionAsync(long projectId, CancellationToken cancellationToken = default) =>
+        Convert.ToInt64(await R("SELECT coalesce(sum(revision), 0)::bigint FROM project_revisions WHERE project_id = @p").With("@p", projectId).ScalarAsync(cancellationToken),
+            CultureInfo.InvariantCulture);
+
+    /// <summary>Moves the project's data revision on, inside the caller's transaction (the row stays locked until it commits).</summary>
+    private static Task<int> BumpRevisionAsync(Tx tx, long projectId, int stripe) => tx.Cmd("""
+        INSERT INTO project_revisions (project_id, stripe, revision) VALUES (@p, @s, 1)
+        ON CONFLICT (project_id, stripe) DO UPDATE SET revision = project_revisions.revision + 1
+        """).With("@p", projectId).With("@s", stripe).ExecAsync(tx.Ct);
+
+    /// <inheritdoc />
     public async Task<ProjectCounts> GetCountsAsync(long projectId, int overlap, DateTimeOffset now, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(overlap, 1);
-        return (await R("""
+        return (await R($"""
             SELECT
-              (SELECT count(*) FROM items WHERE project_id = @p)::int,
-              (SELECT count(*) FROM items WHERE project_id = @p AND held_out)::int,
+              ic.n::int,
+              ic.held::int,
               (SELECT count(*) FROM annotations WHERE project_id = @p AND NOT undone)::int,
               (SELECT count(*) FROM (SELECT item_id FROM annotations WHERE project_id = @p AND NOT undone GROUP BY item_id HAVING count(*) >= @k) c)::int,
               (SELECT count(*) FROM tasks WHERE project_id = @p AND state = 0 AND expires_at > @now)::int,
               (SELECT count(*) FROM ranked_items r WHERE r.project_id = @p AND
-                 (SELECT count(*) FROM tasks t WHERE t.item_id = r.item_id AND (t.state = 1 OR (t.state = 0 AND t.expires_at > @now))) < @k)::int
+                 (SELECT count(*) FROM tasks t WHERE t.item_id = r.item_id AND (t.state = 1 OR (t.state = 0 AND t.expires_at > @now))) < @k)::int,
+              (ic.free - {RankedFreeSql})::int
+            -- One pass over the project's items for all three item counts.
+            FROM (SELECT count(*) AS n, count(*) FILTER (WHERE held_out) AS held,
+                         count(*) FILTER (WHERE free_slots > 0 AND NOT (held_out AND gold_label IS NOT NULL)) AS free
+                  FROM items WHERE project_id = @p) ic
             """).With("@p", projectId).With("@k", overlap).With("@now", Ticks(now))
-            .OneAsync(r => new ProjectCounts(r.GetInt32(0), r.GetInt32(1), r.GetInt32(2), r.GetInt32(3), r.GetInt32(4), r.GetInt32(5)), cancellationToken))!;
+            .OneAsync(r => new ProjectCounts(r.GetInt32(0), r.GetInt32(1), r.GetInt32(2), r.GetInt32(3), r.GetInt32(4), r.GetInt32(5), r.GetInt32(6)), cancellationToken))!;
     }
 
     // ---- models and trainer ------------------------------------------------------------------------------------
 
     /// <inheritdoc />
-    public Task AddModelVersionAsync(ModelVersion model, CancellationToken cancellationToken = default)
+    public Task AddModelVersionAsync(ModelVersion model, ModelEvent? evidence = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentOutOfRangeException.ThrowIfLessThan(model.Version, 1);
         return WriteAsync(async tx =>
         {
-            await RequireProjectAsync(tx, model.ProjectId);
+            var settings = await ProjectSettingsOfAsync(tx, model.ProjectId, "") ?? throw new NotFoundException($"Project {model.ProjectId} does not exist.");
             var added = await tx.Cmd("""
                 INSERT INTO model_versions (project_id, version, trained_at, labels, held_out_labeled, accuracy, macro_f1, duration_seconds, stop_recommended, stop_reason, metrics_json)
                 VALUES (@p, @v, @t, @l, @h, @acc, @f1, @d, @stop, @why, @m)
@@ -449,16 +672,13 @@ public sealed partial class PostgresSiftStore
                 .WithNullable("@acc", model.Accuracy, NpgsqlDbType.Double).WithNullable("@f1", model.MacroF1, NpgsqlDbType.Double).With("@d", model.DurationSeconds)
                 .With("@stop", model.StopRecommended).With("@why", model.StopReason).With("@m", model.MetricsJson).ExecAsync(tx.Ct);
             if (added == 0) throw new ConflictException($"Model version {model.Version} of project {model.ProjectId} already exists.");
+            await AppendEvidenceAsync(tx, model.ProjectId, StoreEvidence.Model(model, evidence, settings.StopRule));
         }, cancellationToken);
     }
 
     /// <inheritdoc />
     public async Task<IReadOnlyList<ModelVersion>> GetModelVersionsAsync(long projectId, CancellationToken cancellationToken = default) =>
-        await R("""
-            SELECT project_id, version, trained_at, labels, held_out_labeled, accuracy, macro_f1, duration_seconds, stop_recommended, stop_reason, metrics_json
-            FROM model_versions WHERE project_id = @p ORDER BY version
-            """).With("@p", projectId).AllAsync(r => new ModelVersion(r.GetInt64(0), r.GetInt32(1), Time(r.GetInt64(2)), r.GetInt32(3), r.GetInt32(4),
-                NullableDouble(r, 5), NullableDouble(r, 6), r.GetDouble(7), r.GetBoolean(8), r.GetString(9), r.GetString(10)), cancellationToken);
+        await R($"SELECT {ModelColumns} FROM model_versions WHERE project_id = @p ORDER BY version").With("@p", projectId).AllAsync(MapModel, cancellationToken);
 
     /// <inheritdoc />
     public Task<bool> TryAcquireTrainerAsync(long projectId, string owner, DateTimeOffset now, TimeSpan lease, CancellationToken cancellationToken = default)
@@ -506,7 +726,6 @@ public sealed partial class PostgresSiftStore
 
     /// <inheritdoc />
     public async Task<TrainerStatus> GetTrainerStatusAsync(long projectId, CancellationToken cancellationToken = default) =>
-        await R("SELECT project_id, state, started_at, finished_at, last_duration, error, owner FROM trainer_status WHERE project_id = @p").With("@p", projectId)
-            .OneAsync(r => new TrainerStatus(r.GetInt64(0), (TrainerState)r.GetInt32(1), Time(r, 2), Time(r, 3), NullableDouble(r, 4), NullableString(r, 5), NullableString(r, 6)), cancellationToken)
+        await R($"SELECT {TrainerStatusColumns} FROM trainer_status WHERE project_id = @p").With("@p", projectId).OneAsync(MapTrainerStatus, cancellationToken)
         ?? new TrainerStatus(projectId, TrainerState.Idle, null, null, null, null, null);
 }

@@ -1,14 +1,13 @@
 using System.Data;
-using System.Globalization;
-using System.Text.Json;
 using Npgsql;
 using NpgsqlTypes;
 using Sift.Projects;
+using static Sift.Storage.StoreRows;
 
 namespace Sift.Storage.Postgres;
 
 /// <summary>
-/// <see cref="ISiftStore"/> on PostgreSQL (Npgsql). Several processes may share one database: task hand-out locks the
+/// <see cref="ISiftStore"/> (every store role) on PostgreSQL (Npgsql). Several processes may share one database: task hand-out locks the
 /// chosen item (<c>FOR UPDATE SKIP LOCKED</c>) and bumps its slot counter with a conditional update, so an item never
 /// has more than k live holders; the trainer lease is a row taken with a conditional upsert. Transactions run at READ
 /// COMMITTED and are retried on deadlocks, serialization failures and the unique-key races they expect. Thread-safe.
@@ -18,17 +17,10 @@ public sealed partial class PostgresSiftStore : ISiftStore
 {
     private const int Leased = (int)TaskState.Leased, Skipped = (int)TaskState.Skipped;
 
-    private const string TaskColumns = "id, project_id, item_id, annotator_id, state, leased_at, expires_at, model_version, strategy, score, reason, exploration, held_out";
-    private const string AnnotationColumns = "id, project_id, item_id, annotator_id, task_id, labels_json, instructions_version, client_request_id, created_at, undone";
-    private const string ItemColumns = "id, project_id, external_id, text, grp, cost, meta_json, held_out";
-    private const string UserColumns = "id, name, role, created_at, disabled";
-    private const string ProjectColumns = "id, name, settings_json, instructions_version, created_at";
-
     /// <summary>Key of the advisory lock that serialises migrations ("sift" in ASCII).</summary>
     private const long MigrationLockKey = 0x73696674;
     private const int MaxAttempts = 30;
 
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
     private static readonly HashSet<string> RetryableUniqueKeys = new(StringComparer.Ordinal)
     {
         "tasks_project_annotator_item_key", "annotations_annotator_request_key",
@@ -86,7 +78,9 @@ public sealed partial class PostgresSiftStore : ISiftStore
             }
             catch (Exception e) when (attempt < MaxAttempts && IsRetryable(e))
             {
+#pragma warning disable RS0030 // retry jitter only spreads out colliding writers; no stored value or result depends on it
                 await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(1, 5 * Math.Min(attempt, 10))), cancellationToken).ConfigureAwait(false);
+#pragma warning restore RS0030
             }
         }
     }
@@ -113,38 +107,6 @@ public sealed partial class PostgresSiftStore : ISiftStore
 
     private static NpgsqlParameter<T> P<T>(string name, T value) => new(name, value);
 
-    private static long Ticks(DateTimeOffset time) => time.UtcTicks;
-
-    private static DateTimeOffset Time(long ticks) => new(ticks, TimeSpan.Zero);
-
-    private static DateTimeOffset? Time(NpgsqlDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : Time(reader.GetInt64(ordinal));
-
-    private static string? NullableString(NpgsqlDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
-
-    private static double? NullableDouble(NpgsqlDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetDouble(ordinal);
-
-    private static User MapUser(NpgsqlDataReader r) =>
-        new(r.GetInt64(0), r.GetString(1), (Role)r.GetInt32(2), Time(r.GetInt64(3)), r.GetBoolean(4));
-
-    private static Project MapProject(NpgsqlDataReader r) =>
-        new(r.GetInt64(0), r.GetString(1), DeserializeSettings(r.GetString(2)), r.GetInt32(3), Time(r.GetInt64(4)));
-
-    private static Item MapItem(NpgsqlDataReader r) =>
-        new(r.GetInt64(0), r.GetInt64(1), r.GetString(2), r.GetString(3), NullableString(r, 4), r.GetDouble(5), NullableString(r, 6), r.GetBoolean(7));
-
-    private static TaskRecord MapTask(NpgsqlDataReader r) =>
-        new(r.GetInt64(0), r.GetInt64(1), r.GetInt64(2), r.GetInt64(3), (TaskState)r.GetInt32(4), Time(r.GetInt64(5)), Time(r.GetInt64(6)),
-            r.GetInt32(7), r.GetString(8), r.GetDouble(9), r.GetString(10), r.GetBoolean(11), r.GetBoolean(12));
-
-    private static Annotation MapAnnotation(NpgsqlDataReader r) =>
-        new(r.GetInt64(0), r.GetInt64(1), r.GetInt64(2), r.GetInt64(3), r.GetInt64(4),
-            JsonSerializer.Deserialize<string[]>(r.GetString(5), Json) ?? [], r.GetInt32(6), r.GetString(7), Time(r.GetInt64(8)), r.GetBoolean(9));
-
-    private static string SerializeSettings(ProjectSettings settings) => JsonSerializer.Serialize(settings, Json);
-
-    private static ProjectSettings DeserializeSettings(string json) =>
-        JsonSerializer.Deserialize<ProjectSettings>(json, Json) ?? throw new InvalidDataException("A project's settings are empty.");
-
     // ---- schema ------------------------------------------------------------------------------------------------
 
     /// <inheritdoc />
@@ -153,13 +115,18 @@ public sealed partial class PostgresSiftStore : ISiftStore
         // Held to the end of the transaction: concurrent starters migrate one after another, the later ones find nothing to do.
         await tx.Cmd("SELECT pg_advisory_xact_lock(@k)").With("@k", MigrationLockKey).ExecAsync(tx.Ct);
         await tx.Cmd("CREATE TABLE IF NOT EXISTS schema_version (version integer NOT NULL)").ExecAsync(tx.Ct);
-        var current = Convert.ToInt32(await tx.Cmd("SELECT coalesce(max(version), 0) FROM schema_version").ScalarAsync(tx.Ct), CultureInfo.InvariantCulture);
+        // Every script not yet applied, in version order, even one numbered below an applied one (branches merged late).
+        var applied = (await tx.Cmd("SELECT version FROM schema_version").AllAsync(r => r.GetInt32(0), tx.Ct)).ToHashSet();
         foreach (var (version, sql) in Migrations.All)
         {
-            if (version <= current) continue;
+            if (applied.Contains(version)) continue;
             await tx.Cmd(sql).ExecAsync(tx.Ct);
             await tx.Cmd("INSERT INTO schema_version (version) VALUES (@v)").With("@v", version).ExecAsync(tx.Ct);
         }
+        // Version 2 added the cold-start keys; items stored before it get theirs here (SQL cannot compute them).
+        if (!applied.Contains(2)) await BackfillColdKeysAsync(tx);
+        // Version 5 added provenance; answers stored before it get a person's (C# writes the canonical JSON).
+        if (!applied.Contains(5)) await BackfillProvenanceAsync(tx);
     }, cancellationToken);
 
     // ---- users -------------------------------------------------------------------------------------------------

@@ -1,35 +1,17 @@
-using System.Globalization;
+using Microsoft.Data.Sqlite;
 
 namespace Sift.Storage.Sqlite;
 
 /// <summary>The plain SQL migration scripts embedded in this assembly (<c>Migrations/NNN_name.sql</c>), in version order.</summary>
 internal static class Migrations
 {
-    private const string Prefix = "Sift.Storage.Sqlite.Migrations.";
-
-    public static IReadOnlyList<(int Version, string Sql)> All { get; } = Load();
-
-    private static List<(int, string)> Load()
-    {
-        var assembly = typeof(Migrations).Assembly;
-        var scripts = new List<(int, string)>();
-        foreach (var name in assembly.GetManifestResourceNames())
-        {
-            if (!name.StartsWith(Prefix, StringComparison.Ordinal) || !name.EndsWith(".sql", StringComparison.Ordinal)) continue;
-            var version = int.Parse(name.AsSpan(Prefix.Length, 3), CultureInfo.InvariantCulture);
-            using var stream = assembly.GetManifestResourceStream(name)!;
-            using var reader = new StreamReader(stream);
-            scripts.Add((version, reader.ReadToEnd()));
-        }
-        scripts.Sort((a, b) => a.Item1.CompareTo(b.Item1));
-        return scripts;
-    }
+    public static IReadOnlyList<(int Version, string Sql)> All { get; } = MigrationScripts.Load(typeof(Migrations).Assembly, "Sift.Storage.Sqlite.Migrations.");
 }
 
 internal static class SqliteCommandExtensions
 {
     /// <summary>Adds a parameter (null becomes SQL NULL) and returns the command, for chaining.</summary>
-    public static Microsoft.Data.Sqlite.SqliteCommand With(this Microsoft.Data.Sqlite.SqliteCommand command, string name, object? value)
+    public static SqliteCommand With(this SqliteCommand command, string name, object? value)
     {
         command.Parameters.AddWithValue(name, value ?? DBNull.Value);
         return command;

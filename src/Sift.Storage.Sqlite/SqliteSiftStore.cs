@@ -1,12 +1,11 @@
-using System.Globalization;
-using System.Text.Json;
 using Microsoft.Data.Sqlite;
 using Sift.Projects;
+using static Sift.Storage.StoreRows;
 
 namespace Sift.Storage.Sqlite;
 
 /// <summary>
-/// <see cref="ISiftStore"/> in one SQLite file (WAL mode, foreign keys on). Writes go through one writer connection,
+/// <see cref="ISiftStore"/> (every store role) in one SQLite file (WAL mode, foreign keys on). Writes go through one writer connection,
 /// serialised in-process by a lock and across processes by SQLite's write lock (<c>BEGIN IMMEDIATE</c>), so each
 /// write is one short transaction and never spins on a busy file within a process. Reads use pooled connections and
 /// run alongside writes. Thread-safe. Call <see cref="MigrateAsync"/> once before use.
@@ -14,14 +13,6 @@ namespace Sift.Storage.Sqlite;
 public sealed partial class SqliteSiftStore : ISiftStore
 {
     private const int Leased = (int)TaskState.Leased, Submitted = (int)TaskState.Submitted, Skipped = (int)TaskState.Skipped, Expired = (int)TaskState.Expired;
-
-    private const string TaskColumns = "id, project_id, item_id, annotator_id, state, leased_at, expires_at, model_version, strategy, score, reason, exploration, held_out";
-    private const string AnnotationColumns = "id, project_id, item_id, annotator_id, task_id, labels_json, instructions_version, client_request_id, created_at, undone";
-    private const string ItemColumns = "id, project_id, external_id, text, grp, cost, meta_json, held_out";
-    private const string UserColumns = "id, name, role, created_at, disabled";
-    private const string ProjectColumns = "id, name, settings_json, instructions_version, created_at";
-
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     private readonly string _readerConnectionString;
     private readonly string _writerConnectionString;
@@ -140,16 +131,6 @@ public sealed partial class SqliteSiftStore : ISiftStore
         return command;
     }
 
-    private static long Ticks(DateTimeOffset time) => time.UtcTicks;
-
-    private static DateTimeOffset Time(long ticks) => new(ticks, TimeSpan.Zero);
-
-    private static DateTimeOffset? Time(SqliteDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : Time(reader.GetInt64(ordinal));
-
-    private static string? NullableString(SqliteDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
-
-    private static double? NullableDouble(SqliteDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetDouble(ordinal);
-
     private static List<T> All<T>(SqliteCommand command, Func<SqliteDataReader, T> map)
     {
         using var reader = command.ExecuteReader();
@@ -163,28 +144,6 @@ public sealed partial class SqliteSiftStore : ISiftStore
         using var reader = command.ExecuteReader();
         return reader.Read() ? map(reader) : null;
     }
-
-    private static User MapUser(SqliteDataReader r) =>
-        new(r.GetInt64(0), r.GetString(1), (Role)r.GetInt32(2), Time(r.GetInt64(3)), r.GetInt64(4) != 0);
-
-    private static Project MapProject(SqliteDataReader r) =>
-        new(r.GetInt64(0), r.GetString(1), DeserializeSettings(r.GetString(2)), r.GetInt32(3), Time(r.GetInt64(4)));
-
-    private static Item MapItem(SqliteDataReader r) =>
-        new(r.GetInt64(0), r.GetInt64(1), r.GetString(2), r.GetString(3), NullableString(r, 4), r.GetDouble(5), NullableString(r, 6), r.GetInt64(7) != 0);
-
-    private static TaskRecord MapTask(SqliteDataReader r) =>
-        new(r.GetInt64(0), r.GetInt64(1), r.GetInt64(2), r.GetInt64(3), (TaskState)r.GetInt32(4), Time(r.GetInt64(5)), Time(r.GetInt64(6)),
-            r.GetInt32(7), r.GetString(8), r.GetDouble(9), r.GetString(10), r.GetInt64(11) != 0, r.GetInt64(12) != 0);
-
-    private static Annotation MapAnnotation(SqliteDataReader r) =>
-        new(r.GetInt64(0), r.GetInt64(1), r.GetInt64(2), r.GetInt64(3), r.GetInt64(4),
-            JsonSerializer.Deserialize<string[]>(r.GetString(5), Json) ?? [], r.GetInt32(6), r.GetString(7), Time(r.GetInt64(8)), r.GetInt64(9) != 0);
-
-    private static string SerializeSettings(ProjectSettings settings) => JsonSerializer.Serialize(settings, Json);
-
-    private static ProjectSettings DeserializeSettings(string json) =>
-        JsonSerializer.Deserialize<ProjectSettings>(json, Json) ?? throw new InvalidDataException("A project's settings are empty.");
 
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
@@ -213,10 +172,11 @@ public sealed partial class SqliteSiftStore : ISiftStore
     public Task MigrateAsync(CancellationToken cancellationToken = default) => WriteAsync(() =>
     {
         W("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)").ExecuteNonQuery();
-        var current = Convert.ToInt32(W("SELECT coalesce(max(version), 0) FROM schema_version").ExecuteScalar(), CultureInfo.InvariantCulture);
+        // Every script not yet applied, in version order, even one numbered below an applied one (branches merged late).
+        var applied = All(W("SELECT version FROM schema_version"), r => r.GetInt32(0)).ToHashSet();
         foreach (var (version, sql) in Migrations.All)
         {
-            if (version <= current) continue;
+            if (applied.Contains(version)) continue;
             // A one-off script: run it uncached so its statements do not linger in the command cache.
             using (var command = _writer!.CreateCommand())
             {
@@ -226,6 +186,10 @@ public sealed partial class SqliteSiftStore : ISiftStore
             }
             W("INSERT INTO schema_version (version) VALUES (@v)").With("@v", version).ExecuteNonQuery();
         }
+        // Version 2 added the cold-start keys; items stored before it get theirs here (SQL cannot compute them).
+        if (!applied.Contains(2)) BackfillColdKeys();
+        // Version 5 added provenance; answers stored before it get a person's (C# writes the canonical JSON).
+        if (!applied.Contains(5)) BackfillProvenance();
     }, cancellationToken);
 
     // ---- users -------------------------------------------------------------------------------------------------

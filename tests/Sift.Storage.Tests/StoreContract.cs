@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using FsCheck;
 using FsCheck.Fluent;
 using System.Text;
+using Sift.Oracles;
 using Sift.Projects;
 
 namespace Sift.Storage.Tests;
@@ -10,7 +11,7 @@ namespace Sift.Storage.Tests;
 /// The behaviour every <see cref="ISiftStore"/> promises (its XML docs), as one suite that each backend inherits.
 /// Each test gets a fresh, migrated, empty store from <see cref="CreateStoreAsync"/>.
 /// </summary>
-public abstract class StoreContract : IAsyncLifetime
+public abstract partial class StoreContract : IAsyncLifetime
 {
     /// <summary>A fixed "now" for tests; times are always passed in.</summary>
     protected static readonly DateTimeOffset T0 = new(2026, 3, 1, 9, 30, 15, TimeSpan.Zero);
@@ -92,6 +93,14 @@ public abstract class StoreContract : IAsyncLifetime
 
     protected Task<SubmitResult> SubmitAsync(TaskRecord task, string requestId, string label = "spam", DateTimeOffset? now = null) =>
         Store.SubmitAsync(task.ProjectId, task.Id, task.AnnotatorId, [label], requestId, now ?? T0.AddSeconds(5), Ct);
+
+    /// <summary>Items in the cold-start order of the project seed (1 = the seed of <see cref="Settings"/>).</summary>
+    protected static IEnumerable<Item> ColdStartSorted(IEnumerable<Item> items, ulong seed = 1) =>
+        items.OrderBy(i => ColdStartOrder.Key(seed, i.ExternalId)).ThenBy(i => i.ExternalId, StringComparer.Ordinal);
+
+    /// <summary>A ranking of the items at the given indices, in that order (ranks 0, 1, …; reasons "reason RANK").</summary>
+    protected static Ranking Positions(IReadOnlyList<Item> items, int[] order, int modelVersion, string strategy) =>
+        new(items[0].ProjectId, modelVersion, strategy, [.. order.Select((index, rank) => new RankedItem(items[index].Id, rank, 1.0 / (rank + 1), "reason " + rank, false))]);
 
     private static Dictionary<long, int> HoldersPerItem(IEnumerable<TaskRecord> tasks) =>
         tasks.Where(t => t.State is TaskState.Leased or TaskState.Submitted).GroupBy(t => t.ItemId).ToDictionary(g => g.Key, g => g.Count());
@@ -277,6 +286,134 @@ public abstract class StoreContract : IAsyncLifetime
         (await Store.GetInstructionsAsync(999, cancellationToken: Ct)).ShouldBeNull();
     }
 
+    // ---- membership --------------------------------------------------------------------------------------------
+
+    [Fact]
+    public async Task AddMemberAsync_NewThenAgain_AddsOnceAndKeepsTheFirstTime()
+    {
+        var (project, _) = await ProjectAsync();
+        var ann = await UserAsync("ann");
+        (await Store.AddMemberAsync(project.Id, ann.Id, T0, Ct)).ShouldBeTrue();
+        (await Store.AddMemberAsync(project.Id, ann.Id, T0.AddHours(1), Ct)).ShouldBeFalse();
+        (await Store.ListMembersAsync(project.Id, Ct)).ShouldBe([new ProjectMember(project.Id, ann.Id, T0)]);
+        (await Store.IsMemberAsync(project.Id, ann.Id, Ct)).ShouldBeTrue();
+    }
+
+    [Fact]
+    public async Task AddMemberAsync_UnknownProjectOrUser_ThrowsNotFoundAndAddsNothing()
+    {
+        var (project, _) = await ProjectAsync();
+        var ann = await UserAsync("ann");
+        await Should.ThrowAsync<NotFoundException>(() => Store.AddMemberAsync(999, ann.Id, T0, Ct));
+        await Should.ThrowAsync<NotFoundException>(() => Store.AddMemberAsync(project.Id, 999, T0, Ct));
+        (await Store.ListMembersAsync(project.Id, Ct)).ShouldBeEmpty();
+        (await Store.GetMemberProjectIdsAsync(ann.Id, Ct)).ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task Membership_SeveralProjectsAndUsers_EachSeesOnlyItsOwn()
+    {
+        var (one, _) = await ProjectAsync(name: "one");
+        var (two, _) = await ProjectAsync(name: "two");
+        var (three, _) = await ProjectAsync(name: "three");
+        var ann = await UserAsync("ann");
+        var rev = await UserAsync("rev", Role.Reviewer);
+        var outsider = await UserAsync("outsider");
+        await Store.AddMemberAsync(three.Id, ann.Id, T0, Ct);
+        await Store.AddMemberAsync(one.Id, ann.Id, T0.AddSeconds(1), Ct);
+        await Store.AddMemberAsync(one.Id, rev.Id, T0.AddSeconds(2), Ct);
+
+        // A second instance (another process) reads the same memberships.
+        var second = await SecondStoreAsync();
+        (await second.GetMemberProjectIdsAsync(ann.Id, Ct)).ShouldBe([one.Id, three.Id]);
+        (await second.GetMemberProjectIdsAsync(rev.Id, Ct)).ShouldBe([one.Id]);
+        (await second.GetMemberProjectIdsAsync(outsider.Id, Ct)).ShouldBeEmpty();
+        (await second.ListMembersAsync(one.Id, Ct)).ShouldBe([new ProjectMember(one.Id, ann.Id, T0.AddSeconds(1)), new ProjectMember(one.Id, rev.Id, T0.AddSeconds(2))]);
+        (await second.ListMembersAsync(two.Id, Ct)).ShouldBeEmpty();
+        (await second.ListMembersAsync(999, Ct)).ShouldBeEmpty();
+        (await second.IsMemberAsync(two.Id, ann.Id, Ct)).ShouldBeFalse();
+        (await second.IsMemberAsync(one.Id, outsider.Id, Ct)).ShouldBeFalse();
+        (await second.IsMemberAsync(999, ann.Id, Ct)).ShouldBeFalse();
+        (await second.IsMemberAsync(one.Id, 999, Ct)).ShouldBeFalse();
+    }
+
+    [Fact]
+    public async Task RemoveMemberAsync_MemberThenAgain_RemovesOnlyThatMembership()
+    {
+        var (one, _) = await ProjectAsync(name: "one");
+        var (two, _) = await ProjectAsync(name: "two");
+        var ann = await UserAsync("ann");
+        var bob = await UserAsync("bob");
+        await Store.AddMemberAsync(one.Id, ann.Id, T0, Ct);
+        await Store.AddMemberAsync(two.Id, ann.Id, T0, Ct);
+        await Store.AddMemberAsync(one.Id, bob.Id, T0, Ct);
+
+        (await Store.RemoveMemberAsync(one.Id, ann.Id, T0.AddMinutes(1), Ct)).ShouldBeTrue();
+        (await Store.RemoveMemberAsync(one.Id, ann.Id, T0.AddMinutes(2), Ct)).ShouldBeFalse();
+        (await Store.RemoveMemberAsync(999, ann.Id, T0, Ct)).ShouldBeFalse();
+        (await Store.IsMemberAsync(one.Id, ann.Id, Ct)).ShouldBeFalse();
+        (await Store.GetMemberProjectIdsAsync(ann.Id, Ct)).ShouldBe([two.Id]);
+        (await Store.ListMembersAsync(one.Id, Ct)).Select(m => m.UserId).ShouldBe([bob.Id]);
+
+        // Membership can be given back.
+        (await Store.AddMemberAsync(one.Id, ann.Id, T0.AddMinutes(3), Ct)).ShouldBeTrue();
+        (await Store.GetMemberProjectIdsAsync(ann.Id, Ct)).ShouldBe([one.Id, two.Id]);
+    }
+
+    [Fact]
+    public async Task RemoveMemberAsync_MemberHoldsLeases_LeasesReleasedAnswersKept()
+    {
+        var (project, _) = await ProjectAsync();
+        await RankedItemsAsync(project.Id, 3);
+        var ann = await UserAsync("ann");
+        var bob = await UserAsync("bob");
+        await Store.AddMemberAsync(project.Id, ann.Id, T0, Ct);
+        var answered = (await ClaimAsync(project.Id, ann))!;
+        await SubmitAsync(answered, "a1");
+        var held1 = (await ClaimAsync(project.Id, ann))!;
+        var held2 = (await ClaimAsync(project.Id, ann))!;
+        (await ClaimAsync(project.Id, bob, T0.AddMinutes(1))).ShouldBeNull("every item is held or answered");
+
+        var removedAt = T0.AddMinutes(2);
+        (await Store.RemoveMemberAsync(project.Id, ann.Id, removedAt, Ct)).ShouldBeTrue();
+
+        foreach (var held in new[] { held1, held2 })
+        {
+            var task = (await Store.GetTaskAsync(project.Id, held.Id, Ct))!;
+            task.State.ShouldBe(TaskState.Expired);
+            task.ExpiresAt.ShouldBe(removedAt);
+        }
+        (await Store.GetTaskAsync(project.Id, answered.Id, Ct))!.State.ShouldBe(TaskState.Submitted);
+        (await Store.GetAnnotationsAsync(project.Id, ann.Id, cancellationToken: Ct)).Select(a => a.ClientRequestId).ShouldBe(["a1"]);
+        (await Store.GetLiveTasksAsync(project.Id, ann.Id, removedAt, Ct)).ShouldBeEmpty();
+        (await Store.GetCountsAsync(project.Id, 1, removedAt, Ct)).LiveLeases.ShouldBe(0);
+
+        // The freed items go to the next annotator at once, in rank order.
+        (await ClaimAsync(project.Id, bob, removedAt))!.ItemId.ShouldBe(held1.ItemId);
+        (await ClaimAsync(project.Id, bob, removedAt))!.ItemId.ShouldBe(held2.ItemId);
+        (await ClaimAsync(project.Id, bob, removedAt)).ShouldBeNull();
+    }
+
+    [Fact]
+    public async Task RemoveMemberAsync_OtherAnnotatorsLeases_Untouched()
+    {
+        var (project, _) = await ProjectAsync();
+        await RankedItemsAsync(project.Id, 2);
+        var ann = await UserAsync("ann");
+        var bob = await UserAsync("bob");
+        await Store.AddMemberAsync(project.Id, ann.Id, T0, Ct);
+        await Store.AddMemberAsync(project.Id, bob.Id, T0, Ct);
+        var bobs = (await ClaimAsync(project.Id, bob))!;
+        await ClaimAsync(project.Id, ann);
+
+        await Store.RemoveMemberAsync(project.Id, ann.Id, T0.AddMinutes(1), Ct);
+
+        var stored = (await Store.GetTaskAsync(project.Id, bobs.Id, Ct))!;
+        stored.State.ShouldBe(TaskState.Leased);
+        stored.ExpiresAt.ShouldBe(bobs.ExpiresAt);
+        await SubmitAsync(bobs, "b1", now: T0.AddMinutes(2));
+    }
+
     // ---- items -------------------------------------------------------------------------------------------------
 
     [Fact]
@@ -390,6 +527,10 @@ public abstract class StoreContract : IAsyncLifetime
         first.ModelVersion.ShouldBe(1);
         first.Strategy.ShouldBe("margin");
         (await ClaimAsync(project.Id, ann))!.ItemId.ShouldBe(items[1].Id);
+        // Items 0 and 2 are outside the new ranking: handed out after it, in the cold-start order.
+        var rest = new[] { (await ClaimAsync(project.Id, ann))!, (await ClaimAsync(project.Id, ann))! };
+        rest.Select(t => t.ItemId).ShouldBe(ColdStartSorted([items[0], items[2]]).Select(i => i.Id));
+        rest.ShouldAllBe(t => t.ModelVersion == 0 && t.Strategy == ColdStartOrder.Strategy && t.Reason == ColdStartOrder.BeyondRankingReason);
         (await ClaimAsync(project.Id, ann)).ShouldBeNull();
     }
 
@@ -428,11 +569,219 @@ public abstract class StoreContract : IAsyncLifetime
     // ---- hand-out ----------------------------------------------------------------------------------------------
 
     [Fact]
-    public async Task ClaimNextAsync_NoRanking_ReturnsNull()
+    public async Task ClaimNextAsync_NoRanking_HandsOutEveryItemThatNeedsAnswersInColdStartOrder()
     {
         var (project, _) = await ProjectAsync();
-        await Store.ImportItemsAsync(project.Id, [NewItem("a")], Ct);
-        (await ClaimAsync(project.Id, await UserAsync("ann"))).ShouldBeNull();
+        await Store.ImportItemsAsync(project.Id,
+            [.. Enumerable.Range(0, 12).Select(i => NewItem("e" + i)), NewItem("held", heldOut: true), NewItem("gold", gold: "spam", heldOut: true)], Ct);
+        var items = await Store.GetItemsAsync(project.Id, Ct);
+        var ann = await UserAsync("ann");
+        var lease = TimeSpan.FromSeconds(90);
+        var tasks = new List<TaskRecord>();
+        while (await ClaimAsync(project.Id, ann, lease: lease) is { } task) tasks.Add(task);
+
+        // The held-out item with a gold label needs no answers; the one without is handed out like any other.
+        var expected = ColdStartSorted(items.Where(i => i.ExternalId != "gold")).ToList();
+        tasks.Select(t => t.ItemId).ShouldBe(expected.Select(i => i.Id));
+        expected.Select(i => i.ExternalId).ShouldNotBe(expected.Select(i => i.ExternalId).Order(StringComparer.Ordinal));
+        foreach (var (task, item) in tasks.Zip(expected))
+        {
+            task.ShouldBe(new TaskRecord(task.Id, project.Id, item.Id, ann.Id, TaskState.Leased, T0, T0 + lease, 0, ColdStartOrder.Strategy, 0,
+                ColdStartOrder.Reason, false, item.HeldOut));
+            (await Store.GetTaskAsync(project.Id, task.Id, Ct)).ShouldBe(task);
+        }
+    }
+
+    [Fact]
+    public async Task ClaimNextAsync_StoredRankingRunsOut_ContinuesWithTheRestInColdStartOrder()
+    {
+        var (project, _) = await ProjectAsync();
+        var items = await RankedItemsAsync(project.Id, 10);
+        await RankAsync(project.Id, [items[7].Id, items[2].Id], modelVersion: 4, strategy: "margin");
+        var ann = await UserAsync("ann");
+        var tasks = new List<TaskRecord>();
+        while (await ClaimAsync(project.Id, ann) is { } task) tasks.Add(task);
+
+        tasks.Count.ShouldBe(10);
+        tasks.Take(2).Select(t => (t.ItemId, t.ModelVersion, t.Strategy)).ShouldBe([(items[7].Id, 4, "margin"), (items[2].Id, 4, "margin")]);
+        var rest = tasks.Skip(2).ToList();
+        rest.Select(t => t.ItemId).ShouldBe(ColdStartSorted(items.Where(i => i.Id != items[7].Id && i.Id != items[2].Id)).Select(i => i.Id));
+        rest.ShouldAllBe(t => t.ModelVersion == 0 && t.Strategy == ColdStartOrder.Strategy && t.Reason == ColdStartOrder.BeyondRankingReason && t.Score == 0 && !t.Exploration);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(3)]
+    public async Task ClaimNextAsync_UnrankedItemsOverlapK_KHoldersEachNeverTheSameAnnotatorTwice(int k)
+    {
+        var (project, _) = await ProjectAsync(overlap: k);
+        await Store.ImportItemsAsync(project.Id, [NewItem("a"), NewItem("b"), NewItem("c")], Ct);
+        var order = ColdStartSorted(await Store.GetItemsAsync(project.Id, Ct)).ToList();
+        var claimed = new List<TaskRecord>();
+        for (var a = 0; a < k + 1; a++) claimed.Add((await ClaimAsync(project.Id, await UserAsync("a" + a), overlap: k))!);
+        claimed.Take(k).ShouldAllBe(t => t.ItemId == order[0].Id);
+        claimed[k].ItemId.ShouldBe(order[1].Id);
+        var first = await Store.GetUserAsync(claimed[0].AnnotatorId, Ct);
+        (await ClaimAsync(project.Id, first!, overlap: k))!.ItemId.ShouldBe(k == 1 ? order[2].Id : order[1].Id);
+        // A skip frees the slot for someone else, not for the skipper.
+        await Store.SkipAsync(project.Id, claimed[0].Id, claimed[0].AnnotatorId, T0, Ct);
+        (await ClaimAsync(project.Id, first!, overlap: k) is { } again ? again.ItemId : -1).ShouldNotBe(order[0].Id);
+        (await ClaimAsync(project.Id, await UserAsync("late"), overlap: k))!.ItemId.ShouldBe(order[0].Id);
+    }
+
+    [Fact]
+    public async Task ImportItemsAsync_ItemsOfAnEarlierImport_KeepTheirRelativeColdStartOrder()
+    {
+        var (project, _) = await ProjectAsync();
+        await Store.ImportItemsAsync(project.Id, [.. Enumerable.Range(0, 20).Select(i => NewItem("e" + i))], Ct);
+        await Store.ImportItemsAsync(project.Id, [.. Enumerable.Range(20, 20).Select(i => NewItem("e" + i))], Ct);
+        var items = await Store.GetItemsAsync(project.Id, Ct);
+        var ann = await UserAsync("ann");
+        var tasks = new List<TaskRecord>();
+        while (await ClaimAsync(project.Id, ann) is { } task) tasks.Add(task);
+        tasks.Select(t => t.ItemId).ShouldBe(ColdStartSorted(items).Select(i => i.Id));
+    }
+
+    [Fact]
+    public async Task UpdateSettingsAsync_NewSeed_ReordersTheColdStartOrder()
+    {
+        var (project, _) = await ProjectAsync();
+        await Store.ImportItemsAsync(project.Id, [.. Enumerable.Range(0, 20).Select(i => NewItem("e" + i))], Ct);
+        var items = await Store.GetItemsAsync(project.Id, Ct);
+        await Store.UpdateSettingsAsync(project.Id, Settings() with { Seed = 99 }, Ct);
+        var ann = await UserAsync("ann");
+        var tasks = new List<TaskRecord>();
+        while (await ClaimAsync(project.Id, ann) is { } task) tasks.Add(task);
+        tasks.Select(t => t.ItemId).ShouldBe(ColdStartSorted(items, seed: 99).Select(i => i.Id));
+        tasks.Select(t => t.ItemId).ShouldNotBe(ColdStartSorted(items).Select(i => i.Id));
+    }
+
+    [Fact]
+    public async Task UpdateSettingsAsync_OverlapChanges_UnrankedItemsGainAndLoseSlots()
+    {
+        var (project, _) = await ProjectAsync(overlap: 2);
+        await Store.ImportItemsAsync(project.Id, [NewItem("a"), NewItem("b")], Ct);
+        var order = ColdStartSorted(await Store.GetItemsAsync(project.Id, Ct)).ToList();
+        (await ClaimAsync(project.Id, await UserAsync("x"), overlap: 2))!.ItemId.ShouldBe(order[0].Id);
+        (await ClaimAsync(project.Id, await UserAsync("y"), overlap: 2))!.ItemId.ShouldBe(order[0].Id);
+        (await Store.GetCountsAsync(project.Id, 2, T0, Ct)).Unranked.ShouldBe(1);
+
+        await Store.UpdateSettingsAsync(project.Id, Settings(overlap: 1), Ct);
+        (await Store.GetCountsAsync(project.Id, 1, T0, Ct)).Unranked.ShouldBe(1);
+        (await ClaimAsync(project.Id, await UserAsync("z"), overlap: 1))!.ItemId.ShouldBe(order[1].Id);
+        (await ClaimAsync(project.Id, await UserAsync("w"), overlap: 1)).ShouldBeNull();
+
+        await Store.UpdateSettingsAsync(project.Id, Settings(overlap: 3), Ct);
+        (await Store.GetCountsAsync(project.Id, 3, T0, Ct)).Unranked.ShouldBe(2);
+        (await ClaimAsync(project.Id, await UserAsync("v"), overlap: 3))!.ItemId.ShouldBe(order[0].Id);
+    }
+
+    [Fact]
+    public async Task AppendRankingAsync_SameRanking_AddsPositionsWithAFreeSlotAfterTheStoredOnes()
+    {
+        var (project, _) = await ProjectAsync();
+        await Store.ImportItemsAsync(project.Id, [.. Enumerable.Range(0, 8).Select(i => NewItem("e" + i))], Ct);
+        var items = await Store.GetItemsAsync(project.Id, Ct);
+        var ranking = Positions(items, [5, 1, 6, 0, 3, 7], modelVersion: 2, strategy: "margin");
+        await Store.ReplaceRankingAsync(ranking with { Items = ranking.Items.Take(2).ToList() }, Ct);
+        var ann = await UserAsync("ann");
+        (await ClaimAsync(project.Id, ann))!.ItemId.ShouldBe(items[5].Id);
+        // Item 0 is taken through the cold-start walk meanwhile; its position is skipped.
+        var bob = await UserAsync("bob");
+        await ClaimAsync(project.Id, bob);
+        var taken = (await ClaimAsync(project.Id, bob))!;
+        taken.Reason.ShouldBe(ColdStartOrder.BeyondRankingReason);
+
+        var added = await Store.AppendRankingAsync(ranking with { Items = ranking.Items.Skip(2).ToList() }, Ct);
+
+        var expected = new[] { 6, 0, 3, 7 }.Where(i => items[i].Id != taken.ItemId).ToList();
+        added.ShouldBe(expected.Count);
+        var state = (await Store.GetQueueStateAsync(project.Id, Ct))!;
+        state.ModelVersion.ShouldBe(2);
+        state.Strategy.ShouldBe("margin");
+        state.OpenPositions.ShouldBe(expected.Count);
+        var claimed = new List<TaskRecord>();
+        for (var n = 0; n < expected.Count; n++) claimed.Add((await ClaimAsync(project.Id, ann))!);
+        claimed.Select(t => t.ItemId).ShouldBe(expected.Select(i => items[i].Id));
+        claimed.ShouldAllBe(t => t.ModelVersion == 2 && t.Strategy == "margin" && t.Reason.StartsWith("reason ", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task AppendRankingAsync_AnotherRankingStored_ReturnsMinusOneAndChangesNothing()
+    {
+        var (project, _) = await ProjectAsync();
+        await Store.ImportItemsAsync(project.Id, [.. Enumerable.Range(0, 4).Select(i => NewItem("e" + i))], Ct);
+        var items = await Store.GetItemsAsync(project.Id, Ct);
+        (await Store.AppendRankingAsync(Positions(items, [0], modelVersion: 1, strategy: "margin"), Ct)).ShouldBe(-1);
+        (await Store.GetQueueStateAsync(project.Id, Ct)).ShouldBeNull();
+        await Store.ReplaceRankingAsync(Positions(items, [3], modelVersion: 2, strategy: "margin"), Ct);
+        var stale = Positions(items, [3, 2, 1], modelVersion: 1, strategy: "margin");
+        (await Store.AppendRankingAsync(stale with { Items = stale.Items.Skip(1).ToList() }, Ct)).ShouldBe(-1);
+        var other = Positions(items, [3, 2, 1], modelVersion: 2, strategy: "bald");
+        (await Store.AppendRankingAsync(other with { Items = other.Items.Skip(1).ToList() }, Ct)).ShouldBe(-1);
+        (await Store.GetQueueStateAsync(project.Id, Ct)).ShouldBe(new QueueState(2, "margin", 1, 1, true));
+    }
+
+    [Fact]
+    public async Task AppendRankingAsync_BadPositions_ThrowAndAddNothing()
+    {
+        var (project, _) = await ProjectAsync();
+        var (other, _) = await ProjectAsync(name: "other");
+        await Store.ImportItemsAsync(project.Id, [.. Enumerable.Range(0, 4).Select(i => NewItem("e" + i))], Ct);
+        await Store.ImportItemsAsync(other.Id, [NewItem("x")], Ct);
+        var items = await Store.GetItemsAsync(project.Id, Ct);
+        var foreign = (await Store.GetItemsAsync(other.Id, Ct)).Single();
+        await Store.ReplaceRankingAsync(Positions(items, [0, 1], modelVersion: 1, strategy: "margin"), Ct);
+
+        RankedItem At(long itemId, int rank) => new(itemId, rank, 0.5, "r", false);
+        await Should.ThrowAsync<ArgumentException>(() => Store.AppendRankingAsync(new Ranking(project.Id, 1, "margin", [At(items[2].Id, 1)]), Ct));
+        await Should.ThrowAsync<ArgumentException>(() => Store.AppendRankingAsync(new Ranking(project.Id, 1, "margin", [At(items[2].Id, 2), At(foreign.Id, 3)]), Ct));
+        await Should.ThrowAsync<ArgumentException>(() => Store.AppendRankingAsync(new Ranking(project.Id, 1, "margin", [At(items[2].Id, 2), At(items[0].Id, 3)]), Ct));
+        (await Store.GetQueueStateAsync(project.Id, Ct))!.Positions.ShouldBe(2);
+    }
+
+    [Fact]
+    public async Task AppendRankingAsync_PositionsOfAnsweredItems_AreDroppedLeasedOnesKept()
+    {
+        var (project, _) = await ProjectAsync();
+        await Store.ImportItemsAsync(project.Id, [.. Enumerable.Range(0, 6).Select(i => NewItem("e" + i))], Ct);
+        var items = await Store.GetItemsAsync(project.Id, Ct);
+        var ranking = Positions(items, [0, 1, 2, 3, 4, 5], modelVersion: 1, strategy: "margin");
+        await Store.ReplaceRankingAsync(ranking with { Items = ranking.Items.Take(3).ToList() }, Ct);
+        var ann = await UserAsync("ann");
+        await SubmitAsync((await ClaimAsync(project.Id, ann))!, "r0");
+        var leased = (await ClaimAsync(project.Id, ann))!;
+
+        (await Store.AppendRankingAsync(ranking with { Items = ranking.Items.Skip(3).ToList() }, Ct)).ShouldBe(3);
+
+        // Item 0 (answered) lost its position; item 1 (leased) kept it, so it comes back at its rank if the lease runs out.
+        (await Store.GetQueueStateAsync(project.Id, Ct)).ShouldBe(new QueueState(1, "margin", 5, 4, false));
+        var later = T0 + Lease + TimeSpan.FromSeconds(1);
+        (await ClaimAsync(project.Id, await UserAsync("bob"), now: later))!.ItemId.ShouldBe(leased.ItemId);
+    }
+
+    [Fact]
+    public async Task GetQueueStateAsync_StoredTopAndItemsBeyondIt_CountsBoth()
+    {
+        var (project, _) = await ProjectAsync();
+        (await Store.GetQueueStateAsync(project.Id, Ct)).ShouldBeNull();
+        await Store.ImportItemsAsync(project.Id,
+            [.. Enumerable.Range(0, 10).Select(i => NewItem("e" + i)), NewItem("held", heldOut: true), NewItem("gold", gold: "ham", heldOut: true)], Ct);
+        var items = await Store.GetItemsAsync(project.Id, Ct);
+        await Store.ReplaceRankingAsync(Positions(items, [0, 1, 2, 3], modelVersion: 1, strategy: "margin"), Ct);
+        var ann = await UserAsync("ann");
+        await ClaimAsync(project.Id, ann);
+
+        // Four stored positions, three still open; items 4-9 and the held-out item without gold are beyond them.
+        (await Store.GetQueueStateAsync(project.Id, Ct)).ShouldBe(new QueueState(1, "margin", 4, 3, true));
+        var counts = await Store.GetCountsAsync(project.Id, 1, T0, Ct);
+        (counts.QueueDepth, counts.Unranked).ShouldBe((3, 7));
+        // Once every item beyond the ranking is taken, none is left outside it.
+        var bob = await UserAsync("bob");
+        for (var i = 0; i < 10; i++) (await ClaimAsync(project.Id, bob)).ShouldNotBeNull();
+        (await Store.GetQueueStateAsync(project.Id, Ct)).ShouldBe(new QueueState(1, "margin", 4, 0, false));
+        counts = await Store.GetCountsAsync(project.Id, 1, T0, Ct);
+        (counts.QueueDepth, counts.Unranked).ShouldBe((0, 0));
     }
 
     [Fact]
@@ -582,6 +931,22 @@ public abstract class StoreContract : IAsyncLifetime
         await AssertExactlyKHoldersAsync(project.Id, items, k);
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public async Task ClaimNextAsync_TwoStoreInstancesClaimingPastAHalfRanking_NeverMoreThanKHolders(int k)
+    {
+        var (project, _) = await ProjectAsync(overlap: k);
+        await Store.ImportItemsAsync(project.Id, [.. Enumerable.Range(0, 120).Select(i => NewItem("e" + i))], Ct);
+        var items = await Store.GetItemsAsync(project.Id, Ct);
+        await RankAsync(project.Id, items.Take(60).Select(i => i.Id), modelVersion: 1, strategy: "margin");
+        var annotators = new List<User>();
+        for (var a = 0; a < 32; a++) annotators.Add(await UserAsync("a" + a));
+        var second = await SecondStoreAsync();
+        await ClaimUntilEmptyAsync([Store, second], project.Id, annotators, k);
+        await AssertExactlyKHoldersAsync(project.Id, items, k);
+    }
+
     /// <summary>Every annotator claims (and answers every third task) until the queue is empty for them, all at once.</summary>
     private static async Task ClaimUntilEmptyAsync(IReadOnlyList<ISiftStore> stores, long projectId, IReadOnlyList<User> annotators, int k)
     {
@@ -611,6 +976,7 @@ public abstract class StoreContract : IAsyncLifetime
         tasks.GroupBy(t => (t.AnnotatorId, t.ItemId)).ShouldAllBe(g => g.Count() == 1);
         var counts = await Store.GetCountsAsync(projectId, k, T0, Ct);
         counts.QueueDepth.ShouldBe(0);
+        counts.Unranked.ShouldBe(0);
         counts.LiveLeases.ShouldBe(tasks.Count(t => t.State == TaskState.Leased));
     }
 
@@ -636,7 +1002,11 @@ public abstract class StoreContract : IAsyncLifetime
         var k = ops[0] % 3 + 1;
         var admin = await UserAsync($"admin-{run}", Role.Admin);
         var project = await Store.CreateProjectAsync($"random-{run}", Settings(k), "", admin.Id, T0, Ct);
-        var items = await RankedItemsAsync(project.Id, 6);
+        // Four items ranked, two beyond the ranking: the rule's order is the ranking, then the cold-start order.
+        await Store.ImportItemsAsync(project.Id, [.. Enumerable.Range(0, 6).Select(i => NewItem("e" + i))], Ct);
+        var imported = await Store.GetItemsAsync(project.Id, Ct);
+        await RankAsync(project.Id, imported.Take(4).Select(i => i.Id));
+        var items = imported.Take(4).Concat(ColdStartSorted(imported.Skip(4))).ToList();
         var annotators = new List<User>();
         for (var a = 0; a < 3; a++) annotators.Add(await UserAsync($"r{run}-a{a}"));
         var now = T0;
@@ -748,7 +1118,10 @@ public abstract class StoreContract : IAsyncLifetime
         var result = await Store.SubmitAsync(project.Id, task.Id, ann.Id, ["ham"], "req-1", T0.AddSeconds(30), Ct);
         result.Duplicate.ShouldBeFalse();
         var a = result.Annotation;
-        a.ShouldBe(new Annotation(a.Id, project.Id, task.ItemId, ann.Id, task.Id, a.Labels, 2, "req-1", T0.AddSeconds(30), false));
+        a.ShouldBe(new Annotation(a.Id, project.Id, task.ItemId, ann.Id, task.Id, a.Labels, 2, "req-1", T0.AddSeconds(30), false)
+        {
+            Provenance = new Provenance { Kind = OracleKind.Person, Name = "ann", InstructionsVersion = 2, At = T0.AddSeconds(30) },
+        });
         a.Labels.ShouldBe(["ham"]);
         var stored = (await Store.GetAnnotationsAsync(project.Id, cancellationToken: Ct)).Single();
         (stored with { Labels = a.Labels }).ShouldBe(a);
@@ -1074,7 +1447,8 @@ public abstract class StoreContract : IAsyncLifetime
         var now = T0.AddMinutes(2);   // bob's lease on b has run out, not yet reclaimed
         var counts = await Store.GetCountsAsync(project.Id, 2, now, Ct);
         // Live leases: ann's undone task on b, cat's on c. Queue: b (ann's lease only), c (one holder), d.
-        counts.ShouldBe(new ProjectCounts(Items: 5, HeldOut: 1, Annotations: 2, CompletedItems: 1, LiveLeases: 2, QueueDepth: 3));
+        // Unranked: e, outside the ranking with two free slots (b counts bob's lapsed lease until it is reclaimed).
+        counts.ShouldBe(new ProjectCounts(Items: 5, HeldOut: 1, Annotations: 2, CompletedItems: 1, LiveLeases: 2, QueueDepth: 3, Unranked: 1));
     }
 
     // ---- models and trainer ------------------------------------------------------------------------------------

@@ -193,7 +193,7 @@ internal static class EmbedCommand
                 var left = value.Total - value.Done;
                 var eta = rate > 0 ? TimeSpan.FromSeconds(left / rate) : TimeSpan.Zero;
                 writer.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"{DateTimeOffset.Now:HH:mm:ss} {name}: {value.Done:N0}/{value.Total:N0} texts ({_startCached:N0} cached), {rate:0.0} texts/s, ETA {eta:hh\\:mm\\:ss}"));
+                    $"{TimeProvider.System.GetLocalNow():HH:mm:ss} {name}: {value.Done:N0}/{value.Total:N0} texts ({_startCached:N0} cached), {rate:0.0} texts/s, ETA {eta:hh\\:mm\\:ss}"));
                 writer.Flush();
             }
         }

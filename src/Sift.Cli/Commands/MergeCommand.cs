@@ -20,7 +20,7 @@ internal static class MergeCommand
         command.SetAction(parse =>
         {
             var merged = Merge(parse.GetValue(inputs)!);
-            ResultWriter.Write(parse.GetValue(output)!, new SimulationOutput(merged, []), writeEvidence: false);
+            ResultWriter.Write(parse.GetValue(output)!, merged);
             Console.WriteLine($"merged {merged.Runs.Count} runs of {merged.Summary.Count} strategies into {parse.GetValue(output)}");
             return 0;
         });

@@ -14,7 +14,7 @@ namespace Sift.Cli.Commands;
 /// <summary>
 /// <c>sift serve</c>: the annotation server on 127.0.0.1 (REST API, UI, live loop), storing everything in one SQLite
 /// file or in PostgreSQL. On a fresh database it creates the user <c>admin</c> and prints its token once;
-/// <c>--demo</c> also creates the SpamAssassin demo project and an annotator. Ctrl-C stops it cleanly.
+/// <c>--demo</c> also creates the SpamAssassin demo project and an annotator who is a member of it. Ctrl-C stops it cleanly.
 /// </summary>
 internal static class ServeCommand
 {
@@ -48,10 +48,16 @@ internal static class ServeCommand
             DefaultValueFactory = _ => "normal",
         };
         durability.AcceptOnlyFromAmong("normal", "full");
+        var trainerPriority = new Option<string>("--trainer-priority")
+        {
+            Description = "'low' fits models at the lowest CPU priority, so labeling requests come first on a busy machine; 'normal' competes equally.",
+            DefaultValueFactory = _ => "low",
+        };
+        trainerPriority.AcceptOnlyFromAmong("low", "normal");
 
         var command = new Command("serve", "Run the annotation server: REST API, web UI and the live active-learning loop, on 127.0.0.1.")
         {
-            port, db, postgres, demo, durability,
+            port, db, postgres, demo, durability, trainerPriority,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -59,26 +65,22 @@ internal static class ServeCommand
             var dbPath = parse.GetValue(db);
             var connection = parse.GetValue(postgres);
             if (dbPath is not null && connection is not null) throw new ConfigurationException("Give either --db or --postgres, not both.");
-            var options = new SiftServerOptions
-            {
-                Port = parse.GetValue(port),
-                SqlitePath = dbPath ?? (isDemo ? DemoDatabase : "sift.db"),
-                PostgresConnectionString = connection,
-                FullDurability = parse.GetValue(durability) == "full",
-            };
-            return await RunAsync(options, isDemo, Console.Out, ct);
+            var options = new SiftServerOptions { Port = parse.GetValue(port) };
+            var storage = new StoreChoice(dbPath ?? (isDemo ? DemoDatabase : "sift.db"), connection, parse.GetValue(durability) == "full").Validate();
+            if (parse.GetValue(trainerPriority) == "normal") options.ConfigureLiveLoop = o => o with { LowPriorityTrainer = false };
+            return await RunAsync(options, storage, isDemo, Console.Out, ct);
         });
         return command;
     }
 
     /// <summary>Starts the server, prints how to reach it, and runs until <paramref name="ct"/> is cancelled (Ctrl-C).</summary>
-    public static async Task<int> RunAsync(SiftServerOptions options, bool demo, TextWriter output, CancellationToken ct)
+    public static async Task<int> RunAsync(SiftServerOptions options, StoreChoice storage, bool demo, TextWriter output, CancellationToken ct)
     {
         SpamAssassinFiles? corpus = null;
         if (demo)
             corpus = await SpamAssassinCorpus.EnsureAsync(SpamAssassinCorpus.DefaultCacheDirectory, new Progress<string>(m => Console.Error.WriteLine(m)), ct);
 
-        await using var app = SiftServerApp.Build(options);
+        await using var app = SiftServerApp.Build(options, storage.Register);
         try
         {
             await app.StartAsync(ct);
@@ -91,8 +93,7 @@ internal static class ServeCommand
         var url = SiftServerApp.GetUrl(app);
         var store = app.Services.GetRequiredService<ISiftStore>();
         var now = options.TimeProvider.GetUtcNow();
-        var storage = options.PostgresConnectionString is null ? $"SQLite file {Path.GetFullPath(options.SqlitePath)}" : "PostgreSQL";
-        output.WriteLine($"Sift is listening on {url} ({storage})");
+        output.WriteLine($"Sift is listening on {url} ({storage.Describe()})");
 
         var adminToken = await EnsureUserAsync(store, AdminName, Role.Admin, rotate: demo, now, ct);
         if (adminToken is not null) output.WriteLine($"Admin token for user '{AdminName}' (shown once): {adminToken}");
@@ -101,6 +102,8 @@ internal static class ServeCommand
         {
             var annotatorToken = await EnsureUserAsync(store, DemoAnnotator, Role.Annotator, rotate: true, now, ct);
             var projectId = await EnsureDemoProjectAsync(url, adminToken!, store, corpus, output, ct);
+            var annotator = (await store.ListUsersAsync(ct)).First(u => u.Name == DemoAnnotator);
+            if (annotator.Role is Role.Annotator or Role.Reviewer) await store.AddMemberAsync(projectId, annotator.Id, now, ct);
             output.WriteLine($"Annotator login: open {url} and paste the token of user '{DemoAnnotator}': {annotatorToken}");
             output.WriteLine($"Annotate: {new Uri(url, $"/annotate/{projectId}")}   Dashboard: {new Uri(url, $"/dashboard/{projectId}")}");
         }

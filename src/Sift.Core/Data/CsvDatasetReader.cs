@@ -56,6 +56,8 @@ internal static class CsvDatasetReader
         {
             // The header's raw bytes are not exposed; CsvHelper decodes invalid UTF-8 to U+FFFD, so look for that.
             if (name.Contains('\uFFFD', StringComparison.Ordinal)) throw builder.Error(headerLine, null, "the header row is not valid UTF-8");
+            var nul = TextRules.IndexOfForbiddenInText(name);
+            if (nul >= 0) throw builder.Error(headerLine, null, "a column name " + TextRules.Describe(name, nul));
             if (!string.IsNullOrWhiteSpace(name) && !seen.Add(name)) throw builder.Error(headerLine, name, "the header row names this column twice");
         }
 
@@ -99,7 +101,13 @@ internal static class CsvDatasetReader
             if (metaColumns.Length > 0)
             {
                 meta = [];
-                foreach (var i in metaColumns) meta[MetaKey(headers[i], i)] = csv.GetString(i);
+                foreach (var i in metaColumns)
+                {
+                    var key = MetaKey(headers[i], i);
+                    var value = csv.GetString(i);
+                    builder.CheckFreeText(value, line, key);
+                    meta[key] = value;
+                }
             }
 
             builder.Add(line, itemId, itemText, itemLabel, itemGroup, itemCost, meta);

@@ -1,3 +1,5 @@
+using Sift.Items;
+
 namespace Sift.Data;
 
 /// <summary>
@@ -57,11 +59,34 @@ public sealed class DataFormatOptions
     /// </summary>
     public char? CsvDelimiter { get; set; }
 
+    /// <summary>
+    /// What the rows hold. Default <see cref="ContentKind.Text"/>: each row's text is in <see cref="TextField"/>.
+    /// <see cref="ContentKind.Pair"/> (JSON Lines only): each row is a preference pair — TRL's explicit-prompt
+    /// preference format <c>{"prompt", "chosen", "rejected"}</c> (the gold preference is the side the chosen response
+    /// lands on, <see cref="PairLabels.A"/> or <see cref="PairLabels.B"/>, and it may not carry a label too), or
+    /// <c>{"prompt", "response_a", "response_b"}</c> with an optional label (one of <see cref="PairLabels"/>); a prompt
+    /// is a string or a conversation (a list of <c>{"role", "content"}</c> messages, roles <c>system</c>,
+    /// <c>user</c>, <c>assistant</c>, at least one <c>user</c>), a response a string or a list of one
+    /// <c>assistant</c> message. The id, group, cost and meta fields are read as for text.
+    /// <see langword="null"/>: the first item decides — a row with <see cref="TextField"/> is text, a row with
+    /// <c>prompt</c> and a response, or <c>chosen</c> and <c>rejected</c>, and no text field is a pair — and every other row must be of the same kind.
+    /// </summary>
+    public ContentKind? Content { get; set; } = ContentKind.Text;
+
+    /// <summary>
+    /// Seeds the coin that puts a chosen/rejected row's chosen response on side A or B, one toss per item from this
+    /// seed and the item's id (its content when it has none): the same file and seed give the same sides, in any
+    /// order. Default 0.
+    /// </summary>
+    public ulong PairSideSeed { get; set; }
+
     /// <summary>Checks the options; <see cref="TextDatasetReader"/> calls this before reading.</summary>
     /// <exception cref="ConfigurationException">A field name is empty or used twice, <see cref="MaxTextLength"/> is not positive, <see cref="Format"/> is undefined or the delimiter cannot be used.</exception>
     public void Validate()
     {
         if (!Enum.IsDefined(Format)) throw new ConfigurationException($"Unknown data format '{Format}'.");
+        if (Content is { } kind && !Enum.IsDefined(kind)) throw new ConfigurationException($"Unknown item content kind '{kind}'.");
+        if (Content == ContentKind.Pair && Format == DataFormat.Csv) throw new ConfigurationException("Preference pairs are read from JSON Lines only, not CSV.");
         if (MaxTextLength < 1) throw new ConfigurationException($"MaxTextLength must be at least 1 (got {MaxTextLength}).");
 
         (string Option, string? Name)[] fields =
@@ -75,6 +100,8 @@ public sealed class DataFormatOptions
             if (string.IsNullOrWhiteSpace(name)) throw new ConfigurationException($"{option} must name a field.");
             if (!seen.TryAdd(name, option))
                 throw new ConfigurationException($"{seen[name]} and {option} both name the field '{name}'.");
+            if (Content != ContentKind.Text && option != nameof(TextField) && JsonlPairRows.Fields.Contains(name, StringComparer.Ordinal))
+                throw new ConfigurationException($"{option} names the field '{name}', which a preference pair row uses for its prompt or a response.");
         }
 
         if (CsvDelimiter is { } d && (d > '\x7f' || d is '"' or '\r' or '\n' or '\0'))

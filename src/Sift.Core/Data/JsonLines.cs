@@ -50,6 +50,11 @@ internal static class JsonLines
                 : "";
             throw new ImportException(source, line, null, $"malformed JSON{where}");
         }
+        catch (InvalidOperationException)
+        {
+            // The duplicate-key check unescapes every key, and an unpaired surrogate escape (\uDC00) throws this.
+            throw new ImportException(source, line, null, "a key holds an unpaired surrogate escape (\\uD800 to \\uDFFF)");
+        }
     }
 
     /// <summary>A JSON string's value, or an error naming the field when it holds an unpaired surrogate escape.</summary>
@@ -62,6 +67,19 @@ internal static class JsonLines
         catch (InvalidOperationException)
         {
             throw new ImportException(source, line, field, "holds an unpaired surrogate escape (\\uD800 to \\uDFFF)");
+        }
+    }
+
+    /// <summary>A property's name, or an error naming the field when it holds an unpaired surrogate escape.</summary>
+    public static string PropertyName(JsonProperty property, string source, long line, string field)
+    {
+        try
+        {
+            return property.Name;
+        }
+        catch (InvalidOperationException)
+        {
+            throw new ImportException(source, line, field, "a key holds an unpaired surrogate escape (\\uD800 to \\uDFFF)");
         }
     }
 }

@@ -1,10 +1,15 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Sift.Items;
 
 namespace Sift.Data;
 
-/// <summary>Reads JSON Lines: one object per line, streamed line by line; blank lines are skipped but counted.</summary>
+/// <summary>
+/// Reads JSON Lines: one object per line, streamed line by line; blank lines are skipped but counted. A line is a text
+/// item or a preference pair (<see cref="JsonlPairRows"/>), as <see cref="DataFormatOptions.Content"/> says; every line
+/// of a file is of one kind.
+/// </summary>
 internal static class JsonlDatasetReader
 {
     public static TextDataset Read(Stream stream, string source, DataFormatOptions options)
@@ -17,9 +22,19 @@ internal static class JsonlDatasetReader
     private static void ReadItem(JsonElement root, long line, DatasetBuilder builder)
     {
         var options = builder.Options;
-        if (!root.TryGetProperty(options.TextField, out var textElement) || textElement.ValueKind != JsonValueKind.String)
-            throw builder.Error(line, options.TextField, "missing or not a string");
-        var text = builder.CheckText(JsonLines.String(textElement, builder.Source, line, options.TextField), line);
+        var kind = builder.CheckKind(KindOf(root, options), line);
+        string? text = null;
+        if (kind == ContentKind.Text)
+        {
+            if (!root.TryGetProperty(options.TextField, out var textElement) || textElement.ValueKind != JsonValueKind.String)
+            {
+                throw builder.Error(line, options.TextField, JsonlPairRows.LooksLikePair(root)
+                    ? "missing; the line is a preference pair (a prompt with two responses), not a text item"
+                    : "missing or not a string");
+            }
+
+            text = builder.CheckText(JsonLines.String(textElement, builder.Source, line, options.TextField), line);
+        }
 
         string? id = null;
         if (Present(root, options.IdField, out var idElement))
@@ -67,11 +82,53 @@ internal static class JsonlDatasetReader
         {
             if (metaElement.ValueKind != JsonValueKind.Object) throw builder.Error(line, options.MetaField, "not a JSON object");
 
+            CheckMeta(metaElement, line, builder);
+
             // Clone: the element's document is disposed once the line is read.
             meta = JsonObject.Create(metaElement.Clone());
         }
 
-        builder.Add(line, id, text, label, group, cost, meta);
+        if (kind == ContentKind.Text)
+        {
+            builder.Add(line, id, text!, label, group, cost, meta);
+            return;
+        }
+
+        var (pair, gold) = JsonlPairRows.Read(root, line, id, builder);
+        if (gold is not null && label is not null)
+            throw builder.Error(line, options.LabelField, "given on a chosen/rejected row, whose preference the two fields already say");
+        if (label is not null) label = PairLabels.Parse(label) ?? throw builder.Error(line, options.LabelField, $"'{label}' is not a preference ({string.Join(", ", PairLabels.All)})");
+        builder.Add(line, id, pair.FeatureText, gold ?? label, group, cost, meta, pair);
+    }
+
+    /// <summary>
+    /// The kind of the item on a line: the one the options name, or, when they leave it open, text for a line with the
+    /// text field and a pair for a line with a prompt and a response but no text field.
+    /// </summary>
+    private static ContentKind KindOf(JsonElement root, DataFormatOptions options) =>
+        options.Content ?? (!root.TryGetProperty(options.TextField, out _) && JsonlPairRows.LooksLikePair(root) ? ContentKind.Pair : ContentKind.Text);
+
+    /// <summary>Every key and string in the metadata is free text: no NUL, no unpaired surrogate (the depth is bounded by the parser).</summary>
+    private static void CheckMeta(JsonElement element, long line, DatasetBuilder builder)
+    {
+        var field = builder.Options.MetaField;
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.Object:
+                foreach (var property in element.EnumerateObject())
+                {
+                    builder.CheckFreeText(JsonLines.PropertyName(property, builder.Source, line, field), line, field);
+                    CheckMeta(property.Value, line, builder);
+                }
+
+                break;
+            case JsonValueKind.Array:
+                foreach (var value in element.EnumerateArray()) CheckMeta(value, line, builder);
+                break;
+            case JsonValueKind.String:
+                builder.CheckFreeText(JsonLines.String(element, builder.Source, line, field), line, field);
+                break;
+        }
     }
 
     /// <summary>Whether the field is there and not <c>null</c>; a <c>null</c> optional field counts as absent.</summary>

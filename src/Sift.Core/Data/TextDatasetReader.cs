@@ -1,7 +1,8 @@
 namespace Sift.Data;
 
 /// <summary>
-/// Reads a data set from a stream of JSON Lines or CSV (see <see cref="DataFormatOptions"/>). The text must be
+/// Reads a data set from a stream of JSON Lines or CSV (see <see cref="DataFormatOptions"/>): text items, or
+/// preference pairs from JSON Lines (<see cref="DataFormatOptions.Content"/>). The text must be
 /// UTF-8 (a byte order mark is allowed). Reading is all-or-nothing: the first problem in the input throws an
 /// <see cref="ImportException"/> naming the source, the line and the field, and no items are returned.
 /// </summary>
@@ -26,8 +27,8 @@ public static class TextDatasetReader
         options ??= new DataFormatOptions();
         options.Validate();
 
-        return options.ResolveFormat(sourceName) == DataFormat.Csv
-            ? CsvDatasetReader.Read(stream, sourceName, options, options.ResolveDelimiter(sourceName))
-            : JsonlDatasetReader.Read(stream, sourceName, options);
+        if (options.ResolveFormat(sourceName) == DataFormat.Jsonl) return JsonlDatasetReader.Read(stream, sourceName, options);
+        if (options.Content == Items.ContentKind.Pair) throw new ConfigurationException("Preference pairs are read from JSON Lines only, not CSV.");
+        return CsvDatasetReader.Read(stream, sourceName, options, options.ResolveDelimiter(sourceName));
     }
 }

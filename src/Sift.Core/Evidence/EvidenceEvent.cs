@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 using Sift.Oracles;
 
 namespace Sift.Evidence;
@@ -155,13 +156,39 @@ public sealed record ExportEvent(string Format, int Items, string By) : Evidence
     public override string Kind => "export";
 }
 
+/// <summary>A project's settings were set: when it was created, and on every change (server).</summary>
+/// <param name="Change"><c>created</c> or <c>updated</c>.</param>
+/// <param name="Settings">The settings in force from now on.</param>
+public sealed record SettingsEvent(string Change, Sift.Projects.ProjectSettings Settings) : EvidenceEvent
+{
+    /// <inheritdoc />
+    public override string Kind => "settings";
+}
+
 /// <summary>The canonical JSON of evidence events: one compact line, kind first, snake_case, invariant.</summary>
 public static class EvidenceJson
 {
+    // SiftJson.Compact, with kind and at placed first in every event: the order attributes on EvidenceEvent do not reach
+    // the records' overrides of Kind, and positional records would otherwise write their parameters first.
+    private static readonly JsonSerializerOptions Options = new(SiftJson.Compact)
+    {
+        TypeInfoResolver = new DefaultJsonTypeInfoResolver { Modifiers = { KindFirst } },
+    };
+
     /// <summary>One event as one line of JSON (no newline).</summary>
     public static string Serialize(EvidenceEvent evidence)
     {
         ArgumentNullException.ThrowIfNull(evidence);
-        return JsonSerializer.Serialize(evidence, evidence.GetType(), SiftJson.Compact);
+        return JsonSerializer.Serialize(evidence, evidence.GetType(), Options);
+    }
+
+    private static void KindFirst(JsonTypeInfo info)
+    {
+        if (info.Kind != JsonTypeInfoKind.Object || !typeof(EvidenceEvent).IsAssignableFrom(info.Type)) return;
+        foreach (var property in info.Properties)
+        {
+            if (property.Name == "kind") property.Order = -3;
+            else if (property.Name == "at") property.Order = -2;
+        }
     }
 }

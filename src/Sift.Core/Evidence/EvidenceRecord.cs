@@ -1,25 +1,30 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Sift.Oracles;
 
 namespace Sift.Evidence;
 
-/// <summary>One chosen item in the evidence record.</summary>
+/// <summary>One chosen item in a round's evidence, with the oracle's answer.</summary>
 /// <param name="Index">Pool index.</param>
 /// <param name="Id">Item id.</param>
 /// <param name="Score">The score that ranked it.</param>
 /// <param name="Reason">Why it was chosen, in words.</param>
-/// <param name="Label">The label the oracle gave, once known.</param>
-/// <param name="Oracle">Who gave it (e.g. <c>simulated-gold</c>).</param>
-public sealed record EvidenceSelection(int Index, string Id, double Score, string Reason, string? Label, string? Oracle);
+/// <param name="Label">The label the oracle gave.</param>
+/// <param name="Provenance">Who or what gave it, how sure, at what cost (for the simulator's gold oracle: <c>simulated-gold</c>).</param>
+public sealed record EvidenceSelection(int Index, string Id, double Score, string Reason, string Label, Provenance Provenance);
 
 /// <summary>
-/// One round of the loop, appended as a JSON line: what was trained, how it scored, what was chosen and why,
-/// and what the stopping rules said. Holds no timings, so the same seed gives a byte-identical record.
+/// One round of a simulated run (<c>kind</c> <c>round</c>), one JSON line: what was trained, how it scored, what the
+/// stopping rules said, what was chosen and why, and what the oracle answered. Holds no timings, so the same seed gives
+/// a byte-identical record.
 /// </summary>
-public sealed record EvidenceRound
+public sealed record RoundEvent : EvidenceEvent
 {
-    /// <summary>Run identity (strategy and seed in simulation; project in the server).</summary>
+    /// <inheritdoc />
+    public override string Kind => "round";
+
+    /// <summary>Run identity (strategy and seed in simulation).</summary>
     public required IReadOnlyDictionary<string, object?> Run { get; init; }
 
     /// <summary>Round number, 0 for the model trained on the seed set.</summary>
@@ -33,6 +38,9 @@ public sealed record EvidenceRound
 
     /// <summary>Learner and its parameters.</summary>
     public required string Learner { get; init; }
+
+    /// <summary>The feature source (<c>tfidf</c>, <c>vectors</c>).</summary>
+    public required string Featurizer { get; init; }
 
     /// <summary>Strategy name and parameters.</summary>
     public required IReadOnlyDictionary<string, object?> Strategy { get; init; }
@@ -49,7 +57,7 @@ public sealed record EvidenceRound
     /// <summary>What the strategy reported about this round's choice (e.g. a bandit's arm and rewards); null if nothing.</summary>
     public IReadOnlyDictionary<string, object?>? StrategyDetails { get; init; }
 
-    /// <summary>Items chosen for labeling after this round (empty when the loop stopped).</summary>
+    /// <summary>Items chosen for labeling after this round, with their answers (empty when the loop stopped).</summary>
     public required IReadOnlyList<EvidenceSelection> Selected { get; init; }
 }
 
@@ -75,3 +83,7 @@ public static class SiftJson
         Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 }
+
+/// <summary>Writes an enum as its snake_case name (<c>simulation</c>, <c>answered</c>) and reads it back.</summary>
+internal sealed class SnakeCaseEnumConverter<TEnum>() : JsonStringEnumConverter<TEnum>(JsonNamingPolicy.SnakeCaseLower)
+    where TEnum : struct, Enum;

@@ -46,18 +46,17 @@ public sealed class FeaturizeRequest
 /// </summary>
 public sealed class FeaturizedData
 {
-    private readonly Lazy<DenseMatrix> _vectors;
+    private readonly Lazy<DenseMatrix>? _vectors;
 
-    /// <summary>Creates the result; <paramref name="vectors"/> is computed on first use.</summary>
-    public FeaturizedData(FeatureMatrix pool, FeatureMatrix? other, Func<DenseMatrix> vectors, IReadOnlyDictionary<string, object?> description)
+    /// <summary>Creates the result; <paramref name="vectors"/> is computed on first use (null: the source gives no vectors).</summary>
+    public FeaturizedData(FeatureMatrix pool, FeatureMatrix? other, Func<DenseMatrix>? vectors, IReadOnlyDictionary<string, object?> description)
     {
         ArgumentNullException.ThrowIfNull(pool);
-        ArgumentNullException.ThrowIfNull(vectors);
         ArgumentNullException.ThrowIfNull(description);
         Pool = pool;
         Other = other;
         Description = description;
-        _vectors = new Lazy<DenseMatrix>(vectors, LazyThreadSafetyMode.ExecutionAndPublication);
+        _vectors = vectors is null ? null : new Lazy<DenseMatrix>(vectors, LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
     /// <summary>The learner's features of the pool (row = pool position).</summary>
@@ -66,11 +65,22 @@ public sealed class FeaturizedData
     /// <summary>The learner's features of the other items, when any were given.</summary>
     public FeatureMatrix? Other { get; }
 
+    /// <summary>Whether the source gives <see cref="Vectors"/> (a strategy that needs embeddings fails before the first round without them).</summary>
+    public bool HasVectors => _vectors is not null;
+
     /// <summary>Dense unit-length vectors of the pool for the diversity strategies; computed on first use.</summary>
-    public DenseMatrix Vectors => _vectors.Value;
+    /// <exception cref="InvalidOperationException">The source gives no vectors (<see cref="HasVectors"/> is false).</exception>
+    public DenseMatrix Vectors => (_vectors ?? throw new InvalidOperationException("This feature source gives no vectors.")).Value;
 
     /// <summary>What produced the features, for results and the evidence record (kind, parameters, dimensions).</summary>
     public IReadOnlyDictionary<string, object?> Description { get; }
+
+    /// <summary>
+    /// Whether <see cref="Vectors"/> are a pretrained encoder's sentence embeddings (a model that knows words it has not
+    /// seen labeled) rather than derived from the learner's own features (LSA of TF-IDF). A concatenation takes its
+    /// vectors from such a block first. Default false.
+    /// </summary>
+    public bool VectorsAreEmbeddings { get; init; }
 }
 
 /// <summary>

@@ -54,7 +54,12 @@ public sealed class PrecomputedEmbedder : IDenseEmbedder
     /// <param name="itemIds">Item ids to look up.</param>
     /// <param name="tfidf">Not used; may be null.</param>
     /// <exception cref="SiftException">Some items have no vector; the message names the first and the count.</exception>
-    public DenseMatrix Embed(IReadOnlyList<string> itemIds, SparseMatrix tfidf)
+    public DenseMatrix Embed(IReadOnlyList<string> itemIds, SparseMatrix tfidf) => Embed(itemIds);
+
+    /// <summary>Returns the vectors of <paramref name="itemIds"/>, one row each, in the same order.</summary>
+    /// <param name="itemIds">Item ids to look up.</param>
+    /// <exception cref="SiftException">Some items have no vector; the message names the first and the count.</exception>
+    public DenseMatrix Embed(IReadOnlyList<string> itemIds)
     {
         ArgumentNullException.ThrowIfNull(itemIds);
         var matrix = new DenseMatrix(itemIds.Count, Dimension);

@@ -1,8 +1,11 @@
+using System.Text.Json.Serialization;
+using Sift.Evidence;
 using Sift.Items;
 
 namespace Sift.Oracles;
 
 /// <summary>What answered: a person, a model, a simulation, or a router that chose among several.</summary>
+[JsonConverter(typeof(SnakeCaseEnumConverter<OracleKind>))]
 public enum OracleKind
 {
     /// <summary>A person in the annotation UI (or a simulated person in <c>simulate</c>, named as such).</summary>
@@ -23,7 +26,11 @@ public enum OracleKind
 /// <param name="InputTokens">Prompt tokens, for models.</param>
 /// <param name="OutputTokens">Completion tokens, for models.</param>
 /// <param name="Seconds">Time on task (a person) or latency (a model).</param>
-public sealed record AnswerCost(double Money = 0, int InputTokens = 0, int OutputTokens = 0, double Seconds = 0)
+public sealed record AnswerCost(
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] double Money = 0,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] int InputTokens = 0,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] int OutputTokens = 0,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] double Seconds = 0)
 {
     /// <summary>No cost recorded.</summary>
     public static AnswerCost None { get; } = new();
@@ -53,37 +60,64 @@ public sealed record Provenance
     public required string Name { get; init; }
 
     /// <summary>The project instructions version the answer was given under, when there are instructions.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public int? InstructionsVersion { get; init; }
 
     /// <summary>The prompt template and its version (<c>label@3</c>), for model answers.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? PromptTemplate { get; init; }
 
     /// <summary>Confidence in the answer, 0–1 (calibrated when <see cref="ConfidenceMethod"/> says so); null when unknown.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public double? Confidence { get; init; }
 
     /// <summary>How the confidence was obtained: <c>token-probabilities</c>, <c>logprobs</c>, <c>self-consistency(n=5)</c>, <c>gold</c>, <c>profile</c>, with <c>+calibrated</c> when mapped through a calibrator.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? ConfidenceMethod { get; init; }
 
     /// <summary>Probability of every label, when the oracle gives a distribution (models); sums to 1 over the label set.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public IReadOnlyDictionary<string, double>? Distribution { get; init; }
 
     /// <summary>What the answer cost.</summary>
     public AnswerCost Cost { get; init; } = AnswerCost.None;
 
     /// <summary>When the answer was given (from an injected clock); null in simulation, where time plays no part.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public DateTimeOffset? At { get; init; }
 
     /// <summary>A router's decision (<c>accept-model</c>, <c>second-model</c>, <c>one-person</c>, <c>k-people</c>, <c>audit</c>) and why, in words.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? Decision { get; init; }
 
     /// <summary>The answers a router combined or passed on; empty for a direct answer.</summary>
     public IReadOnlyList<Provenance> Sources { get; init; } = [];
 
     /// <summary>The model suggestion shown to a person before they answered (pre-annotation), so anchoring can be measured; null when none was shown.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? SuggestionShown { get; init; }
+
+    /// <summary>The item ids of the labeled examples a model was shown (few-shot), in prompt order; null when none were.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<string>? Examples { get; init; }
+
+    /// <summary>Value equality, including the contents of <see cref="Sources"/> and <see cref="Distribution"/> (so a provenance read back from storage equals the one written).</summary>
+    public bool Equals(Provenance? other) =>
+        other is not null && (ReferenceEquals(this, other) ||
+            (Kind == other.Kind && Name == other.Name && InstructionsVersion == other.InstructionsVersion && PromptTemplate == other.PromptTemplate
+             && Nullable.Equals(Confidence, other.Confidence) && ConfidenceMethod == other.ConfidenceMethod && Equals(Cost, other.Cost) && Nullable.Equals(At, other.At)
+             && Decision == other.Decision && SuggestionShown == other.SuggestionShown && Sources.SequenceEqual(other.Sources)
+             && (Examples is null ? other.Examples is null : other.Examples is not null && Examples.SequenceEqual(other.Examples))
+             && (Distribution is null ? other.Distribution is null
+                 : other.Distribution is not null && Distribution.Count == other.Distribution.Count
+                   && Distribution.All(p => other.Distribution.TryGetValue(p.Key, out var q) && p.Value.Equals(q)))));
+
+    /// <inheritdoc />
+    public override int GetHashCode() => HashCode.Combine(Kind, Name, InstructionsVersion, PromptTemplate, Confidence, At, Sources.Count);
 }
 
 /// <summary>The state of an oracle's answer to one question.</summary>
+[JsonConverter(typeof(SnakeCaseEnumConverter<AnswerStatus>))]
 public enum AnswerStatus
 {
     /// <summary>Labels are given.</summary>

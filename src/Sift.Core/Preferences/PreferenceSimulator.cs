@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using Sift.Calibration;
+using Sift.Metrics;
 using Sift.Features;
 using Sift.Learners;
 using Sift.Strategies;

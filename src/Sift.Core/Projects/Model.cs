@@ -1,6 +1,14 @@
+using Sift.Items;
+using Sift.Oracles;
+using Sift.Stopping;
+using Sift.Strategies;
+
 namespace Sift.Projects;
 
-/// <summary>What a user may do. Roles are global (not per project).</summary>
+/// <summary>
+/// What a user may do. Roles are global; which projects annotators and reviewers may reach is their project
+/// membership (<see cref="ProjectMember"/>), while admins and auditors reach every project.
+/// </summary>
 public enum Role
 {
     /// <summary>Everything: projects, settings, import/export, users, labeling.</summary>
@@ -42,13 +50,28 @@ public sealed record ProjectSettings
     /// <summary>Single- or multi-label.</summary>
     public LabelMode Mode { get; init; } = LabelMode.Single;
 
+    /// <summary>
+    /// What the project's items are: <see cref="Items.ContentKind.Text"/> (default; also what a project stored before
+    /// this setting existed reads as) or <see cref="Items.ContentKind.Pair"/> (pairwise comparisons). Fixed when the
+    /// project is made.
+    /// </summary>
+    public Items.ContentKind Content { get; init; } = Items.ContentKind.Text;
+
     /// <summary>The label schema, in button order (keys 1–9 map to the first nine). At least two for single-label.</summary>
     public IReadOnlyList<string> Labels { get; init; } = [];
 
-    /// <summary>Query strategy spec, as accepted by <c>StrategyRegistry.Get</c>. Default <c>margin-kmeans</c>.</summary>
+    /// <summary>
+    /// Query strategy spec, as accepted by <see cref="StrategyCatalog.Get"/>: at most
+    /// <see cref="StrategyCatalog.MaxSpecLength"/> characters and
+    /// <see cref="StrategyCatalog.MaxDecorators"/> decorators. Default <c>margin-kmeans</c>.
+    /// </summary>
     public string Strategy { get; init; } = "margin-kmeans";
 
-    /// <summary>Stopping rule spec, as accepted by <c>StoppingRuleParser.Parse</c>; drives the stop recommendation.</summary>
+    /// <summary>
+    /// Stopping rule spec, as accepted by <see cref="StoppingRuleParser.Parse"/> (at most
+    /// <see cref="StoppingRuleParser.MaxSpecLength"/> characters, <c>any</c>/<c>all</c> nested at most
+    /// <see cref="StoppingRuleParser.MaxDepth"/> deep); drives the stop recommendation.
+    /// </summary>
     public string StopRule { get; init; } = "any(plateau(delta=0.005,window=3),kappa(0.99,window=3))";
 
     /// <summary>Annotators per item (k). Never more than k live holders or answers per item. Default 1.</summary>
@@ -69,15 +92,28 @@ public sealed record ProjectSettings
     /// <summary>Seed of every random choice the project makes (held-out sampling, exploration, tie-breaks).</summary>
     public ulong Seed { get; init; } = 1;
 
-    /// <summary>Checks ranges and the schema; throws <see cref="ConfigurationException"/> naming the field.</summary>
+    /// <summary>
+    /// Checks ranges, the schema and that the strategy and stopping rule parse (within their length and nesting
+    /// limits). Run it at the edge, and before anything uses settings read back from a store: a row written by an
+    /// older version or edited by hand may hold anything.
+    /// </summary>
+    /// <exception cref="ConfigurationException">
+    /// A setting is invalid; the message starts with the field's JSON name (<c>"strategy: …"</c>).
+    /// </exception>
     public void Validate()
     {
-        if (Labels.Count < (Mode == LabelMode.Single ? 2 : 1))
+        if (!Enum.IsDefined(Mode)) throw new ConfigurationException("mode: must be 'single' or 'multi'.");
+        if (!Enum.IsDefined(Content)) throw new ConfigurationException("content: must be 'text' or 'pair'.");
+        if (Labels is null || Labels.Count < (Mode == LabelMode.Single ? 2 : 1))
             throw new ConfigurationException(Mode == LabelMode.Single ? "labels: a single-label project needs at least two labels." : "labels: a multi-label project needs at least one label.");
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var label in Labels)
         {
             if (string.IsNullOrWhiteSpace(label)) throw new ConfigurationException("labels: a label may not be empty.");
+            var control = Sift.Data.TextRules.IndexOfForbiddenInName(label);
+            if (control >= 0) throw new ConfigurationException($"labels: a label {Sift.Data.TextRules.Describe(label, control)}; labels may not hold control characters.");
+            if (Mode == LabelMode.Multi && label.Contains(Sift.Quality.LabelSets.Separator, StringComparison.Ordinal))
+                throw new ConfigurationException($"labels: '{label}' holds '{Sift.Quality.LabelSets.Separator}', which separates the labels of a multi-label answer in imports and exports.");
             if (label.Length > 100) throw new ConfigurationException($"labels: '{label[..20]}…' is longer than 100 characters.");
             if (!seen.Add(label)) throw new ConfigurationException($"labels: '{label}' appears twice.");
         }
@@ -86,6 +122,20 @@ public sealed record ProjectSettings
         if (RetrainEvery is < 1 or > 100_000) throw new ConfigurationException($"retrain_every: must be between 1 and 100000, not {RetrainEvery}.");
         if (!(ExplorationShare is >= 0 and <= 1)) throw new ConfigurationException($"exploration: must be between 0 and 1, not {ExplorationShare}.");
         if (!(HeldOutShare is >= 0 and < 1)) throw new ConfigurationException($"held_out: must be at least 0 and below 1, not {HeldOutShare}.");
+        Spec("strategy", () => StrategyCatalog.Default.Get(Strategy ?? ""));
+        Spec("stop_rule", () => StoppingRuleParser.Parse(StopRule ?? ""));
+    }
+
+    private static void Spec(string field, Action parse)
+    {
+        try
+        {
+            parse();
+        }
+        catch (ConfigurationException e)
+        {
+            throw new ConfigurationException($"{field}: {e.Message}");
+        }
     }
 }
 
@@ -97,21 +147,41 @@ public sealed record ProjectSettings
 /// <param name="CreatedAt">Creation time.</param>
 public sealed record Project(long Id, string Name, ProjectSettings Settings, int InstructionsVersion, DateTimeOffset CreatedAt);
 
+/// <summary>
+/// A user's membership of a project. Annotators and reviewers reach only the projects they are members of (a
+/// non-member is told the project does not exist); admins and auditors reach every project and need no membership.
+/// </summary>
+/// <param name="ProjectId">The project.</param>
+/// <param name="UserId">The member.</param>
+/// <param name="AddedAt">When the membership began.</param>
+public sealed record ProjectMember(long ProjectId, long UserId, DateTimeOffset AddedAt);
+
 /// <summary>One version of a project's Markdown instructions. Versions start at 1 and only grow.</summary>
 public sealed record Instructions(long ProjectId, int Version, string Markdown, long AuthorId, DateTimeOffset CreatedAt);
 
 /// <summary>An item to import. The caller decides <paramref name="HeldOut"/> (random, seeded) before storing.</summary>
 /// <param name="ExternalId">The user's id; unique within a project (duplicates are skipped, not errors).</param>
-/// <param name="Text">The untrusted item text.</param>
+/// <param name="Text">The untrusted item text: for a text item the text itself, for other kinds the feature and display text (<see cref="ItemContent.FeatureText"/>).</param>
 /// <param name="Group">Optional subgroup.</param>
 /// <param name="Cost">Labeling cost (default 1).</param>
 /// <param name="MetaJson">Optional JSON object kept verbatim.</param>
 /// <param name="GoldLabel">A label that came with the import; never shown to annotators (used to evaluate held-out items).</param>
 /// <param name="HeldOut">In the evaluation set: never chosen by the learner, never used for training.</param>
-public sealed record NewItem(string ExternalId, string Text, string? Group, double Cost, string? MetaJson, string? GoldLabel, bool HeldOut);
+public sealed record NewItem(string ExternalId, string Text, string? Group, double Cost, string? MetaJson, string? GoldLabel, bool HeldOut)
+{
+    /// <summary>What the item is. Default: a <see cref="TextContent"/> of <see cref="Text"/> (which it must then equal).</summary>
+    public ItemContent Content { get; init; } = new TextContent(Text);
+}
 
-/// <summary>A stored item, without its gold label (read gold labels separately, never for annotators).</summary>
-public sealed record Item(long Id, long ProjectId, string ExternalId, string Text, string? Group, double Cost, string? MetaJson, bool HeldOut);
+/// <summary>
+/// A stored item, without its gold label (read gold labels separately, never for annotators). <c>Text</c> is the feature
+/// and display text; <see cref="Content"/> is what the item is.
+/// </summary>
+public sealed record Item(long Id, long ProjectId, string ExternalId, string Text, string? Group, double Cost, string? MetaJson, bool HeldOut)
+{
+    /// <summary>What the item is (text, or a prompt with two responses). Default: a <see cref="TextContent"/> of <see cref="Text"/>.</summary>
+    public ItemContent Content { get; init; } = new TextContent(Text);
+}
 
 /// <summary>Outcome of an all-or-nothing import.</summary>
 /// <param name="Imported">Items added.</param>
@@ -164,7 +234,15 @@ public sealed record TaskRecord(
 /// </summary>
 public sealed record Annotation(
     long Id, long ProjectId, long ItemId, long AnnotatorId, long TaskId, IReadOnlyList<string> Labels,
-    int InstructionsVersion, string ClientRequestId, DateTimeOffset CreatedAt, bool Undone);
+    int InstructionsVersion, string ClientRequestId, DateTimeOffset CreatedAt, bool Undone)
+{
+    /// <summary>
+    /// Who answered, under which instructions, at what cost (<see cref="IAnnotationStore.SubmitAsync"/>). Always set on
+    /// annotations read from a store (answers stored before provenance existed get a person's, built from the
+    /// annotator's name, the instructions version and the time); null only on one built in memory without it.
+    /// </summary>
+    public Provenance? Provenance { get; init; }
+}
 
 /// <summary>Result of a submit: the stored annotation, and whether it was a retry of an earlier one.</summary>
 public sealed record SubmitResult(Annotation Annotation, bool Duplicate);
@@ -210,5 +288,46 @@ public sealed record ModelVersion(
 /// <param name="Annotations">Annotations not undone.</param>
 /// <param name="CompletedItems">Items with at least <c>Overlap</c> annotations not undone.</param>
 /// <param name="LiveLeases">Leased tasks not yet expired.</param>
-/// <param name="QueueDepth">Ranked items that still have a free slot.</param>
-public sealed record ProjectCounts(int Items, int HeldOut, int Annotations, int CompletedItems, int LiveLeases, int QueueDepth);
+/// <param name="QueueDepth">Positions of the stored ranking whose item still has a free slot at <c>now</c>.</param>
+/// <param name="Unranked">
+/// Items still to hand out that are not in the stored ranking: a free slot (a lease counts until it is reclaimed, which
+/// every hand-out does first) and not a held-out item with a gold label. They are handed out after the stored ranking,
+/// in the cold-start order (<see cref="ColdStartOrder"/>), until the live loop tops the ranking up or retrains. Before the
+/// first model every item that needs answers is here. <c>QueueDepth + Unranked</c> is what is left to hand out.
+/// </param>
+public sealed record ProjectCounts(int Items, int HeldOut, int Annotations, int CompletedItems, int LiveLeases, int QueueDepth, int Unranked = 0);
+
+/// <summary>The stored ranking as the live loop sees it when deciding whether to top it up.</summary>
+/// <param name="ModelVersion">The ranking's model version (0 = cold start).</param>
+/// <param name="Strategy">The strategy that produced it.</param>
+/// <param name="Positions">Stored positions.</param>
+/// <param name="OpenPositions">Stored positions whose item has a free slot (leases count until reclaimed).</param>
+/// <param name="AnyUnranked">Whether some item still to hand out is outside the stored ranking (<see cref="ProjectCounts.Unranked"/> &gt; 0, found without counting them).</param>
+public sealed record QueueState(int ModelVersion, string Strategy, int Positions, int OpenPositions, bool AnyUnranked);
+
+/// <summary>Page sizes of the store's keyset-paged reads (<c>Get…PageAsync</c>).</summary>
+public static class Paging
+{
+    /// <summary>The page size the server uses when a client names none: 1,000.</summary>
+    public const int DefaultLimit = 1_000;
+
+    /// <summary>The largest page a paged read returns: 10,000. A larger limit is an error.</summary>
+    public const int MaxLimit = 10_000;
+}
+
+/// <summary>How many live (not undone) annotations carry one distinct set of labels.</summary>
+/// <param name="Labels">The labels as submitted (multi-label: in the annotator's order; single-label: one).</param>
+/// <param name="Count">Live annotations with exactly this list.</param>
+public sealed record LabelSetCount(IReadOnlyList<string> Labels, int Count);
+
+/// <summary>The live (not undone) annotations of a project, aggregated by the store instead of listed.</summary>
+/// <param name="Count">Live annotations.</param>
+/// <param name="LabelSets">Live annotations per distinct label list, in no particular order.</param>
+/// <param name="First">Earliest <c>CreatedAt</c> of a live annotation; null when there is none.</param>
+/// <param name="Last">Latest <c>CreatedAt</c> of a live annotation; null when there is none.</param>
+public sealed record AnnotationSummary(int Count, IReadOnlyList<LabelSetCount> LabelSets, DateTimeOffset? First, DateTimeOffset? Last);
+
+/// <summary>Live annotations made in one time bucket.</summary>
+/// <param name="Start">The bucket's start (UTC), a whole multiple of the bucket size counted from <see cref="DateTimeOffset.MinValue"/>.</param>
+/// <param name="Count">Live annotations with <c>Start ≤ CreatedAt &lt; Start + size</c>.</param>
+public sealed record TimeBucketCount(DateTimeOffset Start, int Count);

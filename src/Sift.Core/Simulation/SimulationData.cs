@@ -1,11 +1,13 @@
 using Sift.Data;
 using Sift.Features;
+using Sift.Items;
 
 namespace Sift.Simulation;
 
 /// <summary>A pool with gold labels and a test set, featurised once and shared by every simulated run.</summary>
 public sealed class SimulationData
 {
+    private SimulationData() { }
 
     /// <summary>Name of the training pool.</summary>
     public required string TrainSource { get; init; }
@@ -19,10 +21,10 @@ public sealed class SimulationData
     /// <summary>Pool item ids.</summary>
     public required IReadOnlyList<string> PoolIds { get; init; }
 
-    /// <summary>Pool features (row = pool index).</summary>
-    public required SparseMatrix Pool { get; init; }
+    /// <summary>Pool item contents (what an oracle is shown).</summary>
+    public required IReadOnlyList<ItemContent> PoolContent { get; init; }
 
-    /// <summary>Gold class of each pool item (the simulated oracle's answers).</summary>
+    /// <summary>Gold class of each pool item (what the simulated oracle answers).</summary>
     public required int[] PoolLabels { get; init; }
 
     /// <summary>Labeling cost of each pool item.</summary>
@@ -31,25 +33,41 @@ public sealed class SimulationData
     /// <summary>Subgroup of each pool item, when given.</summary>
     public required string?[] Groups { get; init; }
 
-    /// <summary>Test features.</summary>
-    public required SparseMatrix Test { get; init; }
-
     /// <summary>Gold class of each test item.</summary>
     public required int[] TestLabels { get; init; }
 
-    private readonly Lazy<DenseMatrix> _embeddings;
+    /// <summary>The features: the pool's (fitted on), the test set's (transformed, never fitted on) and the pool's vectors.</summary>
+    public required FeaturizedData Features { get; init; }
 
-    private SimulationData(bool _) => _embeddings = new Lazy<DenseMatrix>(() => LsaEmbedder.Compute(Pool!, new LsaOptions()).Embedding, LazyThreadSafetyMode.ExecutionAndPublication);
+    /// <summary>The feature source's name (<c>tfidf</c>, <c>vectors</c>).</summary>
+    public required string FeaturizerName { get; init; }
 
-    /// <summary>Dense vectors of the pool for diversity strategies: LSA (100 dimensions, unit rows) of the TF-IDF matrix, computed on first use.</summary>
-    public DenseMatrix Embeddings => _embeddings.Value;
+    /// <summary>Pool features (row = pool index).</summary>
+    public FeatureMatrix Pool => Features.Pool;
 
-    /// <summary>The fitted vectoriser.</summary>
-    public required TfidfVectorizer Vectorizer { get; init; }
+    /// <summary>Test features (row = test index).</summary>
+    public FeatureMatrix Test => Features.Other!;
 
     /// <summary>Featurises <paramref name="train"/> (fitting TF-IDF on its text) and <paramref name="test"/>.</summary>
     /// <exception cref="SiftException">A split lacks labels, or the test set has a label the pool never has.</exception>
-    public static SimulationData Create(TextDataset train, TextDataset test, TfidfOptions? tfidf = null)
+    public static SimulationData Create(TextDataset train, TextDataset test, TfidfOptions? tfidf = null) =>
+        CreateAsync(train, test, new TfidfFeaturizer(tfidf)).GetAwaiter().GetResult();
+
+    /// <summary>Featurises <paramref name="train"/> (the featuriser fits on it) and <paramref name="test"/> (transformed only).</summary>
+    /// <param name="train">The pool, every item with a gold label.</param>
+    /// <param name="test">The test set, every item with a label the pool has.</param>
+    /// <param name="featurizer">The feature source; default TF-IDF with default settings.</param>
+    /// <param name="cancellationToken">Cancels featurising.</param>
+    /// <exception cref="SiftException">A split lacks labels, the test set has a label the pool never has, or the feature source cannot featurise an item.</exception>
+    public static Task<SimulationData> CreateAsync(TextDataset train, TextDataset test, IFeaturizer? featurizer = null, CancellationToken cancellationToken = default) =>
+        CreateAsync(train, test, featurizer, null, cancellationToken);
+
+    /// <summary>
+    /// <see cref="CreateAsync(TextDataset, TextDataset, IFeaturizer?, CancellationToken)"/>, reporting the feature
+    /// source's progress (embedding a large pool) to <paramref name="progress"/>.
+    /// </summary>
+    public static async Task<SimulationData> CreateAsync(TextDataset train, TextDataset test, IFeaturizer? featurizer, IProgress<FeaturizeProgress>? progress,
+        CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(train);
         ArgumentNullException.ThrowIfNull(test);
@@ -61,20 +79,29 @@ public sealed class SimulationData
         var unknown = test.Labels.Where(l => !index.ContainsKey(l)).ToList();
         if (unknown.Count > 0)
             throw new SiftException($"{test.Source}: label '{unknown[0]}' never occurs in {train.Source}" + (unknown.Count > 1 ? $" (and {unknown.Count - 1} more unknown labels)." : "."));
-        var (vectorizer, pool) = TfidfVectorizer.FitTransform(train.Items.Select(i => i.Text).ToList(), tfidf);
-        return new SimulationData(true)
+        featurizer ??= new TfidfFeaturizer();
+        var poolIds = train.Items.Select(i => i.Id).ToList();
+        var poolContent = train.Items.Select(i => (ItemContent)new TextContent(i.Text)).ToList();
+        var request = new FeaturizeRequest(poolIds, poolContent)
+        {
+            OtherIds = test.Items.Select(i => i.Id).ToList(),
+            Other = test.Items.Select(i => (ItemContent)new TextContent(i.Text)).ToList(),
+            Progress = progress,
+        };
+        var features = await featurizer.FeaturizeAsync(request, cancellationToken).ConfigureAwait(false);
+        return new SimulationData
         {
             TrainSource = train.Source,
             TestSource = test.Source,
             ClassNames = classes,
-            PoolIds = train.Items.Select(i => i.Id).ToList(),
-            Pool = pool,
+            PoolIds = poolIds,
+            PoolContent = poolContent,
             PoolLabels = train.Items.Select(i => index[i.Label!]).ToArray(),
             Costs = train.Items.Select(i => i.Cost).ToArray(),
             Groups = train.Items.Select(i => i.Group).ToArray(),
-            Test = vectorizer.Transform(test.Items.Select(i => i.Text).ToList()),
             TestLabels = test.Items.Select(i => index[i.Label!]).ToArray(),
-            Vectorizer = vectorizer,
+            Features = features,
+            FeaturizerName = featurizer.Name,
         };
     }
 

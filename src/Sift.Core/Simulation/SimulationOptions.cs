@@ -1,4 +1,5 @@
 using Sift.Learners;
+using Sift.Loop;
 using Sift.Stopping;
 
 namespace Sift.Simulation;
@@ -39,6 +40,20 @@ public sealed record SimulationOptions
     /// <summary>Learner settings.</summary>
     public LogisticRegressionOptions Learner { get; init; } = new();
 
+    /// <summary>How the seed set is chosen: random (the default, as in the engine benchmarks) or k-means representatives of the feature source's vectors.</summary>
+    public SeedStrategy SeedStrategy { get; init; } = SeedStrategy.Random;
+
+    /// <summary>Self-training with pseudo-labels; null (the default): off.</summary>
+    public SelfTrainingOptions? SelfTraining { get; init; }
+
+    /// <summary>
+    /// Whether to fit a temperature (temperature scaling) on a validation split — 500 pool items (a tenth of a smaller
+    /// pool) set aside, never selectable, unless <see cref="ValidationSize"/> names another size — and report the test
+    /// set's expected calibration error after it. Default false (the pool stays whole; the ECE before scaling is
+    /// always reported).
+    /// </summary>
+    public bool Calibrate { get; init; }
+
     /// <summary>How many runs go in parallel. Default: the number of cores.</summary>
     public int Parallelism { get; init; } = Environment.ProcessorCount;
 
@@ -53,5 +68,36 @@ public sealed record SimulationOptions
         if (SeedSize + ValidationSize > poolSize)
             throw new ConfigurationException($"The pool has {poolSize} items: too few for a seed set of {SeedSize} and a validation split of {ValidationSize}.");
         if (Strategies.Count == 0) throw new ConfigurationException("Name at least one strategy.");
+        SelfTraining?.Validate();
+    }
+}
+
+/// <summary>
+/// Self-training (Yarowsky 1995; Lee 2013's pseudo-labels): after each round, unlabeled selectable items the model is
+/// very sure of get its predicted class as a pseudo-label, fitted on with a lower weight in the next round, never
+/// counted as labels. Only pool items that may be selected are pseudo-labeled — never the test set or a validation
+/// split. Off unless given.
+/// </summary>
+public sealed record SelfTrainingOptions
+{
+    /// <summary>Minimum probability of the predicted class. Default 0.95.</summary>
+    public double Threshold { get; init; } = 0.95;
+
+    /// <summary>Sample weight of a pseudo-label (a real label weighs 1). Default 0.3.</summary>
+    public double Weight { get; init; } = 0.3;
+
+    /// <summary>At most this many pseudo-labels per real label (the most confident first). Default 1.</summary>
+    public double MaxPerLabel { get; init; } = 1.0;
+
+    /// <summary>Canonical spec: <c>threshold=0.95,weight=0.3,max=1</c>.</summary>
+    public override string ToString() => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"threshold={Threshold},weight={Weight},max={MaxPerLabel}");
+
+    /// <summary>Checks the ranges.</summary>
+    /// <exception cref="ConfigurationException">A value is out of range.</exception>
+    public void Validate()
+    {
+        if (!(Threshold > 0 && Threshold <= 1)) throw new ConfigurationException("The self-training threshold must be above 0 and at most 1.");
+        if (!(Weight > 0 && Weight <= 1)) throw new ConfigurationException("The self-training weight must be above 0 and at most 1.");
+        if (!(MaxPerLabel > 0 && MaxPerLabel <= 100)) throw new ConfigurationException("The self-training maximum per label must be above 0 and at most 100.");
     }
 }

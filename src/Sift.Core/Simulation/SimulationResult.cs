@@ -8,7 +8,20 @@ public sealed record SimulationResult(
     IReadOnlyDictionary<string, object?> Config,
     FullDataResult FullData,
     IReadOnlyList<RunResult> Runs,
-    IReadOnlyList<StrategySummary> Summary);
+    IReadOnlyList<StrategySummary> Summary)
+{
+    /// <summary>Labeling policies compared with simulated LLMs and people (<c>--llm-sim</c>); null when none were simulated.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<Routing.RoutingPolicyResult>? Routing { get; init; }
+
+    /// <summary>Each simulated LLM's calibration (ECE and reliability bins, stated and calibrated); null when none were simulated.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<Routing.ModelCalibrationResult>? RoutingCalibration { get; init; }
+
+    /// <summary>The reference learner behind the simulated LLMs' profiles; null when none were simulated.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyDictionary<string, object?>? RoutingReference { get; init; }
+}
 
 /// <summary>The data the experiment ran on.</summary>
 public sealed record DatasetInfo(string Train, string Test, int Classes, int PoolSize, int TestSize, IReadOnlyList<string> ClassNames, int Features);
@@ -17,7 +30,42 @@ public sealed record DatasetInfo(string Train, string Test, int Classes, int Poo
 public sealed record FullDataResult(double Accuracy, double MacroF1, double FitSeconds);
 
 /// <summary>One strategy under one seed.</summary>
-public sealed record RunResult(string Strategy, int Seed, IReadOnlyList<RoundResult> Rounds, StopInfo? Stopped);
+public sealed record RunResult(string Strategy, int Seed, IReadOnlyList<RoundResult> Rounds, StopInfo? Stopped)
+{
+    /// <summary>Calibration of the run's last model on the test set.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public RunCalibration? Calibration { get; init; }
+}
+
+/// <summary>
+/// How well the last model's probabilities mean what they say, on the test set: expected calibration error (15 bins)
+/// and the reliability bins, before and — when a temperature was fitted on the validation split — after temperature
+/// scaling. Temperature scaling never changes a prediction, only its confidence.
+/// </summary>
+public sealed record RunCalibration
+{
+    /// <summary>ECE of the model's own probabilities.</summary>
+    public required double Ece { get; init; }
+
+    /// <summary>Reliability bins of the model's own probabilities.</summary>
+    public required IReadOnlyList<Metrics.ReliabilityBin> Bins { get; init; }
+
+    /// <summary>The temperature fitted on the validation split (null: not calibrated).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public double? Temperature { get; init; }
+
+    /// <summary>ECE after temperature scaling.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public double? EceCalibrated { get; init; }
+
+    /// <summary>Reliability bins after temperature scaling.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<Metrics.ReliabilityBin>? BinsCalibrated { get; init; }
+
+    /// <summary>Validation items the temperature was fitted on.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public int ValidationItems { get; init; }
+}
 
 /// <summary>One round: the model trained on <see cref="Labels"/> items, evaluated on the test set.</summary>
 public sealed record RoundResult(int Labels, double Accuracy, double MacroF1, double FitSeconds, double QuerySeconds)
@@ -32,6 +80,10 @@ public sealed record RoundResult(int Labels, double Accuracy, double MacroF1, do
 
     /// <summary>Money spent so far.</summary>
     public double Spent { get; init; }
+
+    /// <summary>Pseudo-labels (self-training) the round's model was also fitted on.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int? PseudoLabels { get; init; }
 
     /// <summary>The base strategy a meta-strategy (bandit) used for the query after this round.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
@@ -67,6 +119,18 @@ public sealed record StrategySummary(
 
     /// <summary>Random's final label count ÷ <see cref="LabelsToRandomFinal"/>.</summary>
     public double? SavingsVsRandomFinal { get; init; }
+
+    /// <summary>Mean over seeds of the last model's expected calibration error on the test set (15 bins).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public double? Ece { get; init; }
+
+    /// <summary>The same after temperature scaling fitted on the validation split; null when not calibrated.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public double? EceCalibrated { get; init; }
+
+    /// <summary>Mean fitted temperature over seeds; null when not calibrated.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public double? Temperature { get; init; }
 
     /// <summary>For meta-strategies: share of queries each base strategy made, over all seeds.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]

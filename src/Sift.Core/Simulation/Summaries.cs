@@ -53,6 +53,9 @@ public static class Summaries
                 LabelsToRandomFinal = randomFinal is { } rf ? LabelsToReach(c, rf.Mean) : null,
                 SavingsVsRandomFinal = randomFinal is { } rf2 ? Ratio(rf2.Labels, LabelsToReach(c, rf2.Mean)) : null,
                 FinalLabels = c[^1].Labels,
+                Ece = MeanOf(runs.Where(r => r.Strategy == s).Select(r => r.Calibration?.Ece)),
+                EceCalibrated = MeanOf(runs.Where(r => r.Strategy == s).Select(r => r.Calibration?.EceCalibrated)),
+                Temperature = MeanOf(runs.Where(r => r.Strategy == s).Select(r => r.Calibration?.Temperature)),
                 MedianRoundSeconds = roundSeconds.Count == 0 ? 0 : roundSeconds[roundSeconds.Count / 2],
                 ArmShares = arms.Count == 0 ? null : arms.GroupBy(x => x.Arm!).OrderBy(g => g.Key, StringComparer.Ordinal)
                     .ToDictionary(g => g.Key, g => Math.Round((double)g.Count() / arms.Count, 4)),
@@ -60,6 +63,40 @@ public static class Summaries
                     .OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal).Select(g => g.Key).FirstOrDefault(),
             };
         }).ToList();
+    }
+
+    private static double? MeanOf(IEnumerable<double?> values)
+    {
+        var list = values.Where(v => v is { } x && double.IsFinite(x)).Select(v => v!.Value).ToList();
+        return list.Count == 0 ? null : Math.Round(list.Average(), 6);
+    }
+
+    /// <summary>
+    /// Reliability bins pooled over runs (counts added, means weighted by count); <paramref name="calibrated"/> picks the
+    /// bins after temperature scaling. Null when no run has such bins.
+    /// </summary>
+    public static IReadOnlyList<Metrics.ReliabilityBin>? PooledBins(IEnumerable<RunResult> runs, bool calibrated)
+    {
+        ArgumentNullException.ThrowIfNull(runs);
+        var sets = runs.Select(r => calibrated ? r.Calibration?.BinsCalibrated : r.Calibration?.Bins).Where(b => b is { Count: > 0 }).ToList();
+        if (sets.Count == 0) return null;
+        var m = sets[0]!.Count;
+        var result = new Metrics.ReliabilityBin[m];
+        for (var b = 0; b < m; b++)
+        {
+            int count = 0;
+            double conf = 0, acc = 0;
+            foreach (var set in sets)
+            {
+                var x = set![b];
+                if (x.Count == 0) continue;
+                count += x.Count;
+                conf += x.Confidence * x.Count;
+                acc += x.Accuracy * x.Count;
+            }
+            result[b] = new Metrics.ReliabilityBin(sets[0]![b].Lower, sets[0]![b].Upper, count, count == 0 ? double.NaN : conf / count, count == 0 ? double.NaN : acc / count);
+        }
+        return result;
     }
 
     private static double? Ratio(int? random, int? strategy) =>

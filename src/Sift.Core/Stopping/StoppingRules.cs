@@ -17,6 +17,9 @@ public sealed class StoppingContext
     /// <summary>Validation metric after each round (on a split the learner never selects); empty if none.</summary>
     public IReadOnlyList<double> ValidationHistory { get; init; } = [];
 
+    /// <summary>Money spent when each <see cref="ValidationHistory"/> point was measured (aligned with it); empty if not tracked.</summary>
+    public IReadOnlyList<double> SpentHistory { get; init; } = [];
+
     /// <summary>Cohen's κ between consecutive models' predictions on the stop set, one per round after the first.</summary>
     public IReadOnlyList<double> AgreementHistory { get; init; } = [];
 
@@ -157,6 +160,38 @@ public sealed record UncertaintyBelow(double Threshold = 0.1) : IStoppingRule
     }
 }
 
+/// <summary>
+/// Cost-aware stopping: stop when the validation accuracy gained over the last <see cref="Window"/> rounds, per unit of
+/// money spent over them, is below <see cref="MinGainPerMoney"/> — the next labels are no longer worth their price
+/// (the marginal-value rule of cost-sensitive active learning, e.g. Settles, Craven &amp; Friedland 2008 on annotation
+/// cost; here on the measured learning curve). Needs a validation split, like <see cref="Plateau"/>.
+/// </summary>
+public sealed record MoneyGain(double MinGainPerMoney, int Window = 3) : IStoppingRule
+{
+    /// <inheritdoc />
+    public string Spec => $"money-gain(min={MinGainPerMoney.ToString(CultureInfo.InvariantCulture)},window={Window})";
+
+    /// <inheritdoc />
+    public StopDecision Evaluate(StoppingContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var h = context.ValidationHistory;
+        var spent = context.SpentHistory;
+        if (h.Count <= Window || spent.Count != h.Count)
+            return new(false, Spec, $"waiting for {Window + 1} validation points with spend ({Math.Min(h.Count, spent.Count)} so far)",
+                new Dictionary<string, object?> { ["points"] = Math.Min(h.Count, spent.Count) });
+        var gain = h[^1] - h[h.Count - Window - 1];
+        var money = spent[^1] - spent[spent.Count - Window - 1];
+        if (money <= 0)
+            return new(false, Spec, "no money spent over the window", new Dictionary<string, object?> { ["gain"] = gain, ["money"] = money });
+        var rate = gain / money;
+        var stop = rate < MinGainPerMoney;
+        var r = rate.ToString("0.######", CultureInfo.InvariantCulture);
+        return new(stop, Spec, stop ? $"validation gain per unit of money {r} over the last {Window} rounds is below {MinGainPerMoney.ToString(CultureInfo.InvariantCulture)}" : $"validation gain per unit of money {r}",
+            new Dictionary<string, object?> { ["gain"] = gain, ["money"] = money, ["gain_per_money"] = rate, ["min"] = MinGainPerMoney });
+    }
+}
+
 /// <summary>Stop when any (or, with <see cref="RequireAll"/>, all) of the rules say stop.</summary>
 public sealed record CombinedRule(IReadOnlyList<IStoppingRule> Rules, bool RequireAll) : IStoppingRule
 {
@@ -172,7 +207,8 @@ public sealed record CombinedRule(IReadOnlyList<IStoppingRule> Rules, bool Requi
             ? string.Join("; ", decisions.Where(d => d.Stop).Select(d => d.Reason))
             : string.Join("; ", decisions.Select(d => d.Reason));
         if (stop && RequireAll) reason = "all rules agree: " + reason;
-        var state = decisions.ToDictionary(d => d.Rule, d => (object?)new Dictionary<string, object?>(d.State) { ["stop"] = d.Stop });
+        // The same rule listed twice decides the same way twice: its state is kept once.
+        var state = decisions.DistinctBy(d => d.Rule).ToDictionary(d => d.Rule, d => (object?)new Dictionary<string, object?>(d.State) { ["stop"] = d.Stop });
         var rule = stop && !RequireAll ? decisions.First(d => d.Stop).Rule : Spec;
         return new(stop, rule, reason, state);
     }

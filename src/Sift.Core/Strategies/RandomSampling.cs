@@ -1,7 +1,7 @@
 namespace Sift.Strategies;
 
 /// <summary>Uniform random sampling without replacement: the control every other strategy is measured against.</summary>
-public sealed class RandomSampling : IQueryStrategy
+public sealed class RandomSampling : IRankingStrategy
 {
     /// <inheritdoc />
     public string Name => "random";

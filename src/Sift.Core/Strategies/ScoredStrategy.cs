@@ -7,7 +7,7 @@ namespace Sift.Strategies;
 /// (modAL's utility + selector split). Higher scores are picked first; exact ties are broken by a
 /// seeded pseudo-random key, so the order is deterministic yet unbiased.
 /// </summary>
-public abstract class ScoredStrategy : IQueryStrategy
+public abstract class ScoredStrategy : IRankingStrategy
 {
     /// <inheritdoc />
     public abstract string Name { get; }

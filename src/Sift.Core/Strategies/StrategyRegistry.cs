@@ -1,117 +1,28 @@
 namespace Sift.Strategies;
 
-/// <summary>What a strategy needs computed before it can run.</summary>
-[Flags]
-public enum StrategyNeeds
-{
-    /// <summary>Nothing beyond the candidates.</summary>
-    None = 0,
-
-    /// <summary>A trained model's probabilities.</summary>
-    Model = 1,
-
-    /// <summary>A bootstrap committee.</summary>
-    Committee = 2,
-
-    /// <summary>Dense vectors (LSA or user-supplied).</summary>
-    Embeddings = 4,
-}
-
-/// <summary>A registered strategy: its name, a one-line description and a factory.</summary>
-public sealed record StrategyDescriptor(string Name, string Description, StrategyNeeds Needs, Func<IQueryStrategy> Create);
-
-/// <summary>The strategies that <c>--strategy NAME</c> accepts. Thread-safe for reads.</summary>
+/// <summary>
+/// The built-in strategies through a static face: every member forwards to <see cref="StrategyCatalog.Default"/>.
+/// Kept so that code written before the catalog keeps compiling; new code uses <see cref="StrategyCatalog"/>, which
+/// also takes strategies of your own.
+/// </summary>
 public static class StrategyRegistry
 {
-    private static readonly List<StrategyDescriptor> Registered =
-    [
-        new("random", "uniform random sampling (the control)", StrategyNeeds.None, () => new RandomSampling()),
-        new("least-confidence", "1 − max probability", StrategyNeeds.Model, () => new LeastConfidenceSampling()),
-        new("margin", "smallest gap between the two most likely classes", StrategyNeeds.Model, () => new MarginSampling()),
-        new("entropy", "highest predictive entropy", StrategyNeeds.Model, () => new EntropySampling()),
-        new("qbc-vote", "query by committee: vote entropy of a bootstrap committee", StrategyNeeds.Committee, () => new VoteEntropySampling()),
-        new("qbc-kl", "query by committee: mean KL divergence to the consensus", StrategyNeeds.Committee, () => new KlDivergenceSampling()),
-        new("bald", "mutual information between label and committee member", StrategyNeeds.Committee, () => new BaldSampling()),
-        new("egl", "expected gradient length (closed form for logistic regression)", StrategyNeeds.Model, () => new ExpectedGradientLengthSampling()),
-        new("eer", "expected error reduction, approximated: 200 sampled candidates, one-step updates, error on 500 sampled items", StrategyNeeds.Model, () => new ExpectedErrorReduction()),
-        new("badge", "BADGE: k-means++ seeding over gradient embeddings (uncertainty and diversity)", StrategyNeeds.Model, () => new BadgeSampling()),
-        new("coreset", "greedy k-center over LSA vectors (CoreSet)", StrategyNeeds.Embeddings, () => new CoreSetSampling()),
-        new("kmeans", "k-means representatives: the item nearest each centroid, k = batch", StrategyNeeds.Embeddings, () => new KMeansSampling()),
-        new("margin-coreset", "hybrid: the 10×batch smallest margins, then greedy k-center among them", StrategyNeeds.Model | StrategyNeeds.Embeddings, () => new TopThenDiversify(new MarginSampling(), new CoreSetSampling())),
-        new("margin-kmeans", "hybrid: the 10×batch smallest margins, then k-means representatives among them", StrategyNeeds.Model | StrategyNeeds.Embeddings, () => new TopThenDiversify(new MarginSampling(), new KMeansSampling())),
-        new("margin-explore", "margin with a 10% random exploration share per batch", StrategyNeeds.Model, () => new ExplorationDecorator(new MarginSampling(), 0.1)),
-        // Arms: one per kind of batch (balanced uncertainty, top-class uncertainty for imbalanced data, uncertainty plus
-        // diversity); random exploration is the probe every batch carries, so it is not an arm.
-        new("auto", "bandit (EXP3, Active Learning by Learning) over margin, least-confidence, margin-kmeans; rewarded by importance-weighted accuracy on random probes", StrategyNeeds.Model | StrategyNeeds.Embeddings,
-            () => new BanditStrategy([new MarginSampling(), new LeastConfidenceSampling(), new TopThenDiversify(new MarginSampling(), new KMeansSampling())])),
-        new("density", "information density: entropy × mean similarity to the pool", StrategyNeeds.Model | StrategyNeeds.Embeddings, () => new InformationDensitySampling()),
-    ];
+    /// <summary>All built-in strategies, in display order (<see cref="StrategyCatalog.All"/> of the default catalog).</summary>
+    public static IReadOnlyList<StrategyDescriptor> All => StrategyCatalog.Default.All;
 
-    /// <summary>All registered strategies, in display order.</summary>
-    public static IReadOnlyList<StrategyDescriptor> All => Registered;
+    /// <summary>Same as <see cref="StrategyCatalog.DecoratorHelp"/>.</summary>
+    public const string DecoratorHelp = StrategyCatalog.DecoratorHelp;
 
-    /// <summary>The decorators a spec can add, for help text.</summary>
-    public const string DecoratorHelp = "+explore(ε=0.1) | +cost | +quota(share=0.2) | +dedup(cosine=0.95) | @N (score a random N of the candidates)";
+    /// <summary>Same as <see cref="StrategyCatalog.MaxSpecLength"/>.</summary>
+    public const int MaxSpecLength = StrategyCatalog.MaxSpecLength;
 
-    /// <summary>
-    /// Finds a strategy by spec (case-insensitive): a registered name, optionally followed by decorators, e.g.
-    /// <c>margin+dedup(0.9)+quota(0.2)@50000</c>. Decorators apply left to right; <c>@N</c> wraps the whole.
-    /// </summary>
-    /// <exception cref="ConfigurationException">Unknown name or malformed decorator; the message lists what is known.</exception>
-    public static StrategyDescriptor Get(string spec)
-    {
-        ArgumentNullException.ThrowIfNull(spec);
-        var text = spec.Trim();
-        int? subsample = null;
-        var at = text.LastIndexOf('@');
-        if (at >= 0)
-        {
-            if (!int.TryParse(text[(at + 1)..], System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var n) || n < 1)
-                throw new ConfigurationException($"Strategy '{spec}': '@{text[(at + 1)..]}' must be a positive whole number of candidates.");
-            subsample = n;
-            text = text[..at];
-        }
-        var parts = text.Split('+', StringSplitOptions.TrimEntries);
-        var baseDescriptor = Registered.FirstOrDefault(d => string.Equals(d.Name, parts[0], StringComparison.OrdinalIgnoreCase))
-            ?? throw new ConfigurationException($"Unknown strategy '{parts[0]}'. Known strategies: {string.Join(", ", Registered.Select(d => d.Name))}; decorators: {DecoratorHelp}.");
-        if (parts.Length == 1 && subsample is null) return baseDescriptor;
+    /// <summary>Same as <see cref="StrategyCatalog.MaxDecorators"/>.</summary>
+    public const int MaxDecorators = StrategyCatalog.MaxDecorators;
 
-        var decorators = parts.Skip(1).Select(p => ParseDecorator(p, spec)).ToList();
-        Func<IQueryStrategy> create = () =>
-        {
-            var strategy = baseDescriptor.Create();
-            foreach (var decorate in decorators) strategy = decorate(strategy);
-            return subsample is { } max ? new CandidateSubsampler(strategy, max) : strategy;
-        };
-        var probe = create(); // fail now, not in the middle of a run, if a decorator does not fit its strategy
-        return new StrategyDescriptor(probe.Name, $"{baseDescriptor.Description}, decorated", baseDescriptor.Needs, create);
-    }
+    /// <summary>Same as <see cref="StrategyCatalog.MaxNesting"/>.</summary>
+    public const int MaxNesting = StrategyCatalog.MaxNesting;
 
-    private static Func<IQueryStrategy, IQueryStrategy> ParseDecorator(string part, string spec)
-    {
-        var open = part.IndexOf('(', StringComparison.Ordinal);
-        var name = (open < 0 ? part : part[..open]).Trim().ToLowerInvariant();
-        double? value = null;
-        if (open >= 0)
-        {
-            if (!part.EndsWith(')'))
-                throw new ConfigurationException($"Strategy '{spec}': missing ')' in '{part}'.");
-            var raw = part[(open + 1)..^1].Trim();
-            if (!double.TryParse(raw, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var v) || !double.IsFinite(v))
-                throw new ConfigurationException($"Strategy '{spec}': '{raw}' is not a number in '{part}'.");
-            value = v;
-        }
-        return name switch
-        {
-            "explore" => s => new ExplorationDecorator(s, Checked(value ?? 0.1, 0, 1, part, spec)),
-            "quota" => s => new SubgroupQuotaDecorator(s, Checked(value ?? 0.2, 0, 1, part, spec)),
-            "dedup" => s => new NearDuplicateFilter(s, Checked(value ?? 0.95, -1, 1, part, spec)),
-            "cost" => s => s is ScoredStrategy scored ? new CostAwareDecorator(scored)
-                : throw new ConfigurationException($"Strategy '{spec}': +cost needs a strategy that scores items one by one; '{s.Name}' chooses its batch as a set."),
-            _ => throw new ConfigurationException($"Strategy '{spec}': unknown decorator '{name}'. Decorators: {DecoratorHelp}."),
-        };
-    }
-
-    private static double Checked(double value, double min, double max, string part, string spec) =>
-        value >= min && value <= max ? value : throw new ConfigurationException($"Strategy '{spec}': the value in '{part}' must be between {min} and {max}.");
+    /// <summary>Finds a built-in strategy by spec; see <see cref="StrategyCatalog.Get"/>.</summary>
+    /// <exception cref="ConfigurationException">Unknown name, malformed decorator, too long or too many decorators.</exception>
+    public static StrategyDescriptor Get(string spec) => StrategyCatalog.Default.Get(spec);
 }

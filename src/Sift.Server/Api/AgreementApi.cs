@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Routing;
 using Sift.Projects;
 using Sift.Quality;
 using Sift.Server.Auth;
+using Sift.Server.Hosting;
 
 namespace Sift.Server.Api;
 
@@ -23,19 +24,19 @@ internal static class AgreementApi
     public static IEndpointRouteBuilder MapAgreementApi(this IEndpointRouteBuilder routes)
     {
         var project = routes.MapGroup("/api/projects/{projectId:long}").WithTags("quality");
-        project.MapGet("/agreement", GetAgreement).RequireAuthorization(SiftPolicies.Review);
+        project.MapGet("/agreement", GetAgreement).RequireAuthorization(SiftPolicies.Review).RequireRateLimiting(ReadLimiting.Policy);
         return routes;
     }
 
-    /// <summary>GET …/agreement: computed from the project's answers (undone ones left out) each time it is asked.</summary>
-    internal static async Task<Ok<AgreementView>> GetAgreement(long projectId, ClaimsPrincipal principal, ISiftStore store, CancellationToken ct)
+    /// <summary>
+    /// GET …/agreement: the project's report from <see cref="AgreementReports"/> (recomputed only when the project's
+    /// answers or items changed), without the gold section for callers who may not see it.
+    /// </summary>
+    internal static async Task<Ok<AgreementView>> GetAgreement(long projectId, ClaimsPrincipal principal, ISiftStore store, AgreementReports reports, CancellationToken ct)
     {
         var project = await ProjectsApi.RequireProjectAsync(store, projectId, ct);
-        var items = await store.GetItemsAsync(projectId, ct);
-        var annotations = await store.GetAnnotationsAsync(projectId, null, includeUndone: false, ct);
-        var names = (await store.ListUsersAsync(ct)).ToDictionary(u => u.Id, u => u.Name);
-        var gold = principal.SeesGold() ? await store.GetGoldLabelsAsync(projectId, ct) : null;
-        return TypedResults.Ok(Compute(project, items, annotations, names, gold));
+        var view = await reports.GetAsync(project, ct);
+        return TypedResults.Ok(principal.SeesGold() ? view : view with { Gold = null });
     }
 
     /// <summary>
@@ -44,13 +45,12 @@ internal static class AgreementApi
     /// so both give the same numbers. <paramref name="gold"/> null: no gold section (the caller may not see it).
     /// </summary>
     internal static AgreementView Compute(
-        Project project, IReadOnlyList<Item> items, IReadOnlyList<Annotation> annotations, IReadOnlyDictionary<long, string> names,
+        Project project, IReadOnlyDictionary<long, string> external, IReadOnlyList<Annotation> annotations, IReadOnlyDictionary<long, string> names,
         IReadOnlyDictionary<long, string>? gold)
     {
         var multi = project.Settings.Mode == LabelMode.Multi;
-        var external = items.ToDictionary(i => i.Id, i => i.ExternalId);
         var builder = new RatingTableBuilder();
-        foreach (var item in items) builder.AddItem(item.ExternalId);
+        foreach (var itemId in external.Keys.Order()) builder.AddItem(external[itemId]);
         foreach (var a in annotations.Where(a => !a.Undone).OrderBy(a => a.CreatedAt).ThenBy(a => a.Id))
         {
             if (!external.TryGetValue(a.ItemId, out var itemId)) continue;
@@ -90,5 +90,51 @@ internal static class AgreementApi
                 g.Annotators.Select(a => new AnnotatorGoldView(annotatorNames[a.Annotator], a.Score.Items, a.Score.Correct, a.Score.Accuracy)).ToList(),
                 GoldScoreView.From(g.Majority), g.MajorityTies, GoldScoreView.From(g.DawidSkene), GoldScoreView.From(g.DawidSkeneOnMajorityItems)),
         };
+    }
+}
+
+/// <summary>
+/// The agreement report of each project, cached (one per server process, a singleton): recomputed only when the
+/// project's data revision (<see cref="IAnnotationStore.GetRevisionAsync"/>: answers submitted or undone, items imported) or
+/// its label settings changed, so repeated reads cost one cheap query. Concurrent readers of an outdated report share
+/// one recomputation; a heavy one is paced by <see cref="ReportCacheOptions"/>. The cached report includes the gold
+/// section; the endpoint removes it for callers who may not see it. Thread-safe.
+/// </summary>
+internal sealed class AgreementReports(ISiftStore store, TimeProvider time, ReportCacheOptions options)
+{
+    /// <summary>What a report depends on besides the data revision: the label mode and schema.</summary>
+    private readonly record struct Marker(long Revision, LabelMode Mode, string Labels);
+
+    private readonly ReportCache<Marker, AgreementView> _cache = new(time, options);
+
+    /// <summary>How many reports were computed (tests).</summary>
+    internal int Computations => _cache.Computations;
+
+    /// <summary>The project's report, gold section included, with when it was computed and whether it is known to be current.</summary>
+    public async Task<AgreementView> GetAsync(Project project, CancellationToken cancellationToken)
+    {
+        // The revision is read before the data the report is computed from: a write in between shows up as a new revision next time.
+        var revision = await store.GetRevisionAsync(project.Id, cancellationToken).ConfigureAwait(false);
+        var marker = new Marker(revision, project.Settings.Mode, string.Join('\n', project.Settings.Labels));
+        var cached = await _cache.GetAsync(project.Id, marker, _ => ComputeAsync(project, CancellationToken.None), cancellationToken).ConfigureAwait(false);
+        return cached.Value with { ComputedAt = cached.ComputedAt, UpToDate = cached.Current };
+    }
+
+    /// <summary>A fresh report from the store: external ids (no item texts), the live answers page by page, user names, gold labels.</summary>
+    internal async Task<AgreementView> ComputeAsync(Project project, CancellationToken cancellationToken)
+    {
+        var external = await store.GetExternalIdsAsync(project.Id, null, cancellationToken).ConfigureAwait(false);
+        var annotations = new List<Annotation>();
+        for (long after = 0; ;)
+        {
+            // Short reads: each page is its own read, so no single read holds a snapshot (and SQLite's WAL) for long.
+            var page = await store.GetAnnotationsPageAsync(project.Id, after, Paging.MaxLimit, includeUndone: false, cancellationToken).ConfigureAwait(false);
+            annotations.AddRange(page);
+            if (page.Count < Paging.MaxLimit) break;
+            after = page[^1].Id;
+        }
+        var names = (await store.ListUsersAsync(cancellationToken).ConfigureAwait(false)).ToDictionary(u => u.Id, u => u.Name);
+        var gold = await store.GetGoldLabelsAsync(project.Id, cancellationToken).ConfigureAwait(false);
+        return AgreementApi.Compute(project, external, annotations, names, gold);
     }
 }

@@ -9,6 +9,8 @@ using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using Sift.Data;
+using Sift.Evidence;
+using Sift.Items;
 using Sift.Projects;
 using Sift.Server.Auth;
 using Sift.Server.Hosting;
@@ -33,29 +35,42 @@ internal static class ItemsApi
     /// <summary>POST …/items?format=jsonl|csv&amp;text=&amp;label=&amp;id=&amp;group=&amp;cost=: the body is the file.</summary>
     internal static async Task<Ok<ImportResult>> Import(
         long projectId, string? format, string? text, string? label, string? id, string? group, string? cost,
-        HttpContext context, ISiftStore store, ILiveLoop loop, SiftServerOptions options, CancellationToken ct)
+        HttpContext context, ISiftStore store, ILiveLoop loop, SiftServerOptions options, TimeProvider time, CancellationToken ct)
     {
         var project = await ProjectsApi.RequireProjectAsync(store, projectId, ct);
+        if (project.Settings.Content != ContentKind.Text) throw new RequestValidationException("content", SettingsInput.PairsNotYet);
         var formatOptions = FormatOptions(format, context.Request.ContentType, text, label, id, group, cost, options.MaxTextLength);
+        // JSON Lines rows may be text items or preference pairs, told apart by their fields, so that a pair file is
+        // refused for what it is rather than for a missing text field; the sides of a pair follow the project's seed.
+        if (formatOptions.Format == DataFormat.Jsonl)
+        {
+            formatOptions.Content = null;
+            formatOptions.PairSideSeed = project.Settings.Seed;
+        }
 
         var size = context.Features.Get<IHttpMaxRequestBodySizeFeature>();
         if (size is { IsReadOnly: false }) size.MaxRequestBodySize = options.MaxImportBytes;
 
         // The readers are synchronous; spool the body to a temporary file first, so no request thread blocks on the network.
-        var spool = Path.Combine(Path.GetTempPath(), "sift-import-" + Guid.NewGuid().ToString("N"));
-        await using var buffer = new FileStream(spool, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 64 * 1024,
-            FileOptions.DeleteOnClose | FileOptions.Asynchronous);
+        // The file has no name while it is used, so a kill cannot leave it behind.
+        await using var buffer = ImportSpool.Create(Path.GetTempPath());
         await context.Request.Body.CopyToAsync(buffer, ct);
+        buffer.Position = 0;
+        var sha256 = Convert.ToHexStringLower(await System.Security.Cryptography.SHA256.HashDataAsync(buffer, ct));
         buffer.Position = 0;
 
         var items = await Task.Run(() => ItemImport.Read(buffer, formatOptions, project.Settings), ct);
-        var result = await store.ImportItemsAsync(projectId, items, ct);
+        // One transaction; once it commits the items can be handed out (the store's cold-start order needs no second write).
+        var result = await store.ImportItemsAsync(projectId, items, new ImportOrigin("upload", time.GetUtcNow()) { Sha256 = sha256 }, ct);
         if (result.Imported > 0) await loop.OnItemsImportedAsync(projectId, ct);
         return TypedResults.Ok(result);
     }
 
-    /// <summary>GET …/export?format=jsonl|csv: every item with its annotations and resolved label (gold labels for admins only).</summary>
-    internal static async Task<PushStreamHttpResult> Export(long projectId, string? format, ClaimsPrincipal principal, ISiftStore store, CancellationToken ct)
+    /// <summary>
+    /// GET …/export?format=jsonl|csv: every item with its annotations and resolved label (gold labels for admins only).
+    /// CSV cells that a spreadsheet would evaluate as a formula get a leading quote (<see cref="CsvCells"/>).
+    /// </summary>
+    internal static async Task<PushStreamHttpResult> Export(long projectId, string? format, ClaimsPrincipal principal, ISiftStore store, TimeProvider time, CancellationToken ct)
     {
         var project = await ProjectsApi.RequireProjectAsync(store, projectId, ct);
         var csv = format?.ToLowerInvariant() switch
@@ -65,18 +80,36 @@ internal static class ItemsApi
             _ => throw new RequestValidationException("format", $"format: must be 'jsonl' or 'csv', not '{format}'."),
         };
 
-        // Everything is read before the response starts, so a failure is still a ProblemDetails answer.
-        var items = await store.GetItemsAsync(projectId, ct);
+        // The answers, names and gold labels are read before the response starts, so a failure there is still a
+        // ProblemDetails answer; the items (the bulk: their texts) are then streamed page by page.
         var annotations = await store.GetAnnotationsAsync(projectId, null, includeUndone: false, ct);
         var names = (await store.ListUsersAsync(ct)).ToDictionary(u => u.Id, u => u.Name);
         var gold = principal.IsAdmin() ? await store.GetGoldLabelsAsync(projectId, ct) : null;
-        var export = new ExportData(project, items, annotations.ToLookup(a => a.ItemId), names, gold,
+        var export = new ExportData(project, ItemPagesAsync(store, projectId, ct), annotations.ToLookup(a => a.ItemId), names, gold,
             LabelResolution.ResolveAll(project.Settings.Mode, project.Settings.Labels, annotations));
+
+        // Recorded as the export starts (an export cut off half-way has still let data out): the format, the project's
+        // item count at this moment, and who asked.
+        var now = time.GetUtcNow();
+        var counts = await store.GetCountsAsync(projectId, project.Settings.Overlap, now, ct);
+        await store.AppendEvidenceAsync(projectId, new ExportEvent(csv ? "csv" : "jsonl", counts.Items, principal.Identity?.Name ?? ""), now, ct);
 
         var fileName = FileName(project.Name) + (csv ? ".csv" : ".jsonl");
         return csv
             ? TypedResults.Stream(stream => WriteCsvAsync(stream, export, ct), "text/csv; charset=utf-8", fileName)
             : TypedResults.Stream(stream => WriteJsonlAsync(stream, export, ct), "application/x-ndjson; charset=utf-8", fileName);
+    }
+
+    /// <summary>Every item of the project in id order, read a page at a time (never all texts in memory at once).</summary>
+    private static async IAsyncEnumerable<Item> ItemPagesAsync(ISiftStore store, long projectId, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    {
+        for (long after = 0; ;)
+        {
+            var page = await store.GetItemsPageAsync(projectId, after, Paging.DefaultLimit, ct);
+            foreach (var item in page) yield return item;
+            if (page.Count < Paging.DefaultLimit) yield break;
+            after = page[^1].Id;
+        }
     }
 
     private static DataFormatOptions FormatOptions(string? format, string? contentType, string? text, string? label, string? id, string? group, string? cost, int maxTextLength)
@@ -110,7 +143,7 @@ internal static class ItemsApi
     internal sealed class ImportBodyMetadata;
 
     private sealed record ExportData(
-        Project Project, IReadOnlyList<Item> Items, ILookup<long, Annotation> Annotations, Dictionary<long, string> Names,
+        Project Project, IAsyncEnumerable<Item> Items, ILookup<long, Annotation> Annotations, Dictionary<long, string> Names,
         IReadOnlyDictionary<long, string>? Gold, IReadOnlyDictionary<long, ResolvedLabel> Resolved);
 
     private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
@@ -118,7 +151,7 @@ internal static class ItemsApi
     private static async Task WriteJsonlAsync(Stream stream, ExportData data, CancellationToken ct)
     {
         using var line = new MemoryStream();
-        foreach (var item in data.Items)
+        await foreach (var item in data.Items)
         {
             line.SetLength(0);
             using (var writer = new Utf8JsonWriter(line, WriterOptions)) WriteItem(writer, item, data);
@@ -168,6 +201,12 @@ internal static class ItemsApi
             writer.WriteEndArray();
             writer.WriteNumber("instructions_version", a.InstructionsVersion);
             writer.WriteString("created_at", a.CreatedAt);
+            if (a.Provenance is { } provenance)
+            {
+                writer.WritePropertyName("provenance");
+                JsonSerializer.Serialize(writer, provenance, SiftJson.Compact);
+            }
+
             writer.WriteEndObject();
         }
 
@@ -183,7 +222,7 @@ internal static class ItemsApi
         await writer.WriteAsync(string.Join(',', header) + "\n");
         using var json = new MemoryStream();
         var row = new List<string>(header.Length);
-        foreach (var item in data.Items)
+        await foreach (var item in data.Items)
         {
             ct.ThrowIfCancellationRequested();
             var annotations = data.Annotations[item.Id].ToList();
@@ -202,13 +241,9 @@ internal static class ItemsApi
             row.Add(annotations.Count.ToString(CultureInfo.InvariantCulture));
             row.Add(Encoding.UTF8.GetString(json.GetBuffer(), 0, (int)json.Length));
             row.Add(item.MetaJson ?? "");
-            await writer.WriteAsync(string.Join(',', row.Select(CsvField)) + "\n");
+            await writer.WriteAsync(string.Join(',', row.Select(CsvCells.Field)) + "\n");
         }
     }
-
-    /// <summary>RFC 4180: a field with a comma, quote or line break is quoted, its quotes doubled.</summary>
-    private static string CsvField(string value) =>
-        value.AsSpan().IndexOfAny(",\"\r\n") < 0 ? value : "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
 
     private static string FileName(string projectName)
     {

@@ -3,9 +3,12 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using System.Security.Claims;
+using Sift.Data;
+using Sift.Items;
 using Sift.Projects;
 using Sift.Server.Auth;
 using Sift.Server.Hosting;
+using Sift.Server.Training;
 
 namespace Sift.Server.Api;
 
@@ -26,9 +29,19 @@ internal static class ProjectsApi
         return routes;
     }
 
-    internal static async Task<Ok<ProjectSummary[]>> ListProjects(ISiftStore store, CancellationToken ct) =>
-        TypedResults.Ok((await store.ListProjectsAsync(ct))
+    /// <summary>Every project for admins and auditors; for annotators and reviewers only those they are members of.</summary>
+    internal static async Task<Ok<ProjectSummary[]>> ListProjects(ClaimsPrincipal principal, ISiftStore store, CancellationToken ct)
+    {
+        var projects = await store.ListProjectsAsync(ct);
+        if (!principal.SeesEveryProject())
+        {
+            var mine = (await store.GetMemberProjectIdsAsync(principal.UserId(), ct)).ToHashSet();
+            projects = [.. projects.Where(p => mine.Contains(p.Id))];
+        }
+
+        return TypedResults.Ok(projects
             .Select(p => new ProjectSummary(p.Id, p.Name, p.Settings.Mode, p.Settings.Labels, p.InstructionsVersion, p.CreatedAt)).ToArray());
+    }
 
     internal static async Task<Created<ProjectView>> CreateProject(CreateProjectRequest request, ClaimsPrincipal principal, ISiftStore store, TimeProvider time, CancellationToken ct)
     {
@@ -46,10 +59,16 @@ internal static class ProjectsApi
         return TypedResults.Ok(await ViewAsync(store, project, ct));
     }
 
-    internal static async Task<Ok<ProjectView>> UpdateSettings(long projectId, SettingsInput request, ISiftStore store, CancellationToken ct)
+    internal static async Task<Ok<ProjectView>> UpdateSettings(long projectId, SettingsInput request, ISiftStore store, ILiveLoop loop, TimeProvider time, CancellationToken ct)
     {
         var project = await RequireProjectAsync(store, projectId, ct);
         var settings = request.ToSettings("");
+        if (settings.Content != project.Settings.Content)
+        {
+            throw new RequestValidationException("content",
+                $"content: is fixed when a project is made (this project's is '{ItemContentJson.KindName(project.Settings.Content)}').");
+        }
+
         if (settings.Mode != project.Settings.Mode || project.Settings.Labels.Except(settings.Labels, StringComparer.Ordinal).Any())
         {
             // Answers already given must stay valid under the schema: labels may be added, not removed or renamed.
@@ -61,7 +80,9 @@ internal static class ProjectsApi
             }
         }
 
-        var updated = await store.UpdateSettingsAsync(projectId, settings, ct) ?? throw NotFound(projectId);
+        var updated = await store.UpdateSettingsAsync(projectId, settings, time.GetUtcNow(), ct) ?? throw NotFound(projectId);
+        // A failed trainer (invalid stored settings, say) shows its failure until it runs again: run it on the new settings.
+        if ((await store.GetTrainerStatusAsync(projectId, ct)).State == TrainerState.Failed) loop.RequestRetrain(projectId);
         return TypedResults.Ok(await ViewAsync(store, updated, ct));
     }
 
@@ -72,7 +93,7 @@ internal static class ProjectsApi
         return TypedResults.Ok(new InstructionsView(instructions.Version, instructions.Markdown, instructions.CreatedAt));
     }
 
-    /// <summary>The project, or a 404 naming it.</summary>
+    /// <summary>The project, or a 404 naming it. Membership was checked before any handler ran (<see cref="ProjectAccess"/>).</summary>
     internal static async Task<Project> RequireProjectAsync(ISiftStore store, long projectId, CancellationToken ct) =>
         await store.GetProjectAsync(projectId, ct) ?? throw NotFound(projectId);
 
@@ -91,6 +112,8 @@ internal static class ProjectsApi
     {
         if (markdown.Length > MaxInstructionsLength)
             throw new RequestValidationException(field, $"{field}: is longer than {MaxInstructionsLength:N0} characters.");
+        var nul = TextRules.IndexOfForbiddenInText(markdown);
+        if (nul >= 0) throw new RequestValidationException(field, $"{field}: {TextRules.Describe(markdown, nul)}; text may hold any character but NUL.");
         return markdown;
     }
 }

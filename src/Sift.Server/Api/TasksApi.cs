@@ -1,8 +1,12 @@
+using System.Globalization;
 using System.Security.Claims;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
+using Sift.Data;
+using Sift.Oracles;
 using Sift.Projects;
 using Sift.Server.Auth;
 using Sift.Server.Hosting;
@@ -30,13 +34,13 @@ internal static class TasksApi
         project.MapPost("/tasks/{taskId:long}/skip", Skip).RequireAuthorization(SiftPolicies.Annotate);
         project.MapPost("/tasks/undo", Undo).RequireAuthorization(SiftPolicies.Annotate);
         project.MapGet("/my-progress", MyProgress).RequireAuthorization(SiftPolicies.Annotate);
-        project.MapGet("/tasks", HandoutLog).RequireAuthorization(SiftPolicies.Audit);
-        project.MapGet("/annotations", Annotations).RequireAuthorization(SiftPolicies.Review);
+        project.MapGet("/tasks", HandoutLog).RequireAuthorization(SiftPolicies.Audit).RequireRateLimiting(ReadLimiting.Policy);
+        project.MapGet("/annotations", Annotations).RequireAuthorization(SiftPolicies.Review).RequireRateLimiting(ReadLimiting.Policy);
         return routes;
     }
 
     internal static async Task<Results<Ok<TaskView[]>, NoContent>> NextTasks(
-        long projectId, int? prefetch, ClaimsPrincipal principal, ISiftStore store, TimeProvider time, CancellationToken ct)
+        long projectId, int? prefetch, ClaimsPrincipal principal, ISiftStore store, ILiveLoop loop, TimeProvider time, CancellationToken ct)
     {
         var wanted = prefetch ?? 1;
         if (wanted is < 1 or > MaxPrefetch) throw new RequestValidationException("prefetch", $"prefetch: must be between 1 and {MaxPrefetch}, not {wanted}.");
@@ -45,12 +49,15 @@ internal static class TasksApi
         var now = time.GetUtcNow();
 
         var tasks = (await store.GetLiveTasksAsync(projectId, me, now, ct)).ToList();
+        var claimed = 0;
         while (tasks.Count < wanted)
         {
             var task = await store.ClaimNextAsync(projectId, me, now, project.Settings.LeaseDuration, project.Settings.Overlap, ct);
             if (task is null) break;
             tasks.Add(task);
+            claimed++;
         }
+        if (claimed > 0) loop.OnTasksClaimed(projectId, claimed);
 
         if (tasks.Count == 0) return TypedResults.NoContent();
         var views = new TaskView[tasks.Count];
@@ -63,12 +70,15 @@ internal static class TasksApi
     {
         var project = await ProjectsApi.RequireProjectAsync(store, projectId, ct);
         var labels = ValidateLabels(project.Settings, request.Labels);
+        var seconds = ValidateSeconds(request.Seconds);
         var requestId = request.ClientRequestId.Trim();
         if (requestId.Length == 0) throw new RequestValidationException("client_request_id", "client_request_id: may not be empty; send a fresh id per answer (a retry sends the same id).");
         if (requestId.Length > MaxClientRequestIdLength)
             throw new RequestValidationException("client_request_id", $"client_request_id: is longer than {MaxClientRequestIdLength} characters.");
+        var control = TextRules.IndexOfForbiddenInName(requestId);
+        if (control >= 0) throw new RequestValidationException("client_request_id", $"client_request_id: {TextRules.Describe(requestId, control)}; an id may not hold control characters.");
 
-        var result = await store.SubmitAsync(projectId, taskId, principal.UserId(), labels, requestId, time.GetUtcNow(), ct);
+        var result = await store.SubmitAsync(projectId, taskId, principal.UserId(), labels, requestId, time.GetUtcNow(), PersonProvenance(principal, seconds), ct);
         if (!result.Duplicate) loop.OnLabelsChanged(projectId);
         return TypedResults.Ok(new SubmitResponse(result.Annotation.Id, result.Duplicate));
     }
@@ -97,28 +107,77 @@ internal static class TasksApi
         var mine = await store.GetAnnotationsAsync(projectId, me, includeUndone: false, ct);
         var live = await store.GetLiveTasksAsync(projectId, me, now, ct);
         var counts = await store.GetCountsAsync(projectId, project.Settings.Overlap, now, ct);
-        return TypedResults.Ok(new ProgressView(mine.Count, live.Count, counts.QueueDepth, counts.Items));
+        // Everything still to hand out: the stored ranking's open positions and the items beyond it.
+        return TypedResults.Ok(new ProgressView(mine.Count, live.Count, counts.QueueDepth + counts.Unranked, counts.Items));
     }
 
-    internal static async Task<Ok<HandoutView[]>> HandoutLog(long projectId, ISiftStore store, CancellationToken ct)
+    /// <summary>GET …/tasks?after=&amp;limit=: one page of the hand-out log in task id order; a full page links to the next.</summary>
+    internal static async Task<Ok<HandoutView[]>> HandoutLog(long projectId, long? after, int? limit, HttpContext context, ISiftStore store, CancellationToken ct)
     {
+        var (afterId, size) = PageArguments(after, limit);
         await ProjectsApi.RequireProjectAsync(store, projectId, ct);
         var names = await UserNamesAsync(store, ct);
-        var tasks = await store.GetTasksAsync(projectId, ct);
+        var tasks = await store.GetTasksPageAsync(projectId, afterId, size, ct);
+        if (tasks.Count == size) LinkNext(context, $"/api/projects/{projectId}/tasks", tasks[^1].Id, size, null);
         return TypedResults.Ok(tasks.Select(t => new HandoutView(
             t.Id, t.ItemId, t.AnnotatorId, names.GetValueOrDefault(t.AnnotatorId, ""), t.State, t.LeasedAt, t.ExpiresAt,
             t.ModelVersion, t.Strategy, t.Score, t.Reason, t.Exploration, t.HeldOut)).ToArray());
     }
 
-    internal static async Task<Ok<AnnotationView[]>> Annotations(long projectId, bool? includeUndone, ISiftStore store, CancellationToken ct)
+    /// <summary>
+    /// GET …/annotations?after=&amp;limit=&amp;include_undone=: one page of the project's annotations in id order; a full page
+    /// links to the next. <c>includeUndone</c> is accepted as another spelling of <c>include_undone</c>.
+    /// </summary>
+    internal static async Task<Ok<AnnotationView[]>> Annotations(
+        long projectId, long? after, int? limit, [FromQuery(Name = "include_undone")] string? includeUndoneSnake, [FromQuery(Name = "includeUndone")] string? includeUndoneCamel,
+        HttpContext context, ISiftStore store, CancellationToken ct)
     {
+        var (afterId, size) = PageArguments(after, limit);
+        var withUndone = IncludeUndone(includeUndoneSnake, includeUndoneCamel);
         await ProjectsApi.RequireProjectAsync(store, projectId, ct);
         var names = await UserNamesAsync(store, ct);
-        var externalIds = (await store.GetItemsAsync(projectId, ct)).ToDictionary(i => i.Id, i => i.ExternalId);
-        var annotations = await store.GetAnnotationsAsync(projectId, null, includeUndone ?? false, ct);
+        var annotations = await store.GetAnnotationsPageAsync(projectId, afterId, size, withUndone, ct);
+        var externalIds = annotations.Count == 0
+            ? new Dictionary<long, string>()
+            : await store.GetExternalIdsAsync(projectId, annotations.Select(a => a.ItemId).ToHashSet(), ct);
+        if (annotations.Count == size) LinkNext(context, $"/api/projects/{projectId}/annotations", annotations[^1].Id, size, withUndone ? "include_undone=true" : null);
         return TypedResults.Ok(annotations.Select(a => new AnnotationView(
             a.Id, a.ItemId, externalIds.GetValueOrDefault(a.ItemId, ""), a.TaskId, a.AnnotatorId, names.GetValueOrDefault(a.AnnotatorId, ""),
-            a.Labels, a.InstructionsVersion, a.CreatedAt, a.Undone)).ToArray());
+            a.Labels, a.InstructionsVersion, a.CreatedAt, a.Undone, a.Provenance)).ToArray());
+    }
+
+    /// <summary>The keyset page asked for: after (default 0) and limit (default <see cref="Paging.DefaultLimit"/>, at most <see cref="Paging.MaxLimit"/>).</summary>
+    internal static (long After, int Limit) PageArguments(long? after, int? limit)
+    {
+        if (after is < 0) throw new RequestValidationException("after", $"after: must be an id (0 or more), not {after}.");
+        if (limit is < 1 or > Paging.MaxLimit)
+            throw new RequestValidationException("limit", $"limit: must be between 1 and {Paging.MaxLimit:N0}, not {limit}.");
+        return (after ?? 0, limit ?? Paging.DefaultLimit);
+    }
+
+    /// <summary>The documented <c>include_undone</c> or its camelCase spelling; both given must agree.</summary>
+    private static bool IncludeUndone(string? snake, string? camel)
+    {
+        var a = ParseFlag(snake, "include_undone");
+        var b = ParseFlag(camel, "includeUndone");
+        if (a is not null && b is not null && a != b)
+            throw new RequestValidationException("include_undone", "include_undone: given twice with different values (include_undone and includeUndone).");
+        return a ?? b ?? false;
+    }
+
+    private static bool? ParseFlag(string? value, string field) => value?.Trim().ToLowerInvariant() switch
+    {
+        null => null,
+        "true" or "1" => true,
+        "false" or "0" => false,
+        _ => throw new RequestValidationException(field, $"{field}: must be true or false, not '{Shorten(value)}'."),
+    };
+
+    /// <summary>Sets <c>Link: &lt;path?after=ID&amp;limit=N…&gt;; rel="next"</c> (RFC 8288), a path on this server.</summary>
+    internal static void LinkNext(HttpContext context, string path, long lastId, int limit, string? extra)
+    {
+        var query = string.Create(CultureInfo.InvariantCulture, $"after={lastId}&limit={limit}") + (extra is null ? "" : "&" + extra);
+        context.Response.Headers.Append("Link", $"<{path}?{query}>; rel=\"next\"");
     }
 
     /// <summary>
@@ -128,8 +187,14 @@ internal static class TasksApi
     internal static IReadOnlyList<string> ValidateLabels(ProjectSettings settings, IReadOnlyList<string> labels)
     {
         var known = settings.Labels.ToHashSet(StringComparer.Ordinal);
-        foreach (var label in labels)
+        for (var i = 0; i < labels.Count; i++)
         {
+            // The JSON binder checks the list, not its elements: ["a", null] arrives with a null in it.
+            var label = labels[i];
+            var at = FormattableString.Invariant($"labels[{i}]");
+            if (label is null) throw new RequestValidationException("labels", $"{at}: a label may not be null.");
+            var control = TextRules.IndexOfForbiddenInName(label);
+            if (control >= 0) throw new RequestValidationException("labels", $"{at}: {TextRules.Describe(label, control)}; labels may not hold control characters.");
             if (!known.Contains(label))
                 throw new RequestValidationException("labels", $"labels: '{Shorten(label)}' is not a label of this project ({string.Join(", ", settings.Labels)}).");
         }
@@ -141,10 +206,31 @@ internal static class TasksApi
         return labels.ToArray();
     }
 
+    /// <summary>
+    /// The provenance of a person's answer: kind person, the user's name, the time on task the page measured. The store
+    /// adds the instructions version it records with the answer and the time (the request's clock). Money is not
+    /// recorded for people yet.
+    /// </summary>
+    internal static Provenance PersonProvenance(ClaimsPrincipal principal, double? seconds) => new()
+    {
+        Kind = OracleKind.Person,
+        Name = principal.Identity?.Name ?? throw new InvalidOperationException("No signed-in user."),
+        Cost = seconds is { } s ? new AnswerCost(Seconds: s) : AnswerCost.None,
+    };
+
+    /// <summary>Time on task as sent: absent, or a finite number of seconds from 0 to <see cref="SubmitRequest.MaxSeconds"/>.</summary>
+    internal static double? ValidateSeconds(double? seconds)
+    {
+        if (seconds is not { } s) return null;
+        if (!double.IsFinite(s) || s < 0 || s > SubmitRequest.MaxSeconds)
+            throw new RequestValidationException("seconds", FormattableString.Invariant($"seconds: must be between 0 and {SubmitRequest.MaxSeconds:0} (time on task), not {s}."));
+        return s;
+    }
+
     private static async Task<TaskView> ViewAsync(ISiftStore store, Project project, TaskRecord task, CancellationToken ct)
     {
         var item = await store.GetItemAsync(project.Id, task.ItemId, ct) ?? throw new NotFoundException($"Item {task.ItemId} does not exist.");
-        return new TaskView(task.Id, task.ItemId, item.Text, project.InstructionsVersion, task.ExpiresAt);
+        return new TaskView(task.Id, task.ItemId, item.Content.Kind, item.Text, project.InstructionsVersion, task.ExpiresAt);
     }
 
     private static async Task<Dictionary<long, string>> UserNamesAsync(ISiftStore store, CancellationToken ct) =>

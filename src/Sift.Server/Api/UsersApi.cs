@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
+using Sift.Data;
 using Sift.Projects;
 using Sift.Server.Auth;
 using Sift.Server.Hosting;
@@ -66,7 +67,8 @@ internal static class UsersApi
         var trimmed = name.Trim();
         if (trimmed.Length == 0) throw new RequestValidationException(field, $"{field}: may not be empty.");
         if (trimmed.Length > MaxNameLength) throw new RequestValidationException(field, $"{field}: is longer than {MaxNameLength} characters.");
-        if (trimmed.Any(char.IsControl)) throw new RequestValidationException(field, $"{field}: may not contain control characters.");
+        var control = TextRules.IndexOfForbiddenInName(trimmed);
+        if (control >= 0) throw new RequestValidationException(field, $"{field}: {TextRules.Describe(trimmed, control)}; names may not hold control characters.");
         return trimmed;
     }
 }

@@ -96,6 +96,15 @@ internal sealed partial class SiftExceptionHandler(IProblemDetailsService proble
 
     private static ProblemDetails FromJson(JsonException e)
     {
+        if (e is EnumValueException && FieldPath(e.Path) is { } enumField)
+            return Problem(400, "Invalid request", $"{enumField}: {e.Message}.", enumField);
+
+        if (DuplicateProperty().IsMatch(e.Message))
+        {
+            var duplicate = FieldPath(e.Path) ?? "body";
+            return Problem(400, "Invalid request", $"'{duplicate}' appears more than once in its object; send each key once.", duplicate);
+        }
+
         var missing = MissingProperty().Match(e.Message);
         if (missing.Success)
         {
@@ -136,4 +145,7 @@ internal sealed partial class SiftExceptionHandler(IProblemDetailsService proble
 
     [GeneratedRegex("missing required properties including: '(?<name>[^']+)'")]
     private static partial Regex MissingProperty();
+
+    [GeneratedRegex("^Duplicate property '")]
+    private static partial Regex DuplicateProperty();
 }

@@ -1,8 +1,9 @@
 using System.Text.Json;
-using System.Text.Json.Serialization;
+using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Metadata;
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
@@ -11,6 +12,7 @@ using Microsoft.OpenApi;
 using Sift.Projects;
 using Sift.Server.Api;
 using Sift.Server.Auth;
+using Sift.Server.Import;
 using Sift.Server.Training;
 
 namespace Sift.Server.Hosting;
@@ -28,16 +30,20 @@ public static class SiftServerServices
     /// <summary>The API's content security policy: nothing from elsewhere, no plugins, no framing, no base URL.</summary>
     public const string ContentSecurityPolicy = "default-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'none'";
 
-    /// <summary>Registers the store (opened from the options), authentication, authorization, JSON, ProblemDetails, OpenAPI and the live loop.</summary>
+    /// <summary>
+    /// Registers authentication, authorization, JSON, ProblemDetails, OpenAPI, the live loop and the schema migration
+    /// at start. The store is registered by the caller (<c>AddSiftSqlite</c>, <c>AddSiftPostgres</c>, or any backend's
+    /// registration of <see cref="ISiftStore"/> and its roles).
+    /// </summary>
     public static IServiceCollection AddSiftServer(this IServiceCollection services, SiftServerOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
         services.AddSingleton(options);
         services.AddSingleton(options.TimeProvider);
-        services.AddSingleton(_ => SiftStores.Open(options));
 
         // Registered before any other hosted service (the trainer), so the schema exists before anything uses it.
         services.AddHostedService<StoreMigration>();
+        services.AddHostedService<StaleSpoolCleanup>();
 
         services.ConfigureHttpJsonOptions(o => ConfigureJson(o.SerializerOptions));
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
@@ -46,12 +52,30 @@ public static class SiftServerServices
         services.AddAuthentication(TokenAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, TokenAuthenticationHandler>(TokenAuthenticationHandler.SchemeName, null);
         services.AddAuthorization(SiftPolicies.Configure);
-        services.AddOpenApi(o => o.AddOperationTransformer(DescribeImportBody));
+        services.AddOpenApi(o =>
+        {
+            o.AddOperationTransformer(DescribeImportBody);
+            o.AddSchemaTransformer(DescribeEnum);
+
+            // The document would name the server after the request's Host header (which any client sets): name none,
+            // so clients resolve paths against the address they fetched the document from.
+            o.AddDocumentTransformer((document, _, _) =>
+            {
+                document.Servers = null;
+                return Task.CompletedTask;
+            });
+        });
         services.AddSiftLiveLoop(options.ConfigureLiveLoop);
+        services.AddSingleton(options.ReportCache);
+        services.AddSingleton<AgreementReports>();
+        services.AddSiftReadLimiting(options);
         return services;
     }
 
-    /// <summary>The middleware, in order: security headers, errors as ProblemDetails, static UI files, authentication, authorization.</summary>
+    /// <summary>
+    /// The middleware, in order: security headers, errors as ProblemDetails, static UI files, authentication,
+    /// authorization, project membership (<see cref="ProjectAccess"/>), the polled reads' limiter.
+    /// </summary>
     public static WebApplication UseSiftServer(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
@@ -76,6 +100,9 @@ public static class SiftServerServices
         app.UseRouting();
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UseProjectMembership();
+        // After authorization and membership: a request that will be refused does not wait for a read permit.
+        app.UseRateLimiter();
         return app;
     }
 
@@ -85,12 +112,25 @@ public static class SiftServerServices
         ArgumentNullException.ThrowIfNull(routes);
         routes.MapGet("/healthz", () => TypedResults.Ok(new Health("ok"))).AllowAnonymous().WithTags("health");
         routes.MapOpenApi().AllowAnonymous();
-        routes.MapUsersApi();
-        routes.MapProjectsApi();
-        routes.MapItemsApi();
-        routes.MapTasksApi();
-        routes.MapDashboardApi();
-        routes.MapAgreementApi();
+        var api = routes.MapGroup("");
+        api.MapUsersApi();
+        api.MapProjectsApi();
+        api.MapItemsApi();
+        api.MapTasksApi();
+        api.MapDashboardApi();
+        api.MapAgreementApi();
+        api.MapMembersApi();
+        api.MapEvidenceApi();
+
+        // Left in the metadata, "accepts application/json" would make routing skip an endpoint whose request has another
+        // media type, and the /api fallback below would answer 404; without it, the endpoint's JSON binding answers 415.
+        ((IEndpointConventionBuilder)api).Finally(static endpoint =>
+        {
+            for (var i = endpoint.Metadata.Count - 1; i >= 0; i--)
+            {
+                if (endpoint.Metadata[i] is IAcceptsMetadata) endpoint.Metadata.RemoveAt(i);
+            }
+        });
 
         // An unknown /api path is a 404 ProblemDetails, not the UI's index.html.
         routes.MapFallback("/api/{**path}", () => TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found", detail: "There is no such API endpoint."))
@@ -130,13 +170,42 @@ public static class SiftServerServices
         return Task.CompletedTask;
     }
 
-    /// <summary>The API's JSON conventions: snake_case names, enums as snake_case strings, nullability respected.</summary>
+    /// <summary>Enums are strings in the document too (<see cref="ExactEnumConverter"/> is opaque to the schema generator).</summary>
+    private static Task DescribeEnum(OpenApiSchema schema, OpenApiSchemaTransformerContext context, CancellationToken cancellationToken)
+    {
+        var type = Nullable.GetUnderlyingType(context.JsonTypeInfo.Type) ?? context.JsonTypeInfo.Type;
+        if (type.IsEnum)
+        {
+            schema.Type = JsonSchemaType.String;
+            schema.Enum = ExactEnumConverter.Names(type).Select(name => (JsonNode)JsonValue.Create(name)).ToList();
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// The API's JSON conventions: snake_case names, enums as snake_case strings read exactly as written (not
+    /// ignoring case), no key twice in one object, nullability respected.
+    /// </summary>
     internal static void ConfigureJson(JsonSerializerOptions options)
     {
         options.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
-        options.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower, allowIntegerValues: false));
+        options.Converters.Add(new ExactEnumConverter());
+        options.AllowDuplicateProperties = false;
         options.RespectNullableAnnotations = true;
         options.RespectRequiredConstructorParameters = true;
+    }
+
+    /// <summary>Removes import spool files a killed process of an older version left in the temporary folder.</summary>
+    private sealed class StaleSpoolCleanup : IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken)
+        {
+            ImportSpool.DeleteStale(Path.GetTempPath());
+            return Task.CompletedTask;
+        }
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 
     /// <summary>Migrates the store's schema when the host starts.</summary>

@@ -1,7 +1,10 @@
 using System.Security.Cryptography;
 using System.Text;
 using Sift.Data;
+using Sift.Items;
 using Sift.Projects;
+using Sift.Server.Api;
+using Sift.Server.Hosting;
 
 namespace Sift.Server.Import;
 
@@ -28,6 +31,13 @@ internal static class ItemImport
     public static List<NewItem> Read(Stream body, DataFormatOptions format, ProjectSettings settings)
     {
         var dataset = TextDatasetReader.Read(body, SourceName, format);
+        if (dataset.ContentKind != settings.Content)
+        {
+            throw new RequestValidationException("content", dataset.ContentKind == ContentKind.Pair
+                ? "The file holds preference pairs (a prompt with two responses), but this is a text project. " + SettingsInput.PairsNotYet
+                : $"The file holds text items, but this project's items are '{ItemContentJson.KindName(settings.Content)}'.");
+        }
+
         var schema = settings.Labels.ToHashSet(StringComparer.Ordinal);
         var items = new List<NewItem>(dataset.Count);
         foreach (var item in dataset.Items)
@@ -38,7 +48,7 @@ internal static class ItemImport
             var meta = item.Meta?.ToJsonString();
             if (meta is { Length: > MaxMetaLength }) throw Error(item, format.MetaField, $"longer than {MaxMetaLength:N0} characters as JSON");
             var gold = item.Label is null ? null : CheckLabel(item, item.Label, settings, schema, format.LabelField);
-            items.Add(new NewItem(id, item.Text, item.Group, item.Cost, meta, gold, IsHeldOut(settings, id)));
+            items.Add(new NewItem(id, item.Text, item.Group, item.Cost, meta, gold, IsHeldOut(settings, id)) { Content = item.Content });
         }
 
         return items;

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Sift.Plots;
 using Sift.Projects;
+using Sift.Stopping;
 
 namespace Sift.Server.Training;
 
@@ -17,36 +18,55 @@ internal static class Dashboard
     internal const int MaxBuckets = 60;
 
     /// <exception cref="NotFoundException">No such project.</exception>
-    public static async Task<DashboardView> BuildAsync(ISiftStore store, long projectId, DateTimeOffset now, bool requested, CancellationToken cancellationToken)
+    /// <summary>The part of a dashboard that scans the project's items and answers (what <see cref="LiveLoopOptions.DashboardCounts"/> paces).</summary>
+    internal sealed record CountsPart(ProjectCounts Counts, AnnotationSummary Summary, IReadOnlyList<TimePoint> OverTime, DateTimeOffset AsOf);
+
+    /// <summary>Reads the counts part fresh from the store.</summary>
+    public static async Task<CountsPart> ReadCountsAsync(ISiftStore store, long projectId, int overlap, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var counts = await store.GetCountsAsync(projectId, overlap, now, cancellationToken).ConfigureAwait(false);
+        // Counts, not lists: the answers are aggregated by the store, never loaded (a dashboard is polled).
+        var summary = await store.GetAnnotationSummaryAsync(projectId, cancellationToken).ConfigureAwait(false);
+        var overTime = await LabelsOverTimeAsync(store, projectId, summary, cancellationToken).ConfigureAwait(false);
+        return new CountsPart(counts, summary, overTime, now);
+    }
+
+    /// <exception cref="NotFoundException">No such project.</exception>
+    public static Task<DashboardView> BuildAsync(ISiftStore store, long projectId, DateTimeOffset now, bool requested, CancellationToken cancellationToken) =>
+        BuildAsync(store, projectId, requested, (settings, ct) => ReadCountsAsync(store, projectId, settings.Overlap, now, ct), cancellationToken);
+
+    /// <summary>The dashboard, its counts part from <paramref name="readCounts"/> (fresh or paced), the rest fresh.</summary>
+    /// <exception cref="NotFoundException">No such project.</exception>
+    public static async Task<DashboardView> BuildAsync(
+        ISiftStore store, long projectId, bool requested, Func<ProjectSettings, CancellationToken, Task<CountsPart>> readCounts, CancellationToken cancellationToken)
     {
         var project = await store.GetProjectAsync(projectId, cancellationToken).ConfigureAwait(false) ?? throw NotFound(projectId);
         var settings = project.Settings;
-        var counts = await store.GetCountsAsync(projectId, settings.Overlap, now, cancellationToken).ConfigureAwait(false);
-        var annotations = await store.GetAnnotationsAsync(projectId, null, false, cancellationToken).ConfigureAwait(false);
+        var (counts, summary, overTime, asOf) = await readCounts(settings, cancellationToken).ConfigureAwait(false);
         var models = (await store.GetModelVersionsAsync(projectId, cancellationToken).ConfigureAwait(false)).OrderBy(m => m.Version).ToList();
         var trainer = await store.GetTrainerStatusAsync(projectId, cancellationToken).ConfigureAwait(false);
 
-        var live = annotations.Where(a => !a.Undone).ToList();
         var perClass = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var label in settings.Labels) perClass.TryAdd(label, 0);
-        foreach (var a in live)
-            foreach (var label in a.Labels.Distinct(StringComparer.Ordinal)) perClass[label] = perClass.GetValueOrDefault(label) + 1;
+        foreach (var set in summary.LabelSets)
+            foreach (var label in set.Labels.Distinct(StringComparer.Ordinal)) perClass[label] = perClass.GetValueOrDefault(label) + set.Count;
 
         var latest = models.Count > 0 ? models[^1] : null;
         var metrics = latest is null ? null : ModelMetrics.Parse(latest.MetricsJson);
         // A retrain asked for in this process but not started yet shows as queued.
         if (requested && trainer.State != TrainerState.Running) trainer = trainer with { State = TrainerState.Queued };
         var stop = latest is null
-            ? new StopRecommendation(false, settings.StopRule, string.Create(CultureInfo.InvariantCulture,
+            ? new StopRecommendation(false, ShownRule(settings.StopRule), string.Create(CultureInfo.InvariantCulture,
                 $"no model yet: the first model is trained after {settings.RetrainEvery} resolved labels"))
-            : new StopRecommendation(latest.StopRecommended, metrics!.Stop.Rule.Length > 0 ? metrics.Stop.Rule : settings.StopRule, latest.StopReason);
+            : new StopRecommendation(latest.StopRecommended, metrics!.Stop.Rule.Length > 0 ? metrics.Stop.Rule : ShownRule(settings.StopRule), latest.StopReason);
 
         return new DashboardView
         {
             ProjectId = projectId,
             Counts = counts,
+            CountsAsOf = asOf,
             LabelsPerClass = perClass,
-            LabelsOverTime = Cumulative(live.Select(a => a.CreatedAt)),
+            LabelsOverTime = overTime,
             LearningCurve = models.Select(m => new CurvePoint(m.Version, m.Labels, m.Accuracy, m.MacroF1)).ToList(),
             Lift = metrics?.Lift?.ToLift(),
             LiftStatus = metrics?.LiftStatus ?? "waiting for the first model",
@@ -102,22 +122,53 @@ internal static class Dashboard
     {
         var sorted = times.Select(t => t.ToUniversalTime()).Order().ToList();
         if (sorted.Count == 0) return [];
-        var first = sorted[0];
-        var last = sorted[^1];
+        var size = BucketSize(sorted[0], sorted[^1]);
+        return Cumulative(sorted.GroupBy(t => Floor(t, size)).Select(g => new TimeBucketCount(g.Key, g.Count())).ToList(), size, sorted[^1]);
+    }
+
+    /// <summary>The same points from the store's per-bucket counts (<see cref="IAnnotationStore.GetAnnotationHistogramAsync"/>).</summary>
+    private static async Task<IReadOnlyList<TimePoint>> LabelsOverTimeAsync(ISiftStore store, long projectId, AnnotationSummary summary, CancellationToken cancellationToken)
+    {
+        if (summary.First is not { } first || summary.Last is not { } last) return [];
+        var size = BucketSize(first, last);
+        var buckets = await store.GetAnnotationHistogramAsync(projectId, size, cancellationToken).ConfigureAwait(false);
+        return Cumulative(buckets, size, last);
+    }
+
+    /// <summary>
+    /// The smallest of <see cref="BucketSizes"/> that covers first…last in at most <see cref="MaxBuckets"/> aligned
+    /// buckets; past 30-day buckets, a whole number of minutes that does.
+    /// </summary>
+    internal static TimeSpan BucketSize(DateTimeOffset first, DateTimeOffset last)
+    {
         var size = BucketSizes.FirstOrDefault(s => (last - Floor(first, s)).Ticks / s.Ticks < MaxBuckets, TimeSpan.Zero);
-        if (size == TimeSpan.Zero)
-            size = TimeSpan.FromTicks((long)Math.Ceiling((double)(last - first).Ticks / (MaxBuckets - 1)));
+        if (size != TimeSpan.Zero) return size;
+        var minutes = Math.Ceiling((last - first).TotalMinutes / (MaxBuckets - 1)) + 1;
+        return TimeSpan.FromMinutes(minutes);
+    }
+
+    /// <summary>Running totals over non-empty buckets (oldest first, aligned to <paramref name="size"/>), one point per bucket up to <paramref name="last"/>.</summary>
+    private static List<TimePoint> Cumulative(IReadOnlyList<TimeBucketCount> buckets, TimeSpan size, DateTimeOffset last)
+    {
         var points = new List<TimePoint>();
+        if (buckets.Count == 0) return points;
         var total = 0;
         var i = 0;
-        for (var start = Floor(first, size); start <= last; start += size)
+        for (var start = buckets[0].Start; start <= last; start += size)
         {
-            var end = start + size;
-            while (i < sorted.Count && sorted[i] < end) { total++; i++; }
+            while (i < buckets.Count && buckets[i].Start <= start) total += buckets[i++].Count;
             points.Add(new TimePoint(start, total));
         }
         return points;
     }
+
+    /// <summary>
+    /// A stored rule as the stop card shows it: whole, or, when it is longer than any valid rule (stored by an older
+    /// version or by hand; the trainer reports it as failed), its start and its length.
+    /// </summary>
+    internal static string ShownRule(string rule) => rule.Length <= StoppingRuleParser.MaxSpecLength
+        ? rule
+        : string.Create(CultureInfo.InvariantCulture, $"{rule[..80]}… ({rule.Length:N0} characters)");
 
     private static DateTimeOffset Floor(DateTimeOffset t, TimeSpan size) =>
         new(t.UtcTicks - (t.UtcTicks % size.Ticks), TimeSpan.Zero);

@@ -7,14 +7,22 @@ namespace Sift.Server.Training;
 public interface ILiveLoop
 {
     /// <summary>
-    /// Called after an import commits: makes sure every new item is rankable (a seeded random cold-start ranking
-    /// while the project has no model; otherwise a retrain is scheduled). Returns once the ranking is stored.
+    /// Called after an import commits. The new items can already be handed out (in the cold-start order, by the store);
+    /// while the project has no model this records the cold-start ranking (model version 0) if none is stored,
+    /// otherwise it schedules a retrain so the model ranks them. Nothing is lost if the process dies before this runs:
+    /// the trainer finds the project due (its item count changed) on its next look.
     /// </summary>
     /// <exception cref="Sift.Projects.NotFoundException">No such project.</exception>
     Task OnItemsImportedAsync(long projectId, CancellationToken cancellationToken = default);
 
     /// <summary>Called after each acknowledged submit or undo; cheap. Schedules a retrain when enough new labels exist.</summary>
     void OnLabelsChanged(long projectId);
+
+    /// <summary>
+    /// Called after tasks were handed out in this process; cheap. Lets the loop top the stored ranking up before it runs
+    /// low (see <see cref="LiveLoopOptions.RankingPositions"/>).
+    /// </summary>
+    void OnTasksClaimed(long projectId, int count);
 
     /// <summary>Schedules a retrain of the project now (POST /train).</summary>
     void RequestRetrain(long projectId);
@@ -37,6 +45,12 @@ public sealed record DashboardView
     /// <summary>Store counts (items, held out, annotations, completed items, live leases, queue depth).</summary>
     public required Sift.Projects.ProjectCounts Counts { get; init; }
 
+    /// <summary>
+    /// When <see cref="Counts"/>, <see cref="LabelsPerClass"/> and <see cref="LabelsOverTime"/> were read: on a large
+    /// project they may be a moment older than the request (see <see cref="LiveLoopOptions.DashboardCounts"/>).
+    /// </summary>
+    public DateTimeOffset CountsAsOf { get; init; }
+
     /// <summary>Non-undone annotations per label.</summary>
     public required IReadOnlyDictionary<string, int> LabelsPerClass { get; init; }
 
@@ -55,7 +69,7 @@ public sealed record DashboardView
     /// <summary>Latest model version (0 = none yet).</summary>
     public required int ModelVersion { get; init; }
 
-    /// <summary>Trainer status.</summary>
+    /// <summary>Trainer status (the API shows its <c>Owner</c>, a host and process, to admins only).</summary>
     public required Sift.Projects.TrainerStatus Trainer { get; init; }
 
     /// <summary>Whether the stopping rule recommends stopping, and why.</summary>

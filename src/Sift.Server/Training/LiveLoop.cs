@@ -24,7 +24,14 @@ internal sealed class LiveLoop : ILiveLoop
     private readonly ConcurrentDictionary<long, int> _retrainEvery = new();
     private readonly ConcurrentDictionary<long, byte> _requested = new();
     private readonly SemaphoreSlim _wake = new(0, 1);
-    private readonly SemaphoreSlim _coldStart = new(1, 1);
+    // Trained rankings this process stored the top of, with the rest still to append; tasks handed out here per project
+    // since the top-up loop last looked; the model version whose ranking last made the loop ask for a retrain.
+    private readonly ConcurrentDictionary<long, HeldRanking> _held = new();
+    private readonly ConcurrentDictionary<long, int> _claimed = new();
+    private readonly ConcurrentDictionary<long, int> _retrainAskedFor = new();
+    private readonly SemaphoreSlim _topUpWake = new(0, 1);
+    private readonly Hosting.ReportCache<long, Dashboard.CountsPart> _dashboardCounts;
+    private long _dashboardAsks;
 
     /// <summary>Creates the loop.</summary>
     public LiveLoop(ISiftStore store, TimeProvider time, LiveLoopOptions options, ILogger<LiveLoop>? logger = null)
@@ -37,6 +44,7 @@ internal sealed class LiveLoop : ILiveLoop
         _time = time;
         _options = options;
         _logger = logger ?? (ILogger)NullLogger.Instance;
+        _dashboardCounts = new(time, options.DashboardCounts);
     }
 
     /// <summary>This process's trainer-lease owner name.</summary>
@@ -45,31 +53,18 @@ internal sealed class LiveLoop : ILiveLoop
     /// <inheritdoc />
     public async Task OnItemsImportedAsync(long projectId, CancellationToken cancellationToken = default)
     {
-        var models = await _store.GetModelVersionsAsync(projectId, cancellationToken).ConfigureAwait(false);
-        if (models.Count > 0)
+        if ((await _store.GetModelVersionsAsync(projectId, cancellationToken).ConfigureAwait(false)).Count > 0)
         {
             RequestRetrain(projectId);
             return;
         }
-        // Serialised so two imports at once cannot store their cold starts out of order.
-        await _coldStart.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
+        // The cold-start ranking holds no positions: the store hands every item out in the cold-start order by itself.
+        if (await _store.GetRankingInfoAsync(projectId, cancellationToken).ConfigureAwait(false) is null)
         {
-            var snapshot = await ProjectSnapshot.LoadAsync(_store, projectId, false, cancellationToken).ConfigureAwait(false)
-                ?? throw new NotFoundException($"project: no project with id {projectId}.");
-            if (snapshot.Models.Count > 0)
-            {
-                RequestRetrain(projectId);
-                return;
-            }
-            await _store.ReplaceRankingAsync(RankingComposer.ColdStart(snapshot), cancellationToken).ConfigureAwait(false);
+            await _store.ReplaceRankingAsync(new Ranking(projectId, 0, RankingComposer.ColdStartStrategy, []), cancellationToken).ConfigureAwait(false);
             // A first model may have been stored meanwhile (another process); its ranking must win.
             if ((await _store.GetModelVersionsAsync(projectId, cancellationToken).ConfigureAwait(false)).Count > 0)
                 RequestRetrain(projectId);
-        }
-        finally
-        {
-            _coldStart.Release();
         }
     }
 
@@ -78,6 +73,14 @@ internal sealed class LiveLoop : ILiveLoop
     {
         var changes = _dirty.AddOrUpdate(projectId, 1, (_, n) => n + 1);
         if (changes >= _retrainEvery.GetValueOrDefault(projectId, 1)) Wake();
+    }
+
+    /// <inheritdoc />
+    public void OnTasksClaimed(long projectId, int count)
+    {
+        var claimed = _claimed.AddOrUpdate(projectId, count, (_, n) => n + count);
+        // An eighth of the stored positions gone: look now rather than at the next interval.
+        if (claimed >= _options.RankingPositions / 8 && _held.ContainsKey(projectId)) Release(_topUpWake);
     }
 
     /// <inheritdoc />
@@ -95,7 +98,14 @@ internal sealed class LiveLoop : ILiveLoop
 
     /// <inheritdoc />
     public Task<DashboardView> GetDashboardAsync(long projectId, CancellationToken cancellationToken = default) =>
-        Dashboard.BuildAsync(_store, projectId, _time.GetUtcNow(), IsRequested(projectId), cancellationToken);
+        Dashboard.BuildAsync(_store, projectId, IsRequested(projectId), async (settings, ct) =>
+        {
+            // A marker that never repeats: the counts change with every hand-out, so only the pacing of heavy reads keeps one.
+            var ask = Interlocked.Increment(ref _dashboardAsks);
+            var cached = await _dashboardCounts.GetAsync(projectId, ask,
+                _ => Dashboard.ReadCountsAsync(_store, projectId, settings.Overlap, _time.GetUtcNow(), CancellationToken.None), ct).ConfigureAwait(false);
+            return cached.Value;
+        }, cancellationToken);
 
     /// <inheritdoc />
     public Task<string> GetLearningCurveSvgAsync(long projectId, CancellationToken cancellationToken = default) =>
@@ -109,6 +119,20 @@ internal sealed class LiveLoop : ILiveLoop
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         await Task.Yield(); // never hold up the host's start
+        // Top-ups run beside the trainer: a long fit must not leave the stored ranking to run dry.
+        var topUps = TopUpLoopAsync(cancellationToken);
+        try
+        {
+            await TrainLoopAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            await topUps.ConfigureAwait(false);
+        }
+    }
+
+    private async Task TrainLoopAsync(CancellationToken cancellationToken)
+    {
         var nextPoll = _time.GetUtcNow();
         while (!cancellationToken.IsCancellationRequested)
         {
@@ -180,6 +204,7 @@ internal sealed class LiveLoop : ILiveLoop
             _requested.TryRemove(projectId, out _);
             return TrainOutcome.NotFound;
         }
+        if (await RejectInvalidSettingsAsync(project, cancellationToken).ConfigureAwait(false)) return TrainOutcome.InvalidSettings;
         _retrainEvery[projectId] = project.Settings.RetrainEvery;
         if (!requested)
         {
@@ -196,7 +221,9 @@ internal sealed class LiveLoop : ILiveLoop
         {
             _requested.TryRemove(projectId, out _);
             // Read again under the lease: another process may just have trained on these labels.
-            var snapshot = await ProjectSnapshot.LoadAsync(_store, projectId, true, cancellationToken).ConfigureAwait(false);
+            // Reading the whole project is part of the fit's work: on a trainer thread too, at the trainer's priority.
+            var snapshot = await TrainerThread.RunAsync(() => ProjectSnapshot.LoadAsync(_store, projectId, true, cancellationToken).GetAwaiter().GetResult(),
+                _options.LowPriorityTrainer, "sift-trainer-read").ConfigureAwait(false);
             if (snapshot is null) return TrainOutcome.NotFound;
             if (!requested && !Trainer.IsDue(snapshot)) return TrainOutcome.NotDue;
             return await TrainAsync(snapshot, cancellationToken).ConfigureAwait(false);
@@ -214,6 +241,36 @@ internal sealed class LiveLoop : ILiveLoop
         }
     }
 
+    /// <summary>
+    /// Validates the stored settings before anything runs them: a row written by an older version or edited by hand
+    /// may hold a spec no parser accepts. Such a project is marked failed with the reason (once, not on every look) and
+    /// skipped until its settings are fixed; the other projects carry on. True when the settings are invalid.
+    /// </summary>
+    private async Task<bool> RejectInvalidSettingsAsync(Project project, CancellationToken cancellationToken)
+    {
+        try
+        {
+            project.Settings.Validate();
+            return false;
+        }
+        catch (ConfigurationException ex)
+        {
+            _requested.TryRemove(project.Id, out _);
+            var error = InvalidSettings(ex);
+            var status = await _store.GetTrainerStatusAsync(project.Id, cancellationToken).ConfigureAwait(false);
+            if (status.State != TrainerState.Failed || status.Error != error)
+            {
+                _logger.LogWarning("Live loop: project {ProjectId} is not trained: {Error}", project.Id, error);
+                await _store.SetTrainerStatusAsync(new TrainerStatus(project.Id, TrainerState.Failed, status.StartedAt, _time.GetUtcNow(),
+                    status.LastDurationSeconds, error, _options.Owner), cancellationToken).ConfigureAwait(false);
+            }
+            return true;
+        }
+    }
+
+    /// <summary>The dashboard's sentence for settings that do not validate, e.g. "Not trained until the settings are fixed: strategy: …".</summary>
+    internal static string InvalidSettings(ConfigurationException ex) => "Not trained until the settings are fixed: " + OneSentence(ex);
+
     private async Task<TrainOutcome> TrainAsync(ProjectSnapshot snapshot, CancellationToken cancellationToken)
     {
         var projectId = snapshot.Project.Id;
@@ -229,15 +286,16 @@ internal sealed class LiveLoop : ILiveLoop
         {
             if (FitStarting is { } hook) await hook(projectId, fit.Token).ConfigureAwait(false);
             var cache = _caches.GetOrAdd(projectId, _ => new ProjectCache());
-            var result = await Task.Run(() =>
+            fit.Token.ThrowIfCancellationRequested();
+            var result = await TrainerThread.RunAsync(() =>
             {
                 using var limit = Parallelism.LimitDegree(_options.TrainerThreads);
                 return Trainer.Train(snapshot, cache, _options, started, fit.Token);
-            }, fit.Token).ConfigureAwait(false);
+            }, _options.LowPriorityTrainer, "sift-trainer").ConfigureAwait(false);
             var seconds = _time.GetElapsedTime(clock).TotalSeconds;
             if (result.Model is { } model)
-                await _store.AddModelVersionAsync(model with { DurationSeconds = seconds }, fit.Token).ConfigureAwait(false);
-            await _store.ReplaceRankingAsync(result.Ranking, fit.Token).ConfigureAwait(false);
+                await _store.AddModelVersionAsync(model with { DurationSeconds = seconds }, cancellationToken: fit.Token).ConfigureAwait(false);
+            await StoreRankingAsync(result.Ranking, fit.Token).ConfigureAwait(false);
             if (result.Model is not null) result.Commit();
             await _store.SetTrainerStatusAsync(new TrainerStatus(projectId, TrainerState.Done, started, _time.GetUtcNow(), seconds, null, _options.Owner), CancellationToken.None).ConfigureAwait(false);
             return result.Model is null ? TrainOutcome.ColdStart : TrainOutcome.Trained;
@@ -255,7 +313,7 @@ internal sealed class LiveLoop : ILiveLoop
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             var stopping = cancellationToken.IsCancellationRequested;
-            var error = stopping ? "The server stopped before training finished." : OneSentence(ex);
+            var error = stopping ? "The server stopped before training finished." : ex is ConfigurationException bad ? InvalidSettings(bad) : OneSentence(ex);
             if (!stopping) _logger.LogWarning(ex, "Live loop: training project {ProjectId} failed.", projectId);
             try
             {
@@ -304,11 +362,134 @@ internal sealed class LiveLoop : ILiveLoop
         }
     }
 
-    private void Wake()
+    /// <summary>
+    /// Stores a ranking: a trained one's first <see cref="LiveLoopOptions.RankingPositions"/> positions, the rest held
+    /// here for top-ups; a cold start's none (the store's own cold-start order is that ranking).
+    /// </summary>
+    private async Task StoreRankingAsync(Ranking ranking, CancellationToken cancellationToken)
+    {
+        var projectId = ranking.ProjectId;
+        var trained = ranking.ModelVersion > 0;
+        var top = trained ? ranking.Items.Take(_options.RankingPositions).ToList() : [];
+        await _store.ReplaceRankingAsync(ranking with { Items = top }, cancellationToken).ConfigureAwait(false);
+        if (trained) _held[projectId] = new HeldRanking(ranking, top.Count);
+        else _held.TryRemove(projectId, out _);
+    }
+
+    /// <summary>
+    /// Looks at the project's stored ranking and, when fewer than half of <see cref="LiveLoopOptions.RankingPositions"/>
+    /// positions still have a free slot, appends more from the ranking this process holds; when it holds none (or has
+    /// appended all of it), fewer than an eighth are open and items beyond the stored ranking still need answers, asks
+    /// once per model version for a retrain. Used by the top-up loop; tests call it directly.
+    /// </summary>
+    internal async Task<TopUpOutcome> TopUpAsync(long projectId, CancellationToken cancellationToken)
+    {
+        var state = await _store.GetQueueStateAsync(projectId, cancellationToken).ConfigureAwait(false);
+        // A cold start needs no top-ups: the store hands out in the cold-start order by itself.
+        if (state is null || state.ModelVersion == 0) return TopUpOutcome.Nothing;
+        var wanted = _options.RankingPositions - state.OpenPositions;
+        if (state.OpenPositions * 2 >= _options.RankingPositions) return TopUpOutcome.Nothing;
+
+        if (_held.TryGetValue(projectId, out var held)
+            && (held.Ranking.ModelVersion != state.ModelVersion || !string.Equals(held.Ranking.Strategy, state.Strategy, StringComparison.Ordinal)))
+        {
+            _held.TryRemove(new KeyValuePair<long, HeldRanking>(projectId, held));
+            held = null;
+        }
+        if (held is not null && !held.Exhausted)
+        {
+            var added = 0;
+            // Positions whose item was meanwhile handed out past the ranking are skipped by the store: go on until enough stuck.
+            while (added < wanted && !held.Exhausted)
+            {
+                var chunk = new List<RankedItem>(wanted - added);
+                for (var i = held.Next; i < held.Ranking.Items.Count && chunk.Count < wanted - added; i++) chunk.Add(held.Ranking.Items[i]);
+                var stored = await _store.AppendRankingAsync(held.Ranking with { Items = chunk }, cancellationToken).ConfigureAwait(false);
+                if (stored < 0)
+                {
+                    // Replaced meanwhile (by this process's trainer or another process).
+                    _held.TryRemove(new KeyValuePair<long, HeldRanking>(projectId, held));
+                    return TopUpOutcome.Nothing;
+                }
+                held.Next += chunk.Count;
+                added += stored;
+            }
+            return TopUpOutcome.ToppedUp;
+        }
+        // This process holds no more of the stored ranking: it restarted, another process trained, or all of it is stored.
+        // Ask for a retrain only when the stored part is nearly gone, so a live holder elsewhere (which tops up at half)
+        // gets to top up first.
+        if (state.OpenPositions * 8 < _options.RankingPositions && state.AnyUnranked
+            && _retrainAskedFor.GetValueOrDefault(projectId, -1) != state.ModelVersion)
+        {
+            _retrainAskedFor[projectId] = state.ModelVersion;
+            RequestRetrain(projectId);
+            return TopUpOutcome.RetrainRequested;
+        }
+        return TopUpOutcome.Nothing;
+    }
+
+    /// <summary>
+    /// Tops up stored rankings: those this process holds every <see cref="LiveLoopOptions.TopUpInterval"/> (sooner when
+    /// its hand-outs signal), every project each <see cref="LiveLoopOptions.PollInterval"/> (rankings stored by another
+    /// process or before a restart). Returns when <paramref name="cancellationToken"/> is cancelled.
+    /// </summary>
+    private async Task TopUpLoopAsync(CancellationToken cancellationToken)
+    {
+        var nextPoll = _time.GetUtcNow();
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            _claimed.Clear();
+            var ids = new HashSet<long>(_held.Keys);
+            if (_time.GetUtcNow() >= nextPoll)
+            {
+                nextPoll = _time.GetUtcNow() + _options.PollInterval;
+                try
+                {
+                    ids.UnionWith((await _store.ListProjectsAsync(cancellationToken).ConfigureAwait(false)).Select(p => p.Id));
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    _logger.LogWarning(ex, "Live loop: could not list projects for top-ups.");
+                }
+            }
+
+            foreach (var id in ids.Order())
+            {
+                if (cancellationToken.IsCancellationRequested) break;
+                try
+                {
+                    await TopUpAsync(id, cancellationToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+                {
+                    break;
+                }
+                catch (Exception ex)
+                {
+                    // Hand-out goes on past the stored ranking meanwhile; the next look retries.
+                    _logger.LogWarning(ex, "Live loop: could not top up the ranking of project {ProjectId}.", id);
+                }
+            }
+
+            try
+            {
+                await WaitAsync(_topUpWake, _options.TopUpInterval, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+        }
+    }
+
+    private void Wake() => Release(_wake);
+
+    private static void Release(SemaphoreSlim signal)
     {
         try
         {
-            _wake.Release();
+            signal.Release();
         }
         catch (SemaphoreFullException)
         {
@@ -317,13 +498,16 @@ internal sealed class LiveLoop : ILiveLoop
     }
 
     /// <summary>Waits for a wake-up signal or the timeout (on the injected clock); true when signalled.</summary>
-    private async Task<bool> WaitForWakeAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    private Task<bool> WaitForWakeAsync(TimeSpan timeout, CancellationToken cancellationToken) => WaitAsync(_wake, timeout, cancellationToken);
+
+    /// <summary>Waits for <paramref name="signal"/> or the timeout (on the injected clock); true when signalled.</summary>
+    private async Task<bool> WaitAsync(SemaphoreSlim signal, TimeSpan timeout, CancellationToken cancellationToken)
     {
         using var timer = new CancellationTokenSource(timeout, _time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timer.Token);
         try
         {
-            await _wake.WaitAsync(linked.Token).ConfigureAwait(false);
+            await signal.WaitAsync(linked.Token).ConfigureAwait(false);
             return true;
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
@@ -344,6 +528,24 @@ internal sealed class LiveLoop : ILiveLoop
     }
 }
 
+/// <summary>A trained ranking whose top is stored: <see cref="Next"/> is its first position not stored yet (touched by the top-up loop only).</summary>
+internal sealed class HeldRanking(Ranking ranking, int next)
+{
+    public Ranking Ranking { get; } = ranking;
+
+    public int Next { get; set; } = next;
+
+    public bool Exhausted => Next >= Ranking.Items.Count;
+}
+
+/// <summary>What one top-up look at a project did.</summary>
+internal enum TopUpOutcome
+{
+    Nothing,
+    ToppedUp,
+    RetrainRequested,
+}
+
 /// <summary>What one look at a project did.</summary>
 internal enum TrainOutcome
 {
@@ -351,6 +553,7 @@ internal enum TrainOutcome
     NotDue,
     LeaseHeldElsewhere,
     LeaseLost,
+    InvalidSettings,
     ColdStart,
     Trained,
     Failed,

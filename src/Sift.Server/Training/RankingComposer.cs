@@ -12,8 +12,8 @@ internal readonly record struct StrategyPick(long ItemId, double Score, string R
 /// </summary>
 internal static class RankingComposer
 {
-    public const string ColdStartStrategy = "cold-start";
-    public const string ColdStartReason = "cold start: random order";
+    public const string ColdStartStrategy = ColdStartOrder.Strategy;
+    public const string ColdStartReason = ColdStartOrder.Reason;
     public const string HeldOutReason = "held-out evaluation sample";
 
     /// <summary>Reason of an exploration (random-control) position.</summary>
@@ -25,18 +25,20 @@ internal static class RankingComposer
         string.Create(CultureInfo.InvariantCulture, $"needs more answers: {answers} of {overlap}");
 
     /// <summary>
-    /// The cold-start ranking (model version 0): every item with fewer answers than the overlap, in a seeded random
-    /// order, held-out items interleaved (held-out items with a gold label are left out: they need no answers).
-    /// An item's place depends only on the seed and its external id, so an import keeps the earlier items' relative
-    /// order, and the same data and seed give the same order on any backend.
+    /// The cold-start ranking (model version 0): every item with fewer answers than the overlap, in the cold-start order
+    /// (<see cref="ColdStartOrder"/>), held-out items interleaved (held-out items with a gold label are left out: they
+    /// need no answers). An item's place depends only on the seed and its external id, so an import keeps the earlier
+    /// items' relative order, and the same data and seed give the same order on any backend. The live loop stores it
+    /// without positions: the store hands items out in this same order by itself.
     /// </summary>
     public static Ranking ColdStart(ProjectSnapshot snapshot)
     {
         var overlap = snapshot.Settings.Overlap;
-        var eligible = snapshot.Items
+        var seed = snapshot.Settings.Seed;
+        var order = snapshot.Items
             .Where(i => snapshot.Answers.GetValueOrDefault(i.Id) < overlap && !(i.HeldOut && snapshot.Gold.ContainsKey(i.Id)))
+            .OrderBy(i => ColdStartOrder.Key(seed, i.ExternalId)).ThenBy(i => i.ExternalId, StringComparer.Ordinal)
             .ToList();
-        var order = Shuffle(eligible, Seeds.Mix(snapshot.Settings.Seed, "cold-start"));
         return new Ranking(snapshot.Project.Id, 0, ColdStartStrategy,
             order.Select((item, rank) => new RankedItem(item.Id, rank, 0, ColdStartReason, false)).ToList());
     }
@@ -58,10 +60,16 @@ internal static class RankingComposer
     public static List<Item> Shuffle(IEnumerable<Item> items, ulong seed) =>
         items.OrderBy(i => Seeds.Mix(seed, i.ExternalId)).ThenBy(i => i.ExternalId, StringComparer.Ordinal).ToList();
 
+    /// <summary>Positions per block of <see cref="Compose"/>'s stratified layout.</summary>
+    public const int LayoutBlock = 50;
+
     /// <summary>
     /// Lays out a trained ranking: first the items that need more answers (in the given order), then the strategy's
-    /// items in strategy order with the exploration and held-out items at uniformly random positions among them
-    /// (a seeded shuffle of the position kinds), so every stretch of the queue has about the same share of each.
+    /// items in strategy order with the exploration and held-out items spread among them, stratified: the position kinds
+    /// are interleaved evenly (smooth weighted round-robin, so every prefix holds each kind's share to within one
+    /// position) and then shuffled, seeded, within blocks of <see cref="LayoutBlock"/> positions. So every stretch of the
+    /// queue — the stored top of a ranking in particular — holds the exploration (random-control) and held-out shares to
+    /// within one block's worth, and where in a block they sit is random.
     /// </summary>
     /// <param name="partial">Items with some answers but fewer than the overlap, with their reasons.</param>
     /// <param name="strategy">The strategy's order over the candidates that are not exploration items.</param>
@@ -73,10 +81,10 @@ internal static class RankingComposer
         IReadOnlyList<(long ItemId, string Reason)> partial, IReadOnlyList<StrategyPick> strategy,
         IReadOnlyList<long> exploration, string explorationReason, IReadOnlyList<long> heldOut, ulong seed)
     {
-        var kinds = new byte[strategy.Count + exploration.Count + heldOut.Count];
-        for (var i = 0; i < exploration.Count; i++) kinds[i] = 1;
-        for (var i = 0; i < heldOut.Count; i++) kinds[exploration.Count + i] = 2;
-        Seeds.Random(Seeds.Mix(seed, "positions")).Shuffle(kinds);
+        var kinds = Interleave(strategy.Count, exploration.Count, heldOut.Count);
+        var random = Seeds.Random(Seeds.Mix(seed, "positions"));
+        for (var start = 0; start < kinds.Length; start += LayoutBlock)
+            random.Shuffle(kinds.AsSpan(start, Math.Min(LayoutBlock, kinds.Length - start)));
 
         var items = new List<RankedItem>(partial.Count + kinds.Length);
         foreach (var (itemId, reason) in partial) items.Add(new RankedItem(itemId, items.Count, 0, reason, false));
@@ -91,5 +99,29 @@ internal static class RankingComposer
             });
         }
         return items;
+    }
+
+    /// <summary>
+    /// Kinds 0, 1 and 2, <paramref name="counts"/> of each, evenly interleaved by smooth weighted round-robin: each step
+    /// credits every kind its count and takes the kind with the most credit (ties to the lower kind), which then pays
+    /// the total. After n steps each kind was taken about n × count / total times (within two).
+    /// </summary>
+    private static byte[] Interleave(params int[] counts)
+    {
+        var total = counts.Sum();
+        var kinds = new byte[total];
+        var credit = new long[counts.Length];
+        for (var n = 0; n < total; n++)
+        {
+            var best = 0;
+            for (var k = 0; k < counts.Length; k++)
+            {
+                credit[k] += counts[k];
+                if (credit[k] > credit[best]) best = k;
+            }
+            credit[best] -= total;
+            kinds[n] = (byte)best;
+        }
+        return kinds;
     }
 }

@@ -37,6 +37,44 @@ public sealed class SimulateCommandTests
     }
 
     [Fact]
+    public void Simulate_LlmSim_WritesTheRoutingArrayAndAnInertReliabilityDiagram()
+    {
+        using var dir = new TempDirectory();
+        var (code, error) = Simulate(dir, "routed", "--llm-sim", "accuracy=0.9,calibration=overconfident", "--llm-sim", "accuracy=0.8,calibration=calibrated",
+            "--human-sim", "accuracy=0.95,cost=1.0", "--target-accuracy", "0.95");
+        code.ShouldBe(0, error);
+        using var doc = JsonDocument.Parse(File.ReadAllText(dir.File("routed/results.json")));
+        var rows = doc.RootElement.GetProperty("routing").EnumerateArray().ToList();
+        rows.Select(r => r.GetProperty("policy").GetString()).Distinct().ShouldBe(["all-human", "all-llm", "threshold", "oracle-threshold", "router"]);
+        foreach (var row in rows)
+        {
+            foreach (var key in new[] { "cost", "label_accuracy", "human_labels", "llm_labels" }) row.GetProperty(key).ValueKind.ShouldBe(JsonValueKind.Number, key);
+            row.GetProperty("llm_profile").GetString()!.ShouldStartWith("simulated-llm(");
+        }
+        rows.First(r => r.GetProperty("policy").GetString() == "all-human").GetProperty("cost").GetDouble().ShouldBe(240);
+        rows.First(r => r.GetProperty("policy").GetString() == "oracle-threshold").GetProperty("note").GetString()!.ShouldContain("hindsight");
+        doc.RootElement.GetProperty("routing_calibration").GetArrayLength().ShouldBe(2);
+        var svg = File.ReadAllText(dir.File("routed/reliability-llm.svg"));
+        XDocument.Parse(svg).Root!.Name.LocalName.ShouldBe("svg");
+        svg.ShouldNotContain("<script", Case.Insensitive);
+        svg.ShouldContain("simulated-llm(accuracy=0.9,");
+        File.ReadAllLines(dir.File("routed/evidence.jsonl")).Count(l => l.StartsWith("{\"kind\":\"routing\"", StringComparison.Ordinal)).ShouldBe(3 * 240);
+    }
+
+    [Theory]
+    [InlineData("--llm-sim", "accuracy=2", "between 0 and 1")]
+    [InlineData("--human-sim", "accuracy=0.9", "--human-sim needs at least one --llm-sim")]
+    [InlineData("--llm-sim", "accuracy=0.9,calibration=maybe", "calibration must be")]
+    public void Simulate_BadRoutingOption_OneClearSentence(string option, string value, string expected)
+    {
+        using var dir = new TempDirectory();
+        var (code, error) = Simulate(dir, "bad", option, value);
+        code.ShouldNotBe(0);
+        error.ShouldContain(expected);
+        error.ShouldNotContain("   at ");
+    }
+
+    [Fact]
     public void Simulate_SmallDataset_WritesResultsMatchingTheSchema()
     {
         using var dir = new TempDirectory();
@@ -50,7 +88,7 @@ public sealed class SimulateCommandTests
         root.GetProperty("config").ValueKind.ShouldBe(JsonValueKind.Object);
         foreach (var key in new[] { "accuracy", "macro_f1", "fit_seconds" }) root.GetProperty("full_data").GetProperty(key).ValueKind.ShouldBe(JsonValueKind.Number);
         var runs = root.GetProperty("runs").EnumerateArray().ToList();
-        var names = Sift.Strategies.StrategyRegistry.All.Select(d => d.Name).ToList();
+        var names = Sift.Strategies.StrategyCatalog.Default.All.Select(d => d.Name).ToList();
         runs.Count.ShouldBe(names.Count * 2);
         runs.Select(r => r.GetProperty("strategy").GetString()).Distinct().ShouldBe(names);
         foreach (var run in runs)
@@ -77,6 +115,7 @@ public sealed class SimulateCommandTests
         foreach (var line in evidence)
         {
             using var e = JsonDocument.Parse(line);
+            e.RootElement.GetProperty("kind").GetString().ShouldBe("round");
             foreach (var key in new[] { "round", "model_fingerprint", "strategy", "selected", "labels_per_class", "metrics", "stopping" })
                 e.RootElement.TryGetProperty(key, out _).ShouldBeTrue(key);
         }
@@ -91,6 +130,124 @@ public sealed class SimulateCommandTests
         Simulate(dir, "a", "--strategy", "margin").Code.ShouldBe(0);
         Simulate(dir, "b", "--strategy", "margin").Code.ShouldBe(0);
         File.ReadAllBytes(dir.File("a/evidence.jsonl")).ShouldBe(File.ReadAllBytes(dir.File("b/evidence.jsonl")));
+    }
+
+    /// <summary>Writes a vector file: each item's vector leans to its class's axis (plus a seeded wobble), so the classes separate.</summary>
+    private static void WriteVectors(TempDirectory dir, string name, Func<string, bool>? include = null)
+    {
+        using var w = new StreamWriter(dir.File(name));
+        foreach (var file in new[] { "train.jsonl", "test.jsonl" })
+            foreach (var line in File.ReadAllLines(dir.File(file)))
+            {
+                using var item = JsonDocument.Parse(line);
+                var id = item.RootElement.GetProperty("id").GetString()!;
+                if (include is not null && !include(id)) continue;
+                var c = Array.IndexOf(["sports", "business", "science"], item.RootElement.GetProperty("label").GetString());
+                var rng = new Random(id.GetHashCode(StringComparison.Ordinal));
+                var vector = Enumerable.Range(0, 4).Select(d => (d == c ? 1.0 : 0.0) + rng.NextDouble() * 0.8).ToArray();
+                w.WriteLine(JsonSerializer.Serialize(new { id, vector }));
+            }
+    }
+
+    [Fact]
+    public void Simulate_FeaturesFromFile_TrainsOnTheVectorsAndSaysSo()
+    {
+        using var dir = new TempDirectory();
+        Simulate(dir, "warmup").Code.ShouldBe(0); // writes the corpus files
+        WriteVectors(dir, "vectors.jsonl");
+
+        var (code, error) = Simulate(dir, "out", "--strategy", "margin-kmeans", "--features", "file:" + dir.File("vectors.jsonl"));
+
+        code.ShouldBe(0, error);
+        using var doc = JsonDocument.Parse(File.ReadAllText(dir.File("out/results.json")));
+        var features = doc.RootElement.GetProperty("config").GetProperty("features");
+        features.GetProperty("kind").GetString().ShouldBe("vectors");
+        features.GetProperty("source").GetString().ShouldBe("vectors.jsonl");
+        features.GetProperty("dimensions").GetInt32().ShouldBe(4);
+        doc.RootElement.GetProperty("dataset").GetProperty("features").GetInt32().ShouldBe(4);
+        doc.RootElement.GetProperty("full_data").GetProperty("accuracy").GetDouble().ShouldBeGreaterThan(0.8);
+        File.ReadAllLines(dir.File("out/evidence.jsonl")).ShouldAllBe(l => l.Contains("\"featurizer\":\"vectors\"", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Simulate_VectorFileMissesAnItem_OneSentenceNamingFileAndItem()
+    {
+        using var dir = new TempDirectory();
+        Simulate(dir, "warmup").Code.ShouldBe(0);
+        WriteVectors(dir, "vectors.jsonl", id => id != "1-7");
+
+        var (code, error) = Simulate(dir, "out", "--features", "file:" + dir.File("vectors.jsonl"));
+
+        code.ShouldBe(2);
+        error.ShouldContain("vectors.jsonl: No vector for item '1-7'");
+        error.ShouldNotContain("   at ");
+    }
+
+    [Theory]
+    [InlineData("glove", "--features: unknown feature source 'glove'; use tfidf, minilm, endpoint:MODEL@URL or file:PATH, joined by '+'.")]
+    [InlineData("tfidf+", "--features: unknown feature source ''; use tfidf, minilm, endpoint:MODEL@URL or file:PATH, joined by '+'.")]
+    [InlineData("endpoint:nomodel", "The embedding endpoint spec must start with MODEL@URL.")]
+    [InlineData("endpoint:m@https://h/v1,key-env=1BAD", "The embedding endpoint spec has a key-env that is not an environment variable name (letters, digits, _).")]
+    [InlineData("endpoint:m@https://h/v1,key-env=SIFT_TEST_UNSET_KEY_VARIABLE", "The environment variable SIFT_TEST_UNSET_KEY_VARIABLE named by key-env is not set.")]
+    [InlineData("file:/no/such/vectors.jsonl", "--features: there is no file '/no/such/vectors.jsonl'.")]
+    public void Simulate_BadFeatures_OneSentence(string features, string message)
+    {
+        using var dir = new TempDirectory();
+        var (code, error) = Simulate(dir, "out", "--features", features);
+        code.ShouldBe(2);
+        error.ShouldContain(message);
+    }
+
+    [Theory]
+    [InlineData("--feature-weights", "1,2", "--feature-weights gives 2 weights for 1 feature sources; give one per source, e.g. 1,0.5.")]
+    [InlineData("--feature-weights", "0", "--feature-weights: '0' is not a number above 0.")]
+    [InlineData("--seed-strategy", "first", "The seed strategy must be 'kmeans' or 'random', not 'first'.")]
+    [InlineData("--self-train", "high", "--self-train must be THRESHOLD[,WEIGHT[,MAX]] (numbers, e.g. 0.95,0.3,1), not 'high'.")]
+    [InlineData("--self-train", "1.5", "The self-training threshold must be above 0 and at most 1.")]
+    public void Simulate_BadEncoderOptions_OneSentence(string option, string value, string message)
+    {
+        using var dir = new TempDirectory();
+        var (code, error) = Simulate(dir, "out", option, value);
+        code.ShouldBe(2);
+        error.ShouldContain(message);
+        error.ShouldNotContain("   at ");
+    }
+
+    [Fact]
+    public void Simulate_FileVectorsBesideTfidfWithKMeansSeedsAndCalibration_ConcatenatesAndWritesTheReliabilityDiagram()
+    {
+        using var dir = new TempDirectory();
+        Simulate(dir, "warmup").Code.ShouldBe(0);
+        WriteVectors(dir, "vectors.jsonl");
+
+        var (code, error) = Simulate(dir, "out", "--strategy", "margin-kmeans", "--features", "tfidf+file:" + dir.File("vectors.jsonl"),
+            "--feature-weights", "1,2", "--seed-strategy", "kmeans", "--calibrate", "--self-train", "0.9,0.3,1");
+
+        code.ShouldBe(0, error);
+        using var doc = JsonDocument.Parse(File.ReadAllText(dir.File("out/results.json")));
+        var root = doc.RootElement;
+        var config = root.GetProperty("config");
+        config.GetProperty("seed_strategy").GetString().ShouldBe("kmeans");
+        config.GetProperty("calibrate").GetBoolean().ShouldBeTrue();
+        config.GetProperty("self_training").GetString().ShouldBe("threshold=0.9,weight=0.3,max=1");
+        config.GetProperty("validation_size").GetInt32().ShouldBe(24);
+        var features = config.GetProperty("features");
+        features.GetProperty("kind").GetString().ShouldBe("tfidf+vectors");
+        features.GetProperty("blocks")[1].GetProperty("weight").GetDouble().ShouldBe(2);
+        features.GetProperty("vectors_from").GetString().ShouldBe("vectors");
+        foreach (var row in root.GetProperty("summary").EnumerateArray())
+        {
+            row.GetProperty("ece").GetDouble().ShouldBeInRange(0, 1);
+            row.GetProperty("ece_calibrated").GetDouble().ShouldBeInRange(0, 1);
+            row.GetProperty("temperature").GetDouble().ShouldBeGreaterThan(0);
+        }
+        var calibration = root.GetProperty("runs")[0].GetProperty("calibration");
+        calibration.GetProperty("bins").GetArrayLength().ShouldBe(15);
+        calibration.GetProperty("validation_items").GetInt32().ShouldBe(24);
+        var svg = XDocument.Parse(File.ReadAllText(dir.File("out/reliability.svg")));
+        svg.Root!.Name.LocalName.ShouldBe("svg");
+        svg.Descendants().ShouldNotContain(e => e.Name.LocalName == "script" || e.Name.LocalName == "foreignObject");
+        File.ReadAllText(dir.File("out/reliability.svg")).ShouldContain("margin-kmeans, T-scaled (ECE ");
     }
 
     [Fact]

@@ -287,6 +287,40 @@ public class CsvReaderTests
         error.Problem.ShouldBe("the file holds no items");
     }
 
+    [Theory]
+    [InlineData("id,text\n1,ok\n2,a\0b\n", 3, "text")]
+    [InlineData("id,text\n1\0,ok\n", 2, "id")]
+    [InlineData("id,text,group\n1,ok,\"two\nlines\"\n", 2, "group")]
+    [InlineData("id,text,label\n1,ok,pos\u001f\n", 2, "label")]
+    [InlineData("id,text,source\n1,ok,web\0\n", 2, "source")]
+    [InlineData("id,text,,\n1,ok,x,\0\n", 2, "column4")]
+    public void Read_RawNulInTextOrControlCharacterInName_ThrowsNamingLineAndField(string content, long line, string field)
+    {
+        var error = Fails(content, "t.csv");
+
+        error.Line.ShouldBe(line);
+        error.Field.ShouldBe(field);
+        error.Message.ShouldContain("U+00");
+    }
+
+    [Fact]
+    public void Read_NulInAColumnName_ThrowsNamingTheHeaderLine()
+    {
+        var error = Fails("id,text,so\0urce\n1,ok,web\n", "t.csv");
+
+        error.Line.ShouldBe(1);
+        error.Field.ShouldBeNull();
+    }
+
+    [Fact]
+    public void Read_ControlCharactersOtherThanNulInTextAndMeta_AreKept()
+    {
+        var item = Read("text,note\n\"tab\there\fform\u001b\",bell\a\n", "t.csv").Items[0];
+
+        item.Text.ShouldBe("tab\there\fform\u001b");
+        item.Meta!["note"]!.GetValue<string>().ShouldBe("bell\a");
+    }
+
     [Fact]
     public void Read_ErrorInLaterRow_ReturnsNothing()
     {

@@ -324,12 +324,53 @@ public class JsonlReaderTests
     [Theory]
     [InlineData("{\"text\": \"a\\ud800b\"}", "text")]
     [InlineData("{\"text\": \"a\", \"label\": \"\\udc00\"}", "label")]
+    [InlineData("{\"text\": \"a\", \"meta\": {\"k\": [\"\\ud800\"]}}", "meta")]
     public void Read_LoneSurrogateEscape_Throws(string line, string field)
     {
         var error = Fails(line);
 
         error.Line.ShouldBe(1);
         error.Field.ShouldBe(field);
+    }
+
+    [Theory]
+    [InlineData("{\"text\": \"a\\u0000b\"}", "text")]
+    [InlineData("{\"text\": \"a\", \"id\": \"x\\u0000\"}", "id")]
+    [InlineData("{\"text\": \"a\", \"id\": \"x\\ty\"}", "id")]
+    [InlineData("{\"text\": \"a\", \"group\": \"g\\u001b\"}", "group")]
+    [InlineData("{\"text\": \"a\", \"label\": \"pos\\n\"}", "label")]
+    [InlineData("{\"text\": \"a\", \"label\": \"p\\u0085s\"}", "label")]
+    [InlineData("{\"text\": \"a\", \"meta\": {\"k\": \"v\\u0000\"}}", "meta")]
+    [InlineData("{\"text\": \"a\", \"meta\": {\"k\\u0000\": 1}}", "meta")]
+    [InlineData("{\"text\": \"a\", \"meta\": {\"k\": [{\"deep\": \"\\u0000\"}]}}", "meta")]
+    public void Read_NulInTextOrControlCharacterInName_ThrowsNamingLineAndField(string line, string field)
+    {
+        var error = Fails("{\"text\": \"fine\"}\n" + line);
+
+        error.Line.ShouldBe(2);
+        error.Field.ShouldBe(field);
+        error.Message.ShouldContain("U+");
+    }
+
+    [Fact]
+    public void Read_ControlCharactersOtherThanNulInText_AreKept()
+    {
+        // 20 Newsgroups carries backspaces, form feeds and escapes; they are data, and the UI shows text inertly.
+        var data = Read("{\"text\": \"a\\tb\\r\\nc\\fd\\be\\u001b[0m\\u007f\\u0085\", \"meta\": {\"k\": \"\\u0007\"}}");
+
+        data.Items[0].Text.ShouldBe("a\tb\r\nc\fd\be\u001b[0m\u007f\u0085");
+        data.Items[0].Meta!["k"]!.GetValue<string>().ShouldBe("\u0007");
+    }
+
+    [Theory]
+    [InlineData("{\"text\": \"a\", \"meta\": {\"\\udc00\": 1}}")]
+    [InlineData("{\"text\": \"a\", \"\\ud800x\": 1}")]
+    public void Read_LoneSurrogateEscapeInAKey_ThrowsNamingTheLine(string line)
+    {
+        var error = Fails("{\"text\": \"fine\"}\n" + line);
+
+        error.Line.ShouldBe(2);
+        error.Problem.ShouldContain("surrogate");
     }
 
     [Fact]
@@ -455,5 +496,17 @@ public class JsonlReaderTests
     {
         Should.Throw<ArgumentNullException>(() => TextDatasetReader.Read(null!, "x.jsonl"));
         Should.Throw<ArgumentException>(() => TextDatasetReader.Read(new MemoryStream(), ""));
+    }
+
+    // Found by fuzzing (fuzz/run.sh jsonl): an InvalidOperationException from the duplicate-name check, a 500 on import.
+    [Theory]
+    [InlineData("{\"\\udc00\": 1, \"text\": \"a\"}")]
+    [InlineData("{\"text\": \"a\", \"x\\ud800y\": 1}")]
+    public void Read_LoneSurrogateEscapeInPropertyName_ThrowsImportExceptionForTheLine(string line)
+    {
+        var error = Fails("{\"text\": \"fine\"}\n" + line);
+
+        error.Line.ShouldBe(2);
+        error.Problem.ShouldContain("surrogate");
     }
 }

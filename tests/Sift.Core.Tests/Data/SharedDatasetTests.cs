@@ -20,8 +20,22 @@ public class SharedDatasetTests
         data.Items.Select(i => i.Id).Distinct().Count().ShouldBe(5452);
     }
 
+    [Fact]
+    public void Read_20NewsgroupsTrainFile_KeepsTheControlCharactersInItsTexts()
+    {
+        // Real posts carry backspaces, escapes and form feeds: the text rule refuses only NUL (TextRules).
+        var path = FindSharedDataset("20newsgroups", "train.jsonl");
+        if (path is null) Assert.Skip("../shared/datasets/20newsgroups/train.jsonl is not beside this repository.");
+
+        using var stream = File.OpenRead(path);
+        var data = TextDatasetReader.Read(stream, path);
+
+        data.Labels.Count.ShouldBe(20);
+        data.Items.Count(i => i.Text.Any(c => char.IsControl(c) && c is not ('\t' or '\n' or '\r'))).ShouldBeGreaterThan(0);
+    }
+
     /// <summary>Walks up from the test binaries to the directory whose <c>../shared/datasets</c> exists.</summary>
-    private static string? FindSharedDataset(string name, string file)
+    internal static string? FindSharedDataset(string name, string file)
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {

@@ -11,6 +11,15 @@ public sealed class AnnotationFileReaderTests
     private static ImportException Fails(string content, AnnotationFileShape shape = AnnotationFileShape.Auto) =>
         Should.Throw<ImportException>(() => Read(content, shape));
 
+    // Found by fuzzing the JSON Lines reader they share (fuzz/run.sh jsonl): an InvalidOperationException escaped.
+    [Fact]
+    public void Read_LoneSurrogateEscapeInPropertyName_ThrowsImportException()
+    {
+        var error = Fails("{\"item\":\"a\",\"annotator\":\"x\",\"label\":\"p\"}\n{\"item\":\"b\",\"\\udc00\":1}");
+
+        error.Line.ShouldBe(2);
+    }
+
     [Fact]
     public void Read_ServerExport_ReadsAnswersAndKeepsUnratedItems()
     {

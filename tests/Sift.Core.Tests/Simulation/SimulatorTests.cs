@@ -1,7 +1,9 @@
+using System.Text;
 using System.Text.Json;
 using Sift.Core.Tests.Support;
 using Sift.Data;
 using Sift.Evidence;
+using Sift.Oracles;
 using Sift.Simulation;
 using Sift.Stopping;
 
@@ -29,7 +31,7 @@ public sealed class SimulatorTests
     [Fact]
     public void Run_Budget_RoundsStepByBatchUpToBudget()
     {
-        var output = new Simulator(Data(), Options("margin")).Run();
+        var output = new Simulator(Data(), Options("margin")).RunCollecting();
         output.Result.Runs.Count.ShouldBe(4); // random + margin, 2 seeds
         foreach (var run in output.Result.Runs)
         {
@@ -42,24 +44,86 @@ public sealed class SimulatorTests
     }
 
     [Fact]
-    public void Run_SameSeed_IdenticalEvidence()
+    public void Run_SameSeed_ByteIdenticalEvidenceWhateverTheParallelism()
     {
-        string Evidence() => string.Join("\n", new Simulator(Data(), Options("entropy")).Run().Evidence.Select(e => JsonSerializer.Serialize(e, SiftJson.Compact)));
-        Evidence().ShouldBe(Evidence());
+        byte[] Evidence(int parallelism)
+        {
+            using var stream = new MemoryStream();
+            using (var writer = new StreamWriter(stream, new UTF8Encoding(false), leaveOpen: true))
+                new Simulator(Data(), Options("entropy", "margin-kmeans", "qbc-vote") with { Parallelism = parallelism }).Run(new JsonLinesEvidenceSink(writer));
+            return stream.ToArray();
+        }
+
+        var one = Evidence(1);
+        one.Length.ShouldBeGreaterThan(0);
+        Evidence(1).ShouldBe(one);
+        Evidence(4).ShouldBe(one);
+    }
+
+    [Fact]
+    public void Run_Evidence_OneRoundLinePerRoundInStrategySeedRoundOrder()
+    {
+        var output = new Simulator(Data(), Options("margin", "entropy")).RunCollecting();
+
+        var lines = output.Evidence.Select(e => JsonDocument.Parse(EvidenceJson.Serialize(e)).RootElement).ToList();
+        lines.ShouldAllBe(l => l.EnumerateObject().First().Name == "kind" && l.GetProperty("kind").GetString() == "round");
+        lines.Count.ShouldBe(output.Result.Runs.Sum(r => r.Rounds.Count));
+        var order = output.Evidence.Select(e => ((string)e.Run["strategy"]!, (int)e.Run["seed"]!, e.Round)).ToList();
+        order.ShouldBe(order.OrderBy(o => Array.IndexOf(["random", "margin", "entropy"], o.Item1)).ThenBy(o => o.Item2).ThenBy(o => o.Item3));
+        var provenance = lines[0].GetProperty("selected")[0].GetProperty("provenance");
+        provenance.GetProperty("kind").GetString().ShouldBe("simulation");
+        provenance.GetProperty("name").GetString().ShouldBe("simulated-gold");
+        provenance.GetProperty("confidence_method").GetString().ShouldBe("gold");
+    }
+
+    [Fact]
+    public void Run_CustomOracle_ItsAnswersAreTrainedOnAndRecordedWithItsProvenance()
+    {
+        var data = Data();
+        var oracle = new FirstClassOracle(data.ClassNames[0]);
+        var output = new Simulator(data, Options("margin") with { Seeds = 1 }, oracle).RunCollecting();
+
+        var answers = output.Evidence.SelectMany(e => e.Selected).ToList();
+        answers.Count.ShouldBe(2 * 50); // random and margin; budget 60, seed set 10
+        answers.ShouldAllBe(a => a.Label == data.ClassNames[0] && a.Provenance.Name == "always-first");
+        // Every answered item is trained on as the oracle said: the last round has the seed set's classes plus 50 of class 0.
+        var last = output.Evidence.Where(e => (string)e.Run["strategy"]! == "margin").Last();
+        last.LabelsPerClass[data.ClassNames[0]].ShouldBeGreaterThanOrEqualTo(50);
+    }
+
+    [Fact]
+    public void Run_OracleDeclines_OneSentenceNamingTheOracleAndItem()
+    {
+        var data = Data();
+        var ex = Should.Throw<SiftException>(() => new Simulator(data, Options("margin") with { Seeds = 1 }, new FirstClassOracle(null)).Run());
+        ex.Message.ShouldStartWith("Oracle 'always-first' did not answer item 'p");
+        ex.Message.ShouldContain("(Declined: no idea)");
+    }
+
+    /// <summary>Answers every item with one fixed label (or declines, when the label is null).</summary>
+    private sealed class FirstClassOracle(string? label) : IOracle
+    {
+        private readonly Provenance _provenance = new() { Kind = OracleKind.Person, Name = "always-first" };
+
+        public string Name => "always-first";
+
+        public ValueTask<IReadOnlyList<OracleAnswer>> AskAsync(OracleRequest request, CancellationToken cancellationToken = default) =>
+            ValueTask.FromResult<IReadOnlyList<OracleAnswer>>(request.Questions
+                .Select(q => label is null ? OracleAnswer.Declined(q.ItemId, _provenance, "no idea") : OracleAnswer.Given(q.ItemId, [label], _provenance)).ToList());
     }
 
     [Fact]
     public void Run_DifferentFirstSeed_DifferentSelections()
     {
-        var a = new Simulator(Data(), Options("margin")).Run().Evidence;
-        var b = new Simulator(Data(), Options("margin") with { FirstSeed = 5 }).Run().Evidence;
+        var a = new Simulator(Data(), Options("margin")).RunCollecting().Evidence;
+        var b = new Simulator(Data(), Options("margin") with { FirstSeed = 5 }).RunCollecting().Evidence;
         a[1].Selected.Select(s => s.Index).ShouldNotBe(b[1].Selected.Select(s => s.Index));
     }
 
     [Fact]
     public void Run_Evidence_EverySelectionIsNewPoolItemWithReason()
     {
-        var output = new Simulator(Data(), Options("least-confidence")).Run();
+        var output = new Simulator(Data(), Options("least-confidence")).RunCollecting();
         foreach (var run in output.Evidence.GroupBy(e => $"{e.Run["strategy"]}/{e.Run["seed"]}"))
         {
             var seen = new HashSet<int>();
@@ -71,7 +135,8 @@ public sealed class SimulatorTests
                     seen.Add(s.Index).ShouldBeTrue();
                     s.Id.ShouldStartWith("p");
                     s.Reason.ShouldNotBeNullOrWhiteSpace();
-                    s.Oracle.ShouldBe("simulated-gold");
+                    s.Provenance.Name.ShouldBe("simulated-gold");
+                    s.Provenance.Kind.ShouldBe(OracleKind.Simulation);
                 }
             }
         }
@@ -81,7 +146,7 @@ public sealed class SimulatorTests
     public void Run_PlateauRule_ValidationSplitNeverSelectedAndStopsWithReason()
     {
         var options = Options("margin") with { Budget = 250, Stop = new Plateau(0.02, 2), ValidationSize = 40 };
-        var output = new Simulator(Data(), options).Run();
+        var output = new Simulator(Data(), options).RunCollecting();
         output.Result.Config["validation_size"].ShouldBe(40);
         var selectedPerRun = output.Evidence.GroupBy(e => $"{e.Run["strategy"]}/{e.Run["seed"]}");
         foreach (var run in output.Result.Runs)
@@ -96,7 +161,7 @@ public sealed class SimulatorTests
     public void Run_MoneyBudget_NeverOverspends()
     {
         var options = Options("margin") with { Budget = 300, Stop = new MoneyBudget(70) };
-        var output = new Simulator(Data(), options).Run();
+        var output = new Simulator(Data(), options).RunCollecting();
         foreach (var run in output.Result.Runs)
         {
             run.Rounds.ShouldAllBe(r => r.Spent <= 70 + 1e-9);
@@ -108,7 +173,7 @@ public sealed class SimulatorTests
     public void Run_KappaRule_RecordsAgreement()
     {
         var options = Options("margin") with { Budget = 300, Stop = new StabilizingPredictions(0.9, 2) };
-        var output = new Simulator(Data(), options).Run();
+        var output = new Simulator(Data(), options).RunCollecting();
         output.Result.Runs.ShouldAllBe(r => r.Rounds.Skip(1).All(x => x.StopSetKappa != null));
         output.Result.Runs.ShouldContain(r => r.Stopped!.Rule.StartsWith("kappa", StringComparison.Ordinal));
     }
@@ -117,7 +182,7 @@ public sealed class SimulatorTests
     public void Run_UncertaintyRule_RecordsPoolUncertaintyAndStops()
     {
         var options = Options("margin") with { Budget = 300, Stop = new UncertaintyBelow(0.9) };
-        var output = new Simulator(Data(), options).Run();
+        var output = new Simulator(Data(), options).RunCollecting();
         output.Evidence.ShouldAllBe(e => e.Metrics["mean_uncertainty"] != null && e.Metrics["mean_uncertainty"] >= 0 && e.Metrics["mean_uncertainty"] <= 1);
         output.Result.Runs.ShouldAllBe(r => r.Stopped!.Rule.StartsWith("uncertainty", StringComparison.Ordinal));
     }

@@ -6,10 +6,8 @@ using Sift.Core.Tests.Strategies.Diversity;
 
 namespace Sift.Core.Tests.Strategies;
 
-public sealed class BadgeTests : StrategyContractTests
+public sealed class BadgeTests
 {
-    protected override IQueryStrategy Create() => new BadgeSampling();
-
     /// <summary>A TF-IDF context over the topic corpus: the first <paramref name="labeled"/> labeled, a trained LR model.</summary>
     internal static QueryContext SparseContext(ulong seed, int n = 90, int labeled = 15)
     {

@@ -12,11 +12,6 @@ using Sift.Strategies;
 
 namespace Sift.Core.Tests.Strategies;
 
-public sealed class BanditContractTests : StrategyContractTests
-{
-    protected override IQueryStrategy Create() => StrategyRegistry.Get("auto").Create();
-}
-
 public sealed class BanditStrategyTests
 {
     private sealed class Constant(int classes, int predicted) : IClassifier
@@ -191,7 +186,7 @@ public sealed class BanditStrategyTests
         var (texts, labels, classes) = TestData.Topics(330, 4);
         var train = new TextDataset("pool", Enumerable.Range(0, 240).Select(i => new TextItem($"p{i}", texts[i], classes[labels[i]])).ToList());
         var test = new TextDataset("test", Enumerable.Range(240, 90).Select(i => new TextItem($"t{i}", texts[i], classes[labels[i]])).ToList());
-        var output = new Simulator(SimulationData.Create(train, test), new SimulationOptions { Strategies = ["auto"], Seeds = 2, SeedSize = 10, BatchSize = 10, Budget = 80 }).Run();
+        var output = new Simulator(SimulationData.Create(train, test), new SimulationOptions { Strategies = ["auto"], Seeds = 2, SeedSize = 10, BatchSize = 10, Budget = 80 }).RunCollecting();
         var auto = output.Result.Summary.Single(s => s.Strategy == "auto");
         auto.ArmShares!.Values.Sum().ShouldBe(1.0, 1e-3);
         auto.SettledOn.ShouldNotBeNull();

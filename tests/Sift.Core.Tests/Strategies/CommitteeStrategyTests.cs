@@ -2,26 +2,6 @@ using Sift.Strategies;
 
 namespace Sift.Core.Tests.Strategies;
 
-public sealed class VoteEntropyContractTests : StrategyContractTests
-{
-    protected override IQueryStrategy Create() => new VoteEntropySampling();
-}
-
-public sealed class KlDivergenceContractTests : StrategyContractTests
-{
-    protected override IQueryStrategy Create() => new KlDivergenceSampling();
-}
-
-public sealed class BaldContractTests : StrategyContractTests
-{
-    protected override IQueryStrategy Create() => new BaldSampling();
-}
-
-public sealed class ExpectedGradientLengthContractTests : StrategyContractTests
-{
-    protected override IQueryStrategy Create() => new ExpectedGradientLengthSampling();
-}
-
 public sealed class CommitteeScoreTests
 {
     [Fact]

@@ -81,7 +81,7 @@ public sealed class ApiBasicsTests(ServerFixture server) : IClassFixture<ServerF
     {
         var directory = Path.Combine(Path.GetTempPath(), "sift-500-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(directory);
-        var app = SiftServerApp.Build(new SiftServerOptions { Port = 0, SqlitePath = Path.Combine(directory, "sift.db"), MinimumLogLevel = Microsoft.Extensions.Logging.LogLevel.None });
+        var app = SiftServerApp.Build(new SiftServerOptions { Port = 0, MinimumLogLevel = Microsoft.Extensions.Logging.LogLevel.None }, s => s.AddSiftSqlite(Path.Combine(directory, "sift.db")));
         app.MapGet("/boom", string () => throw new InvalidOperationException("secret connection string Password=hunter2")).AllowAnonymous();
         await app.StartAsync(Ct);
         try
@@ -111,7 +111,7 @@ public sealed class ApiBasicsTests(ServerFixture server) : IClassFixture<ServerF
     {
         var directory = Path.Combine(Path.GetTempPath(), "sift-413-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(directory);
-        var app = SiftServerApp.Build(new SiftServerOptions { Port = 0, SqlitePath = Path.Combine(directory, "sift.db"), MaxImportBytes = 4096 });
+        var app = SiftServerApp.Build(new SiftServerOptions { Port = 0, MaxImportBytes = 4096 }, s => s.AddSiftSqlite(Path.Combine(directory, "sift.db")));
         await app.StartAsync(Ct);
         try
         {

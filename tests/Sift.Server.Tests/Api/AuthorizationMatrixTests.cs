@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
@@ -10,7 +11,10 @@ namespace Sift.Server.Tests.Api;
 
 /// <summary>
 /// Every endpoint the app maps, called anonymously and as each role: the design table (docs/server-design.md) says who
-/// may. The endpoints are read from the app itself, so a new endpoint without a row here fails the test.
+/// may. The endpoints are read from the app itself, so a new endpoint without a row here fails the test. Endpoints of a
+/// project are called on a project whose annotators and reviewer are members and on one where they are not: a
+/// non-member annotator or reviewer gets exactly the 404 of a project that does not exist; admins and auditors need no
+/// membership.
 /// </summary>
 public sealed class AuthorizationMatrixTests(ServerFixture server) : IClassFixture<ServerFixture>
 {
@@ -48,7 +52,11 @@ public sealed class AuthorizationMatrixTests(ServerFixture server) : IClassFixtu
         ["GET /api/projects/{projectId:long}/annotations"] = Review,
         ["GET /api/projects/{projectId:long}/agreement"] = Review,
         ["GET /api/projects/{projectId:long}/tasks"] = Audit,
+        ["GET /api/projects/{projectId:long}/evidence"] = Audit,
         ["POST /api/projects/{projectId:long}/train"] = AdminOnly,
+        ["GET /api/projects/{projectId:long}/members"] = AdminOnly,
+        ["PUT /api/projects/{projectId:long}/members/{userId:long}"] = AdminOnly,
+        ["DELETE /api/projects/{projectId:long}/members/{userId:long}"] = AdminOnly,
         ["GET /api/users"] = AdminOnly,
         ["POST /api/users"] = AdminOnly,
         ["POST /api/users/{userId:long}/token"] = AdminOnly,
@@ -64,48 +72,127 @@ public sealed class AuthorizationMatrixTests(ServerFixture server) : IClassFixtu
     }
 
     [Fact]
-    public async Task EveryEndpoint_EachCaller_IsAllowedOrRefusedAsTheTableSays()
+    public void EveryProjectRoute_NamesTheProjectAsProjectId_SoTheMembershipCheckSeesIt()
     {
-        var projectId = await server.ProjectWithItemsAsync(5);
+        foreach (var (key, _, pattern) in MappedEndpoints().Where(e => e.Pattern.StartsWith("/api/projects/", StringComparison.Ordinal)))
+            pattern.ShouldStartWith("/api/projects/{" + ProjectAccess.RouteParameter + ":long}", customMessage: key);
+    }
+
+    [Fact]
+    public async Task EveryEndpoint_EachCallerMemberOrNot_IsAllowedOrRefusedAsTheTableSays()
+    {
+        var memberProject = await server.ProjectWithItemsAsync(5);
+        var otherProject = await server.ProjectWithItemsAsync(5, members: []);
         var throwaway = await server.Store.CreateUserAsync("throwaway-" + Guid.NewGuid().ToString("N")[..8], Role.Annotator, UserTokens.Hash(UserTokens.NewToken()), DateTimeOffset.UtcNow);
         var failures = new List<string>();
 
         foreach (var (key, method, pattern) in MappedEndpoints())
         {
-            var path = pattern
-                .Replace("{projectId:long}", projectId.ToString(), StringComparison.Ordinal)
-                .Replace("{taskId:long}", "987654321", StringComparison.Ordinal)
-                .Replace("{userId:long}", throwaway.Id.ToString(), StringComparison.Ordinal)
-                .Replace("{documentName}", "v1", StringComparison.Ordinal)
-                .Replace("{**path}", "no-such-endpoint", StringComparison.Ordinal)
-                .Replace("{*path:nonfile}", "annotate/1", StringComparison.Ordinal)
-                .Replace("{*path:file}", "missing.js", StringComparison.Ordinal);
-            var allowed = Table[key];
-            foreach (var caller in Everyone.Prepend(Anonymous))
+            var ofProject = pattern.Contains("{projectId:long}", StringComparison.Ordinal);
+            foreach (var projectId in ofProject ? [memberProject, otherProject] : new[] { memberProject })
             {
-                using var client = server.Client(caller == Anonymous ? null : caller);
-                using var request = new HttpRequestMessage(new HttpMethod(method), path);
-                if (method is "POST" or "PUT") request.Content = new StringContent("", System.Text.Encoding.UTF8, "application/json");
-                using var response = await client.SendAsync(request, TestContext.Current.CancellationToken);
-                var status = (int)response.StatusCode;
-                var expected = allowed is null ? "allowed" : caller == Anonymous ? "401" : allowed.Contains(caller) ? "allowed" : "403";
-                var ok = expected switch
+                var member = projectId == memberProject;
+                var path = PathFor(pattern, projectId, throwaway.Id);
+                var allowed = Table[key];
+                foreach (var caller in Everyone.Prepend(Anonymous))
                 {
-                    "401" => status == 401,
-                    "403" => status == 403,
-                    _ => status is not (401 or 403) && status < 500,
-                };
-                if (!ok) failures.Add($"{key} as {caller}: expected {expected}, got {status}");
-                if (status is 401 or 403)
-                {
-                    response.Content.Headers.ContentType?.MediaType.ShouldBe("application/problem+json", $"{key} as {caller}");
-                    var problem = JsonNode.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken))!;
-                    problem["status"]!.GetValue<int>().ShouldBe(status);
+                    var (status, problem) = await CallAsync(caller, method, path);
+                    var expected = allowed is null ? "allowed"
+                        : caller == Anonymous ? "401"
+                        : !allowed.Contains(caller) ? "403"
+                        : ofProject && !member && caller is "annotator" or "reviewer" ? "404"
+                        : "allowed";
+                    var ok = expected switch
+                    {
+                        "401" => status == 401,
+                        "403" => status == 403,
+                        "404" => IsMissingProject(status, problem, projectId),
+                        _ => status is not (401 or 403) && status < 500 && !(ofProject && IsMissingProject(status, problem, projectId)),
+                    };
+                    var who = ofProject ? $"{caller} ({(member ? "member" : "not a member")})" : caller;
+                    if (!ok) failures.Add($"{key} as {who}: expected {expected}, got {status} {problem?["detail"]}");
+                    if (status is 401 or 403 || expected == "404")
+                    {
+                        problem.ShouldNotBeNull($"{key} as {who}: a ProblemDetails body");
+                        problem["status"]!.GetValue<int>().ShouldBe(status);
+                    }
+
+                    if (expected == "404")
+                    {
+                        // Word for word what a project that does not exist answers: nothing tells the two apart.
+                        var missing = await CallAsync(caller, method, PathFor(pattern, 987654320, throwaway.Id));
+                        missing.Status.ShouldBe(404, $"{key} as {who}, missing project");
+                        Comparable(missing.Problem!, 987654320).ShouldBe(Comparable(problem!, projectId), $"{key} as {who}");
+                    }
                 }
             }
         }
 
         failures.ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task ListProjects_AnnotatorsAndReviewers_SeeOnlyTheirProjects_AdminsAndAuditorsSeeAll()
+    {
+        var theirs = await server.CreateProjectAsync(["a", "b"]);
+        var annotatorOnly = await server.CreateProjectAsync(["a", "b"], members: ["annotator"]);
+        var nobodys = await server.CreateProjectAsync(["a", "b"], members: []);
+        var expected = new Dictionary<string, long[]>
+        {
+            ["annotator"] = [theirs, annotatorOnly],
+            ["annotator2"] = [theirs],
+            ["reviewer"] = [theirs],
+            ["admin"] = [theirs, annotatorOnly, nobodys],
+            ["auditor"] = [theirs, annotatorOnly, nobodys],
+        };
+        foreach (var (who, ids) in expected)
+        {
+            using var client = server.Client(who);
+            var listed = JsonNode.Parse(await client.GetStringAsync("/api/projects", TestContext.Current.CancellationToken))!.AsArray()
+                .Select(p => p!["id"]!.GetValue<long>()).Where(id => id == theirs || id == annotatorOnly || id == nobodys);
+            listed.ShouldBe(ids, who);
+        }
+    }
+
+    private static string PathFor(string pattern, long projectId, long userId) => pattern
+        .Replace("{projectId:long}", projectId.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal)
+        .Replace("{taskId:long}", "987654321", StringComparison.Ordinal)
+        .Replace("{userId:long}", userId.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal)
+        .Replace("{documentName}", "v1", StringComparison.Ordinal)
+        .Replace("{**path}", "no-such-endpoint", StringComparison.Ordinal)
+        .Replace("{*path:nonfile}", "annotate/1", StringComparison.Ordinal)
+        .Replace("{*path:file}", "missing.js", StringComparison.Ordinal);
+
+    /// <summary>Calls as <paramref name="caller"/> (an empty JSON body for POST and PUT); the status and the ProblemDetails body, if any.</summary>
+    private async Task<(int Status, JsonNode? Problem)> CallAsync(string caller, string method, string path)
+    {
+        using var client = server.Client(caller == Anonymous ? null : caller);
+        using var request = new HttpRequestMessage(new HttpMethod(method), path);
+        if (method is "POST" or "PUT") request.Content = new StringContent("", System.Text.Encoding.UTF8, "application/json");
+        using var response = await client.SendAsync(request, TestContext.Current.CancellationToken);
+        var isProblem = response.Content.Headers.ContentType?.MediaType == "application/problem+json";
+        if ((int)response.StatusCode is 401 or 403) isProblem.ShouldBeTrue($"{method} {path} as {caller}: {(int)response.StatusCode} is ProblemDetails");
+        return ((int)response.StatusCode, isProblem ? JsonNode.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)) : null);
+    }
+
+    /// <summary>The 404 of a project that does not exist (or that the caller may not know of).</summary>
+    private static bool IsMissingProject(int status, JsonNode? problem, long projectId) =>
+        status == 404 && problem?["detail"]?.GetValue<string>() == $"Project {projectId} does not exist.";
+
+    /// <summary>The problem without what differs per request (trace id) and with the project id masked.</summary>
+    private static string Comparable(JsonNode problem, long projectId)
+    {
+        var copy = problem.DeepClone().AsObject();
+        copy.Remove("trace_id");
+        copy.Remove("traceId");
+        // Only the detail names the project; the type URI ("…section-15.5.5") must stay as it is whatever the id.
+        if (copy["detail"] is JsonValue detail && detail.TryGetValue(out string? text))
+        {
+            copy["detail"] = System.Text.RegularExpressions.Regex.Replace(
+                text, $@"\b{projectId.ToString(CultureInfo.InvariantCulture)}\b", "{id}");
+        }
+
+        return copy.ToJsonString();
     }
 
     [Fact]

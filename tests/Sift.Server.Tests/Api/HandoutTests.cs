@@ -53,7 +53,7 @@ public sealed class HandoutTests(ServerFixture server) : IClassFixture<ServerFix
     }
 
     [Fact]
-    public async Task Next_TaskShape_HasOnlyTextAndInstructionsVersion_NoScoresReasonsOrGold()
+    public async Task Next_TaskShape_HasOnlyKindTextAndInstructionsVersion_NoScoresReasonsOrGold()
     {
         var projectId = await server.CreateProjectAsync(["zebra", "yak"]);
         (await server.ImportAsync(projectId, "{\"id\":\"1\",\"text\":\"first\",\"label\":\"zebra\"}\n{\"id\":\"2\",\"text\":\"second\",\"label\":\"yak\"}\n")).EnsureSuccessStatusCode();
@@ -63,7 +63,7 @@ public sealed class HandoutTests(ServerFixture server) : IClassFixture<ServerFix
         var body = await response.Content.ReadAsStringAsync(Ct);
 
         foreach (var task in JsonNode.Parse(body)!.AsArray())
-            task!.AsObject().Select(p => p.Key).Order().ShouldBe(["expires_at", "instructions_version", "item_id", "task_id", "text"]);
+            task!.AsObject().Select(p => p.Key).Order().ShouldBe(["content_kind", "expires_at", "instructions_version", "item_id", "task_id", "text"]);
         body.ShouldNotContain("zebra");
         body.ShouldNotContain("yak");
     }

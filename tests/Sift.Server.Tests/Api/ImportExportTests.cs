@@ -19,6 +19,8 @@ public sealed class ImportExportTests(ServerFixture server) : IClassFixture<Serv
         { "id,text,label\n1,fine,a\n2,also fine,zzz\n", "format=csv", 3, "label" },
         { "id,body\n1,fine\n", "format=csv", 1, "text" },
         { "{\"ident\":\"1\",\"body\":\"fine\"}\n{\"ident\":\"2\"}\n", "format=jsonl&text=body&id=ident", 2, "body" },
+        // Found by fuzzing (fuzz/run.sh jsonl): an unpaired surrogate escape in a property name was a 500.
+        { "{\"id\":\"1\",\"text\":\"fine\"}\n{\"id\":\"2\",\"text\":\"x\",\"\\udc00\":1}\n", "format=jsonl", 2, null },
     };
 
     [Theory]
@@ -170,6 +172,45 @@ public sealed class ImportExportTests(ServerFixture server) : IClassFixture<Serv
         var copied = await server.Store.GetItemsAsync(copy, Ct);
         copied.OrderBy(i => i.ExternalId).Select(i => i.Text).ShouldBe(texts);
         (await server.Store.GetGoldLabelsAsync(copy, Ct)).Count.ShouldBe(texts.Length);
+    }
+
+    [Fact]
+    public async Task Export_Csv_NeutralisesCellsASpreadsheetWouldEvaluate()
+    {
+        var projectId = await server.CreateProjectAsync(["=SUM(A1)", "b"]);
+        var lines = new[]
+        {
+            new JsonObject { ["id"] = "@id", ["text"] = "=cmd|' /C calc'!A0", ["group"] = "+g", ["label"] = "=SUM(A1)", ["meta"] = new JsonObject { ["link"] = "=HYPERLINK(\"http://evil.example\")" } },
+            new JsonObject { ["id"] = "-7", ["text"] = "-2+3+cmd|' /C calc'!A0", ["group"] = "-g" },
+            new JsonObject { ["id"] = "tab", ["text"] = "\t=1+1" },
+            new JsonObject { ["id"] = "plain", ["text"] = "just text, = inside" },
+        };
+        (await server.ImportAsync(projectId, string.Join('\n', lines.Select(l => l.ToJsonString())))).EnsureSuccessStatusCode();
+
+        using var admin = server.Client("admin");
+        var csv = await admin.GetStringAsync($"/api/projects/{projectId}/export?format=csv", Ct);
+
+        // Read back with Sift's own CSV reader (RFC 4180): every text cell that began with a trigger now begins with a quote.
+        var rows = Sift.Data.TextDatasetReader.Read(new MemoryStream(Encoding.UTF8.GetBytes(csv)), "export.csv", new Sift.Data.DataFormatOptions { LabelField = "gold_label" })
+            .Items.ToDictionary(i => i.Id);
+        rows.Keys.Order(StringComparer.Ordinal).ShouldBe(["'@id", "-7", "plain", "tab"]);
+        rows["'@id"].Text.ShouldBe("'=cmd|' /C calc'!A0");
+        rows["'@id"].Group.ShouldBe("'+g");
+        rows["'@id"].Label.ShouldBe("'=SUM(A1)");
+        rows["'@id"].Meta!["meta"]!.GetValue<string>().ShouldStartWith("{");
+        rows["-7"].Text.ShouldBe("'-2+3+cmd|' /C calc'!A0");
+        rows["-7"].Group.ShouldBe("'-g");
+        rows["tab"].Text.ShouldBe("'\t=1+1");
+        rows["plain"].Text.ShouldBe("just text, = inside");
+        foreach (var line in csv.Split('\n', StringSplitOptions.RemoveEmptyEntries).Skip(1))
+        {
+            foreach (var cell in line.Split(','))
+                cell.TrimStart('"').ShouldNotStartWith("=", customMessage: line);
+        }
+
+        // JSON Lines stays the lossless format.
+        var jsonl = await admin.GetStringAsync($"/api/projects/{projectId}/export?format=jsonl", Ct);
+        jsonl.ShouldContain("\"text\":\"=cmd|' /C calc'!A0\"");
     }
 
     [Fact]

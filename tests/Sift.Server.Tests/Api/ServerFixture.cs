@@ -13,7 +13,7 @@ namespace Sift.Server.Tests.Api;
 /// The real server on a free loopback port with a temporary SQLite file, shared by one test class, and one user per
 /// role. Tests create their own projects (unique names), so they do not depend on each other's data.
 /// </summary>
-public sealed class ServerFixture : IAsyncLifetime
+public class ServerFixture : IAsyncLifetime
 {
     private readonly string _directory = Path.Combine(Path.GetTempPath(), "sift-server-tests-" + Guid.NewGuid().ToString("N"));
 
@@ -33,7 +33,13 @@ public sealed class ServerFixture : IAsyncLifetime
     public async ValueTask InitializeAsync()
     {
         Directory.CreateDirectory(_directory);
-        App = SiftServerApp.Build(new SiftServerOptions { Port = 0, SqlitePath = DatabasePath });
+        // Reports are recomputed as soon as the data changed, however long they took (a busy machine must not make a
+        // small report "heavy" and paced); ReportCacheTests covers the pacing.
+        App = SiftServerApp.Build(new SiftServerOptions
+        {
+            Port = 0, ReportCache = new Sift.Server.Hosting.ReportCacheOptions { HeavyAbove = TimeSpan.MaxValue },
+            ConfigureLiveLoop = ConfigureLiveLoop,
+        }, s => s.AddSiftSqlite(DatabasePath));
         await App.StartAsync();
         Url = SiftServerApp.GetUrl(App);
         foreach (var (name, role) in new[] { ("admin", Role.Admin), ("annotator", Role.Annotator), ("annotator2", Role.Annotator), ("reviewer", Role.Reviewer), ("auditor", Role.Auditor) })
@@ -45,8 +51,12 @@ public sealed class ServerFixture : IAsyncLifetime
         }
     }
 
+    /// <summary>Changes to the live loop's defaults for the servers of a derived fixture; none here.</summary>
+    protected virtual Sift.Server.Training.LiveLoopOptions ConfigureLiveLoop(Sift.Server.Training.LiveLoopOptions options) => options;
+
     public async ValueTask DisposeAsync()
     {
+        GC.SuppressFinalize(this);
         await App.StopAsync();
         await App.DisposeAsync();
         try
@@ -67,8 +77,14 @@ public sealed class ServerFixture : IAsyncLifetime
         return client;
     }
 
-    /// <summary>Creates a project with a unique name through the API; returns its id.</summary>
-    public async Task<long> CreateProjectAsync(string[] labels, string mode = "single", object? extraSettings = null, int overlap = 1)
+    /// <summary>The fixture's users who need a membership to reach a project (annotators and the reviewer).</summary>
+    public static readonly string[] MemberRoles = ["annotator", "annotator2", "reviewer"];
+
+    /// <summary>
+    /// Creates a project with a unique name through the API; returns its id. The fixture's annotators and reviewer are
+    /// made members (over the API) unless <paramref name="members"/> names others (empty: nobody).
+    /// </summary>
+    public async Task<long> CreateProjectAsync(string[] labels, string mode = "single", object? extraSettings = null, int overlap = 1, string[]? members = null)
     {
         using var admin = Client("admin");
         var settings = new JsonObject
@@ -90,7 +106,17 @@ public sealed class ServerFixture : IAsyncLifetime
             ["instructions"] = "Label **carefully**.",
         });
         response.StatusCode.ShouldBe(System.Net.HttpStatusCode.Created, await response.Content.ReadAsStringAsync());
-        return (await response.Content.ReadFromJsonAsync<JsonObject>())!["id"]!.GetValue<long>();
+        var id = (await response.Content.ReadFromJsonAsync<JsonObject>())!["id"]!.GetValue<long>();
+        foreach (var member in members ?? MemberRoles) await AddMemberAsync(id, member);
+        return id;
+    }
+
+    /// <summary>Makes the fixture user <paramref name="who"/> a member of the project, as admin over the API.</summary>
+    public async Task AddMemberAsync(long projectId, string who)
+    {
+        using var admin = Client("admin");
+        using var response = await admin.PutAsync($"/api/projects/{projectId}/members/{UserIds[who]}", null);
+        response.IsSuccessStatusCode.ShouldBeTrue(await response.Content.ReadAsStringAsync());
     }
 
     /// <summary>Imports a body (JSONL by default) as admin; returns the response.</summary>
@@ -109,10 +135,10 @@ public sealed class ServerFixture : IAsyncLifetime
         return await admin.PostAsync($"/api/projects/{projectId}/items?{query}", content);
     }
 
-    /// <summary>A project with <paramref name="count"/> imported items (ids i0…), labels a and b.</summary>
-    public async Task<long> ProjectWithItemsAsync(int count, int overlap = 1, string mode = "single")
+    /// <summary>A project with <paramref name="count"/> imported items (ids i0…), labels a and b; members as in <see cref="CreateProjectAsync"/>.</summary>
+    public async Task<long> ProjectWithItemsAsync(int count, int overlap = 1, string mode = "single", string[]? members = null)
     {
-        var id = await CreateProjectAsync(["a", "b"], mode, overlap: overlap);
+        var id = await CreateProjectAsync(["a", "b"], mode, overlap: overlap, members: members);
         var lines = string.Join('\n', Enumerable.Range(0, count).Select(i => $$"""{"id":"i{{i}}","text":"item number {{i}}"}"""));
         var response = await ImportAsync(id, lines);
         response.EnsureSuccessStatusCode();

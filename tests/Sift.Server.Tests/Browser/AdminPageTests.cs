@@ -121,5 +121,59 @@ public sealed class AdminPageTests(BrowserFixture fixture)
         await session.ShouldBeCleanAsync();
     }
 
+    [Fact]
+    public async Task Admin_Members_AddAndRemove_DecidesWhoReachesTheProject()
+    {
+        var projectId = await fixture.Admin.CreateProjectAsync(Unique("members"), new { labels = new[] { "spam", "ham" }, held_out_share = 0.0 });
+        await fixture.Admin.ImportJsonlAsync(projectId, Enumerable.Range(0, 4).Select(i => new { id = $"m{i}", text = $"message {i}" }));
+        // A name that is markup: it must show as text.
+        var annotatorName = "<img src=x onerror=alert(1)> " + Unique("ann");
+        var (_, annotatorToken) = await fixture.Admin.CreateUserAsync(annotatorName, "annotator");
+        var reviewerName = Unique("rev");
+        await fixture.Admin.CreateUserAsync(reviewerName, "reviewer");
+        var auditorName = Unique("aud");
+        await fixture.Admin.CreateUserAsync(auditorName, "auditor");
+        using var annotator = fixture.ApiAs(annotatorToken);
+        (await annotator.SendAsync(HttpMethod.Get, $"/api/projects/{projectId}")).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+
+        await using var session = await fixture.OpenAsync();
+        var page = session.Page;
+        await session.LoginAsync(fixture.Admin.Token);
+        await page.GotoAsync($"/admin?project={projectId}");
+        var members = page.Locator("#members");
+        await members.Locator("#no-members").WaitForAsync();
+
+        // Only annotators and reviewers are offered; admins and auditors reach every project anyway.
+        var offered = await members.Locator("#member-picker option").AllTextContentsAsync();
+        offered.ShouldContain($"{annotatorName} (annotator)");
+        offered.ShouldContain($"{reviewerName} (reviewer)");
+        offered.ShouldNotContain(o => o.Contains(auditorName, StringComparison.Ordinal) || o.StartsWith("admin ", StringComparison.Ordinal));
+
+        await members.GetByLabel("Add an annotator or reviewer").SelectOptionAsync(new SelectOptionValue { Label = $"{annotatorName} (annotator)" });
+        await members.GetByRole(AriaRole.Button, new() { Name = "Add member" }).ClickAsync();
+        await members.Locator(".form-ok").Filter(new() { HasText = "Added" }).WaitForAsync();
+        var row = members.Locator("#member-table tr", new() { HasText = annotatorName });
+        (await row.Locator("td").First.TextContentAsync()).ShouldBe(annotatorName);
+        (await page.Locator("#members img").CountAsync()).ShouldBe(0, "the name is text, not markup");
+        (await members.Locator("#member-picker option").AllTextContentsAsync()).ShouldNotContain($"{annotatorName} (annotator)");
+        await Screenshots.SaveAsync(page, "admin-members.png");
+
+        // The annotator now reaches the project and gets work from it.
+        var tasks = (await annotator.PostAsync($"/api/projects/{projectId}/tasks/next?prefetch=2"))!.AsArray();
+        tasks.Count.ShouldBe(2);
+
+        // Remove asks for a second click; then the annotator is out and the held items are free again.
+        var remove = row.GetByRole(AriaRole.Button, new() { Name = "Remove" });
+        await remove.ClickAsync();
+        await row.GetByRole(AriaRole.Button, new() { Name = "Click again: their open tasks go back to the queue" }).ClickAsync();
+        await members.Locator(".form-ok").Filter(new() { HasText = "Removed" }).WaitForAsync();
+        await members.Locator("#no-members").WaitForAsync();
+        (await annotator.SendAsync(HttpMethod.Post, $"/api/projects/{projectId}/tasks/next")).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        var log = (await fixture.Admin.GetAsync($"/api/projects/{projectId}/tasks"))!.AsArray();
+        log.Select(t => (string)t!["state"]!).ShouldBe(["expired", "expired"]);
+        session.RequestedPaths.ShouldNotContain("/x");
+        await session.ShouldBeCleanAsync();
+    }
+
     private static string Unique(string prefix) => $"{prefix}-{Guid.NewGuid():N}"[..(prefix.Length + 9)];
 }

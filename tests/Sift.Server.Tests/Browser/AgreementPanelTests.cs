@@ -22,7 +22,7 @@ public sealed class AgreementPanelTests(BrowserFixture fixture)
             (Unique("cai"), (n, right) => n % 2 == 1 ? Flip(right) : right),
         })
         {
-            var (_, token) = await fixture.Admin.CreateUserAsync(name, "annotator");
+            var (_, token) = await fixture.Admin.CreateUserAsync(name, "annotator", projectId);
             annotators.Add((name, fixture.ApiAs(token), answer));
         }
 

@@ -1,5 +1,7 @@
 using System.Text.Json.Nodes;
 using Microsoft.Playwright;
+using Sift.Items;
+using Sift.Projects;
 
 namespace Sift.Server.Tests.Browser;
 
@@ -22,7 +24,7 @@ public sealed class AnnotatePageTests(BrowserFixture fixture)
         var projectId = await fixture.Admin.CreateProjectAsync(Unique("Inbox triage"),
             new { mode = "single", labels = new[] { "spam", "ham", "unsure" }, held_out_share = 0.0 }, Instructions);
         await fixture.Admin.ImportJsonlAsync(projectId, Mail.Generate(12, seed: 3).Select(m => new { id = m.Id, text = m.Text }));
-        var (_, token) = await fixture.Admin.CreateUserAsync(Unique("annotator"), "annotator");
+        var (_, token) = await fixture.Admin.CreateUserAsync(Unique("annotator"), "annotator", projectId);
 
         await using var session = await fixture.OpenAsync();
         await session.LoginAsync(token);
@@ -67,7 +69,7 @@ public sealed class AnnotatePageTests(BrowserFixture fixture)
         var projectId = await fixture.Admin.CreateProjectAsync(Unique("multi"),
             new { mode = "multi", labels = new[] { "urgent", "billing", "personal" }, held_out_share = 0.0 });
         await fixture.Admin.ImportJsonlAsync(projectId, Mail.Generate(4, seed: 5).Select(m => new { id = m.Id, text = m.Text }));
-        var (_, token) = await fixture.Admin.CreateUserAsync(Unique("annotator"), "annotator");
+        var (_, token) = await fixture.Admin.CreateUserAsync(Unique("annotator"), "annotator", projectId);
 
         await using var session = await fixture.OpenAsync();
         await session.LoginAsync(token);
@@ -91,7 +93,7 @@ public sealed class AnnotatePageTests(BrowserFixture fixture)
             new { mode = "single", labels = new[] { "spam", "ham" }, held_out_share = 0.0 },
             "Read <script>window.__pwned = 1</script> carefully.\n\n[help](javascript:alert(2)) and <img src=y onerror=alert(3)>");
         await fixture.Admin.ImportJsonlAsync(projectId, [new { id = "hostile", text = Hostile }]);
-        var (_, token) = await fixture.Admin.CreateUserAsync(Unique("annotator"), "annotator");
+        var (_, token) = await fixture.Admin.CreateUserAsync(Unique("annotator"), "annotator", projectId);
 
         await using var session = await fixture.OpenAsync();
         var page = session.Page;
@@ -117,6 +119,166 @@ public sealed class AnnotatePageTests(BrowserFixture fixture)
         (await page.EvaluateAsync<bool>("() => window.__pwned === undefined")).ShouldBeTrue();
         (await page.Locator("img").CountAsync()).ShouldBe(0);
         await session.ShouldBeCleanAsync();
+    }
+
+    [Fact]
+    public async Task Annotate_TimeOnTask_CountsOnlyVisibleTimeAndSendsItWithTheAnswer()
+    {
+        var projectId = await fixture.Admin.CreateProjectAsync(Unique("timed"),
+            new { mode = "single", labels = new[] { "spam", "ham" }, held_out_share = 0.0 });
+        await fixture.Admin.ImportJsonlAsync(projectId, Mail.Generate(4, seed: 11).Select(m => new { id = m.Id, text = m.Text }));
+        var (_, token) = await fixture.Admin.CreateUserAsync(Unique("annotator"), "annotator", projectId);
+
+        await using var session = await fixture.OpenAsync();
+        await session.LoginAsync(token);
+        var page = session.Page;
+        // The page's clock stands still unless the test moves it, so the times below are exact.
+        await page.Clock.InstallAsync(new() { TimeDate = new DateTime(2025, 3, 1, 9, 0, 0, DateTimeKind.Utc) });
+        await page.Clock.PauseAtAsync(new DateTime(2025, 3, 1, 9, 0, 1, DateTimeKind.Utc));
+        await page.GotoAsync($"/annotate/{projectId}");
+        var annotate = new AnnotatePage(page);
+        var first = await annotate.CurrentAsync();
+
+        await page.Clock.FastForwardAsync(30_000);
+        await SetVisibilityAsync(page, hidden: true);
+        await page.Clock.FastForwardAsync(600_000); // ten minutes in another tab: not time on task
+        await SetVisibilityAsync(page, hidden: false);
+        await page.Clock.FastForwardAsync(5_000);
+        var sent = await SubmitAndReadBodyAsync(page, annotate, "1");
+        ((double)sent["seconds"]!).ShouldBe(35.0);
+        ((long)sent["labels"]!.AsArray().Count).ShouldBe(1);
+
+        // The next item starts from zero.
+        var second = await annotate.CurrentAsync();
+        second.TaskId.ShouldNotBe(first.TaskId);
+        await page.Clock.FastForwardAsync(2_500);
+        ((double)(await SubmitAndReadBodyAsync(page, annotate, "2"))["seconds"]!).ShouldBe(2.5);
+
+        // A tab hidden when the item arrives counts nothing until it is shown.
+        await annotate.CurrentAsync();
+        await SetVisibilityAsync(page, hidden: true);
+        await page.Keyboard.PressAsync("u"); // the undone item comes back while the tab is hidden
+        await page.Locator("#status").Filter(new() { HasText = "Undone" }).WaitForAsync();
+        await page.Clock.FastForwardAsync(60_000);
+        await SetVisibilityAsync(page, hidden: false);
+        await page.Clock.FastForwardAsync(4_000);
+        ((double)(await SubmitAndReadBodyAsync(page, annotate, "1"))["seconds"]!).ShouldBe(4.0);
+        await session.ShouldBeCleanAsync();
+    }
+
+    [Fact]
+    public async Task Annotate_ItemOfAnotherKind_SaysThePageCannotShowItYetShowsNothingOfItAndOnlySkips()
+    {
+        // The API makes text projects only; a task of another kind (as a pair project will hand out) is played to the
+        // page, which must refuse it plainly rather than show its text as if it were a text item.
+        var projectId = await fixture.Admin.CreateProjectAsync(Unique("kinds"),
+            new { mode = "single", labels = new[] { "spam", "ham" }, held_out_share = 0.0 });
+        var (_, token) = await fixture.Admin.CreateUserAsync(Unique("annotator"), "annotator", projectId);
+        const string Hostile = "<img src=x onerror=alert(1)>";
+        var tasks = new Queue<object[]>([
+            [new { task_id = 901, item_id = 41, content_kind = "pair", text = Hostile, instructions_version = 1, expires_at = "2099-01-01T00:00:00Z" }],
+            [new { task_id = 902, item_id = 42, content_kind = "<b>video</b>", text = Hostile, instructions_version = 1, expires_at = "2099-01-01T00:00:00Z" }],
+        ]);
+        var skipped = new List<string>();
+        var submitted = 0;
+
+        await using var session = await fixture.OpenAsync();
+        var page = session.Page;
+        await session.LoginAsync(token);
+        await page.RouteAsync("**/api/projects/*/tasks/**", async route =>
+        {
+            var path = new Uri(route.Request.Url).AbsolutePath;
+            if (path.EndsWith("/tasks/next", StringComparison.Ordinal))
+                await route.FulfillAsync(tasks.Count > 0 ? new() { Status = 200, Json = tasks.Dequeue() } : new() { Status = 204 });
+            else if (path.EndsWith("/skip", StringComparison.Ordinal))
+            {
+                skipped.Add(path);
+                await route.FulfillAsync(new() { Status = 204 });
+            }
+            else
+            {
+                if (path.EndsWith("/submit", StringComparison.Ordinal)) submitted++;
+                await route.ContinueAsync();
+            }
+        });
+        await page.GotoAsync($"/annotate/{projectId}");
+
+        var notice = page.Locator("#unsupported");
+        await notice.Filter(new() { HasText = "pairwise comparison" }).WaitForAsync();
+        (await notice.TextContentAsync())!.ShouldContain("this item kind is not supported by this page yet");
+        (await page.Locator("#item-text").IsHiddenAsync()).ShouldBeTrue();
+        (await page.Locator("#item-text").TextContentAsync()).ShouldBe("");
+        (await page.Locator("#item-text").GetAttributeAsync("data-kind")).ShouldBe("pair");
+        (await page.Locator("button.label").First.IsDisabledAsync()).ShouldBeTrue();
+        (await page.Locator("#submit").IsDisabledAsync()).ShouldBeTrue();
+
+        await page.Keyboard.PressAsync("1");
+        await page.Keyboard.PressAsync("Enter");
+        await page.Locator("#error").Filter(new() { HasText = "cannot be answered on this page" }).WaitForAsync();
+        (await page.Locator("button.label[aria-pressed=true]").CountAsync()).ShouldBe(0);
+
+        await page.Keyboard.PressAsync("s");
+        await notice.Filter(new() { HasText = "an item of kind “<b>video</b>”" }).WaitForAsync();
+        (await notice.Locator("b").CountAsync()).ShouldBe(0, "the kind's name is text, not markup");
+        await page.Keyboard.PressAsync("s");
+        await page.Locator("#empty").WaitForAsync();
+
+        skipped.ShouldBe([$"/api/projects/{projectId}/tasks/901/skip", $"/api/projects/{projectId}/tasks/902/skip"]);
+        submitted.ShouldBe(0);
+        (await page.Locator("img").CountAsync()).ShouldBe(0);
+        session.Dialogs.ShouldBeEmpty();
+        session.RequestedPaths.ShouldNotContain("/x");
+        await session.ShouldBeCleanAsync();
+    }
+
+    [Fact]
+    public async Task Annotate_PairItemFromTheStore_GetsTheNoticeAndNothingOfItsTextIsShown()
+    {
+        // A pair project as a later version will store it (the API refuses to make one): the real hand-out path.
+        var now = DateTimeOffset.UtcNow;
+        var adminId = (long)(await fixture.Admin.GetAsync("/api/me"))!["id"]!;
+        var project = await fixture.Store.CreateProjectAsync(Unique("pairs"),
+            new ProjectSettings { Labels = PairLabels.All, Content = ContentKind.Pair, HeldOutShare = 0 }, "", adminId, now);
+        var pair = new PairContent("Which colour is the sky?", "SECRET-RESPONSE-A blue", "SECRET-RESPONSE-B green");
+        await fixture.Store.ImportItemsAsync(project.Id, [new NewItem("p1", pair.FeatureText, null, 1, null, PairLabels.B, false) { Content = pair }],
+            new ImportOrigin("test", now));
+        var (_, token) = await fixture.Admin.CreateUserAsync(Unique("annotator"), "annotator", project.Id);
+
+        await using var session = await fixture.OpenAsync();
+        var page = session.Page;
+        await session.LoginAsync(token);
+        await page.GotoAsync($"/annotate/{project.Id}");
+
+        await page.Locator("#unsupported").Filter(new() { HasText = "this item kind is not supported by this page yet" }).WaitForAsync();
+        var shown = await page.Locator("main").InnerTextAsync();
+        shown.ShouldNotContain("SECRET-RESPONSE");
+        shown.ShouldNotContain("sky");
+        (await page.Locator("#submit").IsDisabledAsync()).ShouldBeTrue();
+        await page.Keyboard.PressAsync("s");
+        await page.Locator("#empty").WaitForAsync();
+        await session.ShouldBeCleanAsync();
+    }
+
+    /// <summary>Makes the page believe its tab was hidden or shown again, as switching tabs does.</summary>
+    private static Task SetVisibilityAsync(IPage page, bool hidden) => page.EvaluateAsync("""
+        hidden => {
+          Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => hidden ? 'hidden' : 'visible' });
+          Object.defineProperty(document, 'hidden', { configurable: true, get: () => hidden });
+          document.dispatchEvent(new Event('visibilitychange'));
+        }
+        """, hidden);
+
+    /// <summary>Answers the task on screen with <paramref name="key"/> and Enter; returns the submit's JSON body.</summary>
+    private static async Task<JsonNode> SubmitAndReadBodyAsync(IPage page, AnnotatePage annotate, string key)
+    {
+        var before = await annotate.CurrentAsync();
+        var request = await page.RunAndWaitForRequestAsync(async () =>
+        {
+            await page.Keyboard.PressAsync(key);
+            await page.Keyboard.PressAsync("Enter");
+        }, r => r.Url.EndsWith("/submit", StringComparison.Ordinal));
+        await page.WaitForFunctionAsync("id => document.querySelector('#item-text').dataset.taskId !== String(id)", before.TaskId);
+        return JsonNode.Parse(request.PostData!)!;
     }
 
     private static string Unique(string prefix) => $"{prefix}-{Guid.NewGuid():N}"[..(prefix.Length + 9)];

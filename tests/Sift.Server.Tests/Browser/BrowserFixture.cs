@@ -28,12 +28,15 @@ public sealed class BrowserFixture : IAsyncLifetime
 
     internal SiftApi Admin { get; private set; } = null!;
 
+    /// <summary>The server's store, for writing what the API would refuse (a row from an older version, say).</summary>
+    internal ISiftStore Store => app!.Services.GetRequiredService<ISiftStore>();
+
     public async ValueTask InitializeAsync()
     {
         // Before anything starts: a missing browser fails every test here with the fix in the message.
         Chromium.FindExecutable();
 
-        app = SiftServerApp.Build(new SiftServerOptions { Port = 0, SqlitePath = Path.Combine(folder.FullName, "sift.db") });
+        app = SiftServerApp.Build(new SiftServerOptions { Port = 0 }, s => s.AddSiftSqlite(Path.Combine(folder.FullName, "sift.db")));
         await app.StartAsync();
         Url = SiftServerApp.GetUrl(app);
 

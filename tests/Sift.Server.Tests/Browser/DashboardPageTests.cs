@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Microsoft.Playwright;
+using Sift.Projects;
 
 namespace Sift.Server.Tests.Browser;
 
@@ -18,7 +19,7 @@ public sealed class DashboardPageTests(BrowserFixture fixture)
         // An annotator answers through the API with the true labels (a perfect oracle), in rounds with a retrain
         // after each, so the learning curve has several points and the random control arm gets labels.
         var truth = mail.ToDictionary(m => m.Text, m => m.Label);
-        var (_, annotatorToken) = await fixture.Admin.CreateUserAsync(Unique("annotator"), "annotator");
+        var (_, annotatorToken) = await fixture.Admin.CreateUserAsync(Unique("annotator"), "annotator", projectId);
         using var annotator = fixture.ApiAs(annotatorToken);
         const int Rounds = 5, PerRound = 16;
         for (var round = 1; round <= Rounds; round++)
@@ -34,7 +35,7 @@ public sealed class DashboardPageTests(BrowserFixture fixture)
             await WaitForModelAsync(projectId, round);
         }
 
-        var (_, reviewerToken) = await fixture.Admin.CreateUserAsync(Unique("reviewer"), "reviewer");
+        var (_, reviewerToken) = await fixture.Admin.CreateUserAsync(Unique("reviewer"), "reviewer", projectId);
         await using var session = await fixture.OpenAsync();
         var page = session.Page;
         await session.LoginAsync(reviewerToken);
@@ -50,6 +51,38 @@ public sealed class DashboardPageTests(BrowserFixture fixture)
         (await page.Locator("#lift").TextContentAsync()).ShouldNotBeNullOrWhiteSpace();
         (await page.Locator("#queue-depth .value").TextContentAsync())!.ShouldMatch("^[0-9,]+$");
         await Screenshots.SaveAsync(page, "dashboard.png", fullPage: true);
+        await session.ShouldBeCleanAsync();
+    }
+
+    [Fact]
+    public async Task Dashboard_ProjectStoredWithSpecsOverTheLimits_ShowsTheTrainerFailureReadably()
+    {
+        // Issue 9: a row an older version could have written; the trainer refuses it and the dashboard says why.
+        var settings = new ProjectSettings
+        {
+            Labels = ["spam", "ham"],
+            Strategy = "margin" + string.Concat(Enumerable.Repeat("+explore(0.1)", 70_000)),
+            StopRule = string.Concat(Enumerable.Repeat("any(", 20_000)) + "labels(5)" + new string(')', 20_000),
+        };
+        var admin = (await fixture.Store.ListUsersAsync()).First(u => u.Role == Role.Admin);
+        var project = await fixture.Store.CreateProjectAsync(Unique("Old settings"), settings, "", admin.Id, DateTimeOffset.UtcNow);
+        await fixture.Admin.ImportJsonlAsync(project.Id, Mail.GenerateMixed(20, seed: 3, noise: 0).Select(m => new { id = m.Id, text = m.Text }));
+        await fixture.Admin.PostAsync($"/api/projects/{project.Id}/train");
+
+        var (_, reviewerToken) = await fixture.Admin.CreateUserAsync(Unique("reviewer"), "reviewer", project.Id);
+        await using var session = await fixture.OpenAsync();
+        var page = session.Page;
+        await session.LoginAsync(reviewerToken);
+        await page.GotoAsync($"/dashboard/{project.Id}");
+
+        await page.Locator("#trainer .badge").Filter(new() { HasText = "failed" }).WaitForAsync(new() { Timeout = 60_000 });
+        var error = await page.Locator("#trainer .form-error").TextContentAsync();
+        error.ShouldStartWith("Not trained until the settings are fixed: strategy: Strategy 'margin+explore(0.1)");
+        error.ShouldContain("is 910,006 characters long; at most 1,000 are accepted.");
+        (await page.Locator("#stop code").TextContentAsync())!.ShouldEndWith("… (100,009 characters)");
+        // Readable: nothing in the trainer or stop cards runs wider than its card.
+        foreach (var card in new[] { "#trainer", "#stop" })
+            (await page.Locator(card).EvaluateAsync<bool>("e => e.scrollWidth <= e.clientWidth")).ShouldBeTrue(card);
         await session.ShouldBeCleanAsync();
     }
 

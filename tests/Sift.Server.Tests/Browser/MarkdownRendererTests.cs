@@ -78,6 +78,61 @@ public sealed class MarkdownRendererTests(BrowserFixture fixture)
         await session.ShouldBeCleanAsync();
     }
 
+    // The two tests below come from fuzzing the renderer (fuzz/markdown, docs/fuzzing.md). Their sources are built in
+    // the page; the timeout is a hang guard (the inputs took minutes before the fix), not a measure of speed.
+    private const string Measure = """
+        async ([piece, times]) => {
+          const { renderMarkdown } = await import('/js/markdown.js');
+          const box = document.createElement('div');
+          box.append(renderMarkdown(piece.repeat(times)));
+          let depth = 0;
+          for (let el = box.querySelector('blockquote'); el !== null; el = el.querySelector(':scope > blockquote')) depth++;
+          return { depth, em: box.querySelectorAll('em').length, text: box.textContent.length };
+        }
+        """;
+
+    [Fact(Timeout = 60_000)]
+    public async Task RenderMarkdown_QuoteNestedHundredThousandDeep_StopsNestingInsteadOfOverflowingTheStack()
+    {
+        await using var session = await fixture.OpenAsync();
+        await session.Page.GotoAsync("/");
+        var result = await MeasureAsync(session, ">", 100_000);
+        result.Depth.ShouldBe(16);
+        result.Text.ShouldBe(100_000 - 16); // the '>' past the sixteenth level stay as text
+        await session.ShouldBeCleanAsync();
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task RenderMarkdown_TwoHundredThousandEmphasesInOneParagraph_RendersEveryOne()
+    {
+        await using var session = await fixture.OpenAsync();
+        await session.Page.GotoAsync("/");
+        var result = await MeasureAsync(session, "*a* xxxxx ", 200_000);
+        result.Em.ShouldBe(200_000);
+        result.Text.ShouldBe((200_000 * "a xxxxx ".Length) - 1); // the paragraph's last space is trimmed
+        await session.ShouldBeCleanAsync();
+    }
+
+    // Link text no longer holds '[' (each '[' of a long line without ']' made the old pattern rescan the line: seconds
+    // per 100,000 characters in Node; Chromium's fallback regex engine hides it), so the innermost brackets make the link.
+    [Theory]
+    [InlineData("[[x](/a)", "<p>[<a href=\"/a\" rel=\"noopener noreferrer\" target=\"_blank\">x</a></p>")]
+    [InlineData("[a [b](/c) d](/e)", "<p>[a <a href=\"/c\" rel=\"noopener noreferrer\" target=\"_blank\">b</a> d](/e)</p>")]
+    public async Task RenderMarkdown_BracketInsideLinkText_InnermostBracketsMakeTheLink(string source, string expected)
+    {
+        await using var session = await fixture.OpenAsync();
+        await session.Page.GotoAsync("/");
+        (await session.Page.EvaluateAsync<string>(Render, source)).ShouldBe(expected);
+    }
+
+    private sealed record Rendered(int Depth, int Em, int Text);
+
+    private static async Task<Rendered> MeasureAsync(BrowserSession session, string piece, int times)
+    {
+        var r = await session.Page.EvaluateAsync<System.Text.Json.JsonElement>(Measure, new object[] { piece, times });
+        return new(r.GetProperty("depth").GetInt32(), r.GetProperty("em").GetInt32(), r.GetProperty("text").GetInt32());
+    }
+
     [Fact]
     public async Task InertSvg_HostileDocument_KeepsOnlyTheDrawing()
     {

@@ -40,11 +40,13 @@ internal sealed class SiftApi(Uri baseUrl, string token) : IDisposable
 
     public Task<JsonNode?> PostAsync(string path, object? body = null) => CallAsync(HttpMethod.Post, path, body);
 
-    /// <summary>Creates a user; returns its id and its one-time token.</summary>
-    public async Task<(long Id, string Token)> CreateUserAsync(string name, string role)
+    /// <summary>Creates a user, a member of <paramref name="projects"/>; returns its id and its one-time token.</summary>
+    public async Task<(long Id, string Token)> CreateUserAsync(string name, string role, params long[] projects)
     {
         var created = await PostAsync("/api/users", new { name, role }) ?? throw new InvalidOperationException("No body.");
-        return ((long)created["user"]!["id"]!, (string)created["token"]!);
+        var id = (long)created["user"]!["id"]!;
+        foreach (var project in projects) await CallAsync(HttpMethod.Put, $"/api/projects/{project}/members/{id}");
+        return (id, (string)created["token"]!);
     }
 
     /// <summary>Creates a project; <paramref name="settings"/> is sent as the settings object (snake_case).</summary>

@@ -2,6 +2,9 @@ using System.Diagnostics;
 using System.Net;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using Sift.Projects;
+using Sift.Server.Auth;
+using Sift.Storage.Sqlite;
 using static Sift.Server.Tests.Processes.ProcessTestSupport;
 
 namespace Sift.Server.Tests.Processes;
@@ -41,6 +44,78 @@ public sealed partial class CliUsersTests
     }
 
     [Fact]
+    public async Task UsersAdd_WithProjects_MemberOfThoseOnly()
+    {
+        var directory = TempDirectory();
+        var database = Path.Combine(directory, "sift.db");
+        try
+        {
+            var now = DateTimeOffset.UtcNow;
+            await using (var store = new SqliteSiftStore(database))
+            {
+                await store.MigrateAsync(TestContext.Current.CancellationToken);
+                var admin = await store.CreateUserAsync("root", Role.Admin, UserTokens.Hash(UserTokens.NewToken()), now, TestContext.Current.CancellationToken);
+                foreach (var name in new[] { "alpha", "beta", "gamma" })
+                    await store.CreateProjectAsync(name, new ProjectSettings { Labels = ["a", "b"] }, "", admin.Id, now, TestContext.Current.CancellationToken);
+            }
+
+            // All or nothing: an unknown project, or a role that needs no membership, creates nobody.
+            var (unknown, unknownOutput) = await RunCliAsync(directory, "users", "add", "--db", database, "--name", "ann", "--project", "alpha", "--project", "nope");
+            unknown.ShouldBe(2);
+            unknownOutput.Trim().ShouldBe("error: --project: there is no project named 'nope'.");
+            var (auditor, auditorOutput) = await RunCliAsync(directory, "users", "add", "--db", database, "--name", "ann", "--role", "auditor", "--project", "alpha");
+            auditor.ShouldBe(2);
+            auditorOutput.ShouldContain("admins and auditors reach every project");
+
+            // The name is still free: the refused runs created nobody.
+            var (code, output) = await RunCliAsync(directory, "users", "add", "--db", database, "--name", "ann", "--project", "alpha", "--project", "gamma");
+            code.ShouldBe(0, output);
+            output.ShouldContain("member of 'alpha', 'gamma'");
+            var token = TokenPattern().Match(output).Value;
+
+            await using var serve = await ServeProcess.StartAsync(directory, "--db", database);
+            using var client = serve.Client(token);
+            var listed = JsonNode.Parse(await client.GetStringAsync("/api/projects"))!.AsArray().Select(p => p!["name"]!.GetValue<string>());
+            listed.ShouldBe(["alpha", "gamma"]);
+        }
+        finally
+        {
+            TryDelete(directory);
+        }
+    }
+
+    [Fact]
+    public async Task ServeDemo_Annotator_IsAMemberOfTheDemoProject()
+    {
+        var directory = TempDirectory();
+        try
+        {
+            // A tiny corpus in the cache, so the demo needs no download.
+            var corpus = Directory.CreateDirectory(Path.Combine(directory, "cache", "spam-assassin")).FullName;
+            foreach (var (file, offset) in new[] { ("train.jsonl", 0), ("test.jsonl", 100) })
+            {
+                await File.WriteAllLinesAsync(Path.Combine(corpus, file), Enumerable.Range(offset, 20).Select(i =>
+                    $$"""{"id":"easy_ham/{{i}}","text":"message {{i}} {{(i % 2 == 0 ? "win a prize now" : "minutes of the meeting")}}","label":"{{(i % 2 == 0 ? "spam" : "ham")}}","group":"easy_ham"}"""),
+                    TestContext.Current.CancellationToken);
+            }
+
+            await using var serve = await ServeProcess.StartAsync(directory,
+                new Dictionary<string, string> { ["SIFT_CACHE"] = Path.Combine(directory, "cache") }, "--demo", "--db", Path.Combine(directory, "demo.db"));
+            var token = AnnotatorTokenLine().Match(serve.Output).Groups["token"].Value;
+            token.ShouldNotBeEmpty(serve.Output);
+            using var annotator = serve.Client(token);
+            var projects = JsonNode.Parse(await annotator.GetStringAsync("/api/projects"))!.AsArray();
+            projects.Select(p => p!["name"]!.GetValue<string>()).ShouldBe(["spam-assassin-demo"]);
+            var next = await annotator.PostAsync($"/api/projects/{projects[0]!["id"]!.GetValue<long>()}/tasks/next", null);
+            next.StatusCode.ShouldBe(HttpStatusCode.OK, await next.Content.ReadAsStringAsync());
+        }
+        finally
+        {
+            TryDelete(directory);
+        }
+    }
+
+    [Fact]
     public async Task Serve_BothDbAndPostgres_FailsWithOneSentence()
     {
         var directory = TempDirectory();
@@ -69,4 +144,7 @@ public sealed partial class CliUsersTests
 
     [GeneratedRegex("sift_[A-Za-z0-9_-]{43}")]
     private static partial Regex TokenPattern();
+
+    [GeneratedRegex("token of user 'annotator': (?<token>sift_[A-Za-z0-9_-]{43})")]
+    private static partial Regex AnnotatorTokenLine();
 }

@@ -31,7 +31,11 @@ internal sealed partial class ServeProcess : IAsyncDisposable
     }
 
     /// <summary>Starts <c>sift serve --port 0</c> with the storage arguments and waits until it is listening.</summary>
-    public static async Task<ServeProcess> StartAsync(string workingDirectory, params string[] storageArguments)
+    public static Task<ServeProcess> StartAsync(string workingDirectory, params string[] storageArguments) =>
+        StartAsync(workingDirectory, new Dictionary<string, string>(), storageArguments);
+
+    /// <summary>As <see cref="StartAsync(string, string[])"/>, with these environment variables set for the process.</summary>
+    public static async Task<ServeProcess> StartAsync(string workingDirectory, IReadOnlyDictionary<string, string> environment, params string[] storageArguments)
     {
         var cli = Path.Combine(AppContext.BaseDirectory, "sift.dll");
         if (!File.Exists(cli)) throw new FileNotFoundException("The CLI (sift.dll) is not next to the tests; build tests/Sift.Server.Tests.", cli);
@@ -44,6 +48,7 @@ internal sealed partial class ServeProcess : IAsyncDisposable
             RedirectStandardInput = true,
         };
         foreach (var argument in (string[])[cli, "serve", "--port", "0", .. storageArguments]) start.ArgumentList.Add(argument);
+        foreach (var (name, value) in environment) start.Environment[name] = value;
         var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start dotnet.");
         var serve = new ServeProcess(process);
         var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);

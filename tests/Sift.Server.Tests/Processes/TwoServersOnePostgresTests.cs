@@ -31,7 +31,7 @@ public sealed class TwoServersOnePostgresTests(PostgresServer postgres) : IClass
             using var admin = b.Client(adminToken);
             var projectId = await CreateProjectWithItemsAsync(admin, Items, Overlap);
             var tokens = new List<string>();
-            for (var i = 0; i < Annotators; i++) tokens.Add(await CreateAnnotatorAsync(admin, $"pg-{i}"));
+            for (var i = 0; i < Annotators; i++) tokens.Add(await CreateAnnotatorAsync(admin, $"pg-{i}", projectId));
 
             var acknowledged = new ConcurrentBag<(int Annotator, long TaskId, long ItemId, long AnnotationId)>();
             var skipped = new ConcurrentBag<long>();

@@ -10,6 +10,8 @@ public class LiveLoopOptionsTests
     {
         var a = new LiveLoopOptions();
         a.Validate();
+        a.RankingPositions.ShouldBe(2_000);
+        a.LowPriorityTrainer.ShouldBeTrue();
         a.Owner.ShouldNotBe(new LiveLoopOptions().Owner);
         a.Owner.ShouldContain(Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture));
     }
@@ -20,6 +22,8 @@ public class LiveLoopOptionsTests
         Should.Throw<ConfigurationException>(() => new LiveLoopOptions { PollInterval = TimeSpan.Zero }.Validate()).Message.ShouldStartWith("poll interval");
         Should.Throw<ConfigurationException>(() => new LiveLoopOptions { TrainerLease = TimeSpan.FromMilliseconds(10) }.Validate()).Message.ShouldStartWith("trainer lease");
         Should.Throw<ConfigurationException>(() => new LiveLoopOptions { Owner = " " }.Validate()).Message.ShouldStartWith("owner");
+        Should.Throw<ConfigurationException>(() => new LiveLoopOptions { RankingPositions = 1 }.Validate()).Message.ShouldStartWith("ranking positions");
+        Should.Throw<ConfigurationException>(() => new LiveLoopOptions { TopUpInterval = TimeSpan.Zero }.Validate()).Message.ShouldStartWith("top-up interval");
     }
 
     [Fact]

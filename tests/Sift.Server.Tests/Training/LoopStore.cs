@@ -42,8 +42,11 @@ internal sealed class LoopStore : IAsyncDisposable
         return Store.CreateUserAsync($"user{n}", role, Convert.ToHexStringLower(Guid.NewGuid().ToByteArray()) + n, DateTimeOffset.UtcNow, Ct);
     }
 
-    public static LiveLoop Loop(ISiftStore store, string owner = "test-owner", TimeSpan? lease = null) =>
-        new(store, TimeProvider.System, new LiveLoopOptions { Owner = owner, TrainerLease = lease ?? TimeSpan.FromMinutes(2), BootstrapSamples = 300 });
+    public static LiveLoop Loop(ISiftStore store, string owner = "test-owner", TimeSpan? lease = null, int rankingPositions = 2_000, TimeProvider? time = null) =>
+        new(store, time ?? TimeProvider.System, new LiveLoopOptions
+        {
+            Owner = owner, TrainerLease = lease ?? TimeSpan.FromMinutes(2), BootstrapSamples = 300, RankingPositions = rankingPositions,
+        });
 
     /// <summary>Creates a project holding the synthetic corpus; every tenth item is held out (with gold when asked).</summary>
     public async Task<Project> ProjectAsync(ProjectSettings settings, int items, bool goldOnHeldOut = true, int corpusSeed = 1, string? name = null)
@@ -67,7 +70,7 @@ internal sealed class LoopStore : IAsyncDisposable
         var task = await store.ClaimNextAsync(project.Id, annotator.Id, now, TimeSpan.FromMinutes(10), project.Settings.Overlap, Ct);
         if (task is null) return null;
         var item = await store.GetItemAsync(project.Id, task.ItemId, Ct);
-        await store.SubmitAsync(project.Id, task.Id, annotator.Id, [Truth[item!.ExternalId]], $"req-{task.Id}", now, Ct);
+        await store.SubmitAsync(project.Id, task.Id, annotator.Id, [Truth[item!.ExternalId]], $"req-{task.Id}", now, cancellationToken: Ct);
         return task;
     }
 

@@ -120,6 +120,30 @@ public class RankingComposerTests
     }
 
     [Fact]
+    public void Compose_LongRanking_EveryPrefixHoldsTheExplorationAndHeldOutSharesToWithinABlock()
+    {
+        var strategy = Enumerable.Range(0, 17_000).Select(i => new StrategyPick(i, -i, "s")).ToList();
+        var exploration = Enumerable.Range(100_000, 2_000).Select(i => (long)i).ToList();
+        var heldOut = Enumerable.Range(200_000, 1_000).Select(i => (long)i).ToList();
+
+        var items = RankingComposer.Compose([], strategy, exploration, "random control (ε = 0.1)", heldOut, 9);
+
+        int explored = 0, held = 0;
+        for (var n = 1; n <= items.Count; n++)
+        {
+            if (items[n - 1].Exploration) explored++;
+            if (items[n - 1].Reason == RankingComposer.HeldOutReason) held++;
+            // Any prefix: off by at most what one shuffled block can move (10% and 5% of 50 positions, plus rounding).
+            Math.Abs(explored - 0.1 * n).ShouldBeLessThanOrEqualTo(7, $"exploration in the first {n}");
+            Math.Abs(held - 0.05 * n).ShouldBeLessThanOrEqualTo(5, $"held-out in the first {n}");
+            if (n % RankingComposer.LayoutBlock == 0) Math.Abs(explored - 0.1 * n).ShouldBeLessThanOrEqualTo(2, $"exploration in the first {n}");
+        }
+        // Within a block the positions are random, not every tenth.
+        var positions = items.Where(i => i.Exploration).Select(i => i.Rank).ToList();
+        positions.Zip(positions.Skip(1), (a, b) => b - a).Distinct().Count().ShouldBeGreaterThan(5);
+    }
+
+    [Fact]
     public void ExplorationReason_Share_NamesEpsilon()
     {
         RankingComposer.ExplorationReason(0.1).ShouldBe("random control (ε = 0.1)");

@@ -37,6 +37,18 @@ internal sealed class SnapshotBuilder
         return this;
     }
 
+    /// <summary>Adds the given items (none held out).</summary>
+    public SnapshotBuilder WithTexts(IEnumerable<(string Id, string Text, string Label)> items)
+    {
+        foreach (var (id, text, label) in items)
+        {
+            var itemId = _items.Count + 1;
+            _items.Add(new Item(itemId, 1, id, text, null, 1, null, false));
+            Truth[itemId] = label;
+        }
+        return this;
+    }
+
     /// <summary>Records an answer to the item from a task with the given provenance.</summary>
     public SnapshotBuilder Answer(long itemId, string[] labels, bool exploration = false, int modelVersion = 0, long annotator = 1)
     {

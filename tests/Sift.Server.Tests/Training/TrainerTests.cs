@@ -163,7 +163,7 @@ public class TrainerTests
         metrics.Resolved.ShouldBe(60);
     }
 
-    public static TheoryData<string> Strategies() => [.. Sift.Strategies.StrategyRegistry.All.Select(d => d.Name), "margin+dedup(0.9)", "entropy+explore(0.2)@100"];
+    public static TheoryData<string> Strategies() => [.. Sift.Strategies.StrategyCatalog.Default.All.Select(d => d.Name), "margin+dedup(0.9)", "entropy+explore(0.2)@100"];
 
     [Theory]
     [MemberData(nameof(Strategies))]
@@ -179,10 +179,10 @@ public class TrainerTests
     }
 
     [Fact]
-    public void Train_UnknownStrategy_FailsWithTheRegistrySentence()
+    public void Train_UnknownStrategy_FailsWithTheRegistrySentenceNamingTheField()
     {
         var ex = Should.Throw<ConfigurationException>(() => Train(Labeled(100, 20, Settings("no-such-strategy")).Build()));
-        ex.Message.ShouldStartWith("Unknown strategy 'no-such-strategy'.");
+        ex.Message.ShouldStartWith("strategy: Unknown strategy 'no-such-strategy'.");
     }
 
     [Fact]
@@ -241,6 +241,20 @@ public class TrainerTests
         strategy.Count.ShouldBe(126); // 180 outside the held-out set, 54 of them labeled
         strategy.Select(i => i.Score).ShouldBe(strategy.Select(i => i.Score).OrderDescending());
         ModelMetrics.Parse(model.MetricsJson).TrainingLabelsPerClass["weekly"].ShouldBeGreaterThan(0);
+    }
+
+    [Fact]
+    public void Train_NoWordInTwoItems_TrainsOnEveryTerm()
+    {
+        // min_df 2 keeps no term of this pool: the trainer falls back to every term rather than fail.
+        string[] texts = ["goal striker", "oven garlic", "referee penalty", "flour butter", "league keeper", "skillet onion"];
+        var b = new SnapshotBuilder(Settings(exploration: 0)).WithTexts(texts.Select((t, i) => ($"w{i}", t, i % 2 == 0 ? "sport" : "cooking")));
+        foreach (var item in b.Items.Take(4)) b.AnswerTruly(item.Id);
+
+        var result = Train(b.Build());
+
+        result.Model.ShouldNotBeNull().Labels.ShouldBe(4);
+        result.Ranking.Items.Select(i => i.ItemId).Order().ShouldBe([5L, 6L]);
     }
 
     [Fact]

@@ -12,20 +12,25 @@ namespace Sift.Strategies;
 /// enlarged to the batch size rather than failing. With no more candidates than the limit, the inner strategy sees
 /// the whole pool. Instances are immutable and thread-safe when the inner strategy is.
 /// </remarks>
-public sealed class CandidateSubsampler : IQueryStrategy
+public sealed class CandidateSubsampler : IQueryStrategy, INestedStrategy
 {
     private readonly IQueryStrategy _inner;
+    private readonly int _depth;
 
     /// <summary>Wraps <paramref name="inner"/>; <paramref name="maxCandidates"/> ≥ 1.</summary>
     /// <exception cref="ArgumentNullException"><paramref name="inner"/> is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxCandidates"/> is below 1.</exception>
+    /// <exception cref="ArgumentException">The composition would nest deeper than <see cref="StrategyCatalog.MaxNesting"/>.</exception>
     public CandidateSubsampler(IQueryStrategy inner, int maxCandidates)
     {
         ArgumentNullException.ThrowIfNull(inner);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxCandidates, 1);
+        _depth = StrategyNesting.Wrap(inner, nameof(inner));
         _inner = inner;
         MaxCandidates = maxCandidates;
     }
+
+    int INestedStrategy.Depth => _depth;
 
     /// <summary>Largest number of candidates the inner strategy is shown.</summary>
     public int MaxCandidates { get; }

@@ -17,17 +17,22 @@ namespace Sift.Strategies;
 /// density) the quoted figure describes the item on its own. Instances are immutable and thread-safe when the inner
 /// strategy is.</para>
 /// </remarks>
-public sealed class CostAwareDecorator : ScoredStrategy
+public sealed class CostAwareDecorator : ScoredStrategy, INestedStrategy
 {
     private readonly ScoredStrategy _inner;
+    private readonly int _depth;
 
     /// <summary>Wraps <paramref name="inner"/>.</summary>
     /// <exception cref="ArgumentNullException"><paramref name="inner"/> is null.</exception>
+    /// <exception cref="ArgumentException">The composition would nest deeper than <see cref="StrategyCatalog.MaxNesting"/>.</exception>
     public CostAwareDecorator(ScoredStrategy inner)
     {
         ArgumentNullException.ThrowIfNull(inner);
+        _depth = StrategyNesting.Wrap(inner, nameof(inner));
         _inner = inner;
     }
+
+    int INestedStrategy.Depth => _depth;
 
     /// <inheritdoc />
     public override string Name => $"{_inner.Name}/cost";

@@ -7,18 +7,23 @@ namespace Sift.Strategies;
 /// estimating accuracy on what the strategy would not pick). Exactly round(ε·count) picks are random; the wrapped
 /// strategy chooses the rest first.
 /// </summary>
-public sealed class ExplorationDecorator : IQueryStrategy
+public sealed class ExplorationDecorator : IQueryStrategy, INestedStrategy
 {
     private readonly IQueryStrategy _inner;
+    private readonly int _depth;
 
     /// <summary>Wraps <paramref name="inner"/> with exploration share <paramref name="epsilon"/> in [0, 1].</summary>
+    /// <exception cref="ArgumentException">The composition would nest deeper than <see cref="StrategyCatalog.MaxNesting"/>.</exception>
     public ExplorationDecorator(IQueryStrategy inner, double epsilon)
     {
         ArgumentNullException.ThrowIfNull(inner);
         if (epsilon is < 0 or > 1 || double.IsNaN(epsilon)) throw new ArgumentOutOfRangeException(nameof(epsilon), "ε must be in [0, 1].");
+        _depth = StrategyNesting.Wrap(inner, nameof(inner));
         _inner = inner;
         Epsilon = epsilon;
     }
+
+    int INestedStrategy.Depth => _depth;
 
     /// <summary>The exploration share.</summary>
     public double Epsilon { get; }
@@ -66,21 +71,26 @@ public sealed class ExplorationDecorator : IQueryStrategy
 /// Hybrid: take the top <c>Factor × count</c> candidates of a scoring strategy, then let a diversity strategy choose
 /// <c>count</c> of them (e.g. margin then k-center), so a batch is uncertain yet not redundant.
 /// </summary>
-public sealed class TopThenDiversify : IQueryStrategy
+public sealed class TopThenDiversify : IQueryStrategy, INestedStrategy
 {
     private readonly ScoredStrategy _score;
     private readonly IQueryStrategy _diversify;
+    private readonly int _depth;
 
     /// <summary>Creates the hybrid. <paramref name="factor"/> ≥ 1 (default 10).</summary>
+    /// <exception cref="ArgumentException">The composition would nest deeper than <see cref="StrategyCatalog.MaxNesting"/>.</exception>
     public TopThenDiversify(ScoredStrategy score, IQueryStrategy diversify, int factor = 10)
     {
         ArgumentNullException.ThrowIfNull(score);
         ArgumentNullException.ThrowIfNull(diversify);
         ArgumentOutOfRangeException.ThrowIfLessThan(factor, 1);
+        _depth = StrategyNesting.Wrap(score, nameof(score), diversify);
         _score = score;
         _diversify = diversify;
         Factor = factor;
     }
+
+    int INestedStrategy.Depth => _depth;
 
     /// <summary>How many times the batch size is shortlisted.</summary>
     public int Factor { get; }

@@ -20,21 +20,26 @@ namespace Sift.Strategies;
 /// <para>Cost: the greedy pass is O(list × count) similarity computations. Instances are immutable and thread-safe
 /// when the inner strategy is.</para>
 /// </remarks>
-public sealed class NearDuplicateFilter : IQueryStrategy
+public sealed class NearDuplicateFilter : IQueryStrategy, INestedStrategy
 {
     private readonly IQueryStrategy _inner;
+    private readonly int _depth;
 
     /// <summary>Wraps <paramref name="inner"/>; <paramref name="maxCosine"/> in [-1, 1] (default 0.95).</summary>
     /// <exception cref="ArgumentNullException"><paramref name="inner"/> is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxCosine"/> is outside [-1, 1] or NaN.</exception>
+    /// <exception cref="ArgumentException">The composition would nest deeper than <see cref="StrategyCatalog.MaxNesting"/>.</exception>
     public NearDuplicateFilter(IQueryStrategy inner, double maxCosine = 0.95)
     {
         ArgumentNullException.ThrowIfNull(inner);
         if (maxCosine is < -1 or > 1 || double.IsNaN(maxCosine))
             throw new ArgumentOutOfRangeException(nameof(maxCosine), "The cosine threshold must be in [-1, 1].");
+        _depth = StrategyNesting.Wrap(inner, nameof(inner));
         _inner = inner;
         MaxCosine = maxCosine;
     }
+
+    int INestedStrategy.Depth => _depth;
 
     /// <summary>The largest cosine similarity allowed between two items of one batch.</summary>
     public double MaxCosine { get; }

@@ -20,24 +20,29 @@ namespace Sift.Strategies;
 /// ranking over the whole pool. With no groups, or a share of 0, this is the inner strategy unchanged.
 /// Instances are immutable and thread-safe when the inner strategy is.</para>
 /// </remarks>
-public sealed class SubgroupQuotaDecorator : IQueryStrategy
+public sealed class SubgroupQuotaDecorator : IQueryStrategy, INestedStrategy
 {
     /// <summary>The group name used for items whose group is null.</summary>
     public const string NoGroup = "(none)";
 
     private readonly IQueryStrategy _inner;
+    private readonly int _depth;
 
     /// <summary>Wraps <paramref name="inner"/> with a minimum share per group in [0, 1].</summary>
     /// <exception cref="ArgumentNullException"><paramref name="inner"/> is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="minimumShare"/> is outside [0, 1] or NaN.</exception>
+    /// <exception cref="ArgumentException">The composition would nest deeper than <see cref="StrategyCatalog.MaxNesting"/>.</exception>
     public SubgroupQuotaDecorator(IQueryStrategy inner, double minimumShare)
     {
         ArgumentNullException.ThrowIfNull(inner);
         if (minimumShare is < 0 or > 1 || double.IsNaN(minimumShare))
             throw new ArgumentOutOfRangeException(nameof(minimumShare), "The minimum share must be in [0, 1].");
+        _depth = StrategyNesting.Wrap(inner, nameof(inner));
         _inner = inner;
         MinimumShare = minimumShare;
     }
+
+    int INestedStrategy.Depth => _depth;
 
     /// <summary>The minimum share of each batch owed to every group.</summary>
     public double MinimumShare { get; }

@@ -3,12 +3,23 @@
 // paragraphs, bullet and numbered lists, block quotes, fenced code, **bold**, *italic*, `code`, and links whose
 // address is http(s), mailto or relative (anything else, javascript: included, renders as plain text).
 
+// Global (g) so that each can search from a position in the whole text: inline() keeps each rule's next match and
+// searches again only when the text before it has been used up, so a long paragraph is scanned in linear time.
+// Link text holds no '[': otherwise every '[' of a line without ']' would scan to the line's end (quadratic).
 const INLINE = [
-  { kind: 'code', re: /`([^`\n]+)`/ },
-  { kind: 'link', re: /\[([^\]\n]+)\]\(((?:[^()\s]|\([^()\s]*\))+)\)/ }, // one level of (…) inside the address
-  { kind: 'strong', re: /\*\*(?=\S)([^\n]+?)\*\*|__(?=\S)([^\n]+?)__/ },
-  { kind: 'em', re: /\*(?=[^\s*])([^*\n]*?[^\s*])\*|(?<![\w])_(?=[^\s_])([^_\n]*?[^\s_])_(?![\w])/ },
+  { kind: 'code', re: /`([^`\n]+)`/g },
+  { kind: 'link', re: /\[([^[\]\n]+)\]\(((?:[^()\s]|\([^()\s]*\))+)\)/g }, // one level of (…) inside the address
+  { kind: 'strong', re: /\*\*(?=\S)([^\n]+?)\*\*|__(?=\S)([^\n]+?)__/g },
+  { kind: 'em', re: /\*(?=[^\s*])([^*\n]*?[^\s*])\*|(?<![\w])_(?=[^\s_])([^_\n]*?[^\s_])_(?![\w])/g },
 ];
+
+/** Blockquotes nest at most this deep; a deeper '>' is shown as text (each level renders its lines again). */
+const MAX_QUOTE_DEPTH = 16;
+
+/** Appends one by one: spreading a long paragraph's nodes into append(...) would overflow the call stack. */
+function appendAll(parent, nodes) {
+  for (const node of nodes) parent.append(node);
+}
 
 /** Whether a link target may become an href: http(s), mailto, or a same-site path or fragment. */
 export function isSafeUrl(url) {
@@ -18,16 +29,21 @@ export function isSafeUrl(url) {
 
 function inline(text, doc) {
   const out = [];
-  let rest = text;
-  while (rest.length > 0) {
+  const next = INLINE.map(() => undefined); // each rule's next match at or after pos; null: none left
+  let pos = 0;
+  while (pos < text.length) {
     let best = null;
-    for (const rule of INLINE) {
-      const m = rule.re.exec(rest);
+    INLINE.forEach((rule, i) => {
+      if (next[i] === undefined || (next[i] !== null && next[i].index < pos)) {
+        rule.re.lastIndex = pos;
+        next[i] = rule.re.exec(text);
+      }
+      const m = next[i];
       if (m && (best === null || m.index < best.m.index)) best = { rule, m };
-    }
-    if (best === null) { out.push(doc.createTextNode(rest)); break; }
+    });
+    if (best === null) { out.push(doc.createTextNode(text.slice(pos))); break; }
     const { rule, m } = best;
-    if (m.index > 0) out.push(doc.createTextNode(rest.slice(0, m.index)));
+    if (m.index > pos) out.push(doc.createTextNode(text.slice(pos, m.index)));
     if (rule.kind === 'code') {
       const el = doc.createElement('code');
       el.textContent = m[1];
@@ -38,17 +54,17 @@ function inline(text, doc) {
         a.setAttribute('href', m[2]);
         a.setAttribute('rel', 'noopener noreferrer');
         a.setAttribute('target', '_blank');
-        a.append(...inline(m[1], doc));
+        appendAll(a, inline(m[1], doc));
         out.push(a);
       } else {
-        out.push(...inline(m[1], doc));
+        for (const node of inline(m[1], doc)) out.push(node);
       }
     } else {
       const el = doc.createElement(rule.kind);
-      el.append(...inline(m[1] ?? m[2], doc));
+      appendAll(el, inline(m[1] ?? m[2], doc));
       out.push(el);
     }
-    rest = rest.slice(m.index + m[0].length);
+    pos = m.index + m[0].length;
   }
   return out;
 }
@@ -58,6 +74,10 @@ function inline(text, doc) {
  * `headingOffset` levels so instructions nest under the page's own headings.
  */
 export function renderMarkdown(source, { headingOffset = 2, doc = document } = {}) {
+  return renderBlocks(source, headingOffset, doc, 0);
+}
+
+function renderBlocks(source, headingOffset, doc, depth) {
   const fragment = doc.createDocumentFragment();
   const lines = String(source ?? '').replace(/\r\n?/g, '\n').split('\n');
   let paragraph = [];
@@ -67,7 +87,7 @@ export function renderMarkdown(source, { headingOffset = 2, doc = document } = {
   const flushParagraph = () => {
     if (paragraph.length === 0) return;
     const p = doc.createElement('p');
-    p.append(...inline(paragraph.join(' '), doc));
+    appendAll(p, inline(paragraph.join(' '), doc));
     fragment.append(p);
     paragraph = [];
   };
@@ -75,7 +95,7 @@ export function renderMarkdown(source, { headingOffset = 2, doc = document } = {
   const flushQuote = () => {
     if (quote.length === 0) return;
     const bq = doc.createElement('blockquote');
-    bq.append(renderMarkdown(quote.join('\n'), { headingOffset, doc }));
+    bq.append(renderBlocks(quote.join('\n'), headingOffset, doc, depth + 1));
     fragment.append(bq);
     quote = [];
   };
@@ -95,7 +115,7 @@ export function renderMarkdown(source, { headingOffset = 2, doc = document } = {
       fragment.append(pre);
       continue;
     }
-    if (/^\s*>/.test(line)) {
+    if (depth < MAX_QUOTE_DEPTH && /^\s*>/.test(line)) {
       flushParagraph(); flushList();
       quote.push(line.replace(/^\s*>\s?/, ''));
       continue;
@@ -106,7 +126,7 @@ export function renderMarkdown(source, { headingOffset = 2, doc = document } = {
     if (heading) {
       flushParagraph(); flushList();
       const el = doc.createElement(`h${Math.min(6, heading[1].length + headingOffset)}`);
-      el.append(...inline(heading[2], doc));
+      appendAll(el, inline(heading[2], doc));
       fragment.append(el);
       continue;
     }
@@ -126,14 +146,15 @@ export function renderMarkdown(source, { headingOffset = 2, doc = document } = {
         fragment.append(el);
       }
       const li = doc.createElement('li');
-      li.append(...inline(item[3], doc));
+      appendAll(li, inline(item[3], doc));
       list.el.append(li);
       continue;
     }
     if (list !== null && /^\s{2,}\S/.test(line)) {
       // A continuation line of the last list item.
       const last = list.el.lastElementChild;
-      last.append(doc.createTextNode(' '), ...inline(line.trim(), doc));
+      last.append(doc.createTextNode(' '));
+      appendAll(last, inline(line.trim(), doc));
       continue;
     }
     flushList();

@@ -5,6 +5,8 @@ export const can = {
   viewDashboard: me => ['admin', 'reviewer', 'auditor'].includes(me.role),
   administer: me => me.role === 'admin',
   export: me => ['admin', 'auditor'].includes(me.role),
+  /** Admins and auditors reach every project; annotators and reviewers only those they are members of. */
+  seeEveryProject: me => ['admin', 'auditor'].includes(me.role),
 };
 
 /** True for a multi-label project, whatever the casing of the mode the API sends. */

@@ -3,11 +3,6 @@ using Sift.Strategies;
 
 namespace Sift.Core.Tests.Strategies.Decorators;
 
-public sealed class CandidateSubsamplerContractTests : StrategyContractTests
-{
-    protected override IQueryStrategy Create() => new CandidateSubsampler(new MarginSampling(), 60);
-}
-
 public sealed class CandidateSubsamplerTests
 {
     [Fact]

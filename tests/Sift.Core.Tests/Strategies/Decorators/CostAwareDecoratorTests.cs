@@ -3,11 +3,6 @@ using Sift.Strategies;
 
 namespace Sift.Core.Tests.Strategies.Decorators;
 
-public sealed class CostAwareContractTests : StrategyContractTests
-{
-    protected override IQueryStrategy Create() => new CostAwareDecorator(new MarginSampling());
-}
-
 public sealed class CostAwareDecoratorTests
 {
     private static readonly float[][] Rows = Enumerable.Range(0, 6).Select(i => new[] { 1f, i }).ToArray();

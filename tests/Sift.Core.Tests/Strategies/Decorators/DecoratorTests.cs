@@ -3,16 +3,6 @@ using Sift.Strategies;
 
 namespace Sift.Core.Tests.Strategies.Decorators;
 
-public sealed class ExplorationContractTests : StrategyContractTests
-{
-    protected override IQueryStrategy Create() => new ExplorationDecorator(new MarginSampling(), 0.3);
-}
-
-public sealed class MarginCoresetContractTests : StrategyContractTests
-{
-    protected override IQueryStrategy Create() => new TopThenDiversify(new MarginSampling(), new CoreSetSampling());
-}
-
 public sealed class MarginKMeansContractTests : StrategyContractTests
 {
     protected override IQueryStrategy Create() => new TopThenDiversify(new MarginSampling(), new KMeansSampling(), 3);
@@ -58,7 +48,7 @@ public sealed class StrategySpecTests
     [InlineData("entropy@500", "entropy@500")]
     public void Get_Spec_BuildsDecoratedStrategy(string spec, string expectedName)
     {
-        var descriptor = StrategyRegistry.Get(spec);
+        var descriptor = StrategyCatalog.Default.Get(spec);
         descriptor.Name.ShouldBe(expectedName);
         var (context, _, _) = TestData.Context(3);
         descriptor.Create().Select(context, 10).Count.ShouldBe(10);
@@ -72,5 +62,5 @@ public sealed class StrategySpecTests
     [InlineData("margin@0", "positive whole number")]
     [InlineData("nonsense+dedup", "Unknown strategy 'nonsense'")]
     public void Get_BadSpec_ClearError(string spec, string fragment) =>
-        Should.Throw<ConfigurationException>(() => StrategyRegistry.Get(spec)).Message.ShouldContain(fragment);
+        Should.Throw<ConfigurationException>(() => StrategyCatalog.Default.Get(spec)).Message.ShouldContain(fragment);
 }

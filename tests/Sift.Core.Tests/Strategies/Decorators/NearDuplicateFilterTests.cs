@@ -4,11 +4,6 @@ using Sift.Strategies;
 
 namespace Sift.Core.Tests.Strategies.Decorators;
 
-public sealed class NearDuplicateFilterContractTests : StrategyContractTests
-{
-    protected override IQueryStrategy Create() => new NearDuplicateFilter(new MarginSampling());
-}
-
 public sealed class NearDuplicateFilterTests
 {
     private static double Cosine(float[] a, float[] b)

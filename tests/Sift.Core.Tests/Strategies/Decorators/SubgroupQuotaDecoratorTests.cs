@@ -3,11 +3,6 @@ using Sift.Strategies;
 
 namespace Sift.Core.Tests.Strategies.Decorators;
 
-public sealed class SubgroupQuotaContractTests : StrategyContractTests
-{
-    protected override IQueryStrategy Create() => new SubgroupQuotaDecorator(new MarginSampling(), 0.2);
-}
-
 public sealed class SubgroupQuotaDecoratorTests
 {
     private static bool IsRare(QueryContext context, int i) => context.Groups![i] == "rare";

@@ -6,10 +6,8 @@ using static Sift.Core.Tests.Strategies.Diversity.DiversityTestData;
 
 namespace Sift.Core.Tests.Strategies.Diversity;
 
-public sealed class CoreSetSamplingTests : StrategyContractTests
+public sealed class CoreSetSamplingTests
 {
-    protected override IQueryStrategy Create() => new CoreSetSampling();
-
     [Fact]
     public void Select_PointsOnALine_PicksFarthestInOrder()
     {

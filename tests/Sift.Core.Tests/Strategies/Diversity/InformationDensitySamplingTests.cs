@@ -3,10 +3,8 @@ using static Sift.Core.Tests.Strategies.Diversity.DiversityTestData;
 
 namespace Sift.Core.Tests.Strategies.Diversity;
 
-public sealed class InformationDensitySamplingTests : StrategyContractTests
+public sealed class InformationDensitySamplingTests
 {
-    protected override IQueryStrategy Create() => new InformationDensitySampling();
-
     // Rows 0–5 form a dense group near 0°; row 6 is an isolated outlier at 180°.
     private static (QueryContext Context, float[][] Probabilities) DenseAndOutlier()
     {

@@ -4,10 +4,8 @@ using static Sift.Core.Tests.Strategies.Diversity.DiversityTestData;
 
 namespace Sift.Core.Tests.Strategies.Diversity;
 
-public sealed class KMeansSamplingTests : StrategyContractTests
+public sealed class KMeansSamplingTests
 {
-    protected override IQueryStrategy Create() => new KMeansSampling();
-
     [Theory]
     [InlineData(1UL)]
     [InlineData(2UL)]

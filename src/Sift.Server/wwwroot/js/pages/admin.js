@@ -1,5 +1,5 @@
-// `/admin`: projects (create, settings, instructions, import, export, retrain) and users (create, rotate a token,
-// disable). Admins only: anyone else sees a one-line refusal and the page makes no admin calls.
+// `/admin`: projects (create, settings, instructions, import, export, retrain, members) and users (create, rotate a
+// token, disable). Admins only: anyone else sees a one-line refusal and the page makes no admin calls.
 import { api, ApiError } from '../api.js';
 import { h, replace, fmt } from '../dom.js';
 import { renderMarkdown } from '../markdown.js';
@@ -35,6 +35,7 @@ export default async function admin(main, { me }) {
 
   let projects = [];
   let selectedId = new URLSearchParams(location.search).get('project');
+  let refreshMembers = null;
 
   async function loadProjects() {
     projects = await api('GET', '/api/projects');
@@ -73,12 +74,15 @@ export default async function admin(main, { me }) {
     const picker = h('select', { id: 'project-picker', 'aria-label': 'Project to manage' },
       projects.map(p => h('option', { value: p.id, selected: String(p.id) === String(project.id) }, p.name)));
     picker.addEventListener('change', () => { selectedId = picker.value; drawProject(); });
+    const members = membersPanel(project);
+    refreshMembers = members.refresh;
     replace(projectSection,
       h('div', { class: 'section-head' }, h('h2', { id: 'project-h' }, 'Manage ', h('span', {}, project.name)), picker),
       h('div', { class: 'grid two' },
         settingsForm(project, async () => { await loadProjects(); }),
         instructionsForm(project, () => drawProject())),
-      h('div', { class: 'grid two' }, importForm(project), exportAndTrain(project)));
+      h('div', { class: 'grid two' }, importForm(project), exportAndTrain(project)),
+      members.element);
   }
 
   // ---- users ----------------------------------------------------------------------------------------------------
@@ -121,6 +125,7 @@ export default async function admin(main, { me }) {
         h('tbody', {}, rows)),
       createUserForm(async (name, token) => drawUsers({ name, token })));
     usersSection.querySelector('#new-token')?.focus();
+    await refreshMembers?.();
   }
 
   await loadProjects();
@@ -292,6 +297,64 @@ function exportAndTrain(project) {
       }, 'Retrain now'),
       h('a', { class: 'button', href: `/dashboard/${project.id}` }, 'Open the dashboard')),
     message, status);
+}
+
+/**
+ * Who of the annotators and reviewers may reach the project: a table of members with Remove, and a picker of the
+ * annotators and reviewers who are not members yet. Returns { element, refresh }.
+ */
+function membersPanel(project) {
+  const element = h('div', { class: 'form', id: 'members', 'aria-labelledby': 'members-h' });
+  const heading = () => h('h3', { id: 'members-h' }, 'Members');
+  async function refresh(note) {
+    let members, users;
+    try {
+      [members, users] = await Promise.all([api('GET', `/api/projects/${project.id}/members`), api('GET', '/api/users')]);
+    } catch (error) {
+      replace(element, heading(), h('p', { class: 'form-error', role: 'alert' }, error.message));
+      return;
+    }
+    const message = h('p', { class: 'form-error', role: 'alert' });
+    const status = h('p', { class: 'form-ok', role: 'status' }, note ?? '');
+    const role = r => String(r).toLowerCase();
+    const memberIds = new Set(members.map(m => m.user_id));
+    const candidates = users.filter(u => ['annotator', 'reviewer'].includes(role(u.role)) && !memberIds.has(u.id));
+    const rows = members.map(m => h('tr', { class: m.disabled ? 'disabled' : null },
+      h('td', {}, m.name), h('td', {}, role(m.role)),
+      h('td', {}, m.added_at ? new Date(m.added_at).toLocaleDateString('en-GB') : '—'),
+      h('td', { class: 'row-actions' }, confirmingButton('Remove', 'Click again: their open tasks go back to the queue', async () => {
+        try {
+          await api('DELETE', `/api/projects/${project.id}/members/${m.user_id}`);
+          await refresh(`Removed ${m.name}.`);
+        } catch (error) { message.textContent = error.message; }
+      }))));
+    const picker = h('select', {}, candidates.map(u => h('option', { value: u.id }, `${u.name} (${role(u.role)})`)));
+    const add = h('button', {
+      type: 'button', class: 'primary', id: 'add-member', onclick: async () => {
+        const chosen = candidates.find(u => String(u.id) === picker.value);
+        if (!chosen) return;
+        add.disabled = true;
+        try {
+          await api('PUT', `/api/projects/${project.id}/members/${chosen.id}`);
+          await refresh(`Added ${chosen.name}.`);
+        } catch (error) { message.textContent = error.message; add.disabled = false; }
+      },
+    }, 'Add member');
+    replace(element,
+      heading(),
+      h('p', { class: 'help' }, 'Annotators and reviewers see only the projects they are members of; admins and auditors see every project. Removing a member gives their open tasks back to the queue; their answers stay.'),
+      members.length === 0
+        ? h('p', { class: 'muted', id: 'no-members' }, 'No members yet: no annotator or reviewer can see this project.')
+        : h('table', { class: 'data', id: 'member-table' },
+          h('thead', {}, h('tr', {}, ['Name', 'Role', 'Member since', ''].map(t => h('th', { scope: 'col' }, t)))),
+          h('tbody', {}, rows)),
+      candidates.length === 0
+        ? h('p', { class: 'muted' }, 'Every annotator and reviewer is a member.')
+        : h('div', { class: 'row' }, field('member-picker', 'Add an annotator or reviewer', picker), h('div', { class: 'actions' }, add)),
+      message, status);
+  }
+  refresh();
+  return { element, refresh };
 }
 
 function createUserForm(onCreated) {

@@ -1,10 +1,13 @@
 // `/annotate/{id}`: one item at a time, keyboard first. 1–9 choose a label (multi-label: toggle), Enter submits,
 // S skips, U undoes. The caller's next task is prefetched (prefetch=2) so it shows the moment the current one is
-// answered. A submit carries a client request id that stays the same across retries, so a retry counts once.
+// answered. A submit carries a client request id that stays the same across retries, so a retry counts once, and
+// the time the item was on screen in a visible tab (time on task, kept in the answer's provenance). The page shows
+// text items; an item of any other kind (a pair, before its page exists) gets a plain notice and can only be skipped.
 import { api, withRetry, ApiError, session } from '../api.js';
 import { h, replace, uuid, isTyping, fmt } from '../dom.js';
 import { renderMarkdown } from '../markdown.js';
 import { can, isMulti } from '../roles.js';
+import { visibleStopwatch } from '../visibletime.js';
 
 const PREFETCH = 2;
 const EMPTY_POLL_MS = 10_000;
@@ -30,11 +33,13 @@ export default async function annotate(main, { me, params, setTitle }) {
   let busy = false;             // an action is in flight
   let loaded = false;           // the first top-up has answered
   let emptyTimer = null;
+  const watch = visibleStopwatch(); // time on task of queue[0], restarted when another task comes on screen
 
   // ---- layout ---------------------------------------------------------------------------------------------------
   const progress = h('p', { class: 'progress', id: 'progress', 'aria-live': 'polite' }, '\u00a0');
   const itemText = h('div', { class: 'item-text', id: 'item-text', tabindex: '-1', 'aria-label': 'Item to label' });
   const itemMeta = h('p', { class: 'item-meta muted', id: 'item-meta' });
+  const unsupportedBox = h('p', { class: 'notice', id: 'unsupported', role: 'status', hidden: true });
   const status = h('p', { class: 'status', id: 'status', role: 'status' });
   const alertBox = h('div', { class: 'form-error', id: 'error', role: 'alert' });
   const emptyBox = h('div', { class: 'empty', id: 'empty', hidden: true },
@@ -55,7 +60,7 @@ export default async function annotate(main, { me, params, setTitle }) {
 
   const itemPanel = h('section', { class: 'card item-card', 'aria-labelledby': 'item-heading' },
     h('h2', { id: 'item-heading', class: 'visually-hidden' }, 'Item'),
-    itemMeta, itemText,
+    itemMeta, itemText, unsupportedBox,
     h('div', { class: 'labels', role: 'group', 'aria-label': multi ? 'Labels (choose any)' : 'Labels (choose one)' }, labelButtons),
     h('div', { class: 'actions' }, submitButton, skipButton, undoButton),
     status, alertBox);
@@ -96,9 +101,10 @@ export default async function annotate(main, { me, params, setTitle }) {
 
   function render() {
     const task = queue[0];
+    const answerable = task && supported(task);
     labelButtons.forEach((b, i) => b.setAttribute('aria-pressed', selected.has(i) ? 'true' : 'false'));
-    for (const b of labelButtons) b.disabled = !task || busy;
-    submitButton.disabled = !task || busy || (!multi && selected.size === 0);
+    for (const b of labelButtons) b.disabled = !answerable || busy;
+    submitButton.disabled = !answerable || busy || (!multi && selected.size === 0);
     skipButton.disabled = !task || busy;
     undoButton.disabled = busy;
     itemPanel.classList.toggle('busy', busy);
@@ -111,12 +117,24 @@ export default async function annotate(main, { me, params, setTitle }) {
       emptyBox.hidden = true;
       itemPanel.hidden = false;
       if (itemText.dataset.taskId !== String(task.task_id)) {
-        itemText.textContent = task.text; // untrusted: text only, never HTML
+        if (supported(task)) {
+          itemText.textContent = task.text; // untrusted: text only, never HTML
+          itemText.hidden = false;
+          unsupportedBox.hidden = true;
+        } else {
+          // Nothing of the item is shown: a page that does not know the kind cannot show it faithfully.
+          itemText.textContent = '';
+          itemText.hidden = true;
+          unsupportedBox.textContent = describeUnsupported(kindOf(task));
+          unsupportedBox.hidden = false;
+        }
         itemText.dataset.taskId = String(task.task_id);
         itemText.dataset.itemId = String(task.item_id);
+        itemText.dataset.kind = kindOf(task);
         itemText.scrollTop = 0;
         itemMeta.textContent = `Item ${task.item_id}`;
         selected = new Set(task.preselect ?? []);
+        watch.restart();
       }
       if ((task.instructions_version ?? 0) > shownInstructions) refreshInstructions();
     } else if (loaded && !topping) {
@@ -135,8 +153,11 @@ export default async function annotate(main, { me, params, setTitle }) {
 
   function clearItem() {
     itemText.textContent = '';
+    itemText.hidden = false;
+    unsupportedBox.hidden = true;
     delete itemText.dataset.taskId;
     delete itemText.dataset.itemId;
+    delete itemText.dataset.kind;
     itemMeta.textContent = '';
     selected = new Set();
   }
@@ -228,12 +249,17 @@ export default async function annotate(main, { me, params, setTitle }) {
   function submit() {
     const task = queue[0];
     if (!task || busy) return;
+    if (!supported(task)) { fail('This item cannot be answered on this page. Skip it with S.'); return; }
     if (!multi && selected.size === 0) { fail(`Choose a label first (keys 1–${Math.min(9, labels.length)}).`); return; }
     const chosen = labels.filter((_, i) => selected.has(i));
     // One id per answer: a retry of the same answer reuses it (and counts once); a changed answer gets a new one.
     const key = JSON.stringify(chosen);
-    if (task.answerKey !== key) { task.answerKey = key; task.clientRequestId = uuid(); }
-    const body = { labels: chosen, client_request_id: task.clientRequestId };
+    if (task.answerKey !== key) {
+      task.answerKey = key;
+      task.clientRequestId = uuid();
+      task.seconds = Math.round(watch.seconds() * 1000) / 1000; // frozen with the id: a retry sends the same answer
+    }
+    const body = { labels: chosen, client_request_id: task.clientRequestId, seconds: task.seconds };
     return act(task, 'Saving', () => withRetry(() =>
       api('POST', `/api/projects/${projectId}/tasks/${task.task_id}/submit`, { body })));
   }
@@ -272,7 +298,7 @@ export default async function annotate(main, { me, params, setTitle }) {
   }
 
   function choose(index) {
-    if (!queue[0] || busy || index >= labels.length) return;
+    if (!queue[0] || busy || index >= labels.length || !supported(queue[0])) return;
     if (multi) {
       if (selected.has(index)) selected.delete(index); else selected.add(index);
     } else {
@@ -312,6 +338,21 @@ export default async function annotate(main, { me, params, setTitle }) {
   refreshProgress();
   await topUp();
   itemText.focus({ preventScroll: true });
+}
+
+/** The kind of a task's item (`text` when an older server does not say). */
+function kindOf(task) {
+  return typeof task.content_kind === 'string' ? task.content_kind : 'text';
+}
+
+/** Whether this page can show and answer the task's item. */
+function supported(task) {
+  return kindOf(task) === 'text';
+}
+
+function describeUnsupported(kind) {
+  const what = kind === 'pair' ? 'a pairwise comparison (a prompt with two responses)' : `an item of kind “${kind}”`;
+  return `This item is ${what}: this item kind is not supported by this page yet. Skip it with S, or undo with U.`;
 }
 
 /** The task list from a tasks/next answer (null for 204). */

@@ -110,7 +110,10 @@ export default async function dashboard(main, { me, params, setTitle }) {
     const state = String(trainer.state ?? 'idle').toLowerCase();
     replace(tiles,
       tile('Annotations', fmt(c.annotations), `${fmt(c.completed_items)} of ${fmt(c.items)} items complete`),
-      tile('Queue depth', fmt(c.queue_depth), `${fmt(c.live_leases)} tasks out now`, 'queue-depth'),
+      // queue_depth: positions of the stored ranking still open; unranked: items beyond it (handed out after it, in
+      // random order, until the trainer ranks them). Together: what is left to hand out.
+      tile('Queue', fmt(c.queue_depth + (c.unranked ?? 0)),
+        `${fmt(c.queue_depth)} ranked · ${fmt(c.unranked ?? 0)} not yet ranked · ${fmt(c.live_leases)} tasks out now`, 'queue-depth'),
       tile('Model version', view.model_version ? `v${view.model_version}` : 'none yet',
         view.model_version ? `${fmt(lastCurve(view)?.labels)} labels` : 'cold start: random order', 'model-version'),
       tile('Trainer', h('span', { class: `badge ${state}` }, state), trainerLine(trainer), 'trainer-state'),
@@ -131,7 +134,8 @@ export default async function dashboard(main, { me, params, setTitle }) {
         h('td', {}, pct(p.accuracy)), h('td', {}, pct(p.macro_f1)))));
     const key = `${view.model_version}:${curve.length}`;
     if (key !== curveKey) { curveKey = key; loadCurve(); }
-    // The agreement is computed on request (Dawid–Skene included): ask again only when the answers changed.
+    // The server caches the agreement until the answers change; ask again only when they did, or while the last
+    // report was a large project's older one (up_to_date false: the server recomputes it shortly).
     if (c.annotations !== agreementKey) { agreementKey = c.annotations; loadAgreement(); }
 
     drawLift(view.lift);
@@ -171,6 +175,7 @@ export default async function dashboard(main, { me, params, setTitle }) {
   async function loadAgreement() {
     try {
       const view = await api('GET', `/api/projects/${projectId}/agreement`);
+      if (view.up_to_date === false) agreementKey = null;
       agreementCard.hidden = !(view.counts.pairable_items > 0);
       if (!agreementCard.hidden) replace(agreementBox, agreementPanel(view));
     } catch (error) {
@@ -253,6 +258,10 @@ function agreementPanel(view) {
     h('p', { class: `reading ${reading.kind}`, id: 'agreement-reading' }, reading.text),
     h('p', { class: 'muted small' },
       `From ${fmt(c.pairable_items)} items with two or more answers (${fmt(c.annotations)} answers by ${fmt(c.annotators)} annotators).`),
+    view.up_to_date === false && view.computed_at
+      ? h('p', { class: 'muted small', id: 'agreement-as-of' },
+        `As of ${new Date(view.computed_at).toLocaleTimeString()}: newer answers are counted at the next recomputation (large projects are recomputed every few seconds).`)
+      : null,
     view.multi_label_note ? h('p', { class: 'muted small', id: 'agreement-multi' }, view.multi_label_note) : null,
     h('h3', {}, 'Estimated accuracy per annotator'),
     h('p', { class: 'muted small' }, 'Dawid–Skene: estimated from the answers alone, weighing each annotator by how they agree with the others.',

@@ -3,10 +3,23 @@
 import { api, session, ApiError } from '../api.js';
 import { h } from '../dom.js';
 
+// Where to go after logging in: `?next=` when it is a path on this site, else the projects.
 function nextPath() {
-  const next = new URLSearchParams(location.search).get('next');
-  // Only same-site paths: never an absolute or protocol-relative address.
-  return next && /^\/(?!\/)/.test(next) && !next.includes('\\') ? next : '/projects';
+  return sameSitePath(new URLSearchParams(location.search).get('next')) ?? '/projects';
+}
+
+// A browser strips tabs and line breaks from a URL and reads `\` as `/`, so `/<tab>/evil.example` is
+// `//evil.example`, another site. Refuse control characters and backslashes outright, then let the browser's own URL
+// parser decide: the address must resolve to this origin. Returns the resolved path, query and fragment, or null.
+function sameSitePath(next) {
+  if (!next || !next.startsWith('/') || /[\u0000-\u001f\u007f\\]/.test(next)) return null;
+  let url;
+  try {
+    url = new URL(next, location.origin);
+  } catch {
+    return null;
+  }
+  return url.origin === location.origin ? url.pathname + url.search + url.hash : null;
 }
 
 export default async function login(main, { me }) {

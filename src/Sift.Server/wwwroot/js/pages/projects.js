@@ -9,7 +9,8 @@ export default async function projects(main, { me }) {
   if (list.length === 0) {
     main.append(h('p', { class: 'muted' }, can.administer(me)
       ? ['No projects yet. ', h('a', { href: '/admin' }, 'Create one in Admin'), '.']
-      : 'No projects yet. An admin has to create one.'));
+      : can.seeEveryProject(me) ? 'No projects yet. An admin has to create one.'
+        : 'You are not a member of any project yet. An admin has to add you to one.'));
     return;
   }
   const rows = list.map(p => h('li', { class: 'card project' },

@@ -1,0 +1,99 @@
+using Sift.Evidence;
+
+namespace Sift.Routing;
+
+/// <summary>Settings of <see cref="RoutingOracle"/>. Validated once, when the router is created.</summary>
+public sealed record RouterOptions
+{
+    /// <summary>The label accuracy to reach over all routed items, 0–1. Default 0.95.</summary>
+    public double TargetAccuracy { get; init; } = 0.95;
+
+    /// <summary>
+    /// Extra accuracy aimed for above <see cref="TargetAccuracy"/>, against the error of the calibration estimates. Default 0.
+    /// </summary>
+    public double Margin { get; init; }
+
+    /// <summary>Share of accepted model labels that also go to people (a seeded draw per item), so calibration never runs blind. Default 0.05.</summary>
+    public double AuditShare { get; init; } = 0.05;
+
+    /// <summary>
+    /// The first this-many items a model answers all go to people too, before any model label is accepted: with no
+    /// audits a model's stated confidence cannot be trusted. Default 100.
+    /// </summary>
+    public int WarmUp { get; init; } = 100;
+
+    /// <summary>The most people asked about one item. Default 3.</summary>
+    public int MaxPeople { get; init; } = 3;
+
+    /// <summary>People are asked one at a time until the posterior of the leading label reaches this. Default 0.99.</summary>
+    public double StopPosterior { get; init; } = 0.99;
+
+    /// <summary>
+    /// The most weight the model's label gets in people's posterior (as if it were an annotator this accurate): below
+    /// a person's accuracy, so one dissenting person always outweighs the model and an audit can refute it. Default 0.9.
+    /// </summary>
+    public double ModelVoteCap { get; init; } = 0.9;
+
+    /// <summary>A person's accuracy assumed until Dawid–Skene has estimated it from the answers. Default 0.9.</summary>
+    public double PersonAccuracyPrior { get; init; } = 0.9;
+
+    /// <summary>
+    /// How many items with a model answer and at least two people's answers are needed before people's accuracy is
+    /// estimated by Dawid–Skene (one-coin) instead of <see cref="PersonAccuracyPrior"/>. Default 20.
+    /// </summary>
+    public int MinItemsForDawidSkene { get; init; } = 20;
+
+    /// <summary>
+    /// With isotonic calibration, the router acts on the lower end of each fitted block's Wilson interval at this many
+    /// standard errors (0: on the fitted value). Default 0.5.
+    /// </summary>
+    public double ConfidenceZ { get; init; } = 0.5;
+
+    /// <summary>How a model's stated confidence is calibrated against people's labels. Default isotonic.</summary>
+    public CalibrationMethod Calibration { get; init; } = CalibrationMethod.Isotonic;
+
+    /// <summary>
+    /// Resolved items on which both models agreed needed before an agreement of a second model with the first is
+    /// trusted to accept a label. Default 30.
+    /// </summary>
+    public int MinAgreementOutcomes { get; init; } = 30;
+
+    /// <summary>Seed of the audit draws. Default 0.</summary>
+    public ulong Seed { get; init; }
+
+    /// <summary>Receives one <see cref="RoutingEvent"/> per item. Default: none kept.</summary>
+    public IEvidenceSink Evidence { get; init; } = NullEvidenceSink.Instance;
+
+    /// <summary>Checks the settings.</summary>
+    /// <exception cref="ConfigurationException">A setting is out of range.</exception>
+    public void Validate()
+    {
+        if (!(TargetAccuracy > 0 && TargetAccuracy < 1)) throw new ConfigurationException("The target accuracy must be between 0 and 1 (exclusive).");
+        if (!(Margin >= 0 && Margin < 1)) throw new ConfigurationException("The router's margin must be in [0, 1).");
+        if (!(AuditShare >= 0 && AuditShare <= 1)) throw new ConfigurationException("The audit share must be between 0 and 1.");
+        if (WarmUp < 0) throw new ConfigurationException("The router's warm-up cannot be negative.");
+        if (MaxPeople < 1) throw new ConfigurationException("The router must be allowed to ask at least one person.");
+        if (!(StopPosterior > 0.5 && StopPosterior < 1)) throw new ConfigurationException("The router's stop posterior must be between 0.5 and 1.");
+        if (!(ConfidenceZ >= 0 && ConfidenceZ <= 5)) throw new ConfigurationException("The router's confidence z must be between 0 and 5.");
+        if (!(ModelVoteCap > 0 && ModelVoteCap < 1)) throw new ConfigurationException("The cap on the model's vote must be between 0 and 1.");
+        if (!(PersonAccuracyPrior > 0 && PersonAccuracyPrior < 1)) throw new ConfigurationException("The prior of a person's accuracy must be between 0 and 1.");
+        if (MinItemsForDawidSkene < 1 || MinAgreementOutcomes < 1) throw new ConfigurationException("The router's minimum counts must be at least 1.");
+        ArgumentNullException.ThrowIfNull(Evidence);
+    }
+}
+
+/// <summary>
+/// One routing decision: what the router did with an item, what it read to decide, what it cost and which labels it
+/// returned. Decisions: <c>accept-model</c>, <c>second-model</c> (accepted on two models' agreement), <c>one-person</c>,
+/// <c>k-people</c>, with <c>audit</c> or <c>warm-up</c> when an accepted-looking item went to people anyway.
+/// </summary>
+/// <param name="ItemId">The item.</param>
+/// <param name="Decision">What the router did.</param>
+/// <param name="Inputs">What it read: stated and calibrated confidence, the batch's acceptance threshold, the audit draw, people's estimated accuracy, the learner's probability, the posterior.</param>
+/// <param name="Cost">Money spent on the item (models and people).</param>
+/// <param name="Labels">The labels returned (empty when declined or deferred).</param>
+public sealed record RoutingEvent(string ItemId, string Decision, IReadOnlyDictionary<string, object?> Inputs, double Cost, IReadOnlyList<string> Labels) : EvidenceEvent
+{
+    /// <inheritdoc />
+    public override string Kind => "routing";
+}

@@ -1,0 +1,515 @@
+using Sift.Oracles;
+using Sift.Quality;
+
+namespace Sift.Routing;
+
+/// <summary>What a router has done so far, and how accurate it estimates its labels to be.</summary>
+public sealed record RouterReport
+{
+    /// <summary>Items answered.</summary>
+    public int Items { get; init; }
+
+    /// <summary>Items whose label is a model's, accepted without people (audited ones excluded).</summary>
+    public int Accepted { get; init; }
+
+    /// <summary>Items that went to at least one person (warm-up, audits and escalations).</summary>
+    public int ToPeople { get; init; }
+
+    /// <summary>Accepted-looking items sent to people by the random audit draw.</summary>
+    public int Audits { get; init; }
+
+    /// <summary>Answers bought from people.</summary>
+    public int PersonAnswers { get; init; }
+
+    /// <summary>Answers bought from models (first and second).</summary>
+    public int ModelAnswers { get; init; }
+
+    /// <summary>Money spent on models.</summary>
+    public double ModelMoney { get; init; }
+
+    /// <summary>Money spent on people.</summary>
+    public double PeopleMoney { get; init; }
+
+    /// <summary>Share of audited model labels that people confirmed, with its 95% Wilson interval.</summary>
+    public ShareInterval AuditAccuracy { get; init; }
+
+    /// <summary>
+    /// Estimated label accuracy over every item: accepted labels at the audit accuracy, people's labels at their
+    /// posterior; the interval carries the audit interval through (people's part taken as known).
+    /// </summary>
+    public ShareInterval EstimatedAccuracy { get; init; }
+
+    /// <summary>The first model's calibrator as last fitted.</summary>
+    public string Calibrator { get; init; } = "";
+
+    /// <summary>People's estimated accuracy by name (Dawid–Skene one-coin, or the prior).</summary>
+    public IReadOnlyDictionary<string, double> PersonAccuracy { get; init; } = new Dictionary<string, double>();
+}
+
+/// <summary>
+/// An <see cref="IOracle"/> decorator that decides, per item, whether a model's label is accepted, a second model is
+/// asked, or one or more people are, so that the label accuracy over all items reaches
+/// <see cref="RouterOptions.TargetAccuracy"/> at the least expected cost.
+/// <para>
+/// Per batch: the first model answers every item; its stated confidence is mapped through a calibrator fitted on every
+/// item people have resolved so far (isotonic or Platt, refitted after each batch). Model labels are accepted above
+/// one threshold on calibrated confidence, re-solved every batch on all confidences seen so far: the lowest threshold
+/// at which accepted labels (at their calibrated confidence, scaled by what the audits found) and the rest (at the
+/// posterior people have reached) average the target. Accepting in order of confidence is the least-cost way to a
+/// mean accuracy (the Lagrangian of "minimise cost subject to mean accuracy ≥ target" is a threshold), so this is
+/// the router's whole cost model for one model and people.
+/// Items not accepted go to a second model when there is one (accepted if the two agree and agreement has proved
+/// accurate enough on resolved items), then to people one at a time — a one-coin posterior starting from the
+/// calibrated model confidence, each person weighted by their Dawid–Skene accuracy — until the leading label's
+/// posterior reaches <see cref="RouterOptions.StopPosterior"/> or <see cref="RouterOptions.MaxPeople"/> have answered.
+/// A seeded <see cref="RouterOptions.AuditShare"/> of accepted labels also goes to people, and the first
+/// <see cref="RouterOptions.WarmUp"/> items all do, so calibration never runs blind. Every decision, its inputs and
+/// its cost go to <see cref="RouterOptions.Evidence"/> as a <see cref="RoutingEvent"/>.
+/// </para>
+/// Single-label only. Used by one loop at a time (it keeps the ledger, the audits and the calibration state).
+/// </summary>
+public sealed class RoutingOracle : IOracle
+{
+    // The first model's name among the annotators of the Dawid–Skene table (no person can be named so).
+    private const string ModelAnnotator = "\u0001model";
+
+    private readonly IOracle _model;
+    private readonly IOracle? _second;
+    private readonly IOracle _people;
+    private readonly RouterOptions _options;
+    private readonly List<ConfidenceOutcome> _outcomes = [];
+    private readonly List<ConfidenceOutcome> _secondOutcomes = [];
+    private readonly List<ConfidenceOutcome> _agreementOutcomes = [];
+    private readonly List<(string Item, string Annotator, int Label)> _ratings = [];
+    private readonly Dictionary<string, double> _personAccuracy = new(StringComparer.Ordinal);
+    private IConfidenceCalibrator _calibrator = IdentityCalibrator.Instance;
+    private IConfidenceCalibrator _secondCalibrator = IdentityCalibrator.Instance;
+    private IConfidenceCalibrator? _agreementCalibrator;
+    private int _modelItems;
+    private int _ledgerItems;
+    private double _peoplePosteriorSum;
+    private int _peopleItems;
+    private int _accepted;
+    private double _acceptedExpected;
+    private double _auditedExpected;
+    private int _classes = 2;
+    private readonly List<double> _statedSeen = [];
+    private IConfidenceCalibrator _calibratorAtDecision = IdentityCalibrator.Instance;
+    private int _audits;
+    private int _auditsRight;
+    private int _personAnswers;
+    private int _modelAnswers;
+    private double _modelMoney;
+    private double _peopleMoney;
+    private int _multiRatedAtLastFit;
+
+    /// <summary>Creates a router.</summary>
+    /// <param name="model">The model asked first about every item (its answers must carry a confidence).</param>
+    /// <param name="people">People (or simulated people). Asked again about the same item, it must give another person's answer.</param>
+    /// <param name="options">Settings; null for the defaults.</param>
+    /// <param name="secondModel">A second model asked before people about items the first model's label is not accepted for; null for none.</param>
+    /// <exception cref="ConfigurationException">An option is out of range.</exception>
+    public RoutingOracle(IOracle model, IOracle people, RouterOptions? options = null, IOracle? secondModel = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(people);
+        _options = options ?? new RouterOptions();
+        _options.Validate();
+        _model = model;
+        _people = people;
+        _second = secondModel;
+    }
+
+    /// <inheritdoc />
+    public string Name => _second is null ? $"router({_model.Name})" : $"router({_model.Name}+{_second.Name})";
+
+    /// <summary>The first model's current calibrator (identity before any item was resolved by people).</summary>
+    public IConfidenceCalibrator Calibrator => _calibrator;
+
+    /// <summary>Every (stated confidence, confirmed by people) pair of the first model so far: the calibration set.</summary>
+    public IReadOnlyList<ConfidenceOutcome> CalibrationOutcomes => _outcomes;
+
+    /// <summary>What the router has done so far and its estimated accuracy.</summary>
+    public RouterReport Report
+    {
+        get
+        {
+            var raw = ShareInterval.Wilson(_auditsRight, _audits);
+            var e = PeopleFalseAgreement();
+            double Debias(double m) => Math.Clamp((m - e) / (1 - e), 0, 1);
+            var audit = _audits > 0 ? new ShareInterval(Debias(raw.Estimate), Debias(raw.Low), Debias(raw.High), _audits) : raw;
+            var acceptedAccuracy = _audits > 0 ? audit : new ShareInterval(_accepted > 0 ? _acceptedExpected / _accepted : double.NaN, 0, 1, 0);
+            double Estimate(double a) => _ledgerItems == 0 ? double.NaN : ((_accepted > 0 ? _accepted * a : 0) + _peoplePosteriorSum) / (_accepted + _peopleItems);
+            return new RouterReport
+            {
+                Items = _ledgerItems,
+                Accepted = _accepted,
+                ToPeople = _peopleItems,
+                Audits = _audits,
+                PersonAnswers = _personAnswers,
+                ModelAnswers = _modelAnswers,
+                ModelMoney = _modelMoney,
+                PeopleMoney = _peopleMoney,
+                AuditAccuracy = audit,
+                EstimatedAccuracy = new ShareInterval(Estimate(acceptedAccuracy.Estimate), Estimate(acceptedAccuracy.Low), Estimate(acceptedAccuracy.High), _audits),
+                Calibrator = _calibrator.Describe(),
+                PersonAccuracy = new Dictionary<string, double>(_personAccuracy, StringComparer.Ordinal),
+            };
+        }
+    }
+
+    private sealed class Item
+    {
+        public required OracleQuestion Question { get; init; }
+        public List<Provenance> Sources { get; } = [];
+        public double Money { get; set; }
+        public int ModelLabel { get; set; } = -1;
+        public double Stated { get; set; } = double.NaN;
+        public double Calibrated { get; set; } = double.NaN;
+        public bool WarmUp { get; set; }
+        public bool Accepted { get; set; }
+        public bool Audit { get; set; }
+        public double AuditDraw { get; set; }
+        public int SecondLabel { get; set; } = -1;
+        public double SecondCalibrated { get; set; } = double.NaN;
+        public double AgreementNaive { get; set; } = double.NaN;
+        public double[]? Posterior { get; set; }
+        public int People { get; set; }
+        public bool Deferred { get; set; }
+        public string? DeferReason { get; set; }
+        public int FirstPersonLabel { get; set; } = -1;
+        public string Decision { get; set; } = "";
+    }
+
+    /// <inheritdoc />
+    /// <exception cref="ConfigurationException">The request is multi-label.</exception>
+    /// <exception cref="SiftException">An underlying oracle broke its contract (answer count or item order).</exception>
+    public async ValueTask<IReadOnlyList<OracleAnswer>> AskAsync(OracleRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (request.MultiLabel) throw new ConfigurationException("The router routes single-label projects only.");
+        var k = request.Labels.Count;
+        _classes = Math.Max(2, k);
+        var index = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (var i = 0; i < k; i++) index.TryAdd(request.Labels[i], i);
+        var items = request.Questions.Select(q => new Item { Question = q }).ToArray();
+        if (items.Length == 0) return [];
+
+        // 1. The first model answers everything.
+        var first = await AskChecked(_model, request, request.Questions, cancellationToken).ConfigureAwait(false);
+        for (var i = 0; i < items.Length; i++)
+        {
+            var item = items[i];
+            var answer = first[i];
+            Pay(item, answer.Provenance, model: true);
+            if (answer.Status == AnswerStatus.Answered && answer.Labels.Count == 1 && index.TryGetValue(answer.Labels[0], out var l)
+                && answer.Provenance.Confidence is { } c && c >= 0 && c <= 1)
+            {
+                item.ModelLabel = l;
+                item.Stated = c;
+                item.Calibrated = Calibrated(c);
+                item.WarmUp = _modelItems < _options.WarmUp;
+                _modelItems++;
+            }
+            item.AuditDraw = Seeds.Uniform(Seeds.Mix(_options.Seed, item.Question.ItemId), 0);
+        }
+
+        // 2. Accept the most probably right model labels while the ledger stays at the target.
+        var threshold = AcceptanceThreshold(items);
+        foreach (var item in items)
+        {
+            if (item.ModelLabel < 0 || item.WarmUp || !(item.Calibrated >= threshold)) continue;
+            item.Accepted = true;
+            item.Audit = item.AuditDraw < _options.AuditShare;
+        }
+
+        // 3. A second model for the rest, accepted on agreement once agreement has proved itself.
+        if (_second is not null)
+        {
+            var asked = items.Where(x => !x.Accepted && !x.WarmUp && x.ModelLabel >= 0).ToList();
+            if (asked.Count > 0)
+            {
+                var second = await AskChecked(_second, request, asked.Select(x => x.Question).ToList(), cancellationToken).ConfigureAwait(false);
+                for (var i = 0; i < asked.Count; i++)
+                {
+                    var item = asked[i];
+                    var answer = second[i];
+                    Pay(item, answer.Provenance, model: true);
+                    if (answer.Status != AnswerStatus.Answered || answer.Labels.Count != 1 || !index.TryGetValue(answer.Labels[0], out var l2)) continue;
+                    item.SecondLabel = l2;
+                    var c2 = answer.Provenance.Confidence is { } c && c >= 0 && c <= 1 ? c : 0.5;
+                    item.SecondCalibrated = _secondCalibrator.Map(c2);
+                    if (l2 != item.ModelLabel) continue;
+                    // Both right or both wrong, as if independent; calibrated below on resolved agreements, since model errors correlate.
+                    var q1 = item.Calibrated;
+                    var q2 = item.SecondCalibrated;
+                    item.AgreementNaive = q1 * q2 / Math.Max(1e-12, q1 * q2 + (1 - q1) * (1 - q2));
+                    if (_agreementCalibrator is { } agree && agree.Map(item.AgreementNaive) >= threshold)
+                    {
+                        item.Accepted = true;
+                        item.Calibrated = agree.Map(item.AgreementNaive);
+                        item.Decision = "second-model";
+                        item.Audit = item.AuditDraw < _options.AuditShare;
+                    }
+                }
+            }
+        }
+
+        // 4. People, one at a time, until the posterior is high enough.
+        foreach (var item in items)
+        {
+            if (item.Accepted && !item.Audit) continue;
+            var prior = new double[k];
+            if (item.ModelLabel >= 0 && !item.WarmUp)
+            {
+                // The model's vote is capped so that one dissenting person always outweighs it: audits must be able to refute it.
+                var q = Math.Clamp(Math.Min(item.Calibrated, _options.ModelVoteCap), 1e-6, 1 - 1e-6);
+                Array.Fill(prior, k > 1 ? (1 - q) / (k - 1) : 0);
+                prior[item.ModelLabel] = q;
+            }
+            else Array.Fill(prior, 1.0 / k);
+            item.Posterior = prior;
+        }
+        for (var round = 0; round < _options.MaxPeople; round++)
+        {
+            var pending = items.Where(x => x.Posterior is { } p && !x.Deferred && x.People == round && (round == 0 || p.Max() < _options.StopPosterior)).ToList();
+            if (pending.Count == 0) break;
+            var answers = await AskChecked(_people, request, pending.Select(x => x.Question).ToList(), cancellationToken).ConfigureAwait(false);
+            for (var i = 0; i < pending.Count; i++)
+            {
+                var item = pending[i];
+                var answer = answers[i];
+                Pay(item, answer.Provenance, model: false);
+                if (answer.Status == AnswerStatus.Deferred)
+                {
+                    item.Deferred = true;
+                    item.DeferReason = answer.Reason;
+                    continue;
+                }
+                if (answer.Status != AnswerStatus.Answered || answer.Labels.Count != 1 || !index.TryGetValue(answer.Labels[0], out var l)) continue;
+                item.People++;
+                _personAnswers++;
+                if (item.FirstPersonLabel < 0) item.FirstPersonLabel = l;
+                var name = answer.Provenance.Name;
+                _ratings.Add((item.Question.ItemId, name, l));
+                var h = Math.Clamp(_personAccuracy.TryGetValue(name, out var est) ? est : _options.PersonAccuracyPrior, 1e-3, 1 - 1e-6);
+                // One-coin likelihood (Dawid & Skene 1979 with one accuracy per annotator): h on the answer, (1 − h)/(K − 1) elsewhere.
+                var p = item.Posterior!;
+                double sum = 0;
+                for (var c = 0; c < k; c++) sum += p[c] *= c == l ? h : k > 1 ? (1 - h) / (k - 1) : 1;
+                for (var c = 0; c < k; c++) p[c] /= sum;
+            }
+        }
+
+        // 5. Answers, calibration outcomes, evidence.
+        _calibratorAtDecision = _calibrator;
+        var result = new OracleAnswer[items.Length];
+        for (var i = 0; i < items.Length; i++) result[i] = Finish(items[i], request, threshold);
+        Refit(k);
+        return result;
+    }
+
+    private OracleAnswer Finish(Item item, OracleRequest request, double threshold)
+    {
+        var id = item.Question.ItemId;
+        string decision;
+        int label;
+        double expected;
+        if (item.Accepted && !item.Audit)
+        {
+            decision = item.Decision.Length > 0 ? item.Decision : "accept-model";
+            label = item.ModelLabel;
+            expected = item.Calibrated;
+            _accepted++;
+            _acceptedExpected += expected;
+        }
+        else if (item.People > 0)
+        {
+            var p = item.Posterior!;
+            label = 0;
+            for (var c = 1; c < p.Length; c++) if (p[c] > p[label] || (p[c] == p[label] && c == item.FirstPersonLabel)) label = c;
+            expected = p[label];
+            decision = item.WarmUp ? "warm-up" : item.Audit ? "audit" : item.People == 1 ? "one-person" : "k-people";
+            _peopleItems++;
+            _peoplePosteriorSum += expected;
+            if (item.ModelLabel >= 0)
+            {
+                _outcomes.Add(new ConfidenceOutcome(item.Stated, label == item.ModelLabel));
+                // The model is one more annotator for Dawid–Skene: with it, asking a second person only after a disagreement does not bias people's estimates (the design is ignorable given the answers seen).
+                _ratings.Add((id, ModelAnnotator, item.ModelLabel));
+            }
+            if (item.SecondLabel >= 0) _secondOutcomes.Add(new ConfidenceOutcome(Math.Clamp(item.SecondCalibrated, 0, 1), label == item.SecondLabel));
+            if (item.SecondLabel >= 0 && item.SecondLabel == item.ModelLabel && !double.IsNaN(item.AgreementNaive))
+                _agreementOutcomes.Add(new ConfidenceOutcome(item.AgreementNaive, label == item.ModelLabel));
+            if (item.Audit && !item.WarmUp)
+            {
+                _audits++;
+                _auditedExpected += _calibratorAtDecision.Map(item.Stated);
+                if (label == item.ModelLabel) _auditsRight++;
+            }
+        }
+        else if (item.ModelLabel >= 0 && !item.Deferred)
+        {
+            // People gave nothing usable: the model's label stands, said so.
+            decision = "accept-model (people declined)";
+            label = item.ModelLabel;
+            expected = double.IsNaN(item.Calibrated) ? 0 : item.Calibrated;
+            _accepted++;
+            _acceptedExpected += expected;
+        }
+        else
+        {
+            var reason = item.Deferred ? item.DeferReason ?? "sent to people" : "neither the model nor people gave a valid label";
+            var status = item.Deferred ? AnswerStatus.Deferred : AnswerStatus.Declined;
+            Emit(item, item.Deferred ? "deferred" : "declined", threshold, []);
+            var provenance = RouterProvenance(item, item.Deferred ? "deferred" : "declined", null);
+            return new OracleAnswer(id, status, [], provenance) { Reason = reason };
+        }
+        _ledgerItems++;
+        var labels = new[] { request.Labels[label] };
+        Emit(item, decision, threshold, labels);
+        return OracleAnswer.Given(id, labels, RouterProvenance(item, decision, expected));
+    }
+
+    private Provenance RouterProvenance(Item item, string decision, double? confidence) => new()
+    {
+        Kind = OracleKind.Router,
+        Name = Name,
+        Confidence = confidence,
+        ConfidenceMethod = confidence is null ? null : item.People > 0 ? "router-posterior" : $"{_calibrator.Describe()}+calibrated",
+        Cost = new AnswerCost(item.Money, item.Sources.Sum(s => s.Cost.InputTokens), item.Sources.Sum(s => s.Cost.OutputTokens), item.Sources.Sum(s => s.Cost.Seconds)),
+        Decision = decision,
+        Sources = item.Sources,
+    };
+
+    private void Emit(Item item, string decision, double threshold, IReadOnlyList<string> labels)
+    {
+        var inputs = new Dictionary<string, object?>
+        {
+            ["stated_confidence"] = double.IsNaN(item.Stated) ? null : item.Stated,
+            ["calibrated_confidence"] = double.IsNaN(item.Calibrated) ? null : item.Calibrated,
+            ["calibrator"] = _calibrator.Describe(),
+            ["threshold"] = double.IsFinite(threshold) ? threshold : null,
+            ["audit_draw"] = item.AuditDraw,
+            ["audit_share"] = _options.AuditShare,
+            ["people_asked"] = item.People,
+            ["posterior"] = item.Posterior is { } p ? p.Max() : null,
+            ["target"] = _options.TargetAccuracy,
+            ["audit_scale"] = AuditScale(),
+            ["person_accuracy"] = _personAccuracy.Count > 0 ? _personAccuracy.Values.Average() : _options.PersonAccuracyPrior,
+        };
+        if (item.ModelLabel >= 0) inputs["model_label"] = item.ModelLabel;
+        if (item.Question.LearnerProbabilities is { } learner && item.ModelLabel >= 0 && item.ModelLabel < learner.Count)
+            inputs["learner_probability"] = (double)learner[item.ModelLabel];
+        if (item.SecondLabel >= 0) inputs["second_model_agrees"] = item.SecondLabel == item.ModelLabel;
+        _options.Evidence.Emit(new RoutingEvent(item.Question.ItemId, decision, inputs, item.Money, labels));
+    }
+
+    private void Pay(Item item, Provenance provenance, bool model)
+    {
+        item.Sources.Add(provenance);
+        item.Money += provenance.Cost.Money;
+        if (model)
+        {
+            _modelAnswers++;
+            _modelMoney += provenance.Cost.Money;
+        }
+        else _peopleMoney += provenance.Cost.Money;
+    }
+
+    /// <summary>
+    /// The acceptance threshold on calibrated confidence for this batch: one threshold for the whole stream, the lowest
+    /// at which (accepted labels at their audited, calibrated confidence + the rest at people's mean posterior) /
+    /// items reaches the target, solved on the confidences of every item the model has answered so far (this batch
+    /// included) mapped through the current calibrator — the items seen stand for the items to come. A constant
+    /// threshold is what minimises cost for a target mean accuracy (accept in order of confidence); re-solving per
+    /// batch tracks the calibration as audits arrive. +∞ when nothing can be accepted.
+    /// </summary>
+    private double AcceptanceThreshold(Item[] items)
+    {
+        foreach (var item in items)
+            if (item.ModelLabel >= 0) _statedSeen.Add(item.Stated);
+        if (!items.Any(x => x.ModelLabel >= 0 && !x.WarmUp)) return double.PositiveInfinity;
+        var q = _statedSeen.Select(Calibrated).Where(v => !double.IsNaN(v)).OrderDescending().ToList();
+        if (q.Count == 0) return double.PositiveInfinity;
+        var people = _peopleItems >= 10 ? _peoplePosteriorSum / _peopleItems : _options.StopPosterior;
+        var scale = AuditScale();
+        var goal = (_options.TargetAccuracy + _options.Margin) * q.Count;
+        var sum = q.Count * people;
+        var best = -1;
+        for (var m = 0; m < q.Count; m++)
+        {
+            var v = Math.Min(1, scale * q[m]);
+            sum += v - people;
+            if (sum >= goal - 1e-12 || v >= people) best = m;
+        }
+        return best < 0 ? double.PositiveInfinity : q[best];
+    }
+
+    /// <summary>
+    /// The calibrated confidence the router acts on: for isotonic calibration, the lower end of the fitted block's
+    /// Wilson interval (<see cref="RouterOptions.ConfidenceZ"/>), because accepted regions get outcomes only from
+    /// audits, and a region whose fit is too high by chance would otherwise stay accepted (the winner's curse).
+    /// </summary>
+    private double Calibrated(double stated) =>
+        _calibrator is IsotonicCalibrator iso && _options.ConfidenceZ > 0 ? iso.MapLower(stated, _options.ConfidenceZ) : _calibrator.Map(stated);
+
+    /// <summary>
+    /// How far the audits say accepted labels fall short of (or exceed) their calibrated confidence: audited right ÷
+    /// audited expected (the calibrator's fitted value, not the pessimistic one), at most 1, with 10 pseudo-audits at exactly the calibrated value so a handful of audits moves it little
+    /// (a ratio estimator, Cochran 1977 §6).
+    /// </summary>
+    private double AuditScale()
+    {
+        // Not corrected for people's chance agreement with a wrong label: Dawid–Skene's estimate of people's accuracy,
+        // with the model as one of the annotators, runs low, and the correction would then make every audit look worse.
+        var right = (double)_auditsRight;
+        // Only ever down: the pessimistic calibrated value already allows for chance; audits may say it is worse still.
+        return Math.Min(1, (right + 10) / (_auditedExpected + 10));
+    }
+
+    /// <summary>The chance that a person gives one particular wrong label: (1 − h)/(K − 1), h people's mean estimated accuracy.</summary>
+    private double PeopleFalseAgreement()
+    {
+        var h = _personAccuracy.Count > 0 ? _personAccuracy.Values.Average() : _options.PersonAccuracyPrior;
+        return Math.Clamp((1 - h) / (_classes - 1), 0, 0.5);
+    }
+
+    private static async ValueTask<IReadOnlyList<OracleAnswer>> AskChecked(IOracle oracle, OracleRequest request, IReadOnlyList<OracleQuestion> questions, CancellationToken ct)
+    {
+        var sub = ReferenceEquals(questions, request.Questions) ? request : new OracleRequest(questions, request.Labels)
+        {
+            MultiLabel = request.MultiLabel,
+            Instructions = request.Instructions,
+            Examples = request.Examples,
+            Seed = request.Seed,
+            Round = request.Round,
+        };
+        var answers = await oracle.AskAsync(sub, ct).ConfigureAwait(false);
+        OracleReplies.CheckCount(oracle, questions.Count, answers.Count);
+        for (var i = 0; i < answers.Count; i++) OracleReplies.CheckItem(oracle, questions[i], answers[i]);
+        return answers;
+    }
+
+    /// <summary>Refits the calibrators on every resolved item, and people's accuracy by Dawid–Skene when there is enough new evidence.</summary>
+    private void Refit(int classes)
+    {
+        _calibrator = ConfidenceCalibration.Fit(_options.Calibration, _outcomes);
+        if (_second is not null)
+        {
+            _secondCalibrator = ConfidenceCalibration.Fit(_options.Calibration, _secondOutcomes);
+            _agreementCalibrator = _agreementOutcomes.Count >= _options.MinAgreementOutcomes ? ConfidenceCalibration.Fit(_options.Calibration, _agreementOutcomes) : null;
+        }
+        var byItem = _ratings.GroupBy(r => r.Item, StringComparer.Ordinal).Where(g => g.Count() >= 2).ToList();
+        if (byItem.Count < _options.MinItemsForDawidSkene || byItem.Count < _multiRatedAtLastFit * 5 / 4) return;
+        _multiRatedAtLastFit = byItem.Count;
+        var names = byItem.SelectMany(g => g.Select(r => r.Annotator)).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        var nameIndex = names.Select((n, i) => (n, i)).ToDictionary(x => x.n, x => x.i, StringComparer.Ordinal);
+        var ratings = byItem.SelectMany((g, i) => g.Select(r => (i, nameIndex[r.Annotator], r.Label)));
+        var table = RatingTable.FromRatings(byItem.Count, names.Count, classes, ratings);
+        var fit = DawidSkene.Fit(table, new DawidSkeneOptions { Model = DawidSkeneModel.OneCoin });
+        for (var a = 0; a < names.Count; a++)
+            if (!string.Equals(names[a], ModelAnnotator, StringComparison.Ordinal)) _personAccuracy[names[a]] = fit.Accuracy(a);
+    }
+
+}
