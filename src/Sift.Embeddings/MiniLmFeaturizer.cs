@@ -72,6 +72,9 @@ public sealed class MiniLmFeaturizer : IFeaturizer, IDisposable
     /// <summary>The cache in front of the encoder, when one was given.</summary>
     public IEmbeddingCache? Cache { get; }
 
+    /// <summary>The encoder this featuriser embeds with (behind the cache when there is one), for features built from several texts per item (preference pairs).</summary>
+    public ITextEncoder Encoder => _inner.Encoder;
+
     /// <inheritdoc />
     public Task<FeaturizedData> FeaturizeAsync(FeaturizeRequest request, CancellationToken cancellationToken = default) =>
         _inner.FeaturizeAsync(request, cancellationToken);

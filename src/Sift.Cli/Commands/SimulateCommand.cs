@@ -7,7 +7,10 @@ using Sift.Evidence;
 using Sift.Features;
 using Sift.Learners;
 using Sift.Loop;
+using Sift.Embeddings;
+using Sift.Items;
 using Sift.Plots;
+using Sift.Preferences;
 using Sift.Routing;
 using Sift.Simulation;
 using Sift.Simulation.Routing;
@@ -40,8 +43,8 @@ internal static class SimulateCommand
         {
             Description = $"Strategy to run (repeatable), or 'all'. Known: {string.Join(", ", StrategyCatalog.Default.All.Select(d => d.Name))}. " +
                 $"Decorate any of them: {StrategyCatalog.DecoratorHelp}, e.g. margin+dedup(0.9)+quota(0.2). " +
-                $"At most {StrategyCatalog.MaxDecorators} decorators and {StrategyCatalog.MaxSpecLength} characters per spec.",
-            DefaultValueFactory = _ => ["margin"],
+                $"At most {StrategyCatalog.MaxDecorators} decorators and {StrategyCatalog.MaxSpecLength} characters per spec. " +
+                "Default: margin for text items, pair-uncertainty for preference pairs.",
             AllowMultipleArgumentsPerToken = true,
         };
         var seeds = new Option<int>("--seeds") { Description = "Repetitions per strategy, with seeds first-seed, first-seed+1, ….", DefaultValueFactory = _ => 3 };
@@ -54,10 +57,23 @@ internal static class SimulateCommand
             $"At most {StoppingRuleParser.MaxSpecLength} characters, any/all nested at most {StoppingRuleParser.MaxDepth} deep.", AllowMultipleArgumentsPerToken = false };
         var validationSize = new Option<int>("--validation-size") { Description = "Pool items set aside for plateau rules (0: 500 when a plateau rule is used).", DefaultValueFactory = _ => 0 };
         var committeeSize = new Option<int>("--committee-size") { Description = "Bootstrap committee size for committee strategies.", DefaultValueFactory = _ => 5 };
-        var features = new Option<string>("--features")
+        var features = new Option<string?>("--features")
         {
-            Description = FeatureSpec.Help,
-            DefaultValueFactory = _ => "tfidf",
+            Description = FeatureSpec.Help + " Default: tfidf for text items, minilm for preference pairs.",
+        };
+        var pairFeatures = new Option<string>("--pair-features")
+        {
+            Description = "Preference pairs: the blocks of the reward model's features φ(prompt, response), 'all' or a comma-separated list of " +
+                "response (the encoder's vector of the response), interaction (response ⊙ request vector), cosine (request–response similarity), " +
+                "traits (length, list items, code blocks, refusals, hedges, questions, cut off). The request is a conversation's last user turn " +
+                "(or an HH transcript's last 'Human:' turn). Pairs are recognised by their fields: {\"prompt\", \"chosen\", \"rejected\"} or " +
+                "{\"prompt\", \"response_a\", \"response_b\", \"label\"}; accuracy is then held-out pairwise accuracy and macro_f1 is null.",
+            DefaultValueFactory = _ => "all",
+        };
+        var ties = new Option<string>("--ties")
+        {
+            Description = "Preference pairs: how the Bradley–Terry reward model treats ties: 'davidson' (default), 'rao-kupper', or 'drop' (plain Bradley–Terry, ties left out as TRL's reward example does).",
+            DefaultValueFactory = _ => "davidson",
         };
         var featureWeights = new Option<string?>("--feature-weights")
         {
@@ -82,8 +98,8 @@ internal static class SimulateCommand
         var analyzer = new Option<string>("--analyzer") { Description = "TF-IDF terms: 'word' (1–2-grams) or 'char' (3–5-grams within words).", DefaultValueFactory = _ => "word" };
         var ngrams = new Option<string?>("--ngrams") { Description = "n-gram range, e.g. 1-2 (word) or 3-5 (char)." };
         var minDf = new Option<int>("--min-df") { Description = "Minimum document frequency of a term.", DefaultValueFactory = _ => 2 };
-        var c = new Option<double>("--C") { Description = "Logistic regression inverse regularisation strength.", DefaultValueFactory = _ => 10.0 };
-        var maxIter = new Option<int>("--max-iter") { Description = "L-BFGS iteration cap.", DefaultValueFactory = _ => 200 };
+        var c = new Option<double?>("--C") { Description = "Inverse regularisation strength: logistic regression's (default 10), or the reward model's for preference pairs (default 1)." };
+        var maxIter = new Option<int?>("--max-iter") { Description = "L-BFGS iteration cap (default 200; 300 for the reward model)." };
         var textField = new Option<string>("--text-field") { Description = "Text field/column.", DefaultValueFactory = _ => "text" };
         var labelField = new Option<string>("--label-field") { Description = "Label field/column.", DefaultValueFactory = _ => "label" };
         var quiet = new Option<bool>("--quiet", "-q") { Description = "No progress bar." };
@@ -102,12 +118,13 @@ internal static class SimulateCommand
         var command = new Command("simulate", "Simulate active learning with gold labels: every round is evaluated on --test; random runs as the control.\n" + Guide)
         {
             train, test, demo, strategy, seeds, firstSeed, seedSize, batch, budget, output, stop, validationSize, committeeSize,
-            features, featureWeights, seedStrategy, calibrate, selfTrain, cache, analyzer, ngrams, minDf, c, maxIter, textField, labelField, quiet,
+            features, featureWeights, pairFeatures, ties, seedStrategy, calibrate, selfTrain, cache, analyzer, ngrams, minDf, c, maxIter, textField, labelField, quiet,
             llmSim, humanSim, targetAccuracy, auditShare, routingItems, routerCalibration,
         };
         command.SetAction((parse, ct) =>
         {
-            var format = new DataFormatOptions { TextField = parse.GetValue(textField)!, LabelField = parse.GetValue(labelField)!, RequireLabels = true };
+            // Content null: each file is read as text items or preference pairs, as its fields say.
+            var format = new DataFormatOptions { TextField = parse.GetValue(textField)!, LabelField = parse.GetValue(labelField)!, RequireLabels = true, Content = null };
             var trainPath = parse.GetValue(train);
             var testPath = parse.GetValue(test);
             if (parse.GetValue(demo))
@@ -121,7 +138,7 @@ internal static class SimulateCommand
             var stopRules = (parse.GetValue(stop) ?? []).Select(StoppingRuleParser.Parse).ToList();
             var options = new SimulationOptions
             {
-                Strategies = parse.GetValue(strategy)!,
+                Strategies = parse.GetValue(strategy) ?? [],
                 Seeds = parse.GetValue(seeds),
                 FirstSeed = parse.GetValue(firstSeed),
                 SeedSize = parse.GetValue(seedSize),
@@ -130,20 +147,47 @@ internal static class SimulateCommand
                 Stop = stopRules.Count switch { 0 => null, 1 => stopRules[0], _ => new CombinedRule(stopRules, false) },
                 ValidationSize = parse.GetValue(validationSize),
                 CommitteeSize = parse.GetValue(committeeSize),
-                Learner = new LogisticRegressionOptions { C = parse.GetValue(c), MaxIterations = parse.GetValue(maxIter) },
+                Learner = new LogisticRegressionOptions { C = parse.GetValue(c) ?? 10.0, MaxIterations = parse.GetValue(maxIter) ?? 200 },
+                Preferences = new BradleyTerryOptions { C = parse.GetValue(c) ?? 1.0, MaxIterations = parse.GetValue(maxIter) ?? 300, Ties = TiesOption(parse.GetValue(ties)!) },
                 SeedStrategy = ColdStart.Parse(parse.GetValue(seedStrategy)!),
                 Calibrate = parse.GetValue(calibrate),
                 SelfTraining = SelfTraining(parse.GetValue(selfTrain)),
             };
             options.SelfTraining?.Validate();
             var tfidf = TfidfFromOptions(parse.GetValue(analyzer)!, parse.GetValue(ngrams), parse.GetValue(minDf));
-            using var spec = FeatureSpec.Create(parse.GetValue(features)!, parse.GetValue(featureWeights), tfidf, parse.GetValue(cache), ct);
+            var pairOptions = PairFeaturizer.ParseBlocks(parse.GetValue(pairFeatures)!);
             var routing = RoutingFromOptions(parse.GetValue(llmSim) ?? [], parse.GetValue(humanSim), parse.GetValue(targetAccuracy), parse.GetValue(auditShare),
                 parse.GetValue(routingItems), parse.GetValue(routerCalibration)!, options);
-            return Task.FromResult(Run(trainPath, testPath, format, spec.Featurizer, options, parse.GetValue(output)!, !parse.GetValue(quiet), ct, routing));
+            var trainSet = DatasetFiles.Load(trainPath, format);
+            var testSet = DatasetFiles.Load(testPath, format);
+            var pairs = trainSet.ContentKind == ContentKind.Pair;
+            if (parse.GetValue(strategy) is not { Length: > 0 }) options = options with { Strategies = [pairs ? "pair-uncertainty" : "margin"] };
+            if (pairs && routing is not null) throw new ConfigurationException("--llm-sim routes text labels; it does not apply to preference pairs.");
+            using var spec = FeatureSpec.Create(parse.GetValue(features) ?? (pairs ? "minilm" : "tfidf"), parse.GetValue(featureWeights), tfidf, parse.GetValue(cache), ct);
+            var featurizer = pairs ? ForPairs(spec.Featurizer, pairOptions) : spec.Featurizer;
+            return Task.FromResult(Run(trainSet, testSet, featurizer, options, parse.GetValue(output)!, !parse.GetValue(quiet), ct, routing));
         });
         return command;
     }
+
+    /// <summary>Parses <c>--ties</c>.</summary>
+    /// <exception cref="ConfigurationException">Not a tie model.</exception>
+    internal static TieModel TiesOption(string text) => text.Trim().ToLowerInvariant() switch
+    {
+        "davidson" => TieModel.Davidson,
+        "rao-kupper" or "raokupper" or "rao_kupper" => TieModel.RaoKupper,
+        "drop" or "none" => TieModel.None,
+        _ => throw new ConfigurationException($"--ties must be 'davidson', 'rao-kupper' or 'drop', not '{text}'."),
+    };
+
+    /// <summary>The pair features over the encoder of a single-source feature spec (minilm or an endpoint).</summary>
+    /// <exception cref="ConfigurationException">The feature source is not a sentence encoder.</exception>
+    internal static IFeaturizer ForPairs(IFeaturizer featurizer, PairFeatureOptions options) => featurizer switch
+    {
+        MiniLmFeaturizer minilm => new PairFeaturizer(minilm.Encoder, options, minilm.Name),
+        TextEncoderFeaturizer encoder => new PairFeaturizer(encoder.Encoder, options, encoder.Name),
+        _ => throw new ConfigurationException($"Preference pairs are featurised from a sentence encoder's vectors of the request and each response; use --features minilm or endpoint:MODEL@URL, not '{featurizer.Name}'."),
+    };
 
     /// <summary>Parses <c>--self-train THRESHOLD[,WEIGHT[,MAX]]</c>; null or empty: off.</summary>
     /// <exception cref="ConfigurationException">Not one to three numbers.</exception>
@@ -213,18 +257,18 @@ internal static class SimulateCommand
         return result;
     }
 
-    /// <summary>Loads the data, runs the simulation and writes the four output files.</summary>
-    public static int Run(string trainPath, string testPath, DataFormatOptions format, IFeaturizer featurizer, SimulationOptions options,
+    /// <summary>Featurises the data, runs the simulation and writes the output files.</summary>
+    public static int Run(TextDataset trainSet, TextDataset testSet, IFeaturizer featurizer, SimulationOptions options,
         string outDir, bool showProgress, CancellationToken cancellationToken, RoutingSimulationOptions? routing = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         var console = AnsiConsole.Console;
-        var trainSet = DatasetFiles.Load(trainPath, format);
-        var testSet = DatasetFiles.Load(testPath, format);
         var data = Featurize(console, trainSet, testSet, featurizer, showProgress, cancellationToken);
         var simulator = new Simulator(data, options);
         using var evidence = new EvidenceFile(outDir);
-        console.MarkupLine($"[bold]sift simulate[/]: pool {data.Pool.Rows:N0} items, test {data.Test.Rows:N0}, {data.ClassNames.Count} classes, {data.Pool.Columns:N0} features");
+        console.MarkupLine(data.Pairwise
+            ? $"[bold]sift simulate[/]: preference pairs, pool {data.Pool.Rows:N0}, test {data.Test.Rows:N0}, {data.Pool.Columns:N0} pair features; reward model {Markup.Escape(new BradleyTerry(options.Preferences).Describe())}"
+            : $"[bold]sift simulate[/]: pool {data.Pool.Rows:N0} items, test {data.Test.Rows:N0}, {data.ClassNames.Count} classes, {data.Pool.Columns:N0} features");
         console.MarkupLine($"strategies: {Markup.Escape(string.Join(", ", simulator.StrategyNames))}; seeds {options.Seeds}; seed set {options.SeedSize}, batch {options.BatchSize}, budget {options.Budget}; stop {Markup.Escape(simulator.StoppingRule.Spec)}");
 
         SimulationResult result;
@@ -319,7 +363,9 @@ internal static class SimulateCommand
     {
         var full = result.FullData;
         var table = new Table().Border(TableBorder.Rounded)
-            .Title($"full data: accuracy {full.Accuracy:0.0000}, macro-F1 {full.MacroF1:0.0000}, fit {full.FitSeconds:0.00}s")
+            .Title(full.MacroF1 is { } f1
+                ? $"full data: accuracy {full.Accuracy:0.0000}, macro-F1 {f1:0.0000}, fit {full.FitSeconds:0.00}s"
+                : $"full data: pairwise accuracy {full.Accuracy:0.0000}, fit {full.FitSeconds:0.00}s")
             .AddColumns("strategy", "AULC", "final acc", "→95%", "→98%", "×95%", "×98%", "round s");
         foreach (var s in result.Summary)
         {

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Sift.Features;
 using Sift.Learners;
+using Sift.Preferences;
 using Sift.Projects;
 using Sift.Stopping;
 using Sift.Strategies;
@@ -130,6 +131,9 @@ public sealed partial class ActiveLearningLoop
                     Costs = _setup.Costs,
                     Groups = _setup.Groups,
                     ClassNames = _setup.Labels,
+                    Pairs = _setup.Pairwise
+                        ? new PairQueryInputs((DenseMatrix)x) { Model = model.Single as BradleyTerryModel, C = ((BradleyTerry)_setup.Learner).Options.C }
+                        : null,
                 };
                 (picks, details) = Select(_setup.Strategy!, context, request);
             }
@@ -161,6 +165,12 @@ public sealed partial class ActiveLearningLoop
     private EvaluationScore? Score(LabelSetModel model, EvaluationSet? set)
     {
         if (set is null) return null;
+        if (_setup.Pairwise)
+        {
+            // Held-out pairwise accuracy on the decisive pairs (ties and "both bad" are not counted); no macro-F1.
+            var outcomes = set.Labels.Select(l => (PreferenceOutcome)l[0]).ToArray();
+            return new EvaluationScore(PreferenceMetrics.PairwiseAccuracy((BradleyTerryModel)model.Single!, set.Features, set.Rows, outcomes), double.NaN);
+        }
         var predicted = model.Predict(set.Features, set.Rows);
         return new EvaluationScore(LabelSetMetrics.Accuracy(set.Labels, predicted),
             LabelSetMetrics.MacroF1(_setup.Mode, _setup.Labels.Count, set.Labels, predicted));
@@ -200,12 +210,15 @@ public sealed partial class ActiveLearningLoop
 
         var chosen = head.Indices.ToHashSet();
         var rest = context.Candidates.Where(r => !chosen.Contains(r)).ToArray();
-        var tail = new MarginSampling().Select(new QueryContext(context.Features, rest, Seeds.Mix(context.Seed, "tail"))
+        // Pairs with a reward model are ordered by the uncertainty of their outcome; anything else by margin.
+        IQueryStrategy tailStrategy = context.Pairs is { Model: not null } ? new PairUncertaintySampling() : new MarginSampling();
+        var tail = tailStrategy.Select(new QueryContext(context.Features, rest, Seeds.Mix(context.Seed, "tail"))
         {
             Round = context.Round,
             ClassCount = context.ClassCount,
             Model = context.Model,
             ClassNames = context.ClassNames,
+            Pairs = context.Pairs,
         }, rest.Length);
         var prefix = string.Create(CultureInfo.InvariantCulture, $"after {strategy.Name}'s batch of {head.Count}: ");
         for (var i = 0; i < tail.Count; i++) order.Add(new RoundPick(tail.Indices[i], tail.Scores[i], prefix + tail.Reasons[i]));

@@ -47,6 +47,15 @@ public sealed record LoopSetup
     public string?[]? Groups { get; init; }
 
     /// <summary>
+    /// The pool holds pairwise comparisons: each row is a pair's feature difference φ_A − φ_B (a dense matrix, e.g. from
+    /// <see cref="Preferences.PairFeaturizer"/>), the labels are <see cref="Items.PairLabels.All"/> in that order, and the
+    /// learner is a <see cref="Preferences.BradleyTerry"/> reward model. Then accuracy is held-out pairwise accuracy on
+    /// the decisive pairs (macro-F1 is not defined), and the pair strategies get <see cref="QueryContext.Pairs"/>.
+    /// Default false.
+    /// </summary>
+    public bool Pairwise { get; init; }
+
+    /// <summary>
     /// Checks that the setup is whole and that the strategy's needs can be met: a committee needs a size of at least 2,
     /// embeddings need a feature source that gives vectors.
     /// </summary>
@@ -61,6 +70,14 @@ public sealed record LoopSetup
         var rows = Features.Pool.Rows;
         if (Costs is not null && Costs.Length != rows) throw new ConfigurationException($"{Costs.Length} costs were given for a pool of {rows} items.");
         if (Groups is not null && Groups.Length != rows) throw new ConfigurationException($"{Groups.Length} groups were given for a pool of {rows} items.");
+        if (Pairwise)
+        {
+            if (Mode != LabelMode.Single) throw new ConfigurationException("Pairwise comparisons take one answer each (A, B, tie or both_bad), not several labels.");
+            if (!Labels.SequenceEqual(Items.PairLabels.All, StringComparer.Ordinal))
+                throw new ConfigurationException($"Pairwise comparisons use the schema {string.Join(", ", Items.PairLabels.All)}, in that order.");
+            if (Learner is not Preferences.BradleyTerry) throw new ConfigurationException($"Pairwise comparisons are fitted by a Bradley–Terry reward model, not by {Learner.Describe()}.");
+            if (Features.Pool is not DenseMatrix) throw new ConfigurationException("Pairwise comparisons need dense pair differences as features.");
+        }
         if (Mode == LabelMode.Multi)
         {
             if (Strategy is not null)
@@ -68,15 +85,17 @@ public sealed record LoopSetup
             return;
         }
         var strategy = Strategy ?? throw new ConfigurationException("Single-label active learning needs a query strategy.");
-        CheckNeeds(strategy.Name, Needs, Features, CommitteeSize);
+        CheckNeeds(strategy.Name, Needs, Features, CommitteeSize, Pairwise);
     }
 
     /// <summary>Checks that a strategy's needs can be met by a feature source and a committee size (see <see cref="Validate"/>).</summary>
     /// <exception cref="ConfigurationException">A need cannot be met; the message names the strategy and the need.</exception>
-    public static void CheckNeeds(string strategy, StrategyNeeds needs, FeaturizedData features, int committeeSize)
+    public static void CheckNeeds(string strategy, StrategyNeeds needs, FeaturizedData features, int committeeSize, bool pairwise = false)
     {
         ArgumentNullException.ThrowIfNull(strategy);
         ArgumentNullException.ThrowIfNull(features);
+        if (needs.HasFlag(StrategyNeeds.Pairs) && !pairwise)
+            throw new ConfigurationException($"Strategy '{strategy}' chooses pairwise comparisons (preference pairs); these items are not pairs.");
         if (needs.HasFlag(StrategyNeeds.Committee) && committeeSize < 2)
             throw new ConfigurationException($"Strategy '{strategy}' needs a committee of at least 2 models; the committee size is {committeeSize}.");
         if (needs.HasFlag(StrategyNeeds.Embeddings) && !features.HasVectors)

@@ -23,8 +23,11 @@ public enum PreferenceOutcome
 /// <summary>Names and side handling of <see cref="PreferenceOutcome"/>.</summary>
 public static class PreferenceOutcomes
 {
-    /// <summary>The label schema of preference data, in class-index order: <c>A</c>, <c>B</c>, <c>tie</c>, <c>both-bad</c>.</summary>
-    public static IReadOnlyList<string> Names { get; } = ["A", "B", "tie", "both-bad"];
+    /// <summary>
+    /// The label schema of preference data, in class-index order: <c>A</c>, <c>B</c>, <c>tie</c>, <c>both_bad</c> — the
+    /// stored answers of <see cref="Items.PairLabels"/>, so a stored label's position in this list is its outcome.
+    /// </summary>
+    public static IReadOnlyList<string> Names => Items.PairLabels.All;
 
     /// <summary>The outcome's name in <see cref="Names"/>.</summary>
     public static string Name(PreferenceOutcome outcome) => outcome switch
@@ -33,7 +36,7 @@ public static class PreferenceOutcomes
         _ => throw new ArgumentOutOfRangeException(nameof(outcome), outcome, null),
     };
 
-    /// <summary>Parses a name of <see cref="Names"/> (case-insensitive; <c>both_bad</c> and <c>bothbad</c> also accepted).</summary>
+    /// <summary>Parses a name of <see cref="Names"/> (case-insensitive; <c>both-bad</c> and <c>bothbad</c> also accepted).</summary>
     /// <exception cref="FormatException">Not an outcome name.</exception>
     public static PreferenceOutcome Parse(string name)
     {

@@ -42,6 +42,12 @@ public sealed class SimulationData
     /// <summary>The feature source's name (<c>tfidf</c>, <c>vectors</c>).</summary>
     public required string FeaturizerName { get; init; }
 
+    /// <summary>
+    /// The items are preference pairs (<see cref="PairContent"/>): the class names are <see cref="PairLabels.All"/> in
+    /// that order, the features pair differences, and the learner a Bradley–Terry reward model.
+    /// </summary>
+    public bool Pairwise { get; init; }
+
     /// <summary>Pool features (row = pool index).</summary>
     public FeatureMatrix Pool => Features.Pool;
 
@@ -73,7 +79,13 @@ public sealed class SimulationData
         ArgumentNullException.ThrowIfNull(test);
         RequireLabels(train);
         RequireLabels(test);
-        var classes = train.Labels.ToList();
+        var pairwise = train.ContentKind == ContentKind.Pair;
+        if (test.Count > 0 && test.ContentKind != train.ContentKind)
+            throw new SiftException($"{test.Source} holds {Describe(test.ContentKind)}s and {train.Source} {Describe(train.ContentKind)}s; both splits must hold the same kind of item.");
+        // Pairs keep the fixed schema A, B, tie, both_bad (the reward model's class order), whatever answers occur.
+        var classes = pairwise ? PairLabels.All.ToList() : train.Labels.ToList();
+        if (pairwise && !train.Items.Any(i => i.Label is PairLabels.A or PairLabels.B))
+            throw new SiftException($"{train.Source}: a preference simulation needs pairs with a decisive gold answer (A or B, or chosen/rejected rows); every pair is a tie or both bad.");
         if (classes.Count < 2) throw new SiftException($"{train.Source}: simulation needs at least two classes, found {classes.Count}.");
         var index = classes.Select((c, i) => (c, i)).ToDictionary(x => x.c, x => x.i, StringComparer.Ordinal);
         var unknown = test.Labels.Where(l => !index.ContainsKey(l)).ToList();
@@ -81,11 +93,11 @@ public sealed class SimulationData
             throw new SiftException($"{test.Source}: label '{unknown[0]}' never occurs in {train.Source}" + (unknown.Count > 1 ? $" (and {unknown.Count - 1} more unknown labels)." : "."));
         featurizer ??= new TfidfFeaturizer();
         var poolIds = train.Items.Select(i => i.Id).ToList();
-        var poolContent = train.Items.Select(i => (ItemContent)new TextContent(i.Text)).ToList();
+        var poolContent = train.Items.Select(i => i.Content).ToList();
         var request = new FeaturizeRequest(poolIds, poolContent)
         {
             OtherIds = test.Items.Select(i => i.Id).ToList(),
-            Other = test.Items.Select(i => (ItemContent)new TextContent(i.Text)).ToList(),
+            Other = test.Items.Select(i => i.Content).ToList(),
             Progress = progress,
         };
         var features = await featurizer.FeaturizeAsync(request, cancellationToken).ConfigureAwait(false);
@@ -102,8 +114,11 @@ public sealed class SimulationData
             TestLabels = test.Items.Select(i => index[i.Label!]).ToArray(),
             Features = features,
             FeaturizerName = featurizer.Name,
+            Pairwise = pairwise,
         };
     }
+
+    private static string Describe(ContentKind kind) => kind == ContentKind.Pair ? "preference pair" : "text item";
 
     private static void RequireLabels(TextDataset data)
     {

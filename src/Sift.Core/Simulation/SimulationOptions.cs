@@ -37,8 +37,15 @@ public sealed record SimulationOptions
     /// <summary>Bootstrap committee size for committee strategies. Default 5.</summary>
     public int CommitteeSize { get; init; } = 5;
 
-    /// <summary>Learner settings.</summary>
+    /// <summary>Learner settings (text items).</summary>
     public LogisticRegressionOptions Learner { get; init; } = new();
+
+    /// <summary>
+    /// The reward model's settings when the items are preference pairs (a Bradley–Terry model with ties, Davidson by
+    /// default; <see cref="Preferences.TieModel.None"/> drops ties as TRL's reward example does). Default
+    /// <c>new BradleyTerryOptions()</c>.
+    /// </summary>
+    public Preferences.BradleyTerryOptions Preferences { get; init; } = new();
 
     /// <summary>How the seed set is chosen: random (the default, as in the engine benchmarks) or k-means representatives of the feature source's vectors.</summary>
     public SeedStrategy SeedStrategy { get; init; } = SeedStrategy.Random;
@@ -69,6 +76,7 @@ public sealed record SimulationOptions
             throw new ConfigurationException($"The pool has {poolSize} items: too few for a seed set of {SeedSize} and a validation split of {ValidationSize}.");
         if (Strategies.Count == 0) throw new ConfigurationException("Name at least one strategy.");
         SelfTraining?.Validate();
+        Preferences.Validate();
     }
 }
 

@@ -26,8 +26,8 @@ public sealed record SimulationResult(
 /// <summary>The data the experiment ran on.</summary>
 public sealed record DatasetInfo(string Train, string Test, int Classes, int PoolSize, int TestSize, IReadOnlyList<string> ClassNames, int Features);
 
-/// <summary>The ceiling: the learner trained on the whole pool.</summary>
-public sealed record FullDataResult(double Accuracy, double MacroF1, double FitSeconds);
+/// <summary>The ceiling: the learner trained on the whole pool. Macro-F1 is null for preference pairs (accuracy is pairwise accuracy there).</summary>
+public sealed record FullDataResult(double Accuracy, double? MacroF1, double FitSeconds);
 
 /// <summary>One strategy under one seed.</summary>
 public sealed record RunResult(string Strategy, int Seed, IReadOnlyList<RoundResult> Rounds, StopInfo? Stopped)
@@ -35,7 +35,22 @@ public sealed record RunResult(string Strategy, int Seed, IReadOnlyList<RoundRes
     /// <summary>Calibration of the run's last model on the test set.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public RunCalibration? Calibration { get; init; }
+
+    /// <summary>For preference pairs: the last reward model's fit to the test set's outcomes; null for text items.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public PreferenceFit? Preference { get; init; }
 }
+
+/// <summary>
+/// How a run's last reward model fits the test comparisons, beyond pairwise accuracy: log loss over the outcomes A, B
+/// and tie (a model that drops ties pays for every tie), log loss of the decisive outcomes under P(A ≻ B | decisive)
+/// (comparable between models with and without ties), and the fitted tie probability.
+/// </summary>
+/// <param name="LogLoss">Mean negative log-likelihood (nats) of the test outcomes A, B, tie; each probability floored at 1e-12.</param>
+/// <param name="DecisiveLogLoss">Mean negative log-likelihood of the decisive test outcomes.</param>
+/// <param name="TieProbability">P(tie) for two responses of equal utility (0 when the model predicts no ties).</param>
+/// <param name="TiesLabeled">Tie answers among the comparisons the model was fitted on.</param>
+public sealed record PreferenceFit(double LogLoss, double DecisiveLogLoss, double TieProbability, int TiesLabeled);
 
 /// <summary>
 /// How well the last model's probabilities mean what they say, on the test set: expected calibration error (15 bins)
@@ -67,8 +82,11 @@ public sealed record RunCalibration
     public int ValidationItems { get; init; }
 }
 
-/// <summary>One round: the model trained on <see cref="Labels"/> items, evaluated on the test set.</summary>
-public sealed record RoundResult(int Labels, double Accuracy, double MacroF1, double FitSeconds, double QuerySeconds)
+/// <summary>
+/// One round: the model trained on <see cref="Labels"/> items, evaluated on the test set. For preference pairs,
+/// <see cref="Accuracy"/> is held-out pairwise accuracy on the decisive pairs and <see cref="MacroF1"/> is null.
+/// </summary>
+public sealed record RoundResult(int Labels, double Accuracy, double? MacroF1, double FitSeconds, double QuerySeconds)
 {
     /// <summary>Validation accuracy, when a validation split exists.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]

@@ -4,6 +4,7 @@ using Sift.Learners;
 using Sift.Loop;
 using Sift.Metrics;
 using Sift.Oracles;
+using Sift.Preferences;
 using Sift.Stopping;
 using Sift.Strategies;
 
@@ -62,10 +63,11 @@ public sealed class Simulator
         _oracle = oracle ?? new GoldOracle(data.PoolIds, data.PoolLabels.Select(c => data.ClassNames[c]).ToList());
         _classIndex = new Dictionary<string, int>(StringComparer.Ordinal);
         for (var c = 0; c < data.ClassNames.Count; c++) _classIndex.TryAdd(data.ClassNames[c], c);
+        // 'all' means every strategy for the kind of item: the pair strategies for preference pairs, the others for text.
         var names = options.Strategies.SelectMany(s => string.Equals(s, "all", StringComparison.OrdinalIgnoreCase)
-            ? StrategyCatalog.Default.All.Select(d => d.Name) : [s]).ToList();
+            ? StrategyCatalog.Default.All.Where(d => d.Needs.HasFlag(StrategyNeeds.Pairs) == data.Pairwise).Select(d => d.Name) : [s]).ToList();
         _strategies = names.Prepend("random").Select(StrategyCatalog.Default.Get).DistinctBy(d => d.Name).ToList();
-        _learner = new LogisticRegression(options.Learner);
+        _learner = data.Pairwise ? new BradleyTerry(options.Preferences) : new LogisticRegression(options.Learner);
         IStoppingRule budget = new LabelBudget(options.Budget);
         _stop = options.Stop is null ? budget : new CombinedRule([budget, options.Stop], RequireAll: false);
         _validationSize = options.ValidationSize > 0 ? options.ValidationSize
@@ -73,7 +75,9 @@ public sealed class Simulator
         options.Validate(data.Pool.Rows);
         if (options.SeedSize + _validationSize > data.Pool.Rows)
             throw new ConfigurationException($"The pool has {data.Pool.Rows} items: too few for the seed set and validation split.");
-        foreach (var strategy in _strategies) LoopSetup.CheckNeeds(strategy.Name, strategy.Needs, data.Features, CommitteeSize);
+        if (data.Pairwise && data.Pool is not Features.DenseMatrix)
+            throw new ConfigurationException($"Preference pairs need dense pair differences as features; the feature source '{data.FeaturizerName}' gives none.");
+        foreach (var strategy in _strategies) LoopSetup.CheckNeeds(strategy.Name, strategy.Needs, data.Features, CommitteeSize, data.Pairwise);
         if (options.SeedStrategy == SeedStrategy.KMeans && !data.Features.HasVectors)
             throw new ConfigurationException("A k-means seed set needs item vectors, and the feature source" +
                 (data.Features.Description.TryGetValue("kind", out var kind) && kind is not null ? $" '{kind}'" : "") + " gives none.");
@@ -154,7 +158,8 @@ public sealed class Simulator
         ["stop_set_size"] = _options.StopSetSize,
         ["committee_size"] = _options.CommitteeSize,
         ["learner"] = _learner.Describe(),
-        ["full_data_tolerance"] = Math.Min(_options.Learner.Tolerance, FullDataTolerance),
+        ["full_data_tolerance"] = Math.Min(_data.Pairwise ? _options.Preferences.Tolerance : _options.Learner.Tolerance, FullDataTolerance),
+        ["items"] = _data.Pairwise ? "pairs" : "text",
         ["features"] = _data.Features.Description,
         ["seed_strategy"] = ColdStart.Name(_options.SeedStrategy),
         ["self_training"] = _options.SelfTraining?.ToString(),
@@ -163,6 +168,7 @@ public sealed class Simulator
 
     private FullDataResult FullData(CancellationToken ct)
     {
+        if (_data.Pairwise) return PairwiseFullData(ct);
         // The ceiling is fitted to a tight tolerance: it is a reference point, fitted once, and should be the optimum.
         var learner = new LogisticRegression(_options.Learner with { Tolerance = Math.Min(_options.Learner.Tolerance, FullDataTolerance), MaxIterations = Math.Max(_options.Learner.MaxIterations, 1000) });
         var sw = Stopwatch.StartNew();
@@ -171,6 +177,17 @@ public sealed class Simulator
         var predicted = Predict(model, _data.Test, Enumerable.Range(0, _data.Test.Rows).ToArray());
         return new FullDataResult(Classification.Accuracy(_data.TestLabels, predicted),
             Classification.MacroF1(_data.TestLabels, predicted, _data.ClassNames.Count), seconds);
+    }
+
+    /// <summary>The reward model fitted on every pool comparison, to a tight tolerance; pairwise accuracy on the decisive test pairs.</summary>
+    private FullDataResult PairwiseFullData(CancellationToken ct)
+    {
+        var options = _options.Preferences with { Tolerance = Math.Min(_options.Preferences.Tolerance, FullDataTolerance), MaxIterations = Math.Max(_options.Preferences.MaxIterations, 1000) };
+        var sw = Stopwatch.StartNew();
+        var model = new BradleyTerry(options).FitModel(new TrainingSet(_data.Pool, Enumerable.Range(0, _data.Pool.Rows).ToArray(), _data.PoolLabels, _data.ClassNames.Count), null, ct);
+        var seconds = sw.Elapsed.TotalSeconds;
+        var outcomes = _data.TestLabels.Select(l => (PreferenceOutcome)l).ToArray();
+        return new FullDataResult(PreferenceMetrics.PairwiseAccuracy(model, _data.Test, Enumerable.Range(0, _data.Test.Rows).ToArray(), outcomes), null, seconds);
     }
 
     private static int[] Predict(IClassifier model, Features.FeatureMatrix x, int[] rows)
@@ -209,6 +226,7 @@ public sealed class Simulator
             CommitteeSize = CommitteeSize,
             Costs = _data.Costs,
             Groups = _data.Groups,
+            Pairwise = _data.Pairwise,
         });
         var testSet = new EvaluationSet(_data.Test, Enumerable.Range(0, _data.Test.Rows).ToArray(), _data.TestLabels.Select(c => new[] { c }).ToArray());
         var validationSet = validation.Length > 0 ? new EvaluationSet(_data.Pool, validation, validation.Select(i => new[] { _data.PoolLabels[i] }).ToArray()) : null;
@@ -262,7 +280,8 @@ public sealed class Simulator
                 PseudoWeight = selfTraining?.Weight ?? 0.5,
             }, ct);
             previous = outcome;
-            var (acc, f1) = (outcome.Test!.Accuracy, outcome.Test.MacroF1);
+            var acc = outcome.Test!.Accuracy;
+            double? f1 = double.IsNaN(outcome.Test.MacroF1) ? null : outcome.Test.MacroF1;
             var validationAcc = outcome.Validation?.Accuracy;
             if (validationAcc is { } v)
             {
@@ -345,7 +364,11 @@ public sealed class Simulator
             }
             if (selfTraining is not null) pseudo = PseudoLabels(outcome.Model, selectable, isLabeled, labeled.Count, selfTraining);
         }
-        return (new RunResult(descriptor.Name, seed, rounds, stopped) { Calibration = Calibrate(previous!.Model, validation) }, evidence);
+        return (new RunResult(descriptor.Name, seed, rounds, stopped)
+        {
+            Calibration = Calibrate(previous!.Model, validation),
+            Preference = _data.Pairwise ? Fit((BradleyTerryModel)previous.Model.Single!, labeledClasses.Count(l => l[0] == (int)PreferenceOutcome.Tie)) : null,
+        }, evidence);
 
         void Label(int i, int label)
         {
@@ -354,6 +377,15 @@ public sealed class Simulator
             labeledClasses.Add([label]);
             spent += _data.Costs[i];
         }
+    }
+
+    /// <summary>The reward model's log losses on the test comparisons.</summary>
+    private PreferenceFit Fit(BradleyTerryModel model, int ties)
+    {
+        var rows = Enumerable.Range(0, _data.Test.Rows).ToArray();
+        var outcomes = _data.TestLabels.Select(l => (PreferenceOutcome)l).ToArray();
+        return new PreferenceFit(PreferenceMetrics.LogLoss(model, _data.Test, rows, outcomes), PreferenceMetrics.DecisiveLogLoss(model, _data.Test, rows, outcomes),
+            model.TieProbabilityAtEquality, ties);
     }
 
     /// <summary>Asks the oracle about the chosen items; each answer must be one label of the schema.</summary>

@@ -17,6 +17,12 @@ public enum StrategyNeeds
 
     /// <summary>Dense vectors (LSA or user-supplied).</summary>
     Embeddings = 4,
+
+    /// <summary>
+    /// A pool of pairwise comparisons (<see cref="QueryContext.Pairs"/>: every pair's feature difference and the reward
+    /// model): preference projects and preference simulations only.
+    /// </summary>
+    Pairs = 8,
 }
 
 /// <summary>A registered strategy: its name, a one-line description, what it needs and a factory.</summary>
@@ -87,7 +93,7 @@ public sealed class StrategyCatalog
     }
 
     /// <summary>
-    /// The 17 built-in strategies, read-only because every part of a program shares it; copy it with
+    /// The 20 built-in strategies (17 for text items, 3 for pairwise comparisons), read-only because every part of a program shares it; copy it with
     /// <see cref="StrategyCatalog(StrategyCatalog)"/> to add your own.
     /// </summary>
     public static StrategyCatalog Default { get; } = BuiltIns();
@@ -195,7 +201,12 @@ public sealed class StrategyCatalog
             // plus diversity); random exploration is the probe every batch carries, so it is not an arm.
             .Add("auto", "bandit (EXP3, Active Learning by Learning) over margin, least-confidence, margin-kmeans; rewarded by importance-weighted accuracy on random probes", StrategyNeeds.Model | StrategyNeeds.Embeddings,
                 () => new BanditStrategy([new MarginSampling(), new LeastConfidenceSampling(), new TopThenDiversify(new MarginSampling(), new KMeansSampling())]))
-            .Add("density", "information density: entropy × mean similarity to the pool", StrategyNeeds.Model | StrategyNeeds.Embeddings, () => new InformationDensitySampling());
+            .Add("density", "information density: entropy × mean similarity to the pool", StrategyNeeds.Model | StrategyNeeds.Embeddings, () => new InformationDensitySampling())
+            // Pairwise comparisons (preference data): the Bradley–Terry reward model's uncertainty and Fisher information.
+            .Add("pair-uncertainty", "pairs whose outcome (A, B, tie) the reward model is least sure of: highest entropy", StrategyNeeds.Model | StrategyNeeds.Pairs, () => new PairUncertaintySampling())
+            .Add("pair-dopt", "D-optimal batch of pairs: greedy log-det gain of the Bradley–Terry Fisher information", StrategyNeeds.Pairs, () => new PairDOptimalSampling())
+            .Add("pair-uncertainty-dopt", "hybrid: the 10×batch most uncertain pairs, then a D-optimal batch among them", StrategyNeeds.Model | StrategyNeeds.Pairs,
+                () => new TopThenDiversify(new PairUncertaintySampling(), new PairDOptimalSampling()));
         return new StrategyCatalog(catalog._registered, readOnly: true);
     }
 

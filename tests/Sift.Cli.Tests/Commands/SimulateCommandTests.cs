@@ -88,7 +88,7 @@ public sealed class SimulateCommandTests
         root.GetProperty("config").ValueKind.ShouldBe(JsonValueKind.Object);
         foreach (var key in new[] { "accuracy", "macro_f1", "fit_seconds" }) root.GetProperty("full_data").GetProperty(key).ValueKind.ShouldBe(JsonValueKind.Number);
         var runs = root.GetProperty("runs").EnumerateArray().ToList();
-        var names = Sift.Strategies.StrategyCatalog.Default.All.Select(d => d.Name).ToList();
+        var names = Sift.Strategies.StrategyCatalog.Default.All.Where(d => !d.Needs.HasFlag(Sift.Strategies.StrategyNeeds.Pairs)).Select(d => d.Name).ToList();
         runs.Count.ShouldBe(names.Count * 2);
         runs.Select(r => r.GetProperty("strategy").GetString()).Distinct().ShouldBe(names);
         foreach (var run in runs)
@@ -121,6 +121,76 @@ public sealed class SimulateCommandTests
         }
         var svg = XDocument.Parse(File.ReadAllText(dir.File("out/learning-curves.svg")));
         svg.Root!.Name.LocalName.ShouldBe("svg");
+    }
+
+    /// <summary>
+    /// Preference rows (recognised by their fields): chosen/rejected pairs where the chosen reply praises and the rejected
+    /// one complains, a few explicit ties, conversational prompts on some rows.
+    /// </summary>
+    private static void WritePairs(string path, int n, int seed)
+    {
+        string[] good = ["great", "wonderful", "excellent", "helpful", "clear", "kind", "thorough", "lovely"];
+        string[] bad = ["awful", "useless", "rude", "wrong", "confusing", "terrible", "lazy", "broken"];
+        string[] topics = ["the weather", "a recipe", "my homework", "a trip", "the garden", "a poem"];
+        var rng = new Random(seed);
+        string Reply(string[] words) => "This is a " + string.Join(' ', Enumerable.Range(0, 3).Select(_ => words[rng.Next(words.Length)])) + " answer.";
+        using var w = new StreamWriter(path);
+        for (var i = 0; i < n; i++)
+        {
+            var topic = topics[rng.Next(topics.Length)];
+            object prompt = i % 3 == 0 ? new object[] { new { role = "user", content = "Help me with " + topic } } : "Help me with " + topic;
+            w.WriteLine(i % 10 == 9
+                ? JsonSerializer.Serialize(new { id = $"{seed}-{i}", prompt, response_a = Reply(good), response_b = Reply(good), label = "tie" })
+                : JsonSerializer.Serialize(new { id = $"{seed}-{i}", prompt, chosen = Reply(good), rejected = Reply(bad) }));
+        }
+    }
+
+    [Fact]
+    public void Simulate_PreferencePairs_PairwiseAccuracyInTheSameSchema()
+    {
+        using var dir = new TempDirectory();
+        WritePairs(dir.File("train.jsonl"), 160, 3);
+        WritePairs(dir.File("test.jsonl"), 60, 4);
+        var (code, error) = Simulate(dir, "pairs", "--strategy", "pair-uncertainty", "pair-dopt", "--cache", dir.File("cache"), "--pair-features", "response,traits");
+
+        code.ShouldBe(0, error);
+        using var doc = JsonDocument.Parse(File.ReadAllText(dir.File("pairs/results.json")));
+        var root = doc.RootElement;
+        root.GetProperty("dataset").GetProperty("class_names").EnumerateArray().Select(e => e.GetString()).ShouldBe(["A", "B", "tie", "both_bad"]);
+        root.GetProperty("config").GetProperty("features").GetProperty("kind").GetString().ShouldBe("pair");
+        root.GetProperty("config").GetProperty("learner").GetString()!.ShouldStartWith("bradley-terry(ties=davidson, both_bad=exclude, C=1,");
+        root.GetProperty("full_data").GetProperty("accuracy").GetDouble().ShouldBeGreaterThan(0.9);
+        root.GetProperty("full_data").GetProperty("macro_f1").ValueKind.ShouldBe(JsonValueKind.Null);
+        var runs = root.GetProperty("runs").EnumerateArray().ToList();
+        runs.Select(r => r.GetProperty("strategy").GetString()).Distinct().ShouldBe(["random", "pair-uncertainty", "pair-dopt"]);
+        foreach (var run in runs)
+        {
+            var rounds = run.GetProperty("rounds").EnumerateArray().ToList();
+            rounds.Select(r => r.GetProperty("labels").GetInt32()).ShouldBe([10, 20, 30, 40, 50]);
+            rounds.ShouldAllBe(r => r.GetProperty("macro_f1").ValueKind == JsonValueKind.Null && r.GetProperty("accuracy").ValueKind == JsonValueKind.Number);
+            run.GetProperty("preference").GetProperty("decisive_log_loss").ValueKind.ShouldBe(JsonValueKind.Number);
+        }
+        root.GetProperty("summary").GetArrayLength().ShouldBe(3);
+        // The oracle's answers are the stored sides' gold labels: A or B for chosen/rejected rows, tie for the ties.
+        var answered = File.ReadAllLines(dir.File("pairs/evidence.jsonl")).SelectMany(l => JsonDocument.Parse(l).RootElement.GetProperty("selected").EnumerateArray()
+            .Select(e => e.GetProperty("label").GetString())).Distinct().Order(StringComparer.Ordinal).ToList();
+        answered.ShouldBe(["A", "B", "tie"]);
+    }
+
+    [Theory]
+    [InlineData("--features", "tfidf", "Preference pairs are featurised from a sentence encoder's vectors of the request and each response; use --features minilm or endpoint:MODEL@URL, not 'tfidf'.")]
+    [InlineData("--ties", "maybe", "--ties must be 'davidson', 'rao-kupper' or 'drop', not 'maybe'.")]
+    [InlineData("--pair-features", "length", "--pair-features: 'length' is not a block; use 'all' or a comma-separated list of response, interaction, cosine, traits.")]
+    [InlineData("--strategy", "margin-kmeans", "Strategy 'margin-kmeans' needs item vectors (embeddings)")]
+    public void Simulate_PreferencePairsBadOption_OneSentence(string option, string value, string message)
+    {
+        using var dir = new TempDirectory();
+        WritePairs(dir.File("train.jsonl"), 40, 3);
+        WritePairs(dir.File("test.jsonl"), 20, 4);
+        var (code, error) = Simulate(dir, "pairs", option, value, "--cache", dir.File("cache"));
+        code.ShouldBe(2);
+        error.ShouldContain(message);
+        error.ShouldNotContain("   at ");
     }
 
     [Fact]

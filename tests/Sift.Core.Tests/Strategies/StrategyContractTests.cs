@@ -115,7 +115,7 @@ public abstract class StrategyContractTests
 public sealed class CatalogStrategyContractTests
 {
     /// <summary>One spec per decorator, on a strategy it fits.</summary>
-    private static readonly string[] DecoratedSpecs = ["margin+explore(0.3)", "margin+quota(0.2)", "margin+cost", "margin+dedup", "margin@60", "margin-kmeans+dedup(0.9)@100"];
+    private static readonly string[] DecoratedSpecs = ["margin+explore(0.3)", "margin+quota(0.2)", "margin+cost", "margin+dedup", "margin@60", "margin-kmeans+dedup(0.9)@100", "pair-dopt+explore(0.2)@60"];
 
     private static IEnumerable<string> All => StrategyCatalog.Default.All.Select(d => d.Name).Concat(DecoratedSpecs);
 
@@ -125,38 +125,47 @@ public sealed class CatalogStrategyContractTests
 
     private static Func<IQueryStrategy> Factory(string spec) => StrategyCatalog.Default.Get(spec).Create;
 
+    /// <summary>A strategy for pairwise comparisons is tested on a pool of pairs; every other on the text round.</summary>
+    private static StrategyContract.ContextFactory Contexts(string spec) => StrategyCatalog.Default.Get(spec).Needs.HasFlag(StrategyNeeds.Pairs)
+        ? (seed, limit) => Preferences.PairTestData.Context(seed, candidateLimit: limit)
+        : (seed, limit) => TestData.Context(seed, candidateLimit: limit);
+
     [Fact]
-    public void Default_HoldsTheSeventeenBuiltIns() => StrategyCatalog.Default.All.Count.ShouldBe(17);
+    public void Default_HoldsTheTwentyBuiltIns()
+    {
+        StrategyCatalog.Default.All.Count.ShouldBe(20);
+        StrategyCatalog.Default.All.Where(d => d.Needs.HasFlag(StrategyNeeds.Pairs)).Select(d => d.Name).ShouldBe(["pair-uncertainty", "pair-dopt", "pair-uncertainty-dopt"]);
+    }
 
     [Theory]
     [MemberData(nameof(SpecsAndCounts))]
     public void Select_AnyCount_ReturnsExactlyThatManyDistinctCandidates(string spec, int count) =>
-        StrategyContract.AnyCount_ReturnsExactlyThatManyDistinctCandidates(Factory(spec), count);
+        StrategyContract.AnyCount_ReturnsExactlyThatManyDistinctCandidates(Factory(spec), count, Contexts(spec));
 
     [Theory]
     [MemberData(nameof(Specs))]
-    public void Select_Always_NeverPicksLabeledOrHeldOutItems(string spec) => StrategyContract.Always_NeverPicksLabeledOrHeldOutItems(Factory(spec));
+    public void Select_Always_NeverPicksLabeledOrHeldOutItems(string spec) => StrategyContract.Always_NeverPicksLabeledOrHeldOutItems(Factory(spec), Contexts(spec));
 
     [Theory]
     [MemberData(nameof(Specs))]
-    public void Select_SameSeed_SamePicks(string spec) => StrategyContract.SameSeed_SamePicks(Factory(spec));
+    public void Select_SameSeed_SamePicks(string spec) => StrategyContract.SameSeed_SamePicks(Factory(spec), Contexts(spec));
 
     [Theory]
     [MemberData(nameof(Specs))]
     public void Select_RankingStrategy_ABatchIsThePrefixOfTheWholeOrder(string spec) =>
-        StrategyContract.RankingStrategy_ABatchIsThePrefixOfTheWholeOrder(Factory(spec));
+        StrategyContract.RankingStrategy_ABatchIsThePrefixOfTheWholeOrder(Factory(spec), Contexts(spec));
 
     [Theory]
     [MemberData(nameof(Specs))]
-    public void Select_EmptyPool_ThrowsPoolExhausted(string spec) => StrategyContract.EmptyPool_ThrowsPoolExhausted(Factory(spec));
+    public void Select_EmptyPool_ThrowsPoolExhausted(string spec) => StrategyContract.EmptyPool_ThrowsPoolExhausted(Factory(spec), Contexts(spec));
 
     [Theory]
     [MemberData(nameof(Specs))]
-    public void Select_MoreThanRemain_ThrowsPoolExhausted(string spec) => StrategyContract.MoreThanRemain_ThrowsPoolExhausted(Factory(spec));
+    public void Select_MoreThanRemain_ThrowsPoolExhausted(string spec) => StrategyContract.MoreThanRemain_ThrowsPoolExhausted(Factory(spec), Contexts(spec));
 
     [Theory]
     [MemberData(nameof(Specs))]
-    public void Select_NonPositiveCount_Throws(string spec) => StrategyContract.NonPositiveCount_Throws(Factory(spec));
+    public void Select_NonPositiveCount_Throws(string spec) => StrategyContract.NonPositiveCount_Throws(Factory(spec), Contexts(spec));
 
     /// <summary>
     /// The loop computes a committee and vectors only for strategies that declare them (a model always exists), so a
@@ -168,7 +177,7 @@ public sealed class CatalogStrategyContractTests
     public void Select_OnlyDeclaredNeedsProvided_Selects(string spec)
     {
         var descriptor = StrategyCatalog.Default.Get(spec);
-        var (full, labeled, heldOut) = TestData.Context(5);
+        var (full, labeled, heldOut) = Contexts(spec)(5);
         var context = new QueryContext(full.Features, full.Candidates, full.Seed)
         {
             ClassCount = full.ClassCount,
@@ -180,6 +189,7 @@ public sealed class CatalogStrategyContractTests
             Costs = full.Costs,
             Groups = full.Groups,
             ClassNames = full.ClassNames,
+            Pairs = descriptor.Needs.HasFlag(StrategyNeeds.Pairs) ? full.Pairs : null,
         };
         var result = descriptor.Create().Select(context, 10);
         result.Indices.Distinct().Count().ShouldBe(10);

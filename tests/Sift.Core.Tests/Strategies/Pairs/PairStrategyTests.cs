@@ -6,22 +6,8 @@ using Sift.Strategies;
 
 namespace Sift.Core.Tests.Strategies.Pairs;
 
-public sealed class PairUncertaintyContractTests : StrategyContractTests
-{
-    protected override IQueryStrategy Create() => new PairUncertaintySampling();
-
-    protected override (QueryContext Context, HashSet<int> Labeled, HashSet<int> HeldOut) CreateContext(ulong seed, int? candidateLimit = null) =>
-        PairTestData.Context(seed, candidateLimit: candidateLimit);
-}
-
-public sealed class PairDOptimalContractTests : StrategyContractTests
-{
-    protected override IQueryStrategy Create() => new PairDOptimalSampling();
-
-    protected override (QueryContext Context, HashSet<int> Labeled, HashSet<int> HeldOut) CreateContext(ulong seed, int? candidateLimit = null) =>
-        PairTestData.Context(seed, candidateLimit: candidateLimit);
-}
-
+// pair-uncertainty, pair-dopt and the hybrid are in the default catalog, so CatalogStrategyContractTests checks them;
+// the diversity guard is a constructor argument no spec spells.
 public sealed class PairDOptimalGuardedContractTests : StrategyContractTests
 {
     protected override IQueryStrategy Create() => new PairDOptimalSampling(maxCosine: 0.5);
