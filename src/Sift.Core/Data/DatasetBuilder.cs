@@ -89,14 +89,18 @@ internal sealed class DatasetBuilder(string source, DataFormatOptions options)
         return cost;
     }
 
-    /// <summary>Adds an item that starts on <paramref name="line"/>; a <see langword="null"/> id becomes the line number.</summary>
-    public void Add(long line, string? id, string text, string? label, string? group, double cost, JsonObject? meta, ItemContent? content = null)
+    /// <summary>
+    /// Adds an item that starts on <paramref name="line"/>; a <see langword="null"/> id becomes the line number. A row
+    /// that makes several items (a prompt with several responses) gives each a <paramref name="idSuffix"/>, appended to
+    /// its id or line number.
+    /// </summary>
+    public void Add(long line, string? id, string text, string? label, string? group, double cost, JsonObject? meta, ItemContent? content = null, string idSuffix = "")
     {
         CheckName(id, line, options.IdField);
         CheckName(label, line, options.LabelField);
         CheckName(group, line, options.GroupField);
         var idFromLine = id is null;
-        id ??= line.ToString(CultureInfo.InvariantCulture);
+        id = (id ?? line.ToString(CultureInfo.InvariantCulture)) + idSuffix;
         if (!_idLines.TryAdd(id, line))
         {
             throw Error(line, options.IdField, string.Create(CultureInfo.InvariantCulture,

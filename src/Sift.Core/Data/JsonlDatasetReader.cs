@@ -94,6 +94,16 @@ internal static class JsonlDatasetReader
             return;
         }
 
+        if (JsonlPairRows.HasResponses(root))
+        {
+            // A prompt with several responses: every pair of them, (1, 2), (1, 3), …, each its own item; no winner is known.
+            if (label is not null)
+                throw builder.Error(line, options.LabelField, "given on a row with a list of responses, which makes several pairs; give each pair its own row to label it");
+            foreach (var (suffix, each) in JsonlPairRows.ReadResponses(root, line, builder))
+                builder.Add(line, id, each.FeatureText, null, group, cost, meta?.DeepClone().AsObject(), each, suffix);
+            return;
+        }
+
         var (pair, gold) = JsonlPairRows.Read(root, line, id, builder);
         if (gold is not null && label is not null)
             throw builder.Error(line, options.LabelField, "given on a chosen/rejected row, whose preference the two fields already say");

@@ -6,9 +6,10 @@ namespace Sift.Data;
 
 /// <summary>
 /// Reads the pair part of a preference row (<see cref="DataFormatOptions.Content"/> = <see cref="ContentKind.Pair"/>):
-/// TRL's explicit-prompt preference format <c>{"prompt", "chosen", "rejected"}</c>, or a comparison without a known
-/// winner <c>{"prompt", "response_a", "response_b"}</c>; the prompt a string or a conversation (a list of
-/// <c>{"role", "content"}</c> messages), each response a string or a list of one assistant message.
+/// TRL's explicit-prompt preference format <c>{"prompt", "chosen", "rejected"}</c>, a comparison without a known
+/// winner <c>{"prompt", "response_a", "response_b"}</c>, or a prompt with several responses
+/// <c>{"prompt", "responses": [...]}</c> (every pair of them becomes an item); the prompt a string or a conversation
+/// (a list of <c>{"role", "content"}</c> messages), each response a string or a list of one assistant message.
 /// </summary>
 internal static class JsonlPairRows
 {
@@ -17,9 +18,13 @@ internal static class JsonlPairRows
     public const string Rejected = "rejected";
     public const string ResponseA = "response_a";
     public const string ResponseB = "response_b";
+    public const string Responses = "responses";
+
+    /// <summary>The most responses one row may list: 8, which makes 28 pairs.</summary>
+    public const int MaxResponses = 8;
 
     /// <summary>Every field name a pair row uses, so the options' own field names can be checked against them.</summary>
-    public static IReadOnlyList<string> Fields { get; } = [Prompt, Chosen, Rejected, ResponseA, ResponseB];
+    public static IReadOnlyList<string> Fields { get; } = [Prompt, Chosen, Rejected, ResponseA, ResponseB, Responses];
 
     private static readonly string[] Roles = ["system", "user", "assistant"];
 
@@ -29,7 +34,8 @@ internal static class JsonlPairRows
     /// </summary>
     public static bool LooksLikePair(JsonElement root) =>
         (root.TryGetProperty(Prompt, out _)
-            && (root.TryGetProperty(Chosen, out _) || root.TryGetProperty(Rejected, out _) || root.TryGetProperty(ResponseA, out _) || root.TryGetProperty(ResponseB, out _)))
+            && (root.TryGetProperty(Chosen, out _) || root.TryGetProperty(Rejected, out _) || root.TryGetProperty(ResponseA, out _) || root.TryGetProperty(ResponseB, out _)
+                || root.TryGetProperty(Responses, out _)))
         || (root.TryGetProperty(Chosen, out _) && root.TryGetProperty(Rejected, out _));
 
     /// <summary>
@@ -70,6 +76,46 @@ internal static class JsonlPairRows
         return (content with { Conversation = conversation }, chosenIsA ? PairLabels.A : PairLabels.B);
     }
 
+    /// <summary>Whether the row lists its responses (<c>"responses": [...]</c>) rather than giving one pair.</summary>
+    public static bool HasResponses(JsonElement root) => Has(root, Responses);
+
+    /// <summary>
+    /// Every pair of a row's responses, (1, 2), (1, 3), …, (n−1, n), in that order, each with the id suffix
+    /// <c>#i-j</c> (1-based); 2 to <see cref="MaxResponses"/> responses, no two the same, and no chosen/rejected or
+    /// response_a/response_b fields beside them.
+    /// </summary>
+    public static IReadOnlyList<(string Suffix, PairContent Content)> ReadResponses(JsonElement root, long line, DatasetBuilder builder)
+    {
+        if (!root.TryGetProperty(Prompt, out var promptElement) || promptElement.ValueKind == JsonValueKind.Null) throw builder.Error(line, Prompt, "missing");
+        if (Has(root, Chosen) || Has(root, Rejected) || Has(root, ResponseA) || Has(root, ResponseB))
+            throw builder.Error(line, Responses, "given beside 'chosen'/'rejected' or 'response_a'/'response_b'; a row gives its responses one way");
+        var (prompt, conversation) = ReadPrompt(promptElement, line, builder);
+        var list = root.GetProperty(Responses);
+        if (list.ValueKind != JsonValueKind.Array) throw builder.Error(line, Responses, "not a list of responses");
+        var count = list.GetArrayLength();
+        if (count is < 2 or > MaxResponses)
+        {
+            throw builder.Error(line, Responses, string.Create(CultureInfo.InvariantCulture,
+                $"a list of {count} responses; give 2 to {MaxResponses} (every pair of them becomes an item)"));
+        }
+
+        var texts = new List<string>(count);
+        for (var i = 0; i < count; i++)
+        {
+            var at = string.Create(CultureInfo.InvariantCulture, $"{Responses}[{i}]");
+            var text = ReadResponseValue(list[i], at, line, builder);
+            var same = texts.IndexOf(text);
+            if (same >= 0) throw builder.Error(line, at, string.Create(CultureInfo.InvariantCulture, $"the same text as {Responses}[{same}]; a pair compares two different responses"));
+            texts.Add(text);
+        }
+
+        var pairs = new List<(string, PairContent)>(count * (count - 1) / 2);
+        for (var i = 0; i < count; i++)
+            for (var j = i + 1; j < count; j++)
+                pairs.Add((string.Create(CultureInfo.InvariantCulture, $"#{i + 1}-{j + 1}"), new PairContent(prompt, texts[i], texts[j]) { Conversation = conversation }));
+        return pairs;
+    }
+
     private static bool Has(JsonElement root, string field) => root.TryGetProperty(field, out var value) && value.ValueKind != JsonValueKind.Null;
 
     /// <summary>A plain prompt, or a conversation whose last user turn is the prompt.</summary>
@@ -96,6 +142,12 @@ internal static class JsonlPairRows
     private static string ReadResponse(JsonElement root, string field, long line, DatasetBuilder builder)
     {
         if (!root.TryGetProperty(field, out var element) || element.ValueKind == JsonValueKind.Null) throw builder.Error(line, field, "missing");
+        return ReadResponseValue(element, field, line, builder);
+    }
+
+    private static string ReadResponseValue(JsonElement element, string field, long line, DatasetBuilder builder)
+    {
+        if (element.ValueKind == JsonValueKind.Null) throw builder.Error(line, field, "missing");
         if (element.ValueKind == JsonValueKind.String) return Part(element, line, field, builder);
         if (element.ValueKind != JsonValueKind.Array)
             throw builder.Error(line, field, "not a string or a list of one {\"role\": \"assistant\", \"content\"} message");

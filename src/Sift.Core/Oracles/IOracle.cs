@@ -101,12 +101,25 @@ public sealed record Provenance
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public IReadOnlyList<string>? Examples { get; init; }
 
+    /// <summary>
+    /// For a pairwise comparison: whether the page showed the stored response B first (on the left or on top) and A
+    /// second. The answer itself always names the stored sides; this records the order it was given in, for the
+    /// position-bias report. Null for other items.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public bool? SidesSwapped { get; init; }
+
+    /// <summary>The annotator's optional reason for the answer, in their words (untrusted text); null when none was given.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Rationale { get; init; }
+
     /// <summary>Value equality, including the contents of <see cref="Sources"/> and <see cref="Distribution"/> (so a provenance read back from storage equals the one written).</summary>
     public bool Equals(Provenance? other) =>
         other is not null && (ReferenceEquals(this, other) ||
             (Kind == other.Kind && Name == other.Name && InstructionsVersion == other.InstructionsVersion && PromptTemplate == other.PromptTemplate
              && Nullable.Equals(Confidence, other.Confidence) && ConfidenceMethod == other.ConfidenceMethod && Equals(Cost, other.Cost) && Nullable.Equals(At, other.At)
              && Decision == other.Decision && SuggestionShown == other.SuggestionShown && Sources.SequenceEqual(other.Sources)
+             && SidesSwapped == other.SidesSwapped && Rationale == other.Rationale
              && (Examples is null ? other.Examples is null : other.Examples is not null && Examples.SequenceEqual(other.Examples))
              && (Distribution is null ? other.Distribution is null
                  : other.Distribution is not null && Distribution.Count == other.Distribution.Count

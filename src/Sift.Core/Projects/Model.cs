@@ -124,6 +124,23 @@ public sealed record ProjectSettings
         if (!(HeldOutShare is >= 0 and < 1)) throw new ConfigurationException($"held_out: must be at least 0 and below 1, not {HeldOutShare}.");
         Spec("strategy", () => StrategyCatalog.Default.Get(Strategy ?? ""));
         Spec("stop_rule", () => StoppingRuleParser.Parse(StopRule ?? ""));
+        CheckContent();
+    }
+
+    /// <summary>A pair project answers A, B, tie or both_bad, one per comparison, and is ranked by strategies that can read pairs.</summary>
+    private void CheckContent()
+    {
+        var needs = StrategyCatalog.Default.Get(Strategy).Needs;
+        if (Content != Items.ContentKind.Pair)
+        {
+            if (needs.HasFlag(StrategyNeeds.Pairs)) throw new ConfigurationException($"strategy: '{Strategy}' chooses pairwise comparisons; this project's items are texts.");
+            return;
+        }
+        if (Mode != LabelMode.Single) throw new ConfigurationException("mode: a pair project takes one answer per comparison ('single').");
+        if (!Labels.SequenceEqual(Items.PairLabels.All, StringComparer.Ordinal))
+            throw new ConfigurationException($"labels: a pair project's answers are {string.Join(", ", Items.PairLabels.All)}, in that order.");
+        if (needs.HasFlag(StrategyNeeds.Embeddings) || needs.HasFlag(StrategyNeeds.Committee))
+            throw new ConfigurationException($"strategy: '{Strategy}' needs item vectors or a committee, which pair projects do not compute; use pair-uncertainty, pair-dopt, pair-uncertainty-dopt, margin or random.");
     }
 
     private static void Spec(string field, Action parse)

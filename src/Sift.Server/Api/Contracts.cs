@@ -63,23 +63,24 @@ internal sealed record SettingsInput(
     int? Overlap = null, double? LeaseSeconds = null, int? RetrainEvery = null, double? ExplorationShare = null,
     double? HeldOutShare = null, ulong? Seed = null, ContentKind? Content = null)
 {
-    /// <summary>What the API answers to a pair project (created, or pair rows imported into a text project) until the preference-data issue lands.</summary>
-    public const string PairsNotYet =
-        "Pair projects (pairwise preference comparisons: a prompt with two responses) come with the preference-data issue " +
-        "and cannot be made or imported into yet; a project's content is 'text'.";
+    /// <summary>What the API answers to pair rows imported into a text project.</summary>
+    public const string PairsInTextProject =
+        "Pair rows (pairwise preference comparisons: a prompt with two or more responses) go into a pair project; make one with \"content\": \"pair\".";
 
     /// <summary>Validated settings; errors name the field under <paramref name="prefix"/>.</summary>
     public ProjectSettings ToSettings(string prefix)
     {
         var defaults = new ProjectSettings();
-        if (Labels is null) throw new RequestValidationException(prefix + "labels", $"'{prefix}labels' is required: the label schema, in button order.");
+        var pairs = Content == ContentKind.Pair;
+        // A pair project's answers are fixed (A, B, tie, both_bad); labels may be left out, or given as those.
+        if (Labels is null && !pairs) throw new RequestValidationException(prefix + "labels", $"'{prefix}labels' is required: the label schema, in button order.");
         if (LeaseSeconds is { } lease && !(lease is >= 5 and <= 7 * 24 * 3600))
             throw new RequestValidationException(prefix + "lease_seconds", "lease_seconds: must be between 5 seconds and 7 days.");
         var settings = new ProjectSettings
         {
             Mode = Mode ?? defaults.Mode,
-            Labels = Labels.ToArray(),
-            Strategy = Strategy ?? defaults.Strategy,
+            Labels = Labels?.ToArray() ?? [.. PairLabels.All],
+            Strategy = Strategy ?? (pairs ? "pair-uncertainty" : defaults.Strategy),
             StopRule = StopRule ?? defaults.StopRule,
             Overlap = Overlap ?? defaults.Overlap,
             LeaseDuration = LeaseSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : defaults.LeaseDuration,
@@ -90,8 +91,6 @@ internal sealed record SettingsInput(
             Content = Content ?? defaults.Content,
         };
         if (!Enum.IsDefined(settings.Mode)) throw new RequestValidationException(prefix + "mode", "mode: must be 'single' or 'multi'.");
-        // No half feature: the server stores and shows text items only until pairs have their page, model and export.
-        if (settings.Content != ContentKind.Text) throw new RequestValidationException(prefix + "content", "content: " + PairsNotYet);
         // Validate also parses the strategy and the stopping rule, within their length and nesting limits.
         try
         {
@@ -123,16 +122,35 @@ internal sealed record SettingsInput(
 /// A task as handed to its annotator: the item's kind and text and the instructions version, nothing about why it was
 /// chosen. A page shows the kinds it knows and says plainly that it cannot show the others.
 /// </summary>
-internal sealed record TaskView(long TaskId, long ItemId, ContentKind ContentKind, string Text, int InstructionsVersion, DateTimeOffset ExpiresAt);
+internal sealed record TaskView(long TaskId, long ItemId, ContentKind ContentKind, string Text, int InstructionsVersion, DateTimeOffset ExpiresAt)
+{
+    /// <summary>A pairwise comparison's prompt and responses, in the order this annotator is shown them; null for text items.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public PairTaskView? Pair { get; init; }
+}
+
+/// <summary>
+/// A comparison as one annotator sees it: the prompt (a conversation's last user turn, with the whole conversation
+/// when there is one) and the two responses in the order to show them — the order is a seeded coin per annotator and
+/// item, recorded with the answer. Each response names its stored side; an answer names the side it prefers.
+/// </summary>
+internal sealed record PairTaskView(string Prompt, IReadOnlyList<ChatTurn>? Conversation, IReadOnlyList<PairResponseView> Responses);
+
+/// <summary>One response of a comparison: its stored side (<c>A</c> or <c>B</c>) and its text (untrusted).</summary>
+internal sealed record PairResponseView(string Side, string Text);
 
 /// <summary>
 /// POST …/tasks/{taskId}/submit. <c>Seconds</c>: the time the item was on screen in a visible tab before this answer
-/// (time on task, recorded in the answer's provenance); optional, 0 to <see cref="MaxSeconds"/>.
+/// (time on task, recorded in the answer's provenance); optional, 0 to <see cref="MaxSeconds"/>. <c>Rationale</c>: the
+/// annotator's optional reason, recorded in the provenance; at most <see cref="MaxRationaleLength"/> characters.
 /// </summary>
-internal sealed record SubmitRequest(IReadOnlyList<string> Labels, string ClientRequestId, double? Seconds = null)
+internal sealed record SubmitRequest(IReadOnlyList<string> Labels, string ClientRequestId, double? Seconds = null, string? Rationale = null)
 {
     /// <summary>The most time on task one answer may report: 7 days, the longest lease.</summary>
     public const double MaxSeconds = 7 * 24 * 3600;
+
+    /// <summary>The longest rationale accepted, in characters.</summary>
+    public const int MaxRationaleLength = 2_000;
 }
 
 /// <summary>The stored answer, and whether this request was a retry of an earlier one.</summary>

@@ -38,10 +38,9 @@ internal static class ItemsApi
         HttpContext context, ISiftStore store, ILiveLoop loop, SiftServerOptions options, TimeProvider time, CancellationToken ct)
     {
         var project = await ProjectsApi.RequireProjectAsync(store, projectId, ct);
-        if (project.Settings.Content != ContentKind.Text) throw new RequestValidationException("content", SettingsInput.PairsNotYet);
         var formatOptions = FormatOptions(format, context.Request.ContentType, text, label, id, group, cost, options.MaxTextLength);
-        // JSON Lines rows may be text items or preference pairs, told apart by their fields, so that a pair file is
-        // refused for what it is rather than for a missing text field; the sides of a pair follow the project's seed.
+        // JSON Lines rows may be text items or preference pairs, told apart by their fields, so that a file of the other
+        // kind is refused for what it is rather than for a missing field; the sides of a pair follow the project's seed.
         if (formatOptions.Format == DataFormat.Jsonl)
         {
             formatOptions.Content = null;
@@ -68,16 +67,24 @@ internal static class ItemsApi
 
     /// <summary>
     /// GET …/export?format=jsonl|csv: every item with its annotations and resolved label (gold labels for admins only).
-    /// CSV cells that a spreadsheet would evaluate as a formula get a leading quote (<see cref="CsvCells"/>).
+    /// CSV cells that a spreadsheet would evaluate as a formula get a leading quote (<see cref="CsvCells"/>). Pair
+    /// projects also export TRL's formats: <c>format=trl-preference</c> (<c>margin=true</c> adds the vote margin) and
+    /// <c>format=trl-kto</c>, conversational when any prompt was (<c>conversational=auto|true|false</c>); see
+    /// <see cref="PreferencesApi.WriteAsync"/>.
     /// </summary>
-    internal static async Task<PushStreamHttpResult> Export(long projectId, string? format, ClaimsPrincipal principal, ISiftStore store, TimeProvider time, CancellationToken ct)
+    internal static async Task<PushStreamHttpResult> Export(
+        long projectId, string? format, string? margin, string? conversational, HttpContext context, ClaimsPrincipal principal, ISiftStore store, TimeProvider time, CancellationToken ct)
     {
         var project = await ProjectsApi.RequireProjectAsync(store, projectId, ct);
-        var csv = format?.ToLowerInvariant() switch
+        var name = format?.ToLowerInvariant();
+        if (name is not null && PreferencesApi.TrlFormats.Contains(name)) return await TrlExportAsync(project, name, margin, conversational, context, principal, store, time, ct);
+        if (margin is not null || conversational is not null)
+            throw new RequestValidationException(margin is not null ? "margin" : "conversational", "margin and conversational apply to the TRL formats (format=trl-preference or trl-kto) of pair projects.");
+        var csv = name switch
         {
             null or "" or "jsonl" => false,
             "csv" => true,
-            _ => throw new RequestValidationException("format", $"format: must be 'jsonl' or 'csv', not '{format}'."),
+            _ => throw new RequestValidationException("format", $"format: must be 'jsonl', 'csv', 'trl-preference' or 'trl-kto', not '{format}'."),
         };
 
         // The answers, names and gold labels are read before the response starts, so a failure there is still a
@@ -99,6 +106,43 @@ internal static class ItemsApi
             ? TypedResults.Stream(stream => WriteCsvAsync(stream, export, ct), "text/csv; charset=utf-8", fileName)
             : TypedResults.Stream(stream => WriteJsonlAsync(stream, export, ct), "application/x-ndjson; charset=utf-8", fileName);
     }
+
+    /// <summary>A pair project's export in one of TRL's formats (<see cref="PreferencesApi.WriteAsync"/>); never holds gold labels.</summary>
+    private static async Task<PushStreamHttpResult> TrlExportAsync(
+        Project project, string format, string? margin, string? conversational, HttpContext context, ClaimsPrincipal principal, ISiftStore store, TimeProvider time, CancellationToken ct)
+    {
+        PreferencesApi.RequirePairs(project);
+        var withMargin = Flag(margin, "margin") ?? false;
+        if (withMargin && format != "trl-preference") throw new RequestValidationException("margin", "margin: applies to format=trl-preference (reward modelling), not to the KTO format.");
+        var conversationalFlag = conversational?.Trim().ToLowerInvariant() switch
+        {
+            null or "" or "auto" => (bool?)null,
+            "true" => true,
+            "false" => false,
+            _ => throw new RequestValidationException("conversational", $"conversational: must be auto, true or false, not '{conversational}'."),
+        };
+        var asConversation = conversationalFlag ?? await PreferencesApi.AnyConversationAsync(ItemPagesAsync(store, project.Id, ct), ct);
+        var annotations = await store.GetAnnotationsAsync(project.Id, null, includeUndone: false, ct);
+        var names = (await store.ListUsersAsync(ct)).ToDictionary(u => u.Id, u => u.Name);
+        var export = new PreferencesApi.TrlExport(format, withMargin, asConversation, annotations.ToLookup(a => a.ItemId), names);
+
+        var now = time.GetUtcNow();
+        var counts = await store.GetCountsAsync(project.Id, project.Settings.Overlap, now, ct);
+        await store.AppendEvidenceAsync(project.Id, new ExportEvent(format, counts.Items, principal.Identity?.Name ?? ""), now, ct);
+        context.Response.Headers.Append("X-Sift-Tie-Policy", "ties dropped; both_bad dropped from pairs, two undesirable completions in KTO");
+        if (PreferencesApi.LabelSmoothing(annotations, names) is { } smoothing)
+            context.Response.Headers.Append("X-Sift-Label-Smoothing", smoothing.ToString("0.00", CultureInfo.InvariantCulture));
+        return TypedResults.Stream(stream => PreferencesApi.WriteAsync(stream, ItemPagesAsync(store, project.Id, ct), export, ct),
+            "application/x-ndjson; charset=utf-8", FileName(project.Name) + "." + format + ".jsonl");
+    }
+
+    private static bool? Flag(string? value, string field) => value?.Trim().ToLowerInvariant() switch
+    {
+        null or "" => null,
+        "true" or "1" => true,
+        "false" or "0" => false,
+        _ => throw new RequestValidationException(field, $"{field}: must be true or false, not '{value}'."),
+    };
 
     /// <summary>Every item of the project in id order, read a page at a time (never all texts in memory at once).</summary>
     private static async IAsyncEnumerable<Item> ItemPagesAsync(ISiftStore store, long projectId, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
@@ -166,6 +210,27 @@ internal static class ItemsApi
         writer.WriteString("id", item.ExternalId);
         writer.WriteNumber("item_id", item.Id);
         writer.WriteString("text", item.Text);
+        if (item.Content is PairContent pair)
+        {
+            // The comparison itself, in stored sides (answers name these sides).
+            writer.WriteStartObject("pair");
+            writer.WriteString("prompt", pair.Prompt);
+            if (pair.Conversation is { } turns)
+            {
+                writer.WriteStartArray("conversation");
+                foreach (var t in turns)
+                {
+                    writer.WriteStartObject();
+                    writer.WriteString("role", t.Role);
+                    writer.WriteString("content", t.Content);
+                    writer.WriteEndObject();
+                }
+                writer.WriteEndArray();
+            }
+            writer.WriteString("response_a", pair.ResponseA);
+            writer.WriteString("response_b", pair.ResponseB);
+            writer.WriteEndObject();
+        }
         if (item.Group is null) writer.WriteNull("group");
         else writer.WriteString("group", item.Group);
         writer.WriteNumber("cost", item.Cost);

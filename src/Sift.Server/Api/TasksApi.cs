@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
 using Sift.Data;
+using Sift.Items;
 using Sift.Oracles;
 using Sift.Projects;
 using Sift.Server.Auth;
@@ -61,7 +62,7 @@ internal static class TasksApi
 
         if (tasks.Count == 0) return TypedResults.NoContent();
         var views = new TaskView[tasks.Count];
-        for (var i = 0; i < tasks.Count; i++) views[i] = await ViewAsync(store, project, tasks[i], ct);
+        for (var i = 0; i < tasks.Count; i++) views[i] = await ViewAsync(store, project, tasks[i], me, ct);
         return TypedResults.Ok(views);
     }
 
@@ -78,7 +79,16 @@ internal static class TasksApi
         var control = TextRules.IndexOfForbiddenInName(requestId);
         if (control >= 0) throw new RequestValidationException("client_request_id", $"client_request_id: {TextRules.Describe(requestId, control)}; an id may not hold control characters.");
 
-        var result = await store.SubmitAsync(projectId, taskId, principal.UserId(), labels, requestId, time.GetUtcNow(), PersonProvenance(principal, seconds), ct);
+        var rationale = PairTasks.ValidateRationale(request.Rationale);
+        var provenance = PersonProvenance(principal, seconds) with { Rationale = rationale };
+        if (project.Settings.Content == ContentKind.Pair)
+        {
+            // The side order this annotator was shown, recomputed here (not taken from the page) and kept with the answer.
+            var task = await store.GetTaskAsync(projectId, taskId, ct);
+            if (task is not null) provenance = provenance with { SidesSwapped = PairTasks.Swapped(project.Settings, principal.UserId(), task.ItemId) };
+        }
+
+        var result = await store.SubmitAsync(projectId, taskId, principal.UserId(), labels, requestId, time.GetUtcNow(), provenance, ct);
         if (!result.Duplicate) loop.OnLabelsChanged(projectId);
         return TypedResults.Ok(new SubmitResponse(result.Annotation.Id, result.Duplicate));
     }
@@ -96,7 +106,7 @@ internal static class TasksApi
         var task = await store.UndoLastAsync(projectId, principal.UserId(), time.GetUtcNow(), project.Settings.LeaseDuration, ct);
         if (task is null) return TypedResults.NoContent();
         loop.OnLabelsChanged(projectId);
-        return TypedResults.Ok(await ViewAsync(store, project, task, ct));
+        return TypedResults.Ok(await ViewAsync(store, project, task, principal.UserId(), ct));
     }
 
     internal static async Task<Ok<ProgressView>> MyProgress(long projectId, ClaimsPrincipal principal, ISiftStore store, TimeProvider time, CancellationToken ct)
@@ -227,9 +237,17 @@ internal static class TasksApi
         return s;
     }
 
-    private static async Task<TaskView> ViewAsync(ISiftStore store, Project project, TaskRecord task, CancellationToken ct)
+    private static async Task<TaskView> ViewAsync(ISiftStore store, Project project, TaskRecord task, long annotatorId, CancellationToken ct)
     {
         var item = await store.GetItemAsync(project.Id, task.ItemId, ct) ?? throw new NotFoundException($"Item {task.ItemId} does not exist.");
+        if (item.Content is PairContent pair)
+        {
+            return new TaskView(task.Id, task.ItemId, ContentKind.Pair, pair.Prompt, project.InstructionsVersion, task.ExpiresAt)
+            {
+                Pair = PairTasks.View(pair, PairTasks.Swapped(project.Settings, annotatorId, task.ItemId)),
+            };
+        }
+
         return new TaskView(task.Id, task.ItemId, item.Content.Kind, item.Text, project.InstructionsVersion, task.ExpiresAt);
     }
 

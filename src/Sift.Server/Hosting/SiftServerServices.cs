@@ -115,6 +115,7 @@ public static class SiftServerServices
         var api = routes.MapGroup("");
         api.MapUsersApi();
         api.MapProjectsApi();
+        api.MapPreferencesApi();
         api.MapItemsApi();
         api.MapTasksApi();
         api.MapDashboardApi();

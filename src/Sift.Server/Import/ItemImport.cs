@@ -34,7 +34,7 @@ internal static class ItemImport
         if (dataset.ContentKind != settings.Content)
         {
             throw new RequestValidationException("content", dataset.ContentKind == ContentKind.Pair
-                ? "The file holds preference pairs (a prompt with two responses), but this is a text project. " + SettingsInput.PairsNotYet
+                ? "The file holds preference pairs (a prompt with two or more responses), but this is a text project. " + SettingsInput.PairsInTextProject
                 : $"The file holds text items, but this project's items are '{ItemContentJson.KindName(settings.Content)}'.");
         }
 

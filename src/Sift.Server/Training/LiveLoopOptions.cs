@@ -91,6 +91,13 @@ public sealed record LiveLoopOptions
     /// </summary>
     public Hosting.ReportCacheOptions DashboardCounts { get; init; } = new() { HeavyAbove = TimeSpan.FromMilliseconds(50) };
 
+    /// <summary>
+    /// The sentence encoder whose vectors of the request and of each response feed the reward model of pair projects
+    /// (<see cref="Preferences.PairFeaturizer"/>); null (default) for <see cref="Features.HashingTextEncoder"/> — no
+    /// model to load, but it knows words, not meaning. Must be thread-safe and deterministic.
+    /// </summary>
+    public Features.ITextEncoder? PairEncoder { get; init; }
+
     /// <summary>Checks ranges; throws <see cref="ConfigurationException"/> naming the setting.</summary>
     public void Validate()
     {

@@ -3,6 +3,7 @@ using Sift.Features;
 using Sift.Items;
 using Sift.Learners;
 using Sift.Loop;
+using Sift.Preferences;
 using Sift.Projects;
 using Sift.Stopping;
 using Sift.Strategies;
@@ -31,7 +32,7 @@ internal sealed class FeatureSet
         ItemIds = items.Select(i => i.Id).ToArray();
         Row = new Dictionary<long, int>(ItemIds.Length);
         for (var r = 0; r < ItemIds.Length; r++) Row[ItemIds[r]] = r;
-        var request = new FeaturizeRequest(items.Select(i => i.ExternalId).ToList(), items.Select(i => (ItemContent)new TextContent(i.Text)).ToList()) { Seed = seed };
+        var request = new FeaturizeRequest(items.Select(i => i.ExternalId).ToList(), items.Select(i => i.Content).ToList()) { Seed = seed };
         // The trainer runs on a thread of its own; a featuriser that awaits I/O is waited for there.
         Data = featurizer.FeaturizeAsync(request, cancellationToken).GetAwaiter().GetResult();
     }
@@ -60,6 +61,22 @@ internal static class Trainer
 {
     /// <summary>The project's feature source: TF-IDF of the item text (word 1–2-grams, min_df 2, or every term for a pool with no term in two items) with LSA vectors.</summary>
     private static readonly IFeaturizer Featurizer = new TfidfFeaturizer(fallBackToEveryTerm: true);
+
+    /// <summary>The encoder of pair projects when the options name none (<see cref="LiveLoopOptions.PairEncoder"/>).</summary>
+    private static readonly HashingTextEncoder DefaultPairEncoder = new();
+
+    /// <summary>A pair project's feature source: the reward model's pair differences over the configured encoder.</summary>
+    private static IFeaturizer FeaturizerFor(ProjectSettings settings, LiveLoopOptions options) => settings.Content == ContentKind.Pair
+        ? new PairFeaturizer(options.PairEncoder ?? DefaultPairEncoder, new PairFeatureOptions(), options.PairEncoder is null ? "hashing" : "encoder")
+        : Featurizer;
+
+    /// <summary>The learner: a Bradley–Terry reward model with ties (Davidson) for pair projects, logistic regression otherwise.</summary>
+    private static ILearner LearnerFor(ProjectSettings settings) =>
+        settings.Content == ContentKind.Pair ? new BradleyTerry() : new LogisticRegression();
+
+    /// <summary>Whether a pair project's answers give the reward model something to fit (a preference or a tie; "both bad" alone does not).</summary>
+    private static bool Fittable(ProjectSettings settings, IEnumerable<int[]> labels) =>
+        settings.Content != ContentKind.Pair || labels.Any(l => l[0] != (int)PreferenceOutcome.BothBad);
 
     /// <summary>
     /// Whether the project is due for a retrain: once <see cref="ProjectSettings.RetrainEvery"/> more items have a
@@ -102,10 +119,10 @@ internal static class Trainer
             if (item.HeldOut || !snapshot.Resolved.TryGetValue(item.Id, out var resolved)) continue;
             if (ToSet(resolved.Labels, labelIndex, settings.Mode) is { } set) training.Add((item.Id, set));
         }
-        if (training.Count == 0)
+        if (training.Count == 0 || !Fittable(settings, training.Select(t => t.Labels)))
             return new TrainResult(null, RankingComposer.ColdStart(snapshot), () => { });
 
-        var features = cache.Features is { } cached && cached.Matches(snapshot.Items) ? cached : new FeatureSet(snapshot.Items, Featurizer, settings.Seed, cancellationToken);
+        var features = cache.Features is { } cached && cached.Matches(snapshot.Items) ? cached : new FeatureSet(snapshot.Items, FeaturizerFor(settings, options), settings.Seed, cancellationToken);
         var x = features.Data.Pool;
         var version = snapshot.LatestVersion + 1;
         var seed = Seeds.Mix(settings.Seed, (ulong)version);
@@ -150,13 +167,14 @@ internal static class Trainer
             Features = features.Data,
             Labels = schema,
             Mode = settings.Mode,
-            Learner = new LogisticRegression(),
+            Learner = LearnerFor(settings),
             Strategy = strategy,
             Needs = descriptor?.Needs ?? StrategyNeeds.None,
             Stop = stopRule,
             CommitteeSize = options.CommitteeSize,
             Costs = snapshot.Items.Select(i => i.Cost).ToArray(),
             Groups = snapshot.Items.Select(i => i.Group).ToArray(),
+            Pairwise = settings.Content == ContentKind.Pair,
         });
         // The stopping rule reads the same histories as in simulation: held-out accuracy and κ per model version.
         var outcome = loop.RunRound(new RoundInput
@@ -202,7 +220,7 @@ internal static class Trainer
             Strategy = settings.Strategy,
             ExplorationShare = settings.ExplorationShare,
             Ranker = outcome.Ranker,
-            Learner = new LogisticRegression().Describe() + (settings.Mode == LabelMode.Multi ? ", one-vs-rest" : ""),
+            Learner = LearnerFor(settings).Describe() + (settings.Mode == LabelMode.Multi ? ", one-vs-rest" : ""),
             TrainingLabelsPerClass = schema.Select((name, c) => (name, count: outcome.LabelsPerClass[c])).ToDictionary(p => p.name, p => p.count),
             Kappa = outcome.Kappa,
             KappaItems = outcome.KappaItems,
@@ -284,15 +302,29 @@ internal static class Trainer
         if (n < options.LiftMinimumLabels)
             return (null, string.Create(CultureInfo.InvariantCulture, $"waiting for {options.LiftMinimumLabels} labels from strategy positions ({active.Count} so far)"));
 
-        bool[] Correct(List<(long ItemId, int[] Labels)> arm)
+        var pairs = settings.Content == ContentKind.Pair;
+        if (pairs)
+        {
+            // Pairwise accuracy: only decisive held-out answers are scored.
+            var decisive = evalTruth.Select((t, i) => (t, i)).Where(x => x.t[0] is (int)PreferenceOutcome.A or (int)PreferenceOutcome.B).Select(x => x.i).ToArray();
+            evalRows = decisive.Select(i => evalRows[i]).ToArray();
+            evalTruth = decisive.Select(i => evalTruth[i]).ToList();
+            if (evalRows.Length < options.LiftMinimumHeldOut)
+                return (null, string.Create(CultureInfo.InvariantCulture, $"waiting for {options.LiftMinimumHeldOut} held-out comparisons with a preference ({evalRows.Length} so far)"));
+        }
+
+        bool[]? Correct(List<(long ItemId, int[] Labels)> arm)
         {
             var taken = seedSet.Concat(arm.Take(n)).ToList();
-            var model = LabelSetModel.Fit(new LogisticRegression(), settings.Mode, settings.Labels.Count, features.Data.Pool, taken.Select(t => features.Row[t.ItemId]).ToArray(),
+            if (!Fittable(settings, taken.Select(t => t.Labels))) return null;
+            var model = LabelSetModel.Fit(LearnerFor(settings), settings.Mode, settings.Labels.Count, features.Data.Pool, taken.Select(t => features.Row[t.ItemId]).ToArray(),
                 taken.Select(t => t.Labels).ToList(), null, cancellationToken);
-            return LabelSetMetrics.Correct(evalTruth, model.Predict(features.Data.Pool, evalRows));
+            if (!pairs) return LabelSetMetrics.Correct(evalTruth, model.Predict(features.Data.Pool, evalRows));
+            var reward = (BradleyTerryModel)model.Single!;
+            return evalRows.Select((row, i) => reward.Difference(features.Data.Pool, row) * (evalTruth[i][0] == (int)PreferenceOutcome.A ? 1 : -1) > 0).ToArray();
         }
-        var activeCorrect = Correct(active);
-        var randomCorrect = Correct(random);
+        if (Correct(active) is not { } activeCorrect || Correct(random) is not { } randomCorrect)
+            return (null, "waiting for answers the reward model can fit (a preference or a tie) in both arms");
         var (difference, low, high) = PairedBootstrap.AccuracyDifference(activeCorrect, randomCorrect, options.BootstrapSamples, Seeds.Mix(seed, "lift-bootstrap"));
         var lift = new LiftMetrics
         {
