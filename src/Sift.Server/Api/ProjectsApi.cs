@@ -62,12 +62,14 @@ internal static class ProjectsApi
     internal static async Task<Ok<ProjectView>> UpdateSettings(long projectId, SettingsInput request, ISiftStore store, ILiveLoop loop, TimeProvider time, CancellationToken ct)
     {
         var project = await RequireProjectAsync(store, projectId, ct);
-        var settings = request.ToSettings("");
-        if (settings.Content != project.Settings.Content)
+        // Content left out means unchanged; a different one is refused before anything else is checked against it.
+        if (request.Content is { } content && content != project.Settings.Content)
         {
             throw new RequestValidationException("content",
                 $"content: is fixed when a project is made (this project's is '{ItemContentJson.KindName(project.Settings.Content)}').");
         }
+
+        var settings = (request with { Content = project.Settings.Content }).ToSettings("");
 
         if (settings.Mode != project.Settings.Mode || project.Settings.Labels.Except(settings.Labels, StringComparer.Ordinal).Any())
         {

@@ -51,6 +51,7 @@ public sealed class AuthorizationMatrixTests(ServerFixture server) : IClassFixtu
         ["GET /api/projects/{projectId:long}/learning-curve.svg"] = Review,
         ["GET /api/projects/{projectId:long}/annotations"] = Review,
         ["GET /api/projects/{projectId:long}/agreement"] = Review,
+        ["GET /api/projects/{projectId:long}/preferences"] = Review,
         ["GET /api/projects/{projectId:long}/tasks"] = Audit,
         ["GET /api/projects/{projectId:long}/evidence"] = Audit,
         ["POST /api/projects/{projectId:long}/train"] = AdminOnly,

@@ -7,8 +7,9 @@ using Sift.Projects;
 namespace Sift.Server.Tests.Api;
 
 /// <summary>
-/// Item content kinds over HTTP (text projects only until pairs have their page: a pair project or pair rows are a 400
-/// that says so) and the provenance of people's answers (time on task; in the annotation log and both exports).
+/// Item content kinds over HTTP (a project's content is fixed when it is made; pair rows go to pair projects only —
+/// PreferenceProjectTests covers pair projects) and the provenance of people's answers (time on task; in the
+/// annotation log and both exports).
 /// </summary>
 public sealed class ContentAndProvenanceTests(ServerFixture server) : IClassFixture<ServerFixture>
 {
@@ -26,7 +27,6 @@ public sealed class ContentAndProvenanceTests(ServerFixture server) : IClassFixt
     }
 
     [Theory]
-    [InlineData("pair", "preference-data issue")]
     [InlineData("video", "must be one of text, pair")]
     [InlineData("Pair", "must be one of text, pair")]
     public async Task CreateProject_ContentNotText_Is400NamingTheField(string content, string problem)
@@ -50,7 +50,7 @@ public sealed class ContentAndProvenanceTests(ServerFixture server) : IClassFixt
         var response = await admin.PutAsJsonAsync($"/api/projects/{projectId}/settings",
             new JsonObject { ["labels"] = new JsonArray("a", "b"), ["content"] = "pair" }, Ct);
 
-        await ShouldBeProblemAsync(response, "content", "come with the preference-data issue");
+        await ShouldBeProblemAsync(response, "content", "content: is fixed when a project is made (this project's is 'text')");
         JsonNode.Parse(await admin.GetStringAsync($"/api/projects/{projectId}", Ct))!["settings"]!["content"]!.GetValue<string>().ShouldBe("text");
     }
 
@@ -63,13 +63,14 @@ public sealed class ContentAndProvenanceTests(ServerFixture server) : IClassFixt
 
     [Theory]
     [MemberData(nameof(PairFiles))]
-    public async Task Import_PairRowsIntoATextProject_Is400SayingPairsComeLater_AndImportsNothing(string row)
+    public async Task Import_PairRowsIntoATextProject_Is400SayingWhereTheyGo_AndImportsNothing(string row)
     {
         var projectId = await server.CreateProjectAsync(["a", "b"]);
 
         var response = await server.ImportAsync(projectId, row + "\n" + row.Replace("Sky?", "Sea?", StringComparison.Ordinal).Replace("\"x\"", "\"y\"", StringComparison.Ordinal) + "\n");
 
         await ShouldBeProblemAsync(response, "content", "holds preference pairs");
+        await ShouldBeProblemAsync(await server.ImportAsync(projectId, row + "\n"), "content", "make one with \"content\": \"pair\"");
         (await server.Store.GetItemsAsync(projectId, Ct)).ShouldBeEmpty();
         (await server.Store.ReadEvidenceAsync(projectId, 0, 100, Ct)).Select(e => e.Kind).ShouldNotContain("import");
     }
@@ -89,9 +90,9 @@ public sealed class ContentAndProvenanceTests(ServerFixture server) : IClassFixt
     }
 
     [Fact]
-    public async Task PairProjectMadeInTheStore_TasksSayTheirKind_ImportAndSettingsAre400()
+    public async Task PairProjectMadeInTheStore_TasksSayTheirKind_TextImportAndContentChangeAre400()
     {
-        // What a later version (or a hand-edited database) may hold: the API must not treat it as text.
+        // A pair project written straight to the store: the API hands out its comparisons, never as text.
         var now = DateTimeOffset.UtcNow;
         var project = await server.Store.CreateProjectAsync("stored-pairs-" + Guid.NewGuid().ToString("N")[..8],
             new ProjectSettings { Labels = PairLabels.All, Content = ContentKind.Pair, HeldOutShare = 0 }, "", server.UserIds["admin"], now, Ct);
@@ -103,12 +104,17 @@ public sealed class ContentAndProvenanceTests(ServerFixture server) : IClassFixt
         using var annotator = server.Client("annotator");
         var task = JsonNode.Parse(await (await annotator.PostAsync($"/api/projects/{project.Id}/tasks/next", null, Ct)).Content.ReadAsStringAsync(Ct))![0]!;
         task["content_kind"]!.GetValue<string>().ShouldBe("pair");
-        task.ToJsonString().ShouldNotContain("\"A\"", customMessage: "the gold preference is never handed out");
+        task["text"]!.GetValue<string>().ShouldBe("Sky?");
+        task["pair"]!["responses"]!.AsArray().Select(r => r!["text"]!.GetValue<string>()).Order().ShouldBe(["Blue.", "Green."]);
+        task.ToJsonString().ShouldNotContain("gold", Case.Insensitive, customMessage: "the gold preference is never handed out");
 
-        await ShouldBeProblemAsync(await server.ImportAsync(project.Id, "{\"id\":\"t\",\"text\":\"x\"}\n"), "content", "come with the preference-data issue");
+        await ShouldBeProblemAsync(await server.ImportAsync(project.Id, "{\"id\":\"t\",\"text\":\"x\"}\n"), "content", "holds text items");
         using var admin = server.Client("admin");
         await ShouldBeProblemAsync(await admin.PutAsJsonAsync($"/api/projects/{project.Id}/settings",
-            new JsonObject { ["labels"] = new JsonArray("A", "B", "tie", "both_bad") }, Ct), "content", "fixed when a project is made (this project's is 'pair')");
+            new JsonObject { ["labels"] = new JsonArray("a", "b"), ["content"] = "text" }, Ct), "content", "fixed when a project is made (this project's is 'pair')");
+        // Content left out keeps the project's: a pair project's settings change without repeating it.
+        (await admin.PutAsJsonAsync($"/api/projects/{project.Id}/settings",
+            new JsonObject { ["labels"] = new JsonArray("A", "B", "tie", "both_bad"), ["strategy"] = "pair-dopt" }, Ct)).StatusCode.ShouldBe(HttpStatusCode.OK);
     }
 
     [Fact]

@@ -232,15 +232,15 @@ public sealed class AnnotatePageTests(BrowserFixture fixture)
     }
 
     [Fact]
-    public async Task Annotate_PairItemFromTheStore_GetsTheNoticeAndNothingOfItsTextIsShown()
+    public async Task Annotate_PairItemInATextProject_GetsTheNoticeAndNothingOfItsTextIsShown()
     {
-        // A pair project as a later version will store it (the API refuses to make one): the real hand-out path.
+        // A pair item where the project says text (a hand-edited database): shown as nothing, only skippable.
         var now = DateTimeOffset.UtcNow;
         var adminId = (long)(await fixture.Admin.GetAsync("/api/me"))!["id"]!;
-        var project = await fixture.Store.CreateProjectAsync(Unique("pairs"),
-            new ProjectSettings { Labels = PairLabels.All, Content = ContentKind.Pair, HeldOutShare = 0 }, "", adminId, now);
+        var project = await fixture.Store.CreateProjectAsync(Unique("mixed"),
+            new ProjectSettings { Labels = ["spam", "ham"], HeldOutShare = 0 }, "", adminId, now);
         var pair = new PairContent("Which colour is the sky?", "SECRET-RESPONSE-A blue", "SECRET-RESPONSE-B green");
-        await fixture.Store.ImportItemsAsync(project.Id, [new NewItem("p1", pair.FeatureText, null, 1, null, PairLabels.B, false) { Content = pair }],
+        await fixture.Store.ImportItemsAsync(project.Id, [new NewItem("p1", pair.FeatureText, null, 1, null, null, false) { Content = pair }],
             new ImportOrigin("test", now));
         var (_, token) = await fixture.Admin.CreateUserAsync(Unique("annotator"), "annotator", project.Id);
 

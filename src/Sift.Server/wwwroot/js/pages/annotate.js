@@ -1,16 +1,28 @@
 // `/annotate/{id}`: one item at a time, keyboard first. 1–9 choose a label (multi-label: toggle), Enter submits,
 // S skips, U undoes. The caller's next task is prefetched (prefetch=2) so it shows the moment the current one is
 // answered. A submit carries a client request id that stays the same across retries, so a retry counts once, and
-// the time the item was on screen in a visible tab (time on task, kept in the answer's provenance). The page shows
-// text items; an item of any other kind (a pair, before its page exists) gets a plain notice and can only be skipped.
+// the time the item was on screen in a visible tab (time on task, kept in the answer's provenance). A text project's
+// page shows text items; a pair project's page shows pairwise comparisons (prompt on top, the two responses side by
+// side in the order the server chose for this annotator; A / B / T / N answer, D marks the words that differ, an
+// optional rationale goes with the answer). An item of a kind the page does not show gets a plain notice and can only
+// be skipped.
 import { api, withRetry, ApiError, session } from '../api.js';
 import { h, replace, uuid, isTyping, fmt } from '../dom.js';
 import { renderMarkdown } from '../markdown.js';
 import { can, isMulti } from '../roles.js';
 import { visibleStopwatch } from '../visibletime.js';
+import { renderPair, diffByDefault } from '../pair.js';
 
 const PREFETCH = 2;
 const EMPTY_POLL_MS = 10_000;
+
+/** A pair project's answers: positional on screen (first shown = A), sent as the stored side they name. */
+const PAIR_CHOICES = [
+  { key: 'a', kbd: 'A', text: 'A is better', answer: task => task.pair.responses[0].side },
+  { key: 'b', kbd: 'B', text: 'B is better', answer: task => task.pair.responses[1].side },
+  { key: 't', kbd: 'T', text: 'Tie (equally good)', answer: () => 'tie' },
+  { key: 'n', kbd: 'N', text: 'Both bad', answer: () => 'both_bad' },
+];
 
 export default async function annotate(main, { me, params, setTitle }) {
   const projectId = params[0];
@@ -24,6 +36,11 @@ export default async function annotate(main, { me, params, setTitle }) {
   let project = await api('GET', `/api/projects/${projectId}`);
   const labels = project.settings.labels;
   const multi = isMulti(project.settings.mode);
+  const pairs = project.settings.content === 'pair';
+  /** Whether this page can show and answer the task's item. */
+  const supported = task => pairs
+    ? kindOf(task) === 'pair' && Array.isArray(task.pair?.responses) && task.pair.responses.length === 2
+    : kindOf(task) === 'text';
   setTitle(`Annotate · ${project.name}`);
 
   // ---- state ----------------------------------------------------------------------------------------------------
@@ -40,6 +57,13 @@ export default async function annotate(main, { me, params, setTitle }) {
   const itemText = h('div', { class: 'item-text', id: 'item-text', tabindex: '-1', 'aria-label': 'Item to label' });
   const itemMeta = h('p', { class: 'item-meta muted', id: 'item-meta' });
   const unsupportedBox = h('p', { class: 'notice', id: 'unsupported', role: 'status', hidden: true });
+  const pairBox = h('div', { class: 'pair', id: 'pair', tabindex: '-1', 'aria-label': 'Comparison to judge', hidden: true });
+  let marked = false; // the word differences are marked for the pair on screen
+  const diffToggle = h('input', { type: 'checkbox', id: 'diff-toggle', 'aria-keyshortcuts': 'D', onchange: () => { marked = diffToggle.checked; showPair(); } });
+  const rationale = h('textarea', { id: 'rationale', rows: '2', maxlength: '2000', placeholder: 'Why? (optional)', 'aria-label': 'Rationale (optional)' });
+  const pairTools = pairs ? h('div', { class: 'pair-tools' },
+    h('label', { class: 'diff-label' }, diffToggle, ' Mark the words that differ ', h('kbd', {}, 'D')),
+    h('label', { class: 'rationale-label', for: 'rationale' }, 'Rationale ', h('kbd', {}, 'R'), ' ', h('span', { class: 'muted' }, '(optional; Esc leaves the box)')), rationale) : null;
   const status = h('p', { class: 'status', id: 'status', role: 'status' });
   const alertBox = h('div', { class: 'form-error', id: 'error', role: 'alert' });
   const emptyBox = h('div', { class: 'empty', id: 'empty', hidden: true },
@@ -47,11 +71,16 @@ export default async function annotate(main, { me, params, setTitle }) {
     h('p', {}, 'You have answered every item the queue holds for you. New items appear when more are imported or the model re-ranks the queue; this page checks again every few seconds.'),
     h('p', {}, h('button', { type: 'button', onclick: () => topUp() }, 'Check again')));
 
-  const labelButtons = labels.map((label, i) => h('button', {
-    type: 'button', class: 'label', 'aria-pressed': 'false', dataset: { index: i },
-    'aria-keyshortcuts': i < 9 ? String(i + 1) : null,
-    onclick: () => { choose(i); if (!multi) submit(); },
-  }, i < 9 ? h('kbd', {}, String(i + 1)) : null, h('span', {}, label)));
+  const labelButtons = pairs
+    ? PAIR_CHOICES.map((c, i) => h('button', {
+      type: 'button', class: 'label', 'aria-pressed': 'false', dataset: { index: i, choice: c.key }, 'aria-keyshortcuts': c.kbd,
+      onclick: () => { choose(i); submit(); },
+    }, h('kbd', {}, c.kbd), h('span', {}, c.text)))
+    : labels.map((label, i) => h('button', {
+      type: 'button', class: 'label', 'aria-pressed': 'false', dataset: { index: i },
+      'aria-keyshortcuts': i < 9 ? String(i + 1) : null,
+      onclick: () => { choose(i); if (!multi) submit(); },
+    }, i < 9 ? h('kbd', {}, String(i + 1)) : null, h('span', {}, label)));
 
   const submitButton = h('button', { type: 'button', class: 'primary', id: 'submit', 'aria-keyshortcuts': 'Enter', onclick: () => submit() },
     'Submit ', h('kbd', {}, 'Enter'));
@@ -60,8 +89,8 @@ export default async function annotate(main, { me, params, setTitle }) {
 
   const itemPanel = h('section', { class: 'card item-card', 'aria-labelledby': 'item-heading' },
     h('h2', { id: 'item-heading', class: 'visually-hidden' }, 'Item'),
-    itemMeta, itemText, unsupportedBox,
-    h('div', { class: 'labels', role: 'group', 'aria-label': multi ? 'Labels (choose any)' : 'Labels (choose one)' }, labelButtons),
+    itemMeta, itemText, pairBox, unsupportedBox, pairTools,
+    h('div', { class: pairs ? 'labels pair-choices' : 'labels', role: 'group', 'aria-label': pairs ? 'Which response is better?' : multi ? 'Labels (choose any)' : 'Labels (choose one)' }, labelButtons),
     h('div', { class: 'actions' }, submitButton, skipButton, undoButton),
     status, alertBox);
 
@@ -76,7 +105,14 @@ export default async function annotate(main, { me, params, setTitle }) {
   };
   showInstructions();
 
-  const keys = h('dl', { class: 'keys' },
+  const keys = pairs ? h('dl', { class: 'keys' },
+    h('dt', {}, h('kbd', {}, 'A'), ' / ', h('kbd', {}, 'B')), h('dd', {}, 'Response A (first) or B (second) is better'),
+    h('dt', {}, h('kbd', {}, 'T')), h('dd', {}, 'Tie: equally good'),
+    h('dt', {}, h('kbd', {}, 'N')), h('dd', {}, 'Both bad'),
+    h('dt', {}, h('kbd', {}, 'D')), h('dd', {}, 'Mark the words that differ'),
+    h('dt', {}, h('kbd', {}, 'R')), h('dd', {}, 'Write a rationale (Esc to leave it)'),
+    h('dt', {}, h('kbd', {}, 'S')), h('dd', {}, 'Skip'),
+    h('dt', {}, h('kbd', {}, 'U')), h('dd', {}, 'Undo the last answer')) : h('dl', { class: 'keys' },
     h('dt', {}, h('kbd', {}, '1'), '–', h('kbd', {}, String(Math.min(9, labels.length)))),
     h('dd', {}, multi ? 'Toggle a label' : 'Choose a label'),
     h('dt', {}, h('kbd', {}, 'Enter')), h('dd', {}, 'Submit'),
@@ -85,7 +121,7 @@ export default async function annotate(main, { me, params, setTitle }) {
 
   main.append(
     h('div', { class: 'page-head' },
-      h('h1', {}, project.name, h('span', { class: 'muted mode' }, multi ? ' · multi-label' : ' · single-label')),
+      h('h1', {}, project.name, h('span', { class: 'muted mode' }, pairs ? ' · pairwise comparison' : multi ? ' · multi-label' : ' · single-label')),
       progress),
     h('div', { class: 'annotate' },
       h('div', { class: 'annotate-main' }, itemPanel, emptyBox),
@@ -117,7 +153,16 @@ export default async function annotate(main, { me, params, setTitle }) {
       emptyBox.hidden = true;
       itemPanel.hidden = false;
       if (itemText.dataset.taskId !== String(task.task_id)) {
-        if (supported(task)) {
+        if (supported(task) && pairs) {
+          // The item text element keeps the task's identity; the comparison is shown in its own box.
+          itemText.textContent = '';
+          itemText.hidden = true;
+          unsupportedBox.hidden = true;
+          marked = diffByDefault(task.pair);
+          rationale.value = '';
+          pairBox.hidden = false;
+          showPair(task);
+        } else if (supported(task)) {
           itemText.textContent = task.text; // untrusted: text only, never HTML
           itemText.hidden = false;
           unsupportedBox.hidden = true;
@@ -151,9 +196,17 @@ export default async function annotate(main, { me, params, setTitle }) {
     render();
   }
 
+  /** Draws the comparison on screen (again, after the difference marks are switched). */
+  function showPair(task = queue[0]) {
+    if (!task || !pairs || !supported(task)) return;
+    diffToggle.checked = renderPair(pairBox, task.pair, ['A', 'B'], marked);
+  }
+
   function clearItem() {
     itemText.textContent = '';
     itemText.hidden = false;
+    pairBox.replaceChildren();
+    pairBox.hidden = true;
     unsupportedBox.hidden = true;
     delete itemText.dataset.taskId;
     delete itemText.dataset.itemId;
@@ -250,16 +303,18 @@ export default async function annotate(main, { me, params, setTitle }) {
     const task = queue[0];
     if (!task || busy) return;
     if (!supported(task)) { fail('This item cannot be answered on this page. Skip it with S.'); return; }
-    if (!multi && selected.size === 0) { fail(`Choose a label first (keys 1–${Math.min(9, labels.length)}).`); return; }
-    const chosen = labels.filter((_, i) => selected.has(i));
+    if (!multi && selected.size === 0) { fail(pairs ? 'Choose first: A, B, T (tie) or N (both bad).' : `Choose a label first (keys 1–${Math.min(9, labels.length)}).`); return; }
+    const chosen = pairs ? [PAIR_CHOICES[[...selected][0]].answer(task)] : labels.filter((_, i) => selected.has(i));
+    const why = pairs ? rationale.value.trim() : '';
     // One id per answer: a retry of the same answer reuses it (and counts once); a changed answer gets a new one.
-    const key = JSON.stringify(chosen);
+    const key = JSON.stringify([chosen, why]);
     if (task.answerKey !== key) {
       task.answerKey = key;
       task.clientRequestId = uuid();
       task.seconds = Math.round(watch.seconds() * 1000) / 1000; // frozen with the id: a retry sends the same answer
     }
     const body = { labels: chosen, client_request_id: task.clientRequestId, seconds: task.seconds };
+    if (why) body.rationale = why;
     return act(task, 'Saving', () => withRetry(() =>
       api('POST', `/api/projects/${projectId}/tasks/${task.task_id}/submit`, { body })));
   }
@@ -282,7 +337,9 @@ export default async function annotate(main, { me, params, setTitle }) {
       if (!task) { say('Nothing to undo.'); return; }
       finished.delete(task.task_id);
       const previous = Array.isArray(task.labels) ? task.labels : [];
-      task.preselect = previous.map(l => labels.indexOf(l)).filter(i => i >= 0);
+      task.preselect = pairs
+        ? previous.map(l => PAIR_CHOICES.findIndex(c => supported(task) && c.answer(task) === l)).filter(i => i >= 0)
+        : previous.map(l => labels.indexOf(l)).filter(i => i >= 0);
       queue = [task, ...queue.filter(t => t.task_id !== task.task_id)];
       delete itemText.dataset.taskId;
       say('Undone: the last item is back. Answer it again.');
@@ -310,10 +367,28 @@ export default async function annotate(main, { me, params, setTitle }) {
 
   // ---- keys -----------------------------------------------------------------------------------------------------
   function onKey(event) {
+    if (event.key === 'Escape' && event.target === rationale) {
+      // Leave the rationale box, so the answer keys work again.
+      event.preventDefault();
+      pairBox.focus({ preventScroll: true });
+      return;
+    }
     if (event.defaultPrevented || event.ctrlKey || event.metaKey || event.altKey || isTyping(event)) return;
     const target = event.target instanceof Element ? event.target : null;
     const key = event.key;
-    if (/^[1-9]$/.test(key)) {
+    const pairChoice = pairs ? PAIR_CHOICES.findIndex(c => c.key === key.toLowerCase()) : -1;
+    if (pairChoice >= 0) {
+      event.preventDefault();
+      if (event.repeat) return;
+      choose(pairChoice);
+      if (selected.has(pairChoice)) submit();
+    } else if (pairs && (key === 'd' || key === 'D')) {
+      event.preventDefault();
+      if (!event.repeat && supported(queue[0] ?? {})) { marked = !marked; showPair(); }
+    } else if (pairs && (key === 'r' || key === 'R')) {
+      event.preventDefault();
+      rationale.focus();
+    } else if (!pairs && /^[1-9]$/.test(key)) {
       event.preventDefault();
       choose(Number(key) - 1);
     } else if (key === 'Enter') {
@@ -337,17 +412,12 @@ export default async function annotate(main, { me, params, setTitle }) {
   show();
   refreshProgress();
   await topUp();
-  itemText.focus({ preventScroll: true });
+  (pairs ? pairBox : itemText).focus({ preventScroll: true });
 }
 
 /** The kind of a task's item (`text` when an older server does not say). */
 function kindOf(task) {
   return typeof task.content_kind === 'string' ? task.content_kind : 'text';
-}
-
-/** Whether this page can show and answer the task's item. */
-function supported(task) {
-  return kindOf(task) === 'text';
 }
 
 function describeUnsupported(kind) {
