@@ -241,4 +241,39 @@ public class PairReaderTests
         data.Labels.ShouldBe([PairLabels.A, PairLabels.B]);
         data.Items.Count(i => i.Label == PairLabels.A).ShouldBeInRange(540, 703); // 1243 / 2 ± 4.5 sd
     }
+
+    [Fact]
+    public void Read_ListOfResponses_EveryPairAnItemWithTheRowsIdAndNoGold()
+    {
+        var data = Read("""
+            {"id": "r", "prompt": [{"role": "user", "content": "Pick a number."}], "responses": ["One.", "Two.", [{"role": "assistant", "content": "Three."}]], "group": "g"}
+            {"prompt": "Pick a letter.", "responses": ["A.", "B."]}
+            """, options: new DataFormatOptions { Content = null });
+
+        data.ContentKind.ShouldBe(ContentKind.Pair);
+        data.Items.Select(i => i.Id).ShouldBe(["r#1-2", "r#1-3", "r#2-3", "2#1-2"]);
+        data.Items.ShouldAllBe(i => i.Label == null);
+        data.Items[0].Group.ShouldBe("g");
+        data.Items[3].IdFromLine.ShouldBeTrue();
+        var pairs = data.Items.Select(i => (PairContent)i.Content).ToList();
+        pairs.Select(p => (p.ResponseA, p.ResponseB)).ShouldBe([("One.", "Two."), ("One.", "Three."), ("Two.", "Three."), ("A.", "B.")]);
+        pairs[0].Conversation!.Single().Content.ShouldBe("Pick a number.");
+        pairs[3].Conversation.ShouldBeNull();
+    }
+
+    [Theory]
+    [InlineData("""{"prompt": "q", "responses": ["a"]}""", "responses", "a list of 1 responses; give 2 to 8")]
+    [InlineData("""{"prompt": "q", "responses": ["a", "b", "c", "d", "e", "f", "g", "h", "i"]}""", "responses", "a list of 9 responses")]
+    [InlineData("""{"prompt": "q", "responses": "a, b"}""", "responses", "not a list of responses")]
+    [InlineData("""{"prompt": "q", "responses": ["a", "a"]}""", "responses[1]", "the same text as responses[0]")]
+    [InlineData("""{"prompt": "q", "responses": ["a", 3]}""", "responses[1]", "not a string or a list of one")]
+    [InlineData("""{"prompt": "q", "responses": ["a", "b"], "chosen": "a"}""", "responses", "given beside 'chosen'")]
+    [InlineData("""{"prompt": "q", "responses": ["a", "b"], "label": "tie"}""", "label", "give each pair its own row to label it")]
+    public void Read_BadListOfResponses_NamesLineAndField(string row, string field, string problem)
+    {
+        var e = Fails(row, options: new DataFormatOptions { Content = null });
+        e.Line.ShouldBe(1);
+        e.Field.ShouldBe(field);
+        e.Message.ShouldContain(problem);
+    }
 }

@@ -36,4 +36,17 @@ public sealed class ProjectSettingsTests
     [Fact]
     public void Validate_UndefinedMode_NamesTheField() =>
         Should.Throw<ConfigurationException>(() => (Valid with { Mode = (LabelMode)7 }).Validate()).Message.ShouldStartWith("mode: ");
+
+    [Fact]
+    public void Validate_PairProject_FixedAnswersSingleModeAndAStrategyThatReadsPairs()
+    {
+        var pairs = new ProjectSettings { Content = Sift.Items.ContentKind.Pair, Labels = Sift.Items.PairLabels.All, Strategy = "pair-uncertainty" };
+        pairs.Validate();
+        (pairs with { Strategy = "pair-dopt" }).Validate();
+        (pairs with { Strategy = "margin" }).Validate();
+        Should.Throw<ConfigurationException>(() => (pairs with { Labels = ["A", "B"] }).Validate()).Message.ShouldStartWith("labels: a pair project's answers are A, B, tie, both_bad");
+        Should.Throw<ConfigurationException>(() => (pairs with { Mode = LabelMode.Multi }).Validate()).Message.ShouldStartWith("mode: a pair project");
+        Should.Throw<ConfigurationException>(() => (pairs with { Strategy = "coreset" }).Validate()).Message.ShouldStartWith("strategy: 'coreset' needs item vectors");
+        Should.Throw<ConfigurationException>(() => (Valid with { Strategy = "pair-dopt" }).Validate()).Message.ShouldStartWith("strategy: 'pair-dopt' chooses pairwise comparisons");
+    }
 }
