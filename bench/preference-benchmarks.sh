@@ -43,4 +43,13 @@ run sst2-ties-rao-kupper --train "$out/data/sst2-ties/train.jsonl" --test "$out/
 run hh-all --train "$hh/train.jsonl" --test "$hh/test.jsonl" --features minilm --pair-features all --C 0.1 "${active[@]}"
 run hh-response --train "$hh/train.jsonl" --test "$hh/test.jsonl" --features minilm --pair-features response --C 0.3 --strategy pair-uncertainty
 
+# 3. HH-RLHF helpful, full-data feature ablation: which blocks the reward model learns from (C and the scale of the
+#    scalar features by 5-fold cross-validation on the pool; test accuracy on the test split).
+if [[ ! -s "$out/hh-features.md" ]]; then
+  dotnet build bench/Sift.Bench -c Release --nologo -v q -clp:ErrorsOnly
+  dotnet bench/Sift.Bench/bin/Release/net10.0/Sift.Bench.dll pref-hh-features > "$out/hh-features.md.partial"
+  mv "$out/hh-features.md.partial" "$out/hh-features.md"
+fi
+cat "$out/hh-features.md"
+
 python3 bench/preference_summary.py "$out"

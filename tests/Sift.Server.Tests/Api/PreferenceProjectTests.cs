@@ -217,6 +217,10 @@ public sealed class PreferenceProjectTests(ServerFixture server) : IClassFixture
         report["noise"]!["annotator_pairs"]!.GetValue<int>().ShouldBe(24);
         report["noise"]!["disagreement"]!.GetValue<double>().ShouldBe(differ / 24.0, 1e-12);
         report["noise"]!["label_smoothing"].ShouldNotBeNull();
+
+        // The quality module's agreement measures read pair answers like any labels.
+        var agreement = JsonNode.Parse(await reviewer.GetStringAsync($"/api/projects/{projectId}/agreement", Ct))!;
+        agreement.ToJsonString().ShouldContain("krippendorff", Case.Insensitive);
     }
 
     [Fact]
