@@ -39,7 +39,7 @@ public sealed class PairFeaturizer : IFeaturizer
     }
 
     /// <inheritdoc />
-    public string Name => "pair:" + _encoderName;
+    public string Name => "pair";
 
     /// <summary>The blocks of φ.</summary>
     public PairFeatureOptions Options { get; }

@@ -105,3 +105,23 @@ public sealed class PairFeaturizerTests
         }
     }
 }
+
+/// <summary>The featuriser contract for pairs: 60 + 15 comparisons of topic texts, no item vectors.</summary>
+public sealed class PairFeaturizerContractTests : Sift.Core.Tests.Features.FeaturizerContractTests
+{
+    protected override IFeaturizer Create() => new PairFeaturizer(new HashingTextEncoder(64), encoderName: "hashing");
+
+    protected override bool GivesVectors => false;
+
+    protected override FeaturizeRequest Request(ulong seed = 0)
+    {
+        var (texts, _, _) = Support.TestData.Topics(76, 9);
+        PairContent Pair(int i) => new("Which text is more on topic?", texts[i], texts[i + 1]);
+        return new FeaturizeRequest(Enumerable.Range(0, 60).Select(i => $"p{i}").ToList(), Enumerable.Range(0, 60).Select(i => (ItemContent)Pair(i)).ToList())
+        {
+            OtherIds = Enumerable.Range(0, 15).Select(i => $"t{i}").ToList(),
+            Other = Enumerable.Range(60, 15).Select(i => (ItemContent)Pair(i)).ToList(),
+            Seed = seed,
+        };
+    }
+}
