@@ -28,6 +28,12 @@ internal static class SimulateCommand
         "reached 95% of trec's TF-IDF ceiling with 190 labels where random on TF-IDF needs 1,744 (9.2x; other data sets being measured). " +
         "Numbers: docs/benchmarks.md. Random always runs as the control.";
 
+    /// <summary>The default features: TF-IDF beside the in-process sentence encoder (docs/benchmarks.md, encoder issue).</summary>
+    public const string DefaultFeatures = "tfidf+minilm";
+
+    /// <summary>The default strategy: margin, then k-means representatives among the least certain.</summary>
+    public const string DefaultStrategy = "margin-kmeans";
+
     /// <summary>Builds the command.</summary>
     public static Command Create()
     {
@@ -39,7 +45,7 @@ internal static class SimulateCommand
             Description = $"Strategy to run (repeatable), or 'all'. Known: {string.Join(", ", StrategyCatalog.Default.All.Select(d => d.Name))}. " +
                 $"Decorate any of them: {StrategyCatalog.DecoratorHelp}, e.g. margin+dedup(0.9)+quota(0.2). " +
                 $"At most {StrategyCatalog.MaxDecorators} decorators and {StrategyCatalog.MaxSpecLength} characters per spec.",
-            DefaultValueFactory = _ => ["margin"],
+            DefaultValueFactory = _ => [DefaultStrategy],
             AllowMultipleArgumentsPerToken = true,
         };
         var seeds = new Option<int>("--seeds") { Description = "Repetitions per strategy, with seeds first-seed, first-seed+1, ….", DefaultValueFactory = _ => 3 };
@@ -55,7 +61,7 @@ internal static class SimulateCommand
         var features = new Option<string>("--features")
         {
             Description = FeatureSpec.Help,
-            DefaultValueFactory = _ => "tfidf",
+            DefaultValueFactory = _ => DefaultFeatures,
         };
         var featureWeights = new Option<string?>("--feature-weights")
         {
