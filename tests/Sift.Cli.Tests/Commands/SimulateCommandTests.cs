@@ -97,6 +97,25 @@ public sealed class SimulateCommandTests
     }
 
     [Fact]
+    public void Simulate_RealGgufModel_RoutedLikeAProfileWithinTheLabelSet()
+    {
+        // The real llama.cpp engine on the 260K-parameter test model: its labels are meaningless, the path is real.
+        var model = Path.Combine(AppContext.BaseDirectory, "Models", "stories260K.gguf");
+        File.Exists(model).ShouldBeTrue(model);
+        using var dir = new TempDirectory();
+        var (code, error) = Simulate(dir, "out", "--llm", $"gguf:{model},threads=1,shots=2", "--routing-items", "20");
+        code.ShouldBe(0, error);
+        using var doc = JsonDocument.Parse(File.ReadAllText(dir.File("out/results.json")));
+        var rows = doc.RootElement.GetProperty("routing").EnumerateArray().ToList();
+        rows.Select(r => r.GetProperty("policy").GetString()).ShouldBe(["all-human", "all-llm", "threshold", "oracle-threshold", "router"]);
+        rows.ShouldAllBe(r => r.GetProperty("llm_profile").GetString() == "gguf:stories260K.gguf" && r.GetProperty("items").GetInt32() == 20);
+        rows.Single(r => r.GetProperty("policy").GetString() == "all-llm").GetProperty("llm_labels").GetInt32().ShouldBe(20);
+        // One routing decision per routed item in the evidence (the label set itself is enforced and tested in Sift.Llm.Tests).
+        var answers = File.ReadLines(dir.File("out/evidence.jsonl")).Where(l => l.Contains("\"kind\":\"routing\"", StringComparison.Ordinal)).ToList();
+        answers.Count.ShouldBeGreaterThanOrEqualTo(20);
+    }
+
+    [Fact]
     public void Simulate_SmallDataset_WritesResultsMatchingTheSchema()
     {
         using var dir = new TempDirectory();
