@@ -7,6 +7,18 @@ using Sift.Simulation.Routing;
 
 namespace Sift.Core.Tests.Simulation;
 
+public sealed class RecordedModelContractTests : Sift.Core.Tests.Oracles.OracleContractTests
+{
+    protected override IOracle Create(Sift.Core.Tests.Oracles.OracleFixture fixture)
+    {
+        // The gold oracle's answers to every fixture item, recorded and replayed.
+        var items = fixture.Ids.Select((id, i) => new TextItem(id, ((TextContent)fixture.Contents[i]).Text, fixture.Gold[i])).ToList();
+        var data = SimulationData.Create(new TextDataset("pool.jsonl", items), new TextDataset("test.jsonl", items.Take(5).ToList()));
+        return RecordedModel.RecordAsync(new GoldOracle(fixture.Ids, fixture.Gold), data, Enumerable.Range(0, items.Count).ToList(), [], 7, 1)
+            .GetAwaiter().GetResult();
+    }
+}
+
 public sealed class RecordedModelTests
 {
     /// <summary>
