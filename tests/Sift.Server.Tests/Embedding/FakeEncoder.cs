@@ -9,7 +9,7 @@ namespace Sift.Server.Tests.Embedding;
 /// so equal texts get equal vectors in every run. It records every text it was given, can advance a fake clock per
 /// call (so rates are exact), and can hold a call until the test lets it go (or its token is cancelled).
 /// </summary>
-internal sealed class FakeEncoder(int dimension = 8, string modelId = "fake-encoder@1") : ITextEncoder
+public sealed class FakeEncoder(int dimension = 8, string modelId = "fake-encoder@1") : ITextEncoder
 {
     private readonly Lock _gate = new();
     private readonly List<string> _texts = [];
