@@ -11,7 +11,7 @@
 # Prints one line per step; the times are wall-clock seconds from the start of `./sift serve --demo`.
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
-cold=0; watch=3600; out=/dev/stdout
+cold=0; watch=3600; out=""
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --repo) repo="$2"; shift 2 ;;
@@ -60,4 +60,4 @@ print(e.get("state"), e.get("done"), e.get("total"), "-" if rate is None else f"
     sleep 15
   done
   echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
-} | tee "$out"
+} 2>&1 | tee ${out:+"$out"}
