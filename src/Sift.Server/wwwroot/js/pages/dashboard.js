@@ -322,7 +322,7 @@ export function embeddingPanel(e, modelFeatures, featuresNote) {
   const state = String(e.state ?? 'pending').toLowerCase();
   const share = e.total > 0 ? e.done / e.total : (state === 'done' ? 1 : 0);
   const bar = h('progress', { id: 'embedding-bar', class: `meter ${state}`, max: Math.max(1, e.total), 'aria-label': 'Items with their sentence vector' });
-  bar.value = Math.min(e.done, Math.max(1, e.total));
+  bar.value = e.total > 0 ? Math.min(e.done, e.total) : (state === 'done' ? 1 : 0);
   const left = duration(e.eta_seconds);
   const pace = state === 'running'
     ? (e.rate ? `${fmt(e.rate, 1)} items/s${left ? ` · about ${left} left` : ''}` : 'Measuring the rate…')
