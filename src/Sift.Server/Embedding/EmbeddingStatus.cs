@@ -41,13 +41,9 @@ internal sealed class EmbeddingStatus(TimeProvider time)
         lock (e)
         {
             var state = e.State;
-            var total = e.Total;
-            if (items > total && state == EmbeddingState.Done)
-            {
-                // Items arrived after the worker's last look: it will come back to them.
-                state = EmbeddingState.Pending;
-                total = items;
-            }
+            // Items may have arrived after the worker's last look (it will come back to them): count them.
+            var total = Math.Max(e.Total, items);
+            if (total > e.Total && state == EmbeddingState.Done) state = EmbeddingState.Pending;
             double? eta = state == EmbeddingState.Running && e.Rate is > 0 ? Math.Max(0, total - e.Done) / e.Rate.Value : null;
             return new EmbeddingProgress(state, Math.Min(e.Done, total), total, state == EmbeddingState.Running ? e.Rate : null, eta, e.Error)
             {

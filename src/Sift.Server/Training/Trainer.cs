@@ -1,9 +1,9 @@
 using System.Globalization;
+using Sift.Evidence;
 using Sift.Features;
 using Sift.Items;
 using Sift.Learners;
 using Sift.Loop;
-using Sift.Evidence;
 using Sift.Projects;
 using Sift.Server.Embedding;
 using Sift.Stopping;

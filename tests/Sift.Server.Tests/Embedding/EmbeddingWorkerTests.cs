@@ -221,7 +221,7 @@ public sealed class EmbeddingWorkerTests
         var project = await ProjectAsync(s, Texts(5));
         var (none, noneStatus, _) = Worker(s.Store, encoder: null);
         (await none.EmbedProjectAsync(project.Id, Ct)).ShouldBe(EmbedOutcome.Failed);
-        noneStatus.Get(project.Id, project.Settings, 5)!.ShouldBe(new EmbeddingProgress(EmbeddingState.Failed, 0, 0, null, null, SentenceEncoderHost.NoEncoder) { Features = "tfidf+minilm" });
+        noneStatus.Get(project.Id, project.Settings, 5)!.ShouldBe(new EmbeddingProgress(EmbeddingState.Failed, 0, 5, null, null, SentenceEncoderHost.NoEncoder) { Features = "tfidf+minilm" });
 
         var options = new SiftServerOptions
         {
