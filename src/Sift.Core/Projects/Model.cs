@@ -92,6 +92,20 @@ public sealed record ProjectSettings
     /// <summary>Seed of every random choice the project makes (held-out sampling, exploration, tie-breaks).</summary>
     public ulong Seed { get; init; } = 1;
 
+    /// <summary>The <see cref="Features"/> a new project gets (and a project stored before the setting existed reads as): <c>tfidf+minilm</c>.</summary>
+    public const string DefaultFeatures = "tfidf+minilm";
+
+    /// <summary>The values <see cref="Features"/> may take.</summary>
+    public static IReadOnlyList<string> KnownFeatures { get; } = ["tfidf", "minilm", "tfidf+minilm"];
+
+    /// <summary>
+    /// What the learner sees: <c>tfidf</c> (TF-IDF of the item text), <c>minilm</c> (the server's sentence encoder's
+    /// vectors) or <c>tfidf+minilm</c> (both side by side; default <see cref="DefaultFeatures"/>). With an encoder in the
+    /// mix the server embeds the items in the background and trains on TF-IDF until every item has its vector, then
+    /// switches; the diversity strategies then use the encoder's vectors.
+    /// </summary>
+    public string Features { get; init; } = DefaultFeatures;
+
     /// <summary>
     /// Checks ranges, the schema and that the strategy and stopping rule parse (within their length and nesting
     /// limits). Run it at the edge, and before anything uses settings read back from a store: a row written by an
@@ -122,6 +136,11 @@ public sealed record ProjectSettings
         if (RetrainEvery is < 1 or > 100_000) throw new ConfigurationException($"retrain_every: must be between 1 and 100000, not {RetrainEvery}.");
         if (!(ExplorationShare is >= 0 and <= 1)) throw new ConfigurationException($"exploration: must be between 0 and 1, not {ExplorationShare}.");
         if (!(HeldOutShare is >= 0 and < 1)) throw new ConfigurationException($"held_out: must be at least 0 and below 1, not {HeldOutShare}.");
+        if (Features is null || !KnownFeatures.Contains(Features, StringComparer.Ordinal))
+        {
+            var shown = Features is null ? "nothing" : Features.Length > 40 ? $"'{Features[..40]}…'" : $"'{Features}'";
+            throw new ConfigurationException($"features: must be 'tfidf', 'minilm' or 'tfidf+minilm', not {shown}.");
+        }
         Spec("strategy", () => StrategyCatalog.Default.Get(Strategy ?? ""));
         Spec("stop_rule", () => StoppingRuleParser.Parse(StopRule ?? ""));
     }

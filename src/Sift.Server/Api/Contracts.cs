@@ -50,18 +50,18 @@ internal sealed record CreateProjectRequest(string Name, SettingsInput Settings,
 /// <summary>Project settings as stored and shown.</summary>
 internal sealed record SettingsView(
     LabelMode Mode, IReadOnlyList<string> Labels, string Strategy, string StopRule, int Overlap, double LeaseSeconds,
-    int RetrainEvery, double ExplorationShare, double HeldOutShare, ulong Seed, ContentKind Content)
+    int RetrainEvery, double ExplorationShare, double HeldOutShare, ulong Seed, ContentKind Content, string Features)
 {
     public static SettingsView From(ProjectSettings s) => new(
         s.Mode, s.Labels, s.Strategy, s.StopRule, s.Overlap, s.LeaseDuration.TotalSeconds,
-        s.RetrainEvery, s.ExplorationShare, s.HeldOutShare, s.Seed, s.Content);
+        s.RetrainEvery, s.ExplorationShare, s.HeldOutShare, s.Seed, s.Content, s.Features);
 }
 
 /// <summary>Project settings as sent: <c>labels</c> is required; every other field left out takes its default.</summary>
 internal sealed record SettingsInput(
     LabelMode? Mode = null, IReadOnlyList<string>? Labels = null, string? Strategy = null, string? StopRule = null,
     int? Overlap = null, double? LeaseSeconds = null, int? RetrainEvery = null, double? ExplorationShare = null,
-    double? HeldOutShare = null, ulong? Seed = null, ContentKind? Content = null)
+    double? HeldOutShare = null, ulong? Seed = null, ContentKind? Content = null, string? Features = null)
 {
     /// <summary>What the API answers to a pair project (created, or pair rows imported into a text project) until the preference-data issue lands.</summary>
     public const string PairsNotYet =
@@ -88,6 +88,7 @@ internal sealed record SettingsInput(
             HeldOutShare = HeldOutShare ?? defaults.HeldOutShare,
             Seed = Seed ?? defaults.Seed,
             Content = Content ?? defaults.Content,
+            Features = Features ?? defaults.Features,
         };
         if (!Enum.IsDefined(settings.Mode)) throw new RequestValidationException(prefix + "mode", "mode: must be 'single' or 'multi'.");
         // No half feature: the server stores and shows text items only until pairs have their page, model and export.

@@ -11,6 +11,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.OpenApi;
 using Sift.Projects;
 using Sift.Server.Api;
+using Sift.Server.Embedding;
 using Sift.Server.Auth;
 using Sift.Server.Import;
 using Sift.Server.Training;
@@ -66,10 +67,27 @@ public static class SiftServerServices
             });
         });
         services.AddSiftLiveLoop(options.ConfigureLiveLoop);
+        AddEmbedding(services, options);
         services.AddSingleton(options.ReportCache);
         services.AddSingleton<AgreementReports>();
         services.AddSiftReadLimiting(options);
         return services;
+    }
+
+    /// <summary>
+    /// The background embedding of projects' items (<see cref="EmbeddingWorker"/>) and what the live loop and the
+    /// dashboard read of it. The embedding store is the backend's, when it keeps one (<see cref="Sift.Storage.IEmbeddingStore"/>).
+    /// </summary>
+    private static void AddEmbedding(IServiceCollection services, SiftServerOptions options)
+    {
+        services.AddSingleton(options.Embedding);
+        services.AddSingleton<SentenceEncoderHost>();
+        services.AddSingleton<EmbeddingStatus>();
+        services.AddSingleton(sp => new ProjectVectors(sp.GetService<Sift.Storage.IEmbeddingStore>(), sp.GetRequiredService<SentenceEncoderHost>(), sp.GetRequiredService<EmbeddingStatus>()));
+        services.AddSingleton(sp => new EmbeddingWorker(sp.GetRequiredService<ISiftStore>(), sp.GetService<Sift.Storage.IEmbeddingStore>(), sp.GetRequiredService<SentenceEncoderHost>(),
+            sp.GetRequiredService<EmbeddingStatus>(), sp.GetRequiredService<TimeProvider>(), options.Embedding,
+            sp.GetService<Microsoft.Extensions.Logging.ILogger<EmbeddingWorker>>()));
+        services.AddHostedService<EmbeddingWorkerService>();
     }
 
     /// <summary>

@@ -12,6 +12,7 @@ const ROLES = ['annotator', 'reviewer', 'auditor', 'admin'];
 const SETTINGS = [
   { key: 'labels', label: 'Labels', kind: 'lines', help: 'One per line, in button order (keys 1–9 go to the first nine).' },
   { key: 'strategy', label: 'Strategy', kind: 'text', help: 'Query strategy spec, e.g. margin-kmeans or entropy+explore(0.1).' },
+  { key: 'features', label: 'Features', kind: 'text', help: 'tfidf+minilm (default: sentence vectors beside TF-IDF, embedded in the background; TF-IDF until they are ready), minilm, or tfidf.' },
   { key: 'stop_rule', label: 'Stopping rule', kind: 'text', help: 'Drives the stop recommendation on the dashboard.' },
   { key: 'overlap', label: 'Overlap (annotators per item)', kind: 'int', min: 1, max: 50 },
   { key: 'lease_seconds', label: 'Lease (seconds)', kind: 'number', min: 5, step: 1, help: 'How long a handed-out task stays reserved for its annotator.' },

@@ -31,6 +31,10 @@ export default async function dashboard(main, { me, params, setTitle }) {
   const liftBox = h('div', { id: 'lift' });
   const stopBox = h('div', { id: 'stop' });
   const trainerBox = h('div', { id: 'trainer' });
+  const embeddingBox = h('div', { id: 'embedding-body' });
+  // Shown while the project's features need sentence vectors (features tfidf+minilm or minilm).
+  const embeddingCard = h('section', { class: 'card', id: 'embedding', 'aria-labelledby': 'embedding-h', hidden: true },
+    h('h2', { id: 'embedding-h' }, 'Sentence embeddings'), embeddingBox);
   const agreementBox = h('div', { id: 'agreement-body' });
   // Shown once the project has items with two or more answers (overlap k ≥ 2).
   const agreementCard = h('section', { class: 'card', id: 'agreement', 'aria-labelledby': 'agreement-h', hidden: true },
@@ -65,7 +69,8 @@ export default async function dashboard(main, { me, params, setTitle }) {
             curveTable))),
       h('div', { class: 'stack' },
         h('section', { class: 'card', 'aria-labelledby': 'lift-h' }, h('h2', { id: 'lift-h' }, 'Active selection vs random'), liftBox),
-        h('section', { class: 'card', 'aria-labelledby': 'trainer-h' }, h('h2', { id: 'trainer-h' }, 'Trainer'), trainerBox))),
+        h('section', { class: 'card', 'aria-labelledby': 'trainer-h' }, h('h2', { id: 'trainer-h' }, 'Trainer'), trainerBox),
+        embeddingCard)),
     agreementCard);
 
   let curveKey = null;
@@ -151,6 +156,8 @@ export default async function dashboard(main, { me, params, setTitle }) {
         h('dt', {}, 'Finished'), h('dd', {}, trainer.finished_at ? new Date(trainer.finished_at).toLocaleString('en-GB') : '—'),
         trainer.owner ? [h('dt', {}, 'Owner'), h('dd', {}, trainer.owner)] : null),
       trainer.error ? h('p', { class: 'form-error' }, trainer.error) : null);
+    embeddingCard.hidden = !view.embedding;
+    if (view.embedding) replace(embeddingBox, embeddingPanel(view.embedding, view.model_features, view.features_note));
   }
 
   function drawLift(lift) {
@@ -293,6 +300,48 @@ function agreementPanel(view) {
         h('tbody', {}, a.pairs.map(p => h('tr', {},
           h('td', {}, `${p.first} · ${p.second}`), h('td', {}, fmt(p.shared_items)),
           h('td', {}, pct(p.percent_agreement)), h('td', {}, measure(p.cohen_kappa))))))) : null,
+  ];
+}
+
+/** Seconds as "about 2 min 5 s" (rounded up to whole seconds; hours past an hour). */
+export function duration(seconds) {
+  if (seconds === null || seconds === undefined || !Number.isFinite(seconds)) return null;
+  let s = Math.max(0, Math.ceil(seconds));
+  const hours = Math.floor(s / 3600); s -= hours * 3600;
+  const minutes = Math.floor(s / 60); s -= minutes * 60;
+  if (hours > 0) return `${hours} h ${minutes} min`;
+  if (minutes > 0) return `${minutes} min ${s} s`;
+  return `${s} s`;
+}
+
+/**
+ * The embedding card: state, a bar of items with their vector, rate and time left, the error when it failed, and which
+ * features the model uses now. Every value goes in as text.
+ */
+export function embeddingPanel(e, modelFeatures, featuresNote) {
+  const state = String(e.state ?? 'pending').toLowerCase();
+  const share = e.total > 0 ? e.done / e.total : (state === 'done' ? 1 : 0);
+  const bar = h('progress', { id: 'embedding-bar', class: `meter ${state}`, max: Math.max(1, e.total), 'aria-label': 'Items with their sentence vector' });
+  bar.value = e.total > 0 ? Math.min(e.done, e.total) : (state === 'done' ? 1 : 0);
+  const left = duration(e.eta_seconds);
+  const pace = state === 'running'
+    ? (e.rate ? `${fmt(e.rate, 1)} items/s${left ? ` · about ${left} left` : ''}` : 'Measuring the rate…')
+    : state === 'pending' ? 'Waiting to start: the encoder loads or another project is being embedded first.'
+      : state === 'done' ? 'Every item has its vector.' : null;
+  const wanted = e.features || 'tfidf+minilm';
+  const using = modelFeatures
+    ? (modelFeatures === wanted
+      ? `The model uses ${modelFeatures}.`
+      : `The model uses ${modelFeatures} for now and switches to ${wanted} once every item has its vector.`)
+    : `The first model will use ${state === 'done' ? wanted : `tfidf, or ${wanted} if every item has its vector by then`}.`;
+  return [
+    h('p', {}, h('span', { class: `badge ${state}`, id: 'embedding-state' }, state), ' ',
+      h('span', { id: 'embedding-count' }, `${fmt(e.done)} of ${fmt(e.total)} items (${pct(share)})`)),
+    bar,
+    pace ? h('p', { class: 'muted small', id: 'embedding-pace' }, pace) : null,
+    e.error ? h('p', { class: 'form-error', id: 'embedding-error' }, e.error) : null,
+    h('p', { class: 'muted small', id: 'embedding-features' }, using, featuresNote && modelFeatures !== wanted ? ` (${featuresNote})` : ''),
+    e.model ? h('p', { class: 'muted small' }, 'Encoder: ', h('code', {}, e.model)) : null,
   ];
 }
 
