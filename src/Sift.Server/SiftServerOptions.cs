@@ -26,6 +26,9 @@ public sealed class SiftServerOptions
     /// <summary>Changes to the live loop's defaults (poll interval, trainer lease, …). Default null: the defaults.</summary>
     public Func<LiveLoopOptions, LiveLoopOptions>? ConfigureLiveLoop { get; set; }
 
+    /// <summary>Changes to the model annotators' worker defaults (poll interval, batch, back-off, …). Default null: the defaults.</summary>
+    public Func<Models.ModelWorkerOptions, Models.ModelWorkerOptions>? ConfigureModelWorker { get; set; }
+
     /// <summary>The largest import body accepted, in bytes. Default 256 MiB.</summary>
     public long MaxImportBytes { get; set; } = 256L * 1024 * 1024;
 

@@ -11,10 +11,11 @@ public static class SiftStoreServiceCollectionExtensions
     /// <typeparamref name="TStore"/>, <see cref="ISiftStore"/> and each role: <see cref="IUserStore"/>,
     /// <see cref="IMembershipStore"/>, <see cref="IProjectStore"/>, <see cref="IItemStore"/>, <see cref="IQueueStore"/>,
     /// <see cref="IAnnotationStore"/>, <see cref="IModelStore"/>, <see cref="ITrainerLease"/>, <see cref="IEvidenceStore"/>,
-    /// and <see cref="IEmbeddingStore"/> when the backend implements it. Backends call it from their own <c>AddSift…</c> method.
+    /// <see cref="IModelAnnotatorStore"/>, and <see cref="IEmbeddingStore"/> when the backend implements it. Backends call it from
+    /// their own <c>AddSift…</c> method.
     /// </summary>
     public static IServiceCollection AddSiftStore<TStore>(this IServiceCollection services, Func<IServiceProvider, TStore> open)
-        where TStore : class, ISiftStore
+        where TStore : class, ISiftStore, IModelAnnotatorStore
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(open);
@@ -31,6 +32,7 @@ public static class SiftStoreServiceCollectionExtensions
         services.AddSingleton<IEvidenceStore>(s => s.GetRequiredService<TStore>());
         if (typeof(IEmbeddingStore).IsAssignableFrom(typeof(TStore)))
             services.AddSingleton<IEmbeddingStore>(s => (IEmbeddingStore)s.GetRequiredService<TStore>());
+        services.AddSingleton<IModelAnnotatorStore>(s => s.GetRequiredService<TStore>());
         return services;
     }
 }

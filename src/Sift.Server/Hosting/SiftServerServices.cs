@@ -14,6 +14,7 @@ using Sift.Server.Api;
 using Sift.Server.Embedding;
 using Sift.Server.Auth;
 using Sift.Server.Import;
+using Sift.Server.Models;
 using Sift.Server.Training;
 
 namespace Sift.Server.Hosting;
@@ -68,6 +69,11 @@ public static class SiftServerServices
         });
         services.AddSiftLiveLoop(options.ConfigureLiveLoop);
         AddEmbedding(services, options);
+        var modelWorker = options.ConfigureModelWorker?.Invoke(new ModelWorkerOptions()) ?? new ModelWorkerOptions();
+        modelWorker.Validate();
+        services.AddSingleton(modelWorker);
+        services.AddSingleton<ModelWorker>();
+        services.AddHostedService(sp => sp.GetRequiredService<ModelWorker>());
         services.AddSingleton(options.ReportCache);
         services.AddSingleton<AgreementReports>();
         services.AddSiftReadLimiting(options);
@@ -139,6 +145,7 @@ public static class SiftServerServices
         api.MapAgreementApi();
         api.MapMembersApi();
         api.MapEvidenceApi();
+        api.MapModelAnnotatorsApi();
 
         // Left in the metadata, "accepts application/json" would make routing skip an endpoint whose request has another
         // media type, and the /api fallback below would answer 404; without it, the endpoint's JSON binding answers 415.

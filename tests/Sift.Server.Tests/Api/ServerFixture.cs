@@ -41,7 +41,12 @@ public class ServerFixture : IAsyncLifetime
             ConfigureLiveLoop = ConfigureLiveLoop,
         };
         ConfigureOptions(options);
-        App = SiftServerApp.Build(options, s => s.AddSiftSqlite(DatabasePath));
+        Configure(options);
+        App = SiftServerApp.Build(options, s =>
+        {
+            s.AddSiftSqlite(DatabasePath);
+            ConfigureServices(s);
+        });
         await App.StartAsync();
         Url = SiftServerApp.GetUrl(App);
         foreach (var (name, role) in new[] { ("admin", Role.Admin), ("annotator", Role.Annotator), ("annotator2", Role.Annotator), ("reviewer", Role.Reviewer), ("auditor", Role.Auditor) })
@@ -55,6 +60,16 @@ public class ServerFixture : IAsyncLifetime
 
     /// <summary>Changes to the server's options for a derived fixture (a sentence encoder, say); none here.</summary>
     protected virtual void ConfigureOptions(SiftServerOptions options)
+    {
+    }
+
+    /// <summary>Changes to the server's options for a derived fixture; none here.</summary>
+    protected virtual void Configure(SiftServerOptions options)
+    {
+    }
+
+    /// <summary>Services a derived fixture adds to the server (a log recorder, say); none here.</summary>
+    protected virtual void ConfigureServices(IServiceCollection services)
     {
     }
 
