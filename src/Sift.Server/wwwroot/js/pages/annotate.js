@@ -64,6 +64,8 @@ export default async function annotate(main, { me, params, setTitle }) {
   const pairTools = pairs ? h('div', { class: 'pair-tools' },
     h('label', { class: 'diff-label' }, diffToggle, ' Mark the words that differ ', h('kbd', {}, 'D')),
     h('label', { class: 'rationale-label', for: 'rationale' }, 'Rationale ', h('kbd', {}, 'R'), ' ', h('span', { class: 'muted' }, '(optional; Esc leaves the box)')), rationale) : null;
+  // Pre-annotation (when the project turns it on): a model's label, shown as text; the answer records that it was shown.
+  const suggestionBox = h('p', { class: 'suggestion', id: 'suggestion', hidden: true });
   const status = h('p', { class: 'status', id: 'status', role: 'status' });
   const alertBox = h('div', { class: 'form-error', id: 'error', role: 'alert' });
   const emptyBox = h('div', { class: 'empty', id: 'empty', hidden: true },
@@ -89,7 +91,7 @@ export default async function annotate(main, { me, params, setTitle }) {
 
   const itemPanel = h('section', { class: 'card item-card', 'aria-labelledby': 'item-heading' },
     h('h2', { id: 'item-heading', class: 'visually-hidden' }, 'Item'),
-    itemMeta, itemText, pairBox, unsupportedBox, pairTools,
+    itemMeta, itemText, pairBox, unsupportedBox, suggestionBox, pairTools,
     h('div', { class: pairs ? 'labels pair-choices' : 'labels', role: 'group', 'aria-label': pairs ? 'Which response is better?' : multi ? 'Labels (choose any)' : 'Labels (choose one)' }, labelButtons),
     h('div', { class: 'actions' }, submitButton, skipButton, undoButton),
     status, alertBox);
@@ -178,6 +180,10 @@ export default async function annotate(main, { me, params, setTitle }) {
         itemText.dataset.kind = kindOf(task);
         itemText.scrollTop = 0;
         itemMeta.textContent = `Item ${task.item_id}`;
+        const suggested = Array.isArray(task.suggestion) && supported(task) ? task.suggestion : [];
+        suggestionBox.textContent = suggested.length > 0 ? `A model suggests: ${suggested.join(', ')}` : '';
+        suggestionBox.hidden = suggested.length === 0;
+        labelButtons.forEach((b, i) => b.classList.toggle('suggested', suggested.includes(labels[i])));
         selected = new Set(task.preselect ?? []);
         watch.restart();
       }
@@ -212,6 +218,9 @@ export default async function annotate(main, { me, params, setTitle }) {
     delete itemText.dataset.itemId;
     delete itemText.dataset.kind;
     itemMeta.textContent = '';
+    suggestionBox.textContent = '';
+    suggestionBox.hidden = true;
+    labelButtons.forEach(b => b.classList.remove('suggested'));
     selected = new Set();
   }
 
