@@ -148,6 +148,27 @@ public sealed class MessageTextTests
     }
 
     [Fact]
+    public void Convert_SeparatorLinesAndHtmlAttributesAtLineEnds_NotTakenForQuotedPrintable()
+    {
+        const string Body = "Notes\n=====================\n-=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-=\nRow one=\n=====================\nend\n";
+
+        var text = Mail.Convert("Subject: s\nContent-Type: text/plain\n\n" + Body, out var notes);
+
+        text.ShouldBe("s\n\n" + Body.TrimEnd());
+        notes.UndeclaredQuotedPrintable.ShouldBeFalse();
+    }
+
+    [Fact]
+    public void Convert_UndeclaredSoftLineBreaks_JoinedAsQuotedPrintable()
+    {
+        var line = new string('w', 70);
+        var text = Mail.Convert($"Subject: s\n\n{line}=\nA {line}=\nB {line}=\nC end\n", out var notes);
+
+        text.ShouldBe($"s\n\n{line}A {line}B {line}C end");
+        notes.UndeclaredQuotedPrintable.ShouldBeTrue();
+    }
+
+    [Fact]
     public void Convert_MixedWithAttachments_OnlyInlineTextParts()
     {
         var text = Mail.Convert("Subject: s\nContent-Type: multipart/mixed; boundary=\"b\"\n\n" +

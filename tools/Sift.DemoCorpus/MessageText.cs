@@ -240,11 +240,15 @@ internal static partial class MessageText
         return null;
     }
 
-    /// <summary>Soft line breaks and encoded '=' signs or spaces, as quoted-printable bodies sent without a header have.</summary>
+    /// <summary>
+    /// Quoted-printable sent without saying so: an encoded '=' ("=3D"), or three soft line breaks as encoders write
+    /// them (a 60-77 character line ending in '=' after a character that is not '=', '-' or a space). Separator lines
+    /// such as "=====" or "-=-=-=" and HTML attributes such as height=20 at a line's end are not soft breaks.
+    /// </summary>
     private static bool LooksQuotedPrintable(byte[] bytes)
     {
         var text = Encoding.Latin1.GetString(bytes);
-        return text.Contains("=3D", StringComparison.Ordinal) || QuotedPrintableMark().Count(text) >= 3;
+        return text.Contains("=3D", StringComparison.Ordinal) || SoftLineBreak().Count(text) >= 3;
     }
 
     private static bool LooksLikeHtml(string text) => HtmlMark().Count(text) >= 3;
@@ -264,8 +268,8 @@ internal static partial class MessageText
         return encoding;
     }
 
-    [GeneratedRegex(@"=3D|=20\r?\n|=\r?\n|=[0-9A-F]{2}=[0-9A-F]{2}")]
-    private static partial Regex QuotedPrintableMark();
+    [GeneratedRegex(@"^[^\r\n]{58,75}[^=\s-]=\r?$", RegexOptions.Multiline)]
+    private static partial Regex SoftLineBreak();
 
     [GeneratedRegex(@"^Content-Type:[ \t]*[\w.+-]+/", RegexOptions.IgnoreCase)]
     private static partial Regex PartContentType();
