@@ -18,6 +18,7 @@ public static class BenchApp
         switch (what)
         {
             case "round": RoundBenchmark(dataset, Arg(args, "--labels", 1500), Arg(args, "--batch", 50), Arg(args, "--repeats", 15), Tolerance(args), Arg(args, "--history", 10)); return 0;
+            case "round-features": FeatureRoundBenchmark.Run(dataset, Arg(args, "--labels", 1500), Arg(args, "--batch", 50), Arg(args, "--repeats", 15), args.Contains("--export") ? StringArg(args, "--export", "") : null); return 0;
             case "scale":
                 ScaleBenchmark.Run(Arg(args, "--n", 1_000_000), 128, 20, Arg(args, "--picks", 1000), Arg(args, "--small-picks", 100),
                     args.Skip(1).Where(a => !a.StartsWith("--", StringComparison.Ordinal) && !int.TryParse(a, out _)).ToArray());
@@ -39,7 +40,7 @@ public static class BenchApp
                     StringArg(args, "--label", "sqlite"), Arg(args, "--retrain-every", 50),
                     StringArg(args, "--reviewer-mode", "page") == "page").GetAwaiter().GetResult();
             default:
-                Console.Error.WriteLine("usage: Sift.Bench round [DATASET] [--labels 1500] [--batch 50] [--repeats 15] | scale [margin|coreset|badge|kmeans ...; none = each in its own process] [--n 1000000] [--picks 1000] [--small-picks 100] | fit-profile [DATASET] [--labels 3000] [--repeats 5] | ceiling [DATASET] | coreset-agnews | encoder [DATASET] [--texts 512] [--batch 32] [--repeats 5] | encoder-compare --texts TEXTS.jsonl --vectors OTHER.bin | load --url URL --token ADMIN_TOKEN [--clients 8,32,128] [--seconds 20] [--items 50000] [--label sqlite] [--retrain-every 100000] [--reviewers 0] [--reads agreement,annotations,tasks,dashboard] [--server-pid PID] | load-busy --url URL --token ADMIN_TOKEN [--clients 32] [--reviewers 8] [--seconds 20] [--items 200000] [--label sqlite] [--retrain-every 50] [--reviewer-mode page|loop]");
+                Console.Error.WriteLine("usage: Sift.Bench round [DATASET] [--labels 1500] [--batch 50] [--repeats 15] | round-features [DATASET] [--labels 1500] [--batch 50] [--repeats 15] [--export ROWS.svmlight] | scale [margin|coreset|badge|kmeans ...; none = each in its own process] [--n 1000000] [--picks 1000] [--small-picks 100] | fit-profile [DATASET] [--labels 3000] [--repeats 5] | ceiling [DATASET] | coreset-agnews | encoder [DATASET] [--texts 512] [--batch 32] [--repeats 5] | encoder-compare --texts TEXTS.jsonl --vectors OTHER.bin | load --url URL --token ADMIN_TOKEN [--clients 8,32,128] [--seconds 20] [--items 50000] [--label sqlite] [--retrain-every 100000] [--reviewers 0] [--reads agreement,annotations,tasks,dashboard] [--server-pid PID] | load-busy --url URL --token ADMIN_TOKEN [--clients 32] [--reviewers 8] [--seconds 20] [--items 200000] [--label sqlite] [--retrain-every 50] [--reviewer-mode page|loop]");
                 return 2;
         }
     }

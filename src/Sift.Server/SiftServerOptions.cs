@@ -1,4 +1,6 @@
 using Microsoft.Extensions.Logging;
+using Sift.Features;
+using Sift.Server.Embedding;
 using Sift.Server.Training;
 
 namespace Sift.Server;
@@ -24,6 +26,9 @@ public sealed class SiftServerOptions
     /// <summary>Changes to the live loop's defaults (poll interval, trainer lease, …). Default null: the defaults.</summary>
     public Func<LiveLoopOptions, LiveLoopOptions>? ConfigureLiveLoop { get; set; }
 
+    /// <summary>Changes to the model annotators' worker defaults (poll interval, batch, back-off, …). Default null: the defaults.</summary>
+    public Func<Models.ModelWorkerOptions, Models.ModelWorkerOptions>? ConfigureModelWorker { get; set; }
+
     /// <summary>The largest import body accepted, in bytes. Default 256 MiB.</summary>
     public long MaxImportBytes { get; set; } = 256L * 1024 * 1024;
 
@@ -45,6 +50,19 @@ public sealed class SiftServerOptions
     /// <summary>How many polled reads may wait for a turn before one is answered 429. Default 500.</summary>
     public int ReadQueueLimit { get; set; } = 500;
 
+    /// <summary>
+    /// Makes the sentence encoder behind the <c>minilm</c> part of projects' <c>features</c> setting (<c>sift serve</c>
+    /// gives the in-process MiniLM). Called once, when the first project needs vectors, on a background thread (at low
+    /// priority unless <see cref="EmbeddingOptions.LowPriority"/> is off), so neither starting the server nor labeling
+    /// waits for the model to load; disposed with the server when it is <see cref="IDisposable"/>. Its vectors are kept
+    /// in the store's embedding table under its <see cref="ITextEncoder.ModelId"/>. Default null: no encoder — every
+    /// project trains on TF-IDF, and the dashboard says why.
+    /// </summary>
+    public Func<ITextEncoder>? TextEncoder { get; set; }
+
+    /// <summary>How the background embedding runs (batch size, poll interval, priority). Default: see <see cref="EmbeddingOptions"/>.</summary>
+    public EmbeddingOptions Embedding { get; set; } = new();
+
     /// <summary><see cref="ReadConcurrency"/>, with 0 resolved to half the processors (at least 1).</summary>
     internal int EffectiveReadConcurrency => ReadConcurrency > 0 ? ReadConcurrency : Math.Max(1, Environment.ProcessorCount / 2);
 
@@ -60,5 +78,7 @@ public sealed class SiftServerOptions
         if (ReadQueueLimit < 0) throw new ConfigurationException($"read_queue_limit: must be 0 or more, not {ReadQueueLimit}.");
         ArgumentNullException.ThrowIfNull(ReportCache);
         ReportCache.Validate();
+        ArgumentNullException.ThrowIfNull(Embedding);
+        Embedding.Validate();
     }
 }

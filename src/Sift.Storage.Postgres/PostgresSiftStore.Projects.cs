@@ -473,73 +473,81 @@ public sealed partial class PostgresSiftStore
     {
         StoreChecks.CheckSubmit(labels, clientRequestId, provenance);
         var labelsJson = SerializeLabels(labels);
-        return WriteAsync(async tx =>
+        return WriteAsync(tx => SubmitAsync(tx, projectId, taskId, annotatorId, labels, labelsJson, clientRequestId, now, provenance), cancellationToken);
+    }
+
+    /// <summary>The submit, inside the caller's transaction (a model answer records its submit in its own). Appends its evidence last.</summary>
+    private static async Task<SubmitResult> SubmitAsync(Tx tx, long projectId, long taskId, long annotatorId, IReadOnlyList<string> labels, string labelsJson,
+        string clientRequestId, DateTimeOffset now, Provenance? provenance)
+    {
+        // One round trip: lock the task (a concurrent retry of the same submit waits here, then finds the annotation
+        // in the second statement), read the current instructions version, look for an earlier answer to this request.
+        TaskRecord? task;
+        int version;
+        string? externalId = null, annotatorName = null;
+        Annotation? earlier;
+        await using (var batch = tx.Batch(
+            Statement($"""
+                SELECT {TaskColumns}, (SELECT instructions_version FROM projects WHERE id = @p),
+                  (SELECT external_id FROM items WHERE id = tasks.item_id), (SELECT name FROM users WHERE id = tasks.annotator_id)
+                FROM tasks WHERE id = @id AND project_id = @p FOR UPDATE
+                """, P("@id", taskId), P("@p", projectId)),
+            Statement($"SELECT {AnnotationColumns} FROM annotations WHERE annotator_id = @a AND client_request_id = @c", P("@a", annotatorId), P("@c", clientRequestId))))
+        await using (var reader = await batch.ExecuteReaderAsync(tx.Ct))
         {
-            // One round trip: lock the task (a concurrent retry of the same submit waits here, then finds the annotation
-            // in the second statement), read the current instructions version, look for an earlier answer to this request.
-            TaskRecord? task;
-            int version;
-            string? externalId = null, annotatorName = null;
-            Annotation? earlier;
-            await using (var batch = tx.Batch(
-                Statement($"""
-                    SELECT {TaskColumns}, (SELECT instructions_version FROM projects WHERE id = @p),
-                      (SELECT external_id FROM items WHERE id = tasks.item_id), (SELECT name FROM users WHERE id = tasks.annotator_id)
-                    FROM tasks WHERE id = @id AND project_id = @p FOR UPDATE
-                    """, P("@id", taskId), P("@p", projectId)),
-                Statement($"SELECT {AnnotationColumns} FROM annotations WHERE annotator_id = @a AND client_request_id = @c", P("@a", annotatorId), P("@c", clientRequestId))))
-            await using (var reader = await batch.ExecuteReaderAsync(tx.Ct))
-            {
-                var found = await reader.ReadAsync(tx.Ct);
-                (task, version) = found ? (MapTask(reader), reader.GetInt32(13)) : (null, 0);
-                if (found) (externalId, annotatorName) = (reader.GetString(14), reader.GetString(15));
-                await reader.NextResultAsync(tx.Ct);
-                earlier = await reader.ReadAsync(tx.Ct) ? MapAnnotation(reader) : null;
-            }
-            if (earlier is not null)
-            {
-                if (earlier.ProjectId == projectId && earlier.TaskId == taskId) return new SubmitResult(earlier, true);
-                throw new ConflictException($"client_request_id '{clientRequestId}' was already used for another task.");
-            }
-            if (task is null || task.AnnotatorId != annotatorId) throw new NotFoundException($"Task {taskId} was not found.");
-            switch (task.State)
-            {
-                case TaskState.Submitted: throw new ConflictException($"Task {taskId} was already answered.");
-                case TaskState.Skipped: throw new ConflictException($"Task {taskId} was skipped.");
-                case TaskState.Expired:
-                    await ReclaimAsync(tx, projectId, now);
-                    var taken = await tx.Cmd("""
-                        UPDATE items SET holders = holders + 1, free_slots = free_slots - 1
-                        WHERE id = @i AND holders < (SELECT overlap FROM projects WHERE id = @p) RETURNING holders
-                        """).With("@i", task.ItemId).With("@p", projectId).ScalarAsync(tx.Ct);
-                    if (taken is null) throw new ConflictException($"Task {taskId} expired and its item has no free slot left.");
-                    await RefreshOpenAsync(tx, task.ItemId);
-                    break;
-            }
-            var recorded = StoreEvidence.Provenance(provenance, annotatorName!, version, now);
-            var id = await tx.Cmd("""
-                WITH a AS (
-                    INSERT INTO annotations (project_id, item_id, annotator_id, task_id, labels_json, instructions_version, client_request_id, created_at, undone, provenance_json)
-                    VALUES (@p, @i, @a, @t, @l, @v, @c, @now, false, @prov)
-                    RETURNING id),
-                done AS (UPDATE tasks SET state = 1 WHERE id = @t),
-                revision AS (
-                    INSERT INTO project_revisions (project_id, stripe, revision) VALUES (@p, @stripe, 1)
-                    ON CONFLICT (project_id, stripe) DO UPDATE SET revision = project_revisions.revision + 1)
-                SELECT id FROM a
-                """).With("@p", projectId).With("@i", task.ItemId).With("@a", annotatorId).With("@t", taskId).With("@l", labelsJson)
-                .With("@v", version).With("@c", clientRequestId).With("@now", Ticks(now)).With("@stripe", StoreChecks.RevisionStripe(annotatorId))
-                .With("@prov", SerializeProvenance(recorded)).ScalarAsync(tx.Ct);
-            await AppendEvidenceAsync(tx, projectId, StoreEvidence.Answer(externalId!, labels, recorded, now));
-            return new SubmitResult(new Annotation((long)id!, projectId, task.ItemId, annotatorId, taskId, [.. labels], version, clientRequestId, Time(Ticks(now)), false)
-            {
-                Provenance = recorded,
-            }, false);
-        }, cancellationToken);
+            var found = await reader.ReadAsync(tx.Ct);
+            (task, version) = found ? (MapTask(reader), reader.GetInt32(13)) : (null, 0);
+            if (found) (externalId, annotatorName) = (reader.GetString(14), reader.GetString(15));
+            await reader.NextResultAsync(tx.Ct);
+            earlier = await reader.ReadAsync(tx.Ct) ? MapAnnotation(reader) : null;
+        }
+        if (earlier is not null)
+        {
+            if (earlier.ProjectId == projectId && earlier.TaskId == taskId) return new SubmitResult(earlier, true);
+            throw new ConflictException($"client_request_id '{clientRequestId}' was already used for another task.");
+        }
+        if (task is null || task.AnnotatorId != annotatorId) throw new NotFoundException($"Task {taskId} was not found.");
+        switch (task.State)
+        {
+            case TaskState.Submitted: throw new ConflictException($"Task {taskId} was already answered.");
+            case TaskState.Skipped: throw new ConflictException($"Task {taskId} was skipped.");
+            case TaskState.Expired:
+                await ReclaimAsync(tx, projectId, now);
+                var taken = await tx.Cmd("""
+                    UPDATE items SET holders = holders + 1, free_slots = free_slots - 1
+                    WHERE id = @i AND holders < (SELECT overlap FROM projects WHERE id = @p) RETURNING holders
+                    """).With("@i", task.ItemId).With("@p", projectId).ScalarAsync(tx.Ct);
+                if (taken is null) throw new ConflictException($"Task {taskId} expired and its item has no free slot left.");
+                await RefreshOpenAsync(tx, task.ItemId);
+                break;
+        }
+        var recorded = StoreEvidence.Provenance(provenance, annotatorName!, version, now);
+        var id = await tx.Cmd("""
+            WITH a AS (
+                INSERT INTO annotations (project_id, item_id, annotator_id, task_id, labels_json, instructions_version, client_request_id, created_at, undone, provenance_json)
+                VALUES (@p, @i, @a, @t, @l, @v, @c, @now, false, @prov)
+                RETURNING id),
+            done AS (UPDATE tasks SET state = 1 WHERE id = @t),
+            revision AS (
+                INSERT INTO project_revisions (project_id, stripe, revision) VALUES (@p, @stripe, 1)
+                ON CONFLICT (project_id, stripe) DO UPDATE SET revision = project_revisions.revision + 1)
+            SELECT id FROM a
+            """).With("@p", projectId).With("@i", task.ItemId).With("@a", annotatorId).With("@t", taskId).With("@l", labelsJson)
+            .With("@v", version).With("@c", clientRequestId).With("@now", Ticks(now)).With("@stripe", StoreChecks.RevisionStripe(annotatorId))
+            .With("@prov", SerializeProvenance(recorded)).ScalarAsync(tx.Ct);
+        await AppendEvidenceAsync(tx, projectId, StoreEvidence.Answer(externalId!, labels, recorded, now));
+        return new SubmitResult(new Annotation((long)id!, projectId, task.ItemId, annotatorId, taskId, [.. labels], version, clientRequestId, Time(Ticks(now)), false)
+        {
+            Provenance = recorded,
+        }, false);
     }
 
     /// <inheritdoc />
-    public Task SkipAsync(long projectId, long taskId, long annotatorId, DateTimeOffset now, CancellationToken cancellationToken = default) => WriteAsync(async tx =>
+    public Task SkipAsync(long projectId, long taskId, long annotatorId, DateTimeOffset now, CancellationToken cancellationToken = default) =>
+        WriteAsync(tx => SkipAsync(tx, projectId, taskId, annotatorId), cancellationToken);
+
+    /// <summary>The skip, inside the caller's transaction; returns the task as it was (leased).</summary>
+    private static async Task<TaskRecord> SkipAsync(Tx tx, long projectId, long taskId, long annotatorId)
     {
         var task = await tx.Cmd($"SELECT {TaskColumns} FROM tasks WHERE id = @id AND project_id = @p FOR UPDATE")
             .With("@id", taskId).With("@p", projectId).OneAsync(MapTask, tx.Ct);
@@ -548,7 +556,8 @@ public sealed partial class PostgresSiftStore
         await tx.Cmd("UPDATE tasks SET state = @s WHERE id = @id").With("@s", Skipped).With("@id", taskId).ExecAsync(tx.Ct);
         await tx.Cmd("UPDATE items SET holders = holders - 1, free_slots = free_slots + 1 WHERE id = @i").With("@i", task.ItemId).ExecAsync(tx.Ct);
         await RefreshOpenAsync(tx, task.ItemId);
-    }, cancellationToken);
+        return task;
+    }
 
     /// <inheritdoc />
     public Task<TaskRecord?> UndoLastAsync(long projectId, long annotatorId, DateTimeOffset now, TimeSpan lease, CancellationToken cancellationToken = default)

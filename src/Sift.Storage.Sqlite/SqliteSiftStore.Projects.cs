@@ -421,55 +421,63 @@ public sealed partial class SqliteSiftStore
     {
         StoreChecks.CheckSubmit(labels, clientRequestId, provenance);
         var labelsJson = SerializeLabels(labels);
-        return WriteAsync(() =>
+        return WriteAsync(() => Submit(projectId, taskId, annotatorId, labels, labelsJson, clientRequestId, now, provenance), cancellationToken);
+    }
+
+    /// <summary>The submit, inside the caller's write transaction (a model answer records its submit in its own).</summary>
+    private SubmitResult Submit(long projectId, long taskId, long annotatorId, IReadOnlyList<string> labels, string labelsJson, string clientRequestId, DateTimeOffset now, Provenance? provenance)
+    {
+        var earlier = One(W($"SELECT {AnnotationColumns} FROM annotations WHERE annotator_id = @a AND client_request_id = @c")
+            .With("@a", annotatorId).With("@c", clientRequestId), MapAnnotation);
+        if (earlier is not null)
         {
-            var earlier = One(W($"SELECT {AnnotationColumns} FROM annotations WHERE annotator_id = @a AND client_request_id = @c")
-                .With("@a", annotatorId).With("@c", clientRequestId), MapAnnotation);
-            if (earlier is not null)
-            {
-                if (earlier.ProjectId == projectId && earlier.TaskId == taskId) return new SubmitResult(earlier, true);
-                throw new ConflictException($"client_request_id '{clientRequestId}' was already used for another task.");
-            }
-            var task = One(W($"SELECT {TaskColumns} FROM tasks WHERE id = @id AND project_id = @p").With("@id", taskId).With("@p", projectId), MapTask);
-            if (task is null || task.AnnotatorId != annotatorId) throw new NotFoundException($"Task {taskId} was not found.");
-            switch (task.State)
-            {
-                case TaskState.Submitted: throw new ConflictException($"Task {taskId} was already answered.");
-                case TaskState.Skipped: throw new ConflictException($"Task {taskId} was skipped.");
-                case TaskState.Expired:
-                    Reclaim(projectId, now);
-                    var free = W("SELECT i.holders < p.overlap FROM items i JOIN projects p ON p.id = i.project_id WHERE i.id = @i").With("@i", task.ItemId).ExecuteScalar();
-                    if (Convert.ToInt64(free, CultureInfo.InvariantCulture) == 0)
-                        throw new ConflictException($"Task {taskId} expired and its item has no free slot left.");
-                    AdjustHolders(task.ItemId, +1);
-                    break;
-            }
-            var version = Convert.ToInt32(W("SELECT instructions_version FROM projects WHERE id = @p").With("@p", projectId).ExecuteScalar(), CultureInfo.InvariantCulture);
-            var recorded = StoreEvidence.Provenance(provenance, UserName(annotatorId), version, now);
-            var id = (long)W("""
-                INSERT INTO annotations (project_id, item_id, annotator_id, task_id, labels_json, instructions_version, client_request_id, created_at, undone, provenance_json)
-                VALUES (@p, @i, @a, @t, @l, @v, @c, @now, 0, @prov) RETURNING id
-                """).With("@p", projectId).With("@i", task.ItemId).With("@a", annotatorId).With("@t", taskId).With("@l", labelsJson)
-                .With("@v", version).With("@c", clientRequestId).With("@now", Ticks(now)).With("@prov", SerializeProvenance(recorded)).ExecuteScalar()!;
-            W("UPDATE tasks SET state = @s WHERE id = @id").With("@s", Submitted).With("@id", taskId).ExecuteNonQuery();
-            BumpRevision(projectId, StoreChecks.RevisionStripe(annotatorId));
-            AppendEvidence(projectId, StoreEvidence.Answer(ExternalId(task.ItemId), labels, recorded, now));
-            return new SubmitResult(new Annotation(id, projectId, task.ItemId, annotatorId, taskId, [.. labels], version, clientRequestId, Time(Ticks(now)), false)
-            {
-                Provenance = recorded,
-            }, false);
-        }, cancellationToken);
+            if (earlier.ProjectId == projectId && earlier.TaskId == taskId) return new SubmitResult(earlier, true);
+            throw new ConflictException($"client_request_id '{clientRequestId}' was already used for another task.");
+        }
+        var task = One(W($"SELECT {TaskColumns} FROM tasks WHERE id = @id AND project_id = @p").With("@id", taskId).With("@p", projectId), MapTask);
+        if (task is null || task.AnnotatorId != annotatorId) throw new NotFoundException($"Task {taskId} was not found.");
+        switch (task.State)
+        {
+            case TaskState.Submitted: throw new ConflictException($"Task {taskId} was already answered.");
+            case TaskState.Skipped: throw new ConflictException($"Task {taskId} was skipped.");
+            case TaskState.Expired:
+                Reclaim(projectId, now);
+                var free = W("SELECT i.holders < p.overlap FROM items i JOIN projects p ON p.id = i.project_id WHERE i.id = @i").With("@i", task.ItemId).ExecuteScalar();
+                if (Convert.ToInt64(free, CultureInfo.InvariantCulture) == 0)
+                    throw new ConflictException($"Task {taskId} expired and its item has no free slot left.");
+                AdjustHolders(task.ItemId, +1);
+                break;
+        }
+        var version = Convert.ToInt32(W("SELECT instructions_version FROM projects WHERE id = @p").With("@p", projectId).ExecuteScalar(), CultureInfo.InvariantCulture);
+        var recorded = StoreEvidence.Provenance(provenance, UserName(annotatorId), version, now);
+        var id = (long)W("""
+            INSERT INTO annotations (project_id, item_id, annotator_id, task_id, labels_json, instructions_version, client_request_id, created_at, undone, provenance_json)
+            VALUES (@p, @i, @a, @t, @l, @v, @c, @now, 0, @prov) RETURNING id
+            """).With("@p", projectId).With("@i", task.ItemId).With("@a", annotatorId).With("@t", taskId).With("@l", labelsJson)
+            .With("@v", version).With("@c", clientRequestId).With("@now", Ticks(now)).With("@prov", SerializeProvenance(recorded)).ExecuteScalar()!;
+        W("UPDATE tasks SET state = @s WHERE id = @id").With("@s", Submitted).With("@id", taskId).ExecuteNonQuery();
+        BumpRevision(projectId, StoreChecks.RevisionStripe(annotatorId));
+        AppendEvidence(projectId, StoreEvidence.Answer(ExternalId(task.ItemId), labels, recorded, now));
+        return new SubmitResult(new Annotation(id, projectId, task.ItemId, annotatorId, taskId, [.. labels], version, clientRequestId, Time(Ticks(now)), false)
+        {
+            Provenance = recorded,
+        }, false);
     }
 
     /// <inheritdoc />
-    public Task SkipAsync(long projectId, long taskId, long annotatorId, DateTimeOffset now, CancellationToken cancellationToken = default) => WriteAsync(() =>
+    public Task SkipAsync(long projectId, long taskId, long annotatorId, DateTimeOffset now, CancellationToken cancellationToken = default) =>
+        WriteAsync(() => Skip(projectId, taskId, annotatorId), cancellationToken);
+
+    /// <summary>The skip, inside the caller's write transaction; returns the task as it was (leased).</summary>
+    private TaskRecord Skip(long projectId, long taskId, long annotatorId)
     {
         var task = One(W($"SELECT {TaskColumns} FROM tasks WHERE id = @id AND project_id = @p").With("@id", taskId).With("@p", projectId), MapTask);
         if (task is null || task.AnnotatorId != annotatorId) throw new NotFoundException($"Task {taskId} was not found.");
         if (task.State != TaskState.Leased) throw new ConflictException($"Task {taskId} is {task.State.ToString().ToLowerInvariant()}, not leased.");
         W("UPDATE tasks SET state = @s WHERE id = @id").With("@s", Skipped).With("@id", taskId).ExecuteNonQuery();
         AdjustHolders(task.ItemId, -1);
-    }, cancellationToken);
+        return task;
+    }
 
     /// <inheritdoc />
     public Task<TaskRecord?> UndoLastAsync(long projectId, long annotatorId, DateTimeOffset now, TimeSpan lease, CancellationToken cancellationToken = default)

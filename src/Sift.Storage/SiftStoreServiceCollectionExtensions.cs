@@ -10,11 +10,12 @@ public static class SiftStoreServiceCollectionExtensions
     /// Registers one store instance (made by <paramref name="open"/> on first use, disposed with the container) as
     /// <typeparamref name="TStore"/>, <see cref="ISiftStore"/> and each role: <see cref="IUserStore"/>,
     /// <see cref="IMembershipStore"/>, <see cref="IProjectStore"/>, <see cref="IItemStore"/>, <see cref="IQueueStore"/>,
-    /// <see cref="IAnnotationStore"/>, <see cref="IModelStore"/>, <see cref="ITrainerLease"/>, <see cref="IEvidenceStore"/>.
-    /// Backends call it from their own <c>AddSift…</c> method.
+    /// <see cref="IAnnotationStore"/>, <see cref="IModelStore"/>, <see cref="ITrainerLease"/>, <see cref="IEvidenceStore"/>,
+    /// <see cref="IModelAnnotatorStore"/>, and <see cref="IEmbeddingStore"/> when the backend implements it. Backends call it from
+    /// their own <c>AddSift…</c> method.
     /// </summary>
     public static IServiceCollection AddSiftStore<TStore>(this IServiceCollection services, Func<IServiceProvider, TStore> open)
-        where TStore : class, ISiftStore
+        where TStore : class, ISiftStore, IModelAnnotatorStore
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(open);
@@ -29,6 +30,9 @@ public static class SiftStoreServiceCollectionExtensions
         services.AddSingleton<IModelStore>(s => s.GetRequiredService<TStore>());
         services.AddSingleton<ITrainerLease>(s => s.GetRequiredService<TStore>());
         services.AddSingleton<IEvidenceStore>(s => s.GetRequiredService<TStore>());
+        if (typeof(IEmbeddingStore).IsAssignableFrom(typeof(TStore)))
+            services.AddSingleton<IEmbeddingStore>(s => (IEmbeddingStore)s.GetRequiredService<TStore>());
+        services.AddSingleton<IModelAnnotatorStore>(s => s.GetRequiredService<TStore>());
         return services;
     }
 }

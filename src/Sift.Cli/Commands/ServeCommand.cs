@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Sift.Cli.Demo;
+using Sift.Embeddings;
 using Sift.Projects;
 using Sift.Server;
 using Sift.Server.Auth;
@@ -15,6 +16,8 @@ namespace Sift.Cli.Commands;
 /// <c>sift serve</c>: the annotation server on 127.0.0.1 (REST API, UI, live loop), storing everything in one SQLite
 /// file or in PostgreSQL. On a fresh database it creates the user <c>admin</c> and prints its token once;
 /// <c>--demo</c> also creates the SpamAssassin demo project and an annotator who is a member of it. Ctrl-C stops it cleanly.
+/// Projects' <c>minilm</c> features come from the in-process MiniLM encoder, loaded when the first project needs it;
+/// its vectors are kept in the database's embedding table.
 /// </summary>
 internal static class ServeCommand
 {
@@ -66,7 +69,7 @@ internal static class ServeCommand
             var dbPath = parse.GetValue(db);
             var connection = parse.GetValue(postgres);
             if (dbPath is not null && connection is not null) throw new ConfigurationException("Give either --db or --postgres, not both.");
-            var options = new SiftServerOptions { Port = parse.GetValue(port) };
+            var options = new SiftServerOptions { Port = parse.GetValue(port), TextEncoder = () => new MiniLmEncoder() };
             var storage = new StoreChoice(dbPath ?? (isDemo ? DemoDatabase : "sift.db"), connection, parse.GetValue(durability) == "full").Validate();
             if (parse.GetValue(trainerPriority) == "normal") options.ConfigureLiveLoop = o => o with { LowPriorityTrainer = false };
             return await RunAsync(options, storage, isDemo, Console.Out, ct);

@@ -1,5 +1,6 @@
 using Sift.Items;
 using Sift.Oracles;
+using Sift.Routing;
 using Sift.Stopping;
 using Sift.Strategies;
 
@@ -22,6 +23,12 @@ public enum Role
 
     /// <summary>Read-only: dashboards, hand-out log, annotations, export.</summary>
     Auditor,
+
+    /// <summary>
+    /// A model annotator's user: made by the server when an admin adds a model annotator to a project, so its answers
+    /// are annotations like anyone's. It never signs in (it holds no token) and no endpoint accepts its role.
+    /// </summary>
+    Model,
 }
 
 /// <summary>Single-label (exactly one class per item) or multi-label (any subset of the classes).</summary>
@@ -92,6 +99,37 @@ public sealed record ProjectSettings
     /// <summary>Seed of every random choice the project makes (held-out sampling, exploration, tie-breaks).</summary>
     public ulong Seed { get; init; } = 1;
 
+    /// <summary>The <see cref="Features"/> a new project gets (and a project stored before the setting existed reads as): <c>tfidf+minilm</c>.</summary>
+    public const string DefaultFeatures = "tfidf+minilm";
+
+    /// <summary>The values <see cref="Features"/> may take.</summary>
+    public static IReadOnlyList<string> KnownFeatures { get; } = ["tfidf", "minilm", "tfidf+minilm"];
+
+    /// <summary>
+    /// What the learner sees: <c>tfidf</c> (TF-IDF of the item text), <c>minilm</c> (the server's sentence encoder's
+    /// vectors) or <c>tfidf+minilm</c> (both side by side; default <see cref="DefaultFeatures"/>). With an encoder in the
+    /// mix the server embeds the items in the background and trains on TF-IDF until every item has its vector, then
+    /// switches; the diversity strategies then use the encoder's vectors.
+    /// </summary>
+    public string Features { get; init; } = DefaultFeatures;
+
+    /// <summary>
+    /// Whether annotators are shown a model annotator's label for an item the router sent to people (pre-annotation).
+    /// Default off: annotators see no model suggestion. When on, the suggestion shown is recorded with the answer
+    /// (<see cref="Provenance.SuggestionShown"/>), so anchoring can be measured; audited and warm-up items are never
+    /// pre-annotated, so the calibration stays blind.
+    /// </summary>
+    public bool PreAnnotation { get; init; }
+
+    /// <summary>How items are routed between the project's model annotators and people (server). Defaults: see <see cref="RoutingSettings"/>.</summary>
+    public RoutingSettings Routing { get; init; } = new();
+
+    /// <summary>
+    /// What a person's answer costs, in the project's currency: per label and per hour of time on task (measured by the
+    /// annotate page). Recorded in each answer's provenance. Default 0 and 0 (not counted).
+    /// </summary>
+    public PersonRate PersonRate { get; init; } = new(0, 0);
+
     /// <summary>
     /// Checks ranges, the schema and that the strategy and stopping rule parse (within their length and nesting
     /// limits). Run it at the edge, and before anything uses settings read back from a store: a row written by an
@@ -122,8 +160,19 @@ public sealed record ProjectSettings
         if (RetrainEvery is < 1 or > 100_000) throw new ConfigurationException($"retrain_every: must be between 1 and 100000, not {RetrainEvery}.");
         if (!(ExplorationShare is >= 0 and <= 1)) throw new ConfigurationException($"exploration: must be between 0 and 1, not {ExplorationShare}.");
         if (!(HeldOutShare is >= 0 and < 1)) throw new ConfigurationException($"held_out: must be at least 0 and below 1, not {HeldOutShare}.");
+        if (Features is null || !KnownFeatures.Contains(Features, StringComparer.Ordinal))
+        {
+            var shown = Features is null ? "nothing" : Features.Length > 40 ? $"'{Features[..40]}…'" : $"'{Features}'";
+            throw new ConfigurationException($"features: must be 'tfidf', 'minilm' or 'tfidf+minilm', not {shown}.");
+        }
         Spec("strategy", () => StrategyCatalog.Default.Get(Strategy ?? ""));
         Spec("stop_rule", () => StoppingRuleParser.Parse(StopRule ?? ""));
+        (Routing ?? throw new ConfigurationException("routing: may not be null.")).Validate();
+        if (PersonRate is null) throw new ConfigurationException("person_rate: may not be null.");
+        if (!(PersonRate.PerLabel is >= 0 and <= 1e6) || double.IsNaN(PersonRate.PerLabel))
+            throw new ConfigurationException($"person_rate.per_label: must be between 0 and 1000000, not {PersonRate.PerLabel}.");
+        if (!(PersonRate.PerHour is >= 0 and <= 1e6) || double.IsNaN(PersonRate.PerHour))
+            throw new ConfigurationException($"person_rate.per_hour: must be between 0 and 1000000, not {PersonRate.PerHour}.");
     }
 
     private static void Spec(string field, Action parse)
@@ -136,6 +185,32 @@ public sealed record ProjectSettings
         {
             throw new ConfigurationException($"{field}: {e.Message}");
         }
+    }
+}
+
+/// <summary>
+/// How a project's items are routed between its model annotators and people (server): a model's label is accepted when
+/// its calibrated confidence clears the one threshold that keeps accepted labels at <see cref="TargetAccuracy"/> on
+/// average (<see cref="RoutingRules.AcceptanceThreshold"/>); the rest, a random <see cref="AuditShare"/> of the accepted
+/// ones and the first <see cref="WarmUp"/> items go to people.
+/// </summary>
+public sealed record RoutingSettings
+{
+    /// <summary>The label accuracy accepted model labels must reach on average, above 0 and below 1. Default 0.95.</summary>
+    public double TargetAccuracy { get; init; } = 0.95;
+
+    /// <summary>Share of accepted-looking model labels that go to people anyway (a seeded draw per item), 0–1. Default 0.05.</summary>
+    public double AuditShare { get; init; } = 0.05;
+
+    /// <summary>A model's first this-many answers all go to people, before any label of it is accepted, 0–100,000. Default 100.</summary>
+    public int WarmUp { get; init; } = 100;
+
+    /// <summary>Throws a <see cref="ConfigurationException"/> whose message starts with the field (<c>routing.audit_share: …</c>).</summary>
+    public void Validate()
+    {
+        if (!(TargetAccuracy is > 0 and < 1)) throw new ConfigurationException($"routing.target_accuracy: must be above 0 and below 1, not {TargetAccuracy}.");
+        if (!(AuditShare is >= 0 and <= 1)) throw new ConfigurationException($"routing.audit_share: must be between 0 and 1, not {AuditShare}.");
+        if (WarmUp is < 0 or > 100_000) throw new ConfigurationException($"routing.warm_up: must be between 0 and 100000, not {WarmUp}.");
     }
 }
 

@@ -64,6 +64,36 @@ public sealed record RouterOptions
     /// <summary>Receives one <see cref="RoutingEvent"/> per item. Default: none kept.</summary>
     public IEvidenceSink Evidence { get; init; } = NullEvidenceSink.Instance;
 
+    /// <summary>
+    /// Applies a spec of router settings, <c>stop=0.99,max-people=3,z=0.5,warm-up=100,vote-cap=0.9,margin=0</c> (any
+    /// subset; keys as in the option names), to these options.
+    /// </summary>
+    /// <exception cref="ConfigurationException">The spec is malformed; the message names the part.</exception>
+    public RouterOptions WithSpec(string? spec)
+    {
+        if (string.IsNullOrWhiteSpace(spec)) return this;
+        var parts = Simulation.Routing.SpecParts.Parse(spec, "--router");
+        Simulation.Routing.SpecParts.NoOthers(parts, spec, "--router", "stop", "max-people", "z", "warm-up", "vote-cap", "margin");
+        double Get(string key, double fallback) => Simulation.Routing.SpecParts.Number(parts, key, spec, "--router", fallback);
+        int GetInt(string key, int fallback)
+        {
+            var v = Get(key, fallback);
+            if (v != Math.Floor(v) || v < 0 || v > 1_000_000) throw new ConfigurationException($"--router '{spec}': {key} must be a whole number.");
+            return (int)v;
+        }
+        var result = this with
+        {
+            StopPosterior = Get("stop", StopPosterior),
+            MaxPeople = GetInt("max-people", MaxPeople),
+            ConfidenceZ = Get("z", ConfidenceZ),
+            WarmUp = GetInt("warm-up", WarmUp),
+            ModelVoteCap = Get("vote-cap", ModelVoteCap),
+            Margin = Get("margin", Margin),
+        };
+        result.Validate();
+        return result;
+    }
+
     /// <summary>Checks the settings.</summary>
     /// <exception cref="ConfigurationException">A setting is out of range.</exception>
     public void Validate()

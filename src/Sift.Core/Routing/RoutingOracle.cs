@@ -211,7 +211,7 @@ public sealed class RoutingOracle : IOracle
                 item.WarmUp = _modelItems < _options.WarmUp;
                 _modelItems++;
             }
-            item.AuditDraw = Seeds.Uniform(Seeds.Mix(_options.Seed, item.Question.ItemId), 0);
+            item.AuditDraw = RoutingRules.AuditDraw(_options.Seed, item.Question.ItemId);
         }
 
         // 2. Accept the most probably right model labels while the ledger stays at the target.
@@ -430,20 +430,8 @@ public sealed class RoutingOracle : IOracle
         foreach (var item in items)
             if (item.ModelLabel >= 0) _statedSeen.Add(item.Stated);
         if (!items.Any(x => x.ModelLabel >= 0 && !x.WarmUp)) return double.PositiveInfinity;
-        var q = _statedSeen.Select(Calibrated).Where(v => !double.IsNaN(v)).OrderDescending().ToList();
-        if (q.Count == 0) return double.PositiveInfinity;
         var people = _peopleItems >= 10 ? _peoplePosteriorSum / _peopleItems : _options.StopPosterior;
-        var scale = AuditScale();
-        var goal = (_options.TargetAccuracy + _options.Margin) * q.Count;
-        var sum = q.Count * people;
-        var best = -1;
-        for (var m = 0; m < q.Count; m++)
-        {
-            var v = Math.Min(1, scale * q[m]);
-            sum += v - people;
-            if (sum >= goal - 1e-12 || v >= people) best = m;
-        }
-        return best < 0 ? double.PositiveInfinity : q[best];
+        return RoutingRules.AcceptanceThreshold(_statedSeen.Select(Calibrated), AuditScale(), people, _options.TargetAccuracy + _options.Margin);
     }
 
     /// <summary>
@@ -451,8 +439,7 @@ public sealed class RoutingOracle : IOracle
     /// Wilson interval (<see cref="RouterOptions.ConfidenceZ"/>), because accepted regions get outcomes only from
     /// audits, and a region whose fit is too high by chance would otherwise stay accepted (the winner's curse).
     /// </summary>
-    private double Calibrated(double stated) =>
-        _calibrator is IsotonicCalibrator iso && _options.ConfidenceZ > 0 ? iso.MapLower(stated, _options.ConfidenceZ) : _calibrator.Map(stated);
+    private double Calibrated(double stated) => RoutingRules.ActingValue(_calibrator, stated, _options.ConfidenceZ);
 
     /// <summary>
     /// How far the audits say accepted labels fall short of (or exceed) their calibrated confidence: audited right ÷
@@ -463,9 +450,8 @@ public sealed class RoutingOracle : IOracle
     {
         // Not corrected for people's chance agreement with a wrong label: Dawid–Skene's estimate of people's accuracy,
         // with the model as one of the annotators, runs low, and the correction would then make every audit look worse.
-        var right = (double)_auditsRight;
         // Only ever down: the pessimistic calibrated value already allows for chance; audits may say it is worse still.
-        return Math.Min(1, (right + 10) / (_auditedExpected + 10));
+        return RoutingRules.AuditScale(_auditsRight, _auditedExpected);
     }
 
     /// <summary>The chance that a person gives one particular wrong label: (1 − h)/(K − 1), h people's mean estimated accuracy.</summary>

@@ -3,6 +3,7 @@ using System.Text.Json.Serialization;
 using Sift.Items;
 using Sift.Oracles;
 using Sift.Projects;
+using Sift.Routing;
 using Sift.Server.Hosting;
 
 namespace Sift.Server.Api;
@@ -50,19 +51,66 @@ internal sealed record CreateProjectRequest(string Name, SettingsInput Settings,
 /// <summary>Project settings as stored and shown.</summary>
 internal sealed record SettingsView(
     LabelMode Mode, IReadOnlyList<string> Labels, string Strategy, string StopRule, int Overlap, double LeaseSeconds,
-    int RetrainEvery, double ExplorationShare, double HeldOutShare, ulong Seed, ContentKind Content)
+    int RetrainEvery, double ExplorationShare, double HeldOutShare, ulong Seed, ContentKind Content, string Features)
 {
+    /// <summary>Whether annotators see a model's suggestion on items the router sent to people (default false).</summary>
+    public bool PreAnnotation { get; init; }
+
+    /// <summary>Routing between model annotators and people.</summary>
+    public RoutingView Routing { get; init; } = RoutingView.From(new RoutingSettings());
+
+    /// <summary>What a person's answer costs.</summary>
+    public PersonRateView PersonRate { get; init; } = new(0, 0);
+
     public static SettingsView From(ProjectSettings s) => new(
         s.Mode, s.Labels, s.Strategy, s.StopRule, s.Overlap, s.LeaseDuration.TotalSeconds,
-        s.RetrainEvery, s.ExplorationShare, s.HeldOutShare, s.Seed, s.Content);
+        s.RetrainEvery, s.ExplorationShare, s.HeldOutShare, s.Seed, s.Content, s.Features)
+    {
+        PreAnnotation = s.PreAnnotation,
+        Routing = RoutingView.From(s.Routing),
+        PersonRate = new PersonRateView(s.PersonRate.PerLabel, s.PersonRate.PerHour),
+    };
 }
+
+/// <summary>Routing settings as shown: the target accuracy of accepted model labels, the audit share, the warm-up.</summary>
+internal sealed record RoutingView(double TargetAccuracy, double AuditShare, int WarmUp)
+{
+    public static RoutingView From(RoutingSettings r) => new(r.TargetAccuracy, r.AuditShare, r.WarmUp);
+}
+
+/// <summary>Routing settings as sent; each field left out takes its default.</summary>
+internal sealed record RoutingInput(double? TargetAccuracy = null, double? AuditShare = null, int? WarmUp = null)
+{
+    public RoutingSettings ToSettings()
+    {
+        var defaults = new RoutingSettings();
+        return new RoutingSettings
+        {
+            TargetAccuracy = TargetAccuracy ?? defaults.TargetAccuracy,
+            AuditShare = AuditShare ?? defaults.AuditShare,
+            WarmUp = WarmUp ?? defaults.WarmUp,
+        };
+    }
+}
+
+/// <summary>A person's cost in the project's currency: per label and per hour of time on task (both default 0).</summary>
+internal sealed record PersonRateView(double PerLabel = 0, double PerHour = 0);
 
 /// <summary>Project settings as sent: <c>labels</c> is required; every other field left out takes its default.</summary>
 internal sealed record SettingsInput(
     LabelMode? Mode = null, IReadOnlyList<string>? Labels = null, string? Strategy = null, string? StopRule = null,
     int? Overlap = null, double? LeaseSeconds = null, int? RetrainEvery = null, double? ExplorationShare = null,
-    double? HeldOutShare = null, ulong? Seed = null, ContentKind? Content = null)
+    double? HeldOutShare = null, ulong? Seed = null, ContentKind? Content = null, string? Features = null)
 {
+    /// <summary>Pre-annotation (default false): annotators see a model's suggestion on items the router sent to people.</summary>
+    public bool? PreAnnotation { get; init; }
+
+    /// <summary>Routing between model annotators and people (defaults: target 0.95, audit share 0.05, warm-up 100).</summary>
+    public RoutingInput? Routing { get; init; }
+
+    /// <summary>A person's cost (default 0 per label and 0 per hour).</summary>
+    public PersonRateView? PersonRate { get; init; }
+
     /// <summary>What the API answers to a pair project (created, or pair rows imported into a text project) until the preference-data issue lands.</summary>
     public const string PairsNotYet =
         "Pair projects (pairwise preference comparisons: a prompt with two responses) come with the preference-data issue " +
@@ -88,6 +136,10 @@ internal sealed record SettingsInput(
             HeldOutShare = HeldOutShare ?? defaults.HeldOutShare,
             Seed = Seed ?? defaults.Seed,
             Content = Content ?? defaults.Content,
+            Features = Features ?? defaults.Features,
+            PreAnnotation = PreAnnotation ?? defaults.PreAnnotation,
+            Routing = Routing?.ToSettings() ?? defaults.Routing,
+            PersonRate = PersonRate is { } rate ? new Sift.Routing.PersonRate(rate.PerLabel, rate.PerHour) : defaults.PersonRate,
         };
         if (!Enum.IsDefined(settings.Mode)) throw new RequestValidationException(prefix + "mode", "mode: must be 'single' or 'multi'.");
         // No half feature: the server stores and shows text items only until pairs have their page, model and export.
@@ -121,9 +173,12 @@ internal sealed record SettingsInput(
 
 /// <summary>
 /// A task as handed to its annotator: the item's kind and text and the instructions version, nothing about why it was
-/// chosen. A page shows the kinds it knows and says plainly that it cannot show the others.
+/// chosen. A page shows the kinds it knows and says plainly that it cannot show the others. <c>Suggestion</c>: only when
+/// the project turned pre-annotation on and a model's label was sent to people — the labels alone, never a confidence;
+/// left out of the JSON otherwise. The suggestion shown is recorded with the answer.
 /// </summary>
-internal sealed record TaskView(long TaskId, long ItemId, ContentKind ContentKind, string Text, int InstructionsVersion, DateTimeOffset ExpiresAt);
+internal sealed record TaskView(long TaskId, long ItemId, ContentKind ContentKind, string Text, int InstructionsVersion, DateTimeOffset ExpiresAt,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<string>? Suggestion = null);
 
 /// <summary>
 /// POST …/tasks/{taskId}/submit. <c>Seconds</c>: the time the item was on screen in a visible tab before this answer

@@ -6,7 +6,9 @@ using Microsoft.AspNetCore.Routing;
 using Sift.Projects;
 using Sift.Server.Auth;
 using Sift.Server.Hosting;
+using Sift.Server.Models;
 using Sift.Server.Training;
+using Sift.Storage;
 
 namespace Sift.Server.Api;
 
@@ -32,10 +34,16 @@ internal static class DashboardApi
         return TypedResults.Ok(principal.IsAdmin() ? view : view with { Trainer = view.Trainer with { Owner = null } });
     }
 
-    internal static async Task<ContentHttpResult> LearningCurve(long projectId, ISiftStore store, ILiveLoop loop, CancellationToken ct)
+    /// <summary>GET …/learning-curve.svg?x=labels|money: held-out accuracy by labels (default) or by money spent on people and models.</summary>
+    internal static async Task<ContentHttpResult> LearningCurve(long projectId, string? x, ISiftStore store, IModelAnnotatorStore models, ILiveLoop loop, CancellationToken ct)
     {
-        await ProjectsApi.RequireProjectAsync(store, projectId, ct);
-        return TypedResults.Text(await loop.GetLearningCurveSvgAsync(projectId, ct), "image/svg+xml");
+        var project = await ProjectsApi.RequireProjectAsync(store, projectId, ct);
+        return x switch
+        {
+            null or "" or "labels" => TypedResults.Text(await loop.GetLearningCurveSvgAsync(projectId, ct), "image/svg+xml"),
+            "money" => TypedResults.Text(await OracleReport.MoneyCurveSvgAsync(project, store, models, ct), "image/svg+xml"),
+            _ => throw new RequestValidationException("x", "x: must be 'labels' or 'money'."),
+        };
     }
 
     internal static async Task<Accepted<TrainQueued>> Train(long projectId, ISiftStore store, ILiveLoop loop, CancellationToken ct)

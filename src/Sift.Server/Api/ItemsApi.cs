@@ -35,7 +35,7 @@ internal static class ItemsApi
     /// <summary>POST …/items?format=jsonl|csv&amp;text=&amp;label=&amp;id=&amp;group=&amp;cost=: the body is the file.</summary>
     internal static async Task<Ok<ImportResult>> Import(
         long projectId, string? format, string? text, string? label, string? id, string? group, string? cost,
-        HttpContext context, ISiftStore store, ILiveLoop loop, SiftServerOptions options, TimeProvider time, CancellationToken ct)
+        HttpContext context, ISiftStore store, ILiveLoop loop, Embedding.EmbeddingWorker embeddings, SiftServerOptions options, TimeProvider time, CancellationToken ct)
     {
         var project = await ProjectsApi.RequireProjectAsync(store, projectId, ct);
         if (project.Settings.Content != ContentKind.Text) throw new RequestValidationException("content", SettingsInput.PairsNotYet);
@@ -62,7 +62,12 @@ internal static class ItemsApi
         var items = await Task.Run(() => ItemImport.Read(buffer, formatOptions, project.Settings), ct);
         // One transaction; once it commits the items can be handed out (the store's cold-start order needs no second write).
         var result = await store.ImportItemsAsync(projectId, items, new ImportOrigin("upload", time.GetUtcNow()) { Sha256 = sha256 }, ct);
-        if (result.Imported > 0) await loop.OnItemsImportedAsync(projectId, ct);
+        if (result.Imported > 0)
+        {
+            await loop.OnItemsImportedAsync(projectId, ct);
+            // The new items are embedded in the background; labeling starts at once (on TF-IDF until they all have vectors).
+            embeddings.Request(projectId);
+        }
         return TypedResults.Ok(result);
     }
 

@@ -59,7 +59,8 @@ internal static class ProjectsApi
         return TypedResults.Ok(await ViewAsync(store, project, ct));
     }
 
-    internal static async Task<Ok<ProjectView>> UpdateSettings(long projectId, SettingsInput request, ISiftStore store, ILiveLoop loop, TimeProvider time, CancellationToken ct)
+    internal static async Task<Ok<ProjectView>> UpdateSettings(long projectId, SettingsInput request, ISiftStore store, ILiveLoop loop, Embedding.EmbeddingWorker embeddings,
+        TimeProvider time, CancellationToken ct)
     {
         var project = await RequireProjectAsync(store, projectId, ct);
         var settings = request.ToSettings("");
@@ -83,6 +84,8 @@ internal static class ProjectsApi
         var updated = await store.UpdateSettingsAsync(projectId, settings, time.GetUtcNow(), ct) ?? throw NotFound(projectId);
         // A failed trainer (invalid stored settings, say) shows its failure until it runs again: run it on the new settings.
         if ((await store.GetTrainerStatusAsync(projectId, ct)).State == TrainerState.Failed) loop.RequestRetrain(projectId);
+        // New features: the worker embeds the items if they now need vectors (or forgets them); the trainer follows.
+        if (settings.Features != project.Settings.Features) embeddings.Request(projectId);
         return TypedResults.Ok(await ViewAsync(store, updated, ct));
     }
 

@@ -8,9 +8,13 @@ using Microsoft.AspNetCore.Routing;
 using Sift.Data;
 using Sift.Oracles;
 using Sift.Projects;
+using Sift.Quality;
+using Sift.Routing;
 using Sift.Server.Auth;
 using Sift.Server.Hosting;
+using Sift.Server.Models;
 using Sift.Server.Training;
+using Sift.Storage;
 
 namespace Sift.Server.Api;
 
@@ -40,7 +44,7 @@ internal static class TasksApi
     }
 
     internal static async Task<Results<Ok<TaskView[]>, NoContent>> NextTasks(
-        long projectId, int? prefetch, ClaimsPrincipal principal, ISiftStore store, ILiveLoop loop, TimeProvider time, CancellationToken ct)
+        long projectId, int? prefetch, ClaimsPrincipal principal, ISiftStore store, IModelAnnotatorStore models, ILiveLoop loop, TimeProvider time, CancellationToken ct)
     {
         var wanted = prefetch ?? 1;
         if (wanted is < 1 or > MaxPrefetch) throw new RequestValidationException("prefetch", $"prefetch: must be between 1 and {MaxPrefetch}, not {wanted}.");
@@ -61,12 +65,13 @@ internal static class TasksApi
 
         if (tasks.Count == 0) return TypedResults.NoContent();
         var views = new TaskView[tasks.Count];
-        for (var i = 0; i < tasks.Count; i++) views[i] = await ViewAsync(store, project, tasks[i], ct);
+        for (var i = 0; i < tasks.Count; i++) views[i] = await ViewAsync(store, models, project, tasks[i], time, ct);
         return TypedResults.Ok(views);
     }
 
     internal static async Task<Ok<SubmitResponse>> Submit(
-        long projectId, long taskId, SubmitRequest request, ClaimsPrincipal principal, ISiftStore store, ILiveLoop loop, TimeProvider time, CancellationToken ct)
+        long projectId, long taskId, SubmitRequest request, ClaimsPrincipal principal, ISiftStore store, IModelAnnotatorStore models, ILiveLoop loop, TimeProvider time,
+        CancellationToken ct)
     {
         var project = await ProjectsApi.RequireProjectAsync(store, projectId, ct);
         var labels = ValidateLabels(project.Settings, request.Labels);
@@ -78,7 +83,10 @@ internal static class TasksApi
         var control = TextRules.IndexOfForbiddenInName(requestId);
         if (control >= 0) throw new RequestValidationException("client_request_id", $"client_request_id: {TextRules.Describe(requestId, control)}; an id may not hold control characters.");
 
-        var result = await store.SubmitAsync(projectId, taskId, principal.UserId(), labels, requestId, time.GetUtcNow(), PersonProvenance(principal, seconds), ct);
+        var provenance = PersonProvenance(principal, seconds, project.Settings.PersonRate);
+        // Pre-annotation: the model's labels this task was handed out with, so anchoring can be measured.
+        if (await models.GetSuggestionShownAsync(projectId, taskId, ct) is { } shown) provenance = provenance with { SuggestionShown = string.Join(LabelSets.Separator, shown.Labels) };
+        var result = await store.SubmitAsync(projectId, taskId, principal.UserId(), labels, requestId, time.GetUtcNow(), provenance, ct);
         if (!result.Duplicate) loop.OnLabelsChanged(projectId);
         return TypedResults.Ok(new SubmitResponse(result.Annotation.Id, result.Duplicate));
     }
@@ -90,13 +98,14 @@ internal static class TasksApi
         return TypedResults.NoContent();
     }
 
-    internal static async Task<Results<Ok<TaskView>, NoContent>> Undo(long projectId, ClaimsPrincipal principal, ISiftStore store, ILiveLoop loop, TimeProvider time, CancellationToken ct)
+    internal static async Task<Results<Ok<TaskView>, NoContent>> Undo(long projectId, ClaimsPrincipal principal, ISiftStore store, IModelAnnotatorStore models, ILiveLoop loop,
+        TimeProvider time, CancellationToken ct)
     {
         var project = await ProjectsApi.RequireProjectAsync(store, projectId, ct);
         var task = await store.UndoLastAsync(projectId, principal.UserId(), time.GetUtcNow(), project.Settings.LeaseDuration, ct);
         if (task is null) return TypedResults.NoContent();
         loop.OnLabelsChanged(projectId);
-        return TypedResults.Ok(await ViewAsync(store, project, task, ct));
+        return TypedResults.Ok(await ViewAsync(store, models, project, task, time, ct));
     }
 
     internal static async Task<Ok<ProgressView>> MyProgress(long projectId, ClaimsPrincipal principal, ISiftStore store, TimeProvider time, CancellationToken ct)
@@ -207,15 +216,15 @@ internal static class TasksApi
     }
 
     /// <summary>
-    /// The provenance of a person's answer: kind person, the user's name, the time on task the page measured. The store
-    /// adds the instructions version it records with the answer and the time (the request's clock). Money is not
-    /// recorded for people yet.
+    /// The provenance of a person's answer: kind person, the user's name, the time on task the page measured and the
+    /// money it cost at the project's person rate (per label, plus per hour of that time). The store adds the
+    /// instructions version it records with the answer and the time (the request's clock).
     /// </summary>
-    internal static Provenance PersonProvenance(ClaimsPrincipal principal, double? seconds) => new()
+    internal static Provenance PersonProvenance(ClaimsPrincipal principal, double? seconds, PersonRate rate) => new()
     {
         Kind = OracleKind.Person,
         Name = principal.Identity?.Name ?? throw new InvalidOperationException("No signed-in user."),
-        Cost = seconds is { } s ? new AnswerCost(Seconds: s) : AnswerCost.None,
+        Cost = new AnswerCost(Money: rate.Cost(seconds ?? 0), Seconds: seconds ?? 0),
     };
 
     /// <summary>Time on task as sent: absent, or a finite number of seconds from 0 to <see cref="SubmitRequest.MaxSeconds"/>.</summary>
@@ -227,10 +236,26 @@ internal static class TasksApi
         return s;
     }
 
-    private static async Task<TaskView> ViewAsync(ISiftStore store, Project project, TaskRecord task, CancellationToken ct)
+    private static async Task<TaskView> ViewAsync(ISiftStore store, IModelAnnotatorStore models, Project project, TaskRecord task, TimeProvider time, CancellationToken ct)
     {
         var item = await store.GetItemAsync(project.Id, task.ItemId, ct) ?? throw new NotFoundException($"Item {task.ItemId} does not exist.");
-        return new TaskView(task.Id, task.ItemId, item.Content.Kind, item.Text, project.InstructionsVersion, task.ExpiresAt);
+        var suggestion = project.Settings.PreAnnotation ? await SuggestionAsync(models, project.Id, task, time, ct) : null;
+        return new TaskView(task.Id, task.ItemId, item.Content.Kind, item.Text, project.InstructionsVersion, task.ExpiresAt, suggestion);
+    }
+
+    /// <summary>
+    /// Pre-annotation: the labels of the first model answer the router sent to people for being below its threshold
+    /// (never an audit or a warm-up item: those are judged blind, so calibration is not anchored), recorded as shown
+    /// with the task; a task shown again shows what it showed first. Labels only: no confidence, no other answer.
+    /// </summary>
+    private static async Task<IReadOnlyList<string>?> SuggestionAsync(IModelAnnotatorStore models, long projectId, TaskRecord task, TimeProvider time, CancellationToken ct)
+    {
+        if (await models.GetSuggestionShownAsync(projectId, task.Id, ct) is { } shown) return shown.Labels;
+        var answer = (await models.GetModelAnswersAsync(projectId, itemIds: [task.ItemId], cancellationToken: ct))
+            .FirstOrDefault(a => a.Outcome == ModelAnswerOutcome.ToPeople && a.Decision == ModelRouting.BelowThreshold && a.Labels.Count > 0);
+        if (answer is null) return null;
+        await models.RecordSuggestionShownAsync(projectId, task.Id, answer.Id, time.GetUtcNow(), ct);
+        return (await models.GetSuggestionShownAsync(projectId, task.Id, ct))?.Labels;
     }
 
     private static async Task<Dictionary<long, string>> UserNamesAsync(ISiftStore store, CancellationToken ct) =>

@@ -39,7 +39,8 @@ internal static class UsersApi
     internal static async Task<Created<CreatedUser>> CreateUser(CreateUserRequest request, ISiftStore store, TimeProvider time, CancellationToken ct)
     {
         var name = ValidateName(request.Name);
-        if (!Enum.IsDefined(request.Role)) throw new RequestValidationException("role", "role: must be admin, annotator, reviewer or auditor.");
+        if (!Enum.IsDefined(request.Role) || request.Role == Role.Model)
+            throw new RequestValidationException("role", "role: must be admin, annotator, reviewer or auditor (model users are made by adding a model annotator to a project).");
         var token = UserTokens.NewToken();
         var user = await store.CreateUserAsync(name, request.Role, UserTokens.Hash(token), time.GetUtcNow(), ct);
         return TypedResults.Created($"/api/users/{user.Id}", new CreatedUser(UserView.From(user), token));
@@ -47,6 +48,7 @@ internal static class UsersApi
 
     internal static async Task<Ok<TokenView>> RotateToken(long userId, ISiftStore store, CancellationToken ct)
     {
+        await RefuseModelUserAsync(store, userId, ct);
         var token = UserTokens.NewToken();
         if (!await store.SetTokenHashAsync(userId, UserTokens.Hash(token), ct)) throw new NotFoundException($"User {userId} does not exist.");
         return TypedResults.Ok(new TokenView(token));
@@ -56,9 +58,23 @@ internal static class UsersApi
     {
         var disabled = request.Disabled ?? throw new RequestValidationException("disabled", "'disabled' is required: true or false.");
         if (disabled && userId == principal.UserId()) throw new ConflictException("You cannot disable yourself.");
+        await RefuseModelUserAsync(store, userId, ct);
         if (!await store.SetDisabledAsync(userId, disabled, ct)) throw new NotFoundException($"User {userId} does not exist.");
         var user = await store.GetUserAsync(userId, ct) ?? throw new NotFoundException($"User {userId} does not exist.");
         return TypedResults.Ok(UserView.From(user));
+    }
+
+    /// <summary>
+    /// A model annotator's user never signs in: it gets no token and stays disabled; the model annotator itself is
+    /// enabled or disabled under its project (400 naming <c>userId</c>).
+    /// </summary>
+    private static async Task RefuseModelUserAsync(ISiftStore store, long userId, CancellationToken ct)
+    {
+        if (await store.GetUserAsync(userId, ct) is { Role: Role.Model } user)
+        {
+            throw new RequestValidationException("userId",
+                $"userId: '{user.Name}' is a model annotator's user, which never signs in; enable or disable the model annotator in its project instead.");
+        }
     }
 
     /// <summary>A trimmed name of 1 to <see cref="MaxNameLength"/> characters without control characters.</summary>

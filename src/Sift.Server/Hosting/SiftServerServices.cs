@@ -11,8 +11,10 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.OpenApi;
 using Sift.Projects;
 using Sift.Server.Api;
+using Sift.Server.Embedding;
 using Sift.Server.Auth;
 using Sift.Server.Import;
+using Sift.Server.Models;
 using Sift.Server.Training;
 
 namespace Sift.Server.Hosting;
@@ -66,10 +68,32 @@ public static class SiftServerServices
             });
         });
         services.AddSiftLiveLoop(options.ConfigureLiveLoop);
+        AddEmbedding(services, options);
+        var modelWorker = options.ConfigureModelWorker?.Invoke(new ModelWorkerOptions()) ?? new ModelWorkerOptions();
+        modelWorker.Validate();
+        services.AddSingleton(modelWorker);
+        services.AddSingleton<ModelWorker>();
+        services.AddHostedService(sp => sp.GetRequiredService<ModelWorker>());
         services.AddSingleton(options.ReportCache);
         services.AddSingleton<AgreementReports>();
         services.AddSiftReadLimiting(options);
         return services;
+    }
+
+    /// <summary>
+    /// The background embedding of projects' items (<see cref="EmbeddingWorker"/>) and what the live loop and the
+    /// dashboard read of it. The embedding store is the backend's, when it keeps one (<see cref="Sift.Storage.IEmbeddingStore"/>).
+    /// </summary>
+    private static void AddEmbedding(IServiceCollection services, SiftServerOptions options)
+    {
+        services.AddSingleton(options.Embedding);
+        services.AddSingleton<SentenceEncoderHost>();
+        services.AddSingleton<EmbeddingStatus>();
+        services.AddSingleton(sp => new ProjectVectors(sp.GetService<Sift.Storage.IEmbeddingStore>(), sp.GetRequiredService<SentenceEncoderHost>(), sp.GetRequiredService<EmbeddingStatus>()));
+        services.AddSingleton(sp => new EmbeddingWorker(sp.GetRequiredService<ISiftStore>(), sp.GetService<Sift.Storage.IEmbeddingStore>(), sp.GetRequiredService<SentenceEncoderHost>(),
+            sp.GetRequiredService<EmbeddingStatus>(), sp.GetRequiredService<TimeProvider>(), options.Embedding,
+            sp.GetService<Microsoft.Extensions.Logging.ILogger<EmbeddingWorker>>()));
+        services.AddHostedService<EmbeddingWorkerService>();
     }
 
     /// <summary>
@@ -121,6 +145,7 @@ public static class SiftServerServices
         api.MapAgreementApi();
         api.MapMembersApi();
         api.MapEvidenceApi();
+        api.MapModelAnnotatorsApi();
 
         // Left in the metadata, "accepts application/json" would make routing skip an endpoint whose request has another
         // media type, and the /api fallback below would answer 404; without it, the endpoint's JSON binding answers 415.

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Sift.Plots;
 using Sift.Projects;
+using Sift.Server.Embedding;
 using Sift.Stopping;
 
 namespace Sift.Server.Training;
@@ -37,8 +38,15 @@ internal static class Dashboard
 
     /// <summary>The dashboard, its counts part from <paramref name="readCounts"/> (fresh or paced), the rest fresh.</summary>
     /// <exception cref="NotFoundException">No such project.</exception>
+    /// <param name="store">The store.</param>
+    /// <param name="projectId">The project.</param>
+    /// <param name="requested">Whether a retrain was asked for in this process and has not started.</param>
+    /// <param name="readCounts">Reads the counts part.</param>
+    /// <param name="cancellationToken">Cancels the reads.</param>
+    /// <param name="embedding">The background embedding's progress of the project, given its settings and counts; null: none shown.</param>
     public static async Task<DashboardView> BuildAsync(
-        ISiftStore store, long projectId, bool requested, Func<ProjectSettings, CancellationToken, Task<CountsPart>> readCounts, CancellationToken cancellationToken)
+        ISiftStore store, long projectId, bool requested, Func<ProjectSettings, CancellationToken, Task<CountsPart>> readCounts, CancellationToken cancellationToken,
+        Func<ProjectSettings, ProjectCounts, EmbeddingProgress?>? embedding = null)
     {
         var project = await store.GetProjectAsync(projectId, cancellationToken).ConfigureAwait(false) ?? throw NotFound(projectId);
         var settings = project.Settings;
@@ -73,6 +81,9 @@ internal static class Dashboard
             ModelVersion = latest?.Version ?? 0,
             Trainer = trainer,
             Stop = stop,
+            Embedding = embedding?.Invoke(settings, counts),
+            ModelFeatures = latest is null ? null : metrics!.Features ?? ProjectFeatures.Tfidf,
+            FeaturesNote = metrics?.FeaturesNote,
         };
     }
 

@@ -1,3 +1,5 @@
+using Sift.Server.Embedding;
+
 namespace Sift.Server.Training;
 
 /// <summary>
@@ -74,6 +76,18 @@ public sealed record DashboardView
 
     /// <summary>Whether the stopping rule recommends stopping, and why.</summary>
     public required StopRecommendation Stop { get; init; }
+
+    /// <summary>
+    /// The background embedding of the project's items (done, total, rate, ETA, state, error); null when its features
+    /// (<see cref="Sift.Projects.ProjectSettings.Features"/>) need no sentence encoder.
+    /// </summary>
+    public EmbeddingProgress? Embedding { get; init; }
+
+    /// <summary>The features the latest model version was trained on (<c>tfidf</c> until every item has its vector); null before the first model.</summary>
+    public string? ModelFeatures { get; init; }
+
+    /// <summary>Why the latest model's features are not the project's setting (e.g. "waiting for vectors: 120 of 6,046 items embedded"); null when they are.</summary>
+    public string? FeaturesNote { get; init; }
 }
 
 /// <summary>A point of a cumulative count over time.</summary>

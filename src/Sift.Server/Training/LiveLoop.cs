@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Sift.Projects;
+using Sift.Server.Embedding;
 
 namespace Sift.Server.Training;
 
@@ -31,10 +32,16 @@ internal sealed class LiveLoop : ILiveLoop
     private readonly ConcurrentDictionary<long, int> _retrainAskedFor = new();
     private readonly SemaphoreSlim _topUpWake = new(0, 1);
     private readonly Hosting.ReportCache<long, Dashboard.CountsPart> _dashboardCounts;
+    private readonly ProjectVectors? _vectors;
     private long _dashboardAsks;
 
     /// <summary>Creates the loop.</summary>
-    public LiveLoop(ISiftStore store, TimeProvider time, LiveLoopOptions options, ILogger<LiveLoop>? logger = null)
+    /// <param name="store">The store.</param>
+    /// <param name="time">The clock.</param>
+    /// <param name="options">The loop's settings.</param>
+    /// <param name="logger">Where warnings go.</param>
+    /// <param name="vectors">The sentence vectors of projects whose features need them; null: every project trains on TF-IDF.</param>
+    public LiveLoop(ISiftStore store, TimeProvider time, LiveLoopOptions options, ILogger<LiveLoop>? logger = null, ProjectVectors? vectors = null)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(time);
@@ -45,6 +52,7 @@ internal sealed class LiveLoop : ILiveLoop
         _options = options;
         _logger = logger ?? (ILogger)NullLogger.Instance;
         _dashboardCounts = new(time, options.DashboardCounts);
+        _vectors = vectors;
     }
 
     /// <summary>This process's trainer-lease owner name.</summary>
@@ -93,6 +101,9 @@ internal sealed class LiveLoop : ILiveLoop
     /// <summary>Test hook: awaited after the lease is taken and the status set to Running, before the fit.</summary>
     internal Func<long, CancellationToken, Task>? FitStarting { get; set; }
 
+    /// <summary>Test hook: what the trainer keeps in memory for the project (its features, last model), or null.</summary>
+    internal ProjectCache? CacheOf(long projectId) => _caches.GetValueOrDefault(projectId);
+
     /// <summary>Whether a retrain of the project was requested in this process and has not started yet.</summary>
     public bool IsRequested(long projectId) => _requested.ContainsKey(projectId);
 
@@ -105,7 +116,7 @@ internal sealed class LiveLoop : ILiveLoop
             var cached = await _dashboardCounts.GetAsync(projectId, ask,
                 _ => Dashboard.ReadCountsAsync(_store, projectId, settings.Overlap, _time.GetUtcNow(), CancellationToken.None), ct).ConfigureAwait(false);
             return cached.Value;
-        }, cancellationToken);
+        }, cancellationToken, _vectors is null ? null : (settings, counts) => _vectors.Progress(projectId, settings, counts.Items));
 
     /// <inheritdoc />
     public Task<string> GetLearningCurveSvgAsync(long projectId, CancellationToken cancellationToken = default) =>
@@ -212,7 +223,8 @@ internal sealed class LiveLoop : ILiveLoop
             var annotations = await _store.GetAnnotationsAsync(projectId, null, false, cancellationToken).ConfigureAwait(false);
             var models = await _store.GetModelVersionsAsync(projectId, cancellationToken).ConfigureAwait(false);
             var resolved = LabelResolution.ResolveAll(project.Settings.Mode, project.Settings.Labels, annotations).Count;
-            if (!Trainer.IsDue(project.Settings, counts.Items, resolved, models.OrderBy(m => m.Version).ToList())) return TrainOutcome.NotDue;
+            if (!Trainer.IsDue(project.Settings, counts.Items, resolved, models.OrderBy(m => m.Version).ToList(), VectorsReady(projectId, counts.Items)))
+                return TrainOutcome.NotDue;
         }
 
         if (!await _store.TryAcquireTrainerAsync(projectId, _options.Owner, _time.GetUtcNow(), _options.TrainerLease, cancellationToken).ConfigureAwait(false))
@@ -225,7 +237,7 @@ internal sealed class LiveLoop : ILiveLoop
             var snapshot = await TrainerThread.RunAsync(() => ProjectSnapshot.LoadAsync(_store, projectId, true, cancellationToken).GetAwaiter().GetResult(),
                 _options.LowPriorityTrainer, "sift-trainer-read").ConfigureAwait(false);
             if (snapshot is null) return TrainOutcome.NotFound;
-            if (!requested && !Trainer.IsDue(snapshot)) return TrainOutcome.NotDue;
+            if (!requested && !Trainer.IsDue(snapshot, VectorsReady(projectId, snapshot.Items.Count))) return TrainOutcome.NotDue;
             return await TrainAsync(snapshot, cancellationToken).ConfigureAwait(false);
         }
         finally
@@ -287,14 +299,17 @@ internal sealed class LiveLoop : ILiveLoop
             if (FitStarting is { } hook) await hook(projectId, fit.Token).ConfigureAwait(false);
             var cache = _caches.GetOrAdd(projectId, _ => new ProjectCache());
             fit.Token.ThrowIfCancellationRequested();
+            // TF-IDF until every item has its sentence vector, then the project's features (never waiting for vectors).
+            var choice = _vectors?.Choose(projectId, snapshot.Settings, snapshot.Items.Count) ?? FeatureChoice.TfidfOnly;
             var result = await TrainerThread.RunAsync(() =>
             {
                 using var limit = Parallelism.LimitDegree(_options.TrainerThreads);
-                return Trainer.Train(snapshot, cache, _options, started, fit.Token);
+                return Trainer.Train(snapshot, cache, _options, started, fit.Token, choice);
             }, _options.LowPriorityTrainer, "sift-trainer").ConfigureAwait(false);
             var seconds = _time.GetElapsedTime(clock).TotalSeconds;
             if (result.Model is { } model)
-                await _store.AddModelVersionAsync(model with { DurationSeconds = seconds }, cancellationToken: fit.Token).ConfigureAwait(false);
+                await _store.AddModelVersionAsync(model with { DurationSeconds = seconds }, result.Evidence, fit.Token).ConfigureAwait(false);
+            if (result.Switch is { } change) await RecordSwitchAsync(projectId, change).ConfigureAwait(false);
             await StoreRankingAsync(result.Ranking, fit.Token).ConfigureAwait(false);
             if (result.Model is not null) result.Commit();
             await _store.SetTrainerStatusAsync(new TrainerStatus(projectId, TrainerState.Done, started, _time.GetUtcNow(), seconds, null, _options.Owner), CancellationToken.None).ConfigureAwait(false);
@@ -331,6 +346,25 @@ internal sealed class LiveLoop : ILiveLoop
         {
             await fit.CancelAsync().ConfigureAwait(false);
             await renewal.ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Whether the project's sentence vectors are all there as far as this process knows (a switch of features may be due).</summary>
+    private bool VectorsReady(long projectId, int items) => _vectors?.Ready(projectId, items) ?? false;
+
+    /// <summary>
+    /// Records a change of features as its own evidence event, after the model version that made it (whose model event
+    /// names the features too, in the same transaction as the version: a kill between the two loses only this summary).
+    /// </summary>
+    private async Task RecordSwitchAsync(long projectId, FeaturesEvent change)
+    {
+        try
+        {
+            await _store.AppendEvidenceAsync(projectId, change, _time.GetUtcNow(), CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            _logger.LogWarning(ex, "Live loop: could not record the change of features of project {ProjectId}.", projectId);
         }
     }
 

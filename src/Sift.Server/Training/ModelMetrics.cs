@@ -62,6 +62,12 @@ internal sealed record ModelMetrics
     /// <summary>This model's predictions on the fixed stop set (for the next model's κ).</summary>
     public StopSetPredictions StopSet { get; init; } = new();
 
+    /// <summary>The features it was fitted on (<c>tfidf</c>, <c>minilm</c>, <c>tfidf+minilm</c>); null in metrics stored before features were recorded (TF-IDF).</summary>
+    public string? Features { get; init; }
+
+    /// <summary>Why the features are not the project's setting (e.g. "waiting for vectors: 120 of 6,046 items embedded"); null when they are.</summary>
+    public string? FeaturesNote { get; init; }
+
     public string ToJson() => JsonSerializer.Serialize(this, Json);
 
     /// <summary>Parses stored metrics; an unreadable document gives empty metrics rather than an error.</summary>

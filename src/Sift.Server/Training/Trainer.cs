@@ -1,9 +1,11 @@
 using System.Globalization;
+using Sift.Evidence;
 using Sift.Features;
 using Sift.Items;
 using Sift.Learners;
 using Sift.Loop;
 using Sift.Projects;
+using Sift.Server.Embedding;
 using Sift.Stopping;
 using Sift.Strategies;
 
@@ -26,8 +28,9 @@ internal sealed class ProjectCache
 /// <summary>The pool's features: one row per item, items by id.</summary>
 internal sealed class FeatureSet
 {
-    public FeatureSet(IReadOnlyList<Item> items, IFeaturizer featurizer, ulong seed, CancellationToken cancellationToken)
+    public FeatureSet(IReadOnlyList<Item> items, IFeaturizer featurizer, string kind, ulong seed, CancellationToken cancellationToken)
     {
+        Kind = kind;
         ItemIds = items.Select(i => i.Id).ToArray();
         Row = new Dictionary<long, int>(ItemIds.Length);
         for (var r = 0; r < ItemIds.Length; r++) Row[ItemIds[r]] = r;
@@ -36,18 +39,31 @@ internal sealed class FeatureSet
         Data = featurizer.FeaturizeAsync(request, cancellationToken).GetAwaiter().GetResult();
     }
 
+    /// <summary>The features: <c>tfidf</c>, <c>minilm</c> or <c>tfidf+minilm</c> (<see cref="ProjectFeatures"/>).</summary>
+    public string Kind { get; }
+
     public long[] ItemIds { get; }
     public Dictionary<long, int> Row { get; }
 
     /// <summary>The features (the learner's matrix and the vectors for diversity strategies, computed on first use).</summary>
     public FeaturizedData Data { get; }
 
-    public bool Matches(IReadOnlyList<Item> items) =>
-        items.Count == ItemIds.Length && (items.Count == 0 || items[^1].Id == ItemIds[^1]);
+    public bool Matches(IReadOnlyList<Item> items, string kind) =>
+        kind == Kind && items.Count == ItemIds.Length && (items.Count == 0 || items[^1].Id == ItemIds[^1]);
 }
 
-/// <summary>A finished fit: the model version and ranking to store, and how to remember the model once they are stored.</summary>
-internal sealed record TrainResult(ModelVersion? Model, Ranking Ranking, Action Commit);
+/// <summary>
+/// A finished fit: the model version and ranking to store, the model's evidence event (its features named), and how to
+/// remember the model once they are stored.
+/// </summary>
+internal sealed record TrainResult(ModelVersion? Model, Ranking Ranking, Action Commit)
+{
+    /// <summary>The model's evidence (learner, fingerprint, features); null for a cold start.</summary>
+    public ModelEvent? Evidence { get; init; }
+
+    /// <summary>A change of features from the previous model version to this one, to record; null when they are the same (or this is the first).</summary>
+    public FeaturesEvent? Switch { get; init; }
+}
 
 /// <summary>
 /// One retrain of one project (docs/server-design.md, "Live loop"), a driver of the active-learning round
@@ -58,30 +74,43 @@ internal sealed record TrainResult(ModelVersion? Model, Ranking Ranking, Action 
 /// </summary>
 internal static class Trainer
 {
-    /// <summary>The project's feature source: TF-IDF of the item text (word 1–2-grams, min_df 2, or every term for a pool with no term in two items) with LSA vectors.</summary>
-    private static readonly IFeaturizer Featurizer = new TfidfFeaturizer(fallBackToEveryTerm: true);
-
     /// <summary>
     /// Whether the project is due for a retrain: once <see cref="ProjectSettings.RetrainEvery"/> more items have a
     /// resolved label (training or held-out) than when the last model was trained (than zero, before the first), or
-    /// when the item count, the strategy or the exploration share changed since.
+    /// when the item count, the strategy or the exploration share changed since, or when the last model's features are
+    /// not the project's and could be: its setting asks for TF-IDF, or asks for the encoder and
+    /// <paramref name="vectorsReady"/> (every item has its vector).
     /// </summary>
-    public static bool IsDue(ProjectSettings settings, int items, int resolved, IReadOnlyList<ModelVersion> models)
+    public static bool IsDue(ProjectSettings settings, int items, int resolved, IReadOnlyList<ModelVersion> models, bool vectorsReady = false)
     {
         if (models.Count == 0) return resolved >= settings.RetrainEvery;
         var last = ModelMetrics.Parse(models[^1].MetricsJson);
         return resolved - last.Resolved >= settings.RetrainEvery
             || items != last.Items
             || !string.Equals(last.Strategy, settings.Strategy, StringComparison.Ordinal)
-            || last.ExplorationShare != settings.ExplorationShare;
+            || last.ExplorationShare != settings.ExplorationShare
+            || FeaturesDue(settings, last, vectorsReady);
     }
 
-    /// <inheritdoc cref="IsDue(ProjectSettings, int, int, IReadOnlyList{ModelVersion})"/>
-    public static bool IsDue(ProjectSnapshot snapshot) => IsDue(snapshot.Settings, snapshot.Items.Count, snapshot.Resolved.Count, snapshot.Models);
+    /// <inheritdoc cref="IsDue(ProjectSettings, int, int, IReadOnlyList{ModelVersion}, bool)"/>
+    public static bool IsDue(ProjectSnapshot snapshot, bool vectorsReady = false) =>
+        IsDue(snapshot.Settings, snapshot.Items.Count, snapshot.Resolved.Count, snapshot.Models, vectorsReady);
 
-    /// <summary>Fits the next model version and ranking. With no training labels yet, returns a cold-start ranking and no model.</summary>
+    /// <summary>Whether a model on <paramref name="last"/>'s features should give way to one on the project's setting.</summary>
+    private static bool FeaturesDue(ProjectSettings settings, ModelMetrics last, bool vectorsReady)
+    {
+        var used = last.Features ?? ProjectFeatures.Tfidf;
+        if (string.Equals(used, settings.Features, StringComparison.Ordinal)) return false;
+        return !ProjectFeatures.NeedsEncoder(settings.Features) || vectorsReady;
+    }
+
+    /// <summary>
+    /// Fits the next model version and ranking on the features of <paramref name="choice"/> (default: TF-IDF). With no
+    /// training labels yet, returns a cold-start ranking and no model.
+    /// </summary>
     /// <exception cref="ConfigurationException">The project's settings do not validate (e.g. its strategy or stopping rule does not parse).</exception>
-    public static TrainResult Train(ProjectSnapshot snapshot, ProjectCache cache, LiveLoopOptions options, DateTimeOffset now, CancellationToken cancellationToken)
+    public static TrainResult Train(ProjectSnapshot snapshot, ProjectCache cache, LiveLoopOptions options, DateTimeOffset now, CancellationToken cancellationToken,
+        FeatureChoice? choice = null)
     {
         var settings = snapshot.Settings;
         var project = snapshot.Project;
@@ -105,7 +134,9 @@ internal static class Trainer
         if (training.Count == 0)
             return new TrainResult(null, RankingComposer.ColdStart(snapshot), () => { });
 
-        var features = cache.Features is { } cached && cached.Matches(snapshot.Items) ? cached : new FeatureSet(snapshot.Items, Featurizer, settings.Seed, cancellationToken);
+        var (features, featuresNote) = Features(snapshot, cache, choice ?? FeatureChoice.TfidfOnly, cancellationToken);
+        // A warm start only from a model fitted on features of the same kind (the column count alone could match by chance).
+        var sameKind = cache.Features?.Kind == features.Kind;
         var x = features.Data.Pool;
         var version = snapshot.LatestVersion + 1;
         var seed = Seeds.Mix(settings.Seed, (ulong)version);
@@ -164,8 +195,8 @@ internal static class Trainer
             Round = version - 1,
             TrainingRows = rows,
             TrainingLabels = truth,
-            WarmModel = cache.Model,
-            WarmCommittee = cache.Committee,
+            WarmModel = sameKind ? cache.Model : null,
+            WarmCommittee = sameKind ? cache.Committee : null,
             Validation = evaluation.Count > 0 ? new EvaluationSet(x, evalRows, evalTruth) : null,
             StopSet = stopIds.Select(id => features.Row[id]).ToArray(),
             PreviousStopSet = PreviousStopSet(previousMetrics.LastOrDefault()?.StopSet, features, labelIndex, settings.Mode),
@@ -219,15 +250,58 @@ internal static class Trainer
                 NeedsMoreAnswers = partial.Count,
             },
             StopSet = stopSet,
+            Features = features.Kind,
+            FeaturesNote = featuresNote,
         };
         var modelVersion = new ModelVersion(project.Id, version, now, training.Count, evaluation.Count, accuracy, macroF1, 0,
             decision.Stop, decision.Reason, metrics.ToJson());
+        var encoderModel = features.Data.Description.TryGetValue("blocks", out var blocks) && blocks is IEnumerable<IReadOnlyDictionary<string, object?>> parts
+            ? parts.Select(p => p.GetValueOrDefault("model") as string).FirstOrDefault(m => m is not null)
+            : features.Data.Description.GetValueOrDefault("model") as string;
+        var previousFeatures = previousMetrics.Count > 0 ? previousMetrics[^1].Features ?? ProjectFeatures.Tfidf : null;
+        var evidence = new ModelEvent(version, model.Fingerprint, metrics.Learner, encoderModel is null ? features.Kind : $"{features.Kind} ({encoderModel})", training.Count,
+            metrics.TrainingLabelsPerClass, new Dictionary<string, double?>(StringComparer.Ordinal)
+            {
+                ["accuracy"] = accuracy,
+                ["macro_f1"] = macroF1,
+                ["held_out_labeled"] = evaluation.Count,
+                ["stop_set_kappa"] = outcome.Kappa,
+                ["mean_uncertainty"] = outcome.MeanUncertainty,
+            });
+        var change = previousFeatures is not null && previousFeatures != features.Kind
+            ? new FeaturesEvent(version, previousFeatures, features.Kind, ProjectFeatures.NeedsEncoder(features.Kind)
+                ? "every item has its sentence vector"
+                : featuresNote ?? $"the project's features are '{settings.Features}'") { Encoder = encoderModel }
+            : null;
         return new TrainResult(modelVersion, ranking, () =>
         {
             cache.Features = features;
             cache.Model = model;
             cache.Committee = outcome.Committee;
-        });
+        }) { Evidence = evidence, Switch = change };
+    }
+
+    /// <summary>
+    /// The pool's features for this fit: the cached ones when they are of the planned kind and cover the same items,
+    /// else built anew — with the encoder's stored vectors when planned and all there, else TF-IDF (and a note why).
+    /// </summary>
+    private static (FeatureSet Features, string? Note) Features(ProjectSnapshot snapshot, ProjectCache cache, FeatureChoice choice, CancellationToken cancellationToken)
+    {
+        var kind = choice.Kind;
+        var note = choice.Note;
+        if (cache.Features is { } cached && cached.Matches(snapshot.Items, kind)) return (cached, note);
+        var featurizer = ProjectFeatures.TfidfFeaturizer;
+        if (kind != ProjectFeatures.Tfidf)
+        {
+            if (choice.LoadVectors(snapshot.Items, cancellationToken) is { } vectors) featurizer = ProjectFeatures.Create(kind, vectors);
+            else
+            {
+                kind = ProjectFeatures.Tfidf;
+                note = "some items lack a usable sentence vector; they are being embedded again";
+                if (cache.Features is { } tfidf && tfidf.Matches(snapshot.Items, kind)) return (tfidf, note);
+            }
+        }
+        return (new FeatureSet(snapshot.Items, featurizer, kind, snapshot.Settings.Seed, cancellationToken), note);
     }
 
     /// <summary>

@@ -32,7 +32,9 @@ public sealed class SimulateCommandTests
         if (!File.Exists(train)) WriteCorpus(train, 240, 1);
         if (!File.Exists(test)) WriteCorpus(test, 90, 2);
         var error = new StringWriter();
-        string[] args = ["simulate", "--train", train, "--test", test, "--seeds", "2", "--seed-size", "10", "--batch", "10", "--budget", "50", "--out", dir.File(outName), "--quiet", .. extra];
+        // TF-IDF unless a test asks otherwise: the default's sentence encoder would write to the user's embedding cache.
+        string[] features = extra.Contains("--features") ? [] : ["--features", "tfidf"];
+        string[] args = ["simulate", "--train", train, "--test", test, "--seeds", "2", "--seed-size", "10", "--batch", "10", "--budget", "50", "--out", dir.File(outName), "--quiet", .. features, .. extra];
         return (SiftApp.Run(args, error), error.ToString());
     }
 
@@ -86,6 +88,45 @@ public sealed class SimulateCommandTests
         code.ShouldNotBe(0);
         error.ShouldContain(expected);
         error.ShouldNotContain("   at ");
+    }
+
+    [Fact]
+    public void Simulate_NoFeaturesOrStrategyGiven_UsesTheEncoderDefaultAndMarginKMeans()
+    {
+        using var dir = new TempDirectory();
+        var train = dir.File("train.jsonl");
+        var test = dir.File("test.jsonl");
+        WriteCorpus(train, 60, 1);
+        WriteCorpus(test, 30, 2);
+        var error = new StringWriter();
+        var code = SiftApp.Run(["simulate", "--train", train, "--test", test, "--seeds", "1", "--seed-size", "10", "--batch", "10", "--budget", "20",
+            "--cache", dir.File("cache"), "--out", dir.File("out"), "--quiet"], error);
+        code.ShouldBe(0, error.ToString());
+        using var doc = JsonDocument.Parse(File.ReadAllText(dir.File("out/results.json")));
+        doc.RootElement.GetProperty("config").GetProperty("features").ToString().ShouldContain("minilm");
+        doc.RootElement.GetProperty("runs").EnumerateArray().Select(r => r.GetProperty("strategy").GetString()).Distinct().Order()
+            .ShouldBe(["margin-kmeans", "random"]);
+        // 60 pool + 30 test texts went through the encoder once, into the given cache, not the user's.
+        Directory.EnumerateFiles(dir.File("cache")).ShouldNotBeEmpty();
+    }
+
+    [Fact]
+    public void Simulate_RealGgufModel_RoutedLikeAProfileWithinTheLabelSet()
+    {
+        // The real llama.cpp engine on the 260K-parameter test model: its labels are meaningless, the path is real.
+        var model = Path.Combine(AppContext.BaseDirectory, "Models", "stories260K.gguf");
+        File.Exists(model).ShouldBeTrue(model);
+        using var dir = new TempDirectory();
+        var (code, error) = Simulate(dir, "out", "--llm", $"gguf:{model},threads=1,shots=2", "--routing-items", "20");
+        code.ShouldBe(0, error);
+        using var doc = JsonDocument.Parse(File.ReadAllText(dir.File("out/results.json")));
+        var rows = doc.RootElement.GetProperty("routing").EnumerateArray().ToList();
+        rows.Select(r => r.GetProperty("policy").GetString()).ShouldBe(["all-human", "all-llm", "threshold", "oracle-threshold", "router"]);
+        rows.ShouldAllBe(r => r.GetProperty("llm_profile").GetString() == "gguf:stories260K.gguf" && r.GetProperty("items").GetInt32() == 20);
+        rows.Single(r => r.GetProperty("policy").GetString() == "all-llm").GetProperty("llm_labels").GetInt32().ShouldBe(20);
+        // One routing decision per routed item in the evidence (the label set itself is enforced and tested in Sift.Llm.Tests).
+        var answers = File.ReadLines(dir.File("out/evidence.jsonl")).Where(l => l.Contains("\"kind\":\"routing\"", StringComparison.Ordinal)).ToList();
+        answers.Count.ShouldBeGreaterThanOrEqualTo(20);
     }
 
     [Fact]

@@ -57,6 +57,10 @@ public sealed class AuthorizationMatrixTests(ServerFixture server) : IClassFixtu
         ["GET /api/projects/{projectId:long}/members"] = AdminOnly,
         ["PUT /api/projects/{projectId:long}/members/{userId:long}"] = AdminOnly,
         ["DELETE /api/projects/{projectId:long}/members/{userId:long}"] = AdminOnly,
+        ["GET /api/projects/{projectId:long}/model-annotators"] = AdminOnly,
+        ["POST /api/projects/{projectId:long}/model-annotators"] = AdminOnly,
+        ["PUT /api/projects/{projectId:long}/model-annotators/{annotatorId:long}/enabled"] = AdminOnly,
+        ["GET /api/projects/{projectId:long}/oracles"] = Review,
         ["GET /api/users"] = AdminOnly,
         ["POST /api/users"] = AdminOnly,
         ["POST /api/users/{userId:long}/token"] = AdminOnly,
@@ -157,6 +161,7 @@ public sealed class AuthorizationMatrixTests(ServerFixture server) : IClassFixtu
     private static string PathFor(string pattern, long projectId, long userId) => pattern
         .Replace("{projectId:long}", projectId.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal)
         .Replace("{taskId:long}", "987654321", StringComparison.Ordinal)
+        .Replace("{annotatorId:long}", "987654322", StringComparison.Ordinal)
         .Replace("{userId:long}", userId.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal)
         .Replace("{documentName}", "v1", StringComparison.Ordinal)
         .Replace("{**path}", "no-such-endpoint", StringComparison.Ordinal)

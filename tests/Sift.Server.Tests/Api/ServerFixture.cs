@@ -35,11 +35,18 @@ public class ServerFixture : IAsyncLifetime
         Directory.CreateDirectory(_directory);
         // Reports are recomputed as soon as the data changed, however long they took (a busy machine must not make a
         // small report "heavy" and paced); ReportCacheTests covers the pacing.
-        App = SiftServerApp.Build(new SiftServerOptions
+        var options = new SiftServerOptions
         {
             Port = 0, ReportCache = new Sift.Server.Hosting.ReportCacheOptions { HeavyAbove = TimeSpan.MaxValue },
             ConfigureLiveLoop = ConfigureLiveLoop,
-        }, s => s.AddSiftSqlite(DatabasePath));
+        };
+        ConfigureOptions(options);
+        Configure(options);
+        App = SiftServerApp.Build(options, s =>
+        {
+            s.AddSiftSqlite(DatabasePath);
+            ConfigureServices(s);
+        });
         await App.StartAsync();
         Url = SiftServerApp.GetUrl(App);
         foreach (var (name, role) in new[] { ("admin", Role.Admin), ("annotator", Role.Annotator), ("annotator2", Role.Annotator), ("reviewer", Role.Reviewer), ("auditor", Role.Auditor) })
@@ -49,6 +56,21 @@ public class ServerFixture : IAsyncLifetime
             Tokens[name] = token;
             UserIds[name] = user.Id;
         }
+    }
+
+    /// <summary>Changes to the server's options for a derived fixture (a sentence encoder, say); none here.</summary>
+    protected virtual void ConfigureOptions(SiftServerOptions options)
+    {
+    }
+
+    /// <summary>Changes to the server's options for a derived fixture; none here.</summary>
+    protected virtual void Configure(SiftServerOptions options)
+    {
+    }
+
+    /// <summary>Services a derived fixture adds to the server (a log recorder, say); none here.</summary>
+    protected virtual void ConfigureServices(IServiceCollection services)
+    {
     }
 
     /// <summary>Changes to the live loop's defaults for the servers of a derived fixture; none here.</summary>

@@ -50,12 +50,12 @@ public sealed class BrowserFixture : IAsyncLifetime
         browser = await Chromium.LaunchAsync(playwright);
     }
 
-    /// <summary>A fresh browser context (no storage shared with other tests) at 1280×800.</summary>
-    internal async Task<BrowserSession> OpenAsync()
+    /// <summary>A fresh browser context (no storage shared with other tests) at 1280×800, on this fixture's server or on <paramref name="server"/>.</summary>
+    internal async Task<BrowserSession> OpenAsync(Uri? server = null)
     {
         var context = await browser!.NewContextAsync(new BrowserNewContextOptions
         {
-            BaseURL = Url.ToString(),
+            BaseURL = (server ?? Url).ToString(),
             ViewportSize = new ViewportSize { Width = 1280, Height = 800 },
             Locale = "en-GB",
             TimezoneId = "UTC",

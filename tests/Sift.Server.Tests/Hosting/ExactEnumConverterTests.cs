@@ -26,7 +26,7 @@ public class ExactEnumConverterTests
     public void Read_AnythingButTheExactName_ThrowsListingTheNames(string json)
     {
         var error = Should.Throw<JsonException>(() => JsonSerializer.Deserialize<Role>(json, Options));
-        error.Message.ShouldBe("must be one of admin, annotator, reviewer, auditor (exactly so written)");
+        error.Message.ShouldBe("must be one of admin, annotator, reviewer, auditor, model (exactly so written)");
     }
 
     [Fact]

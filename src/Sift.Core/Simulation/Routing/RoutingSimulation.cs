@@ -13,6 +13,20 @@ public sealed record RoutingSimulationOptions
     /// <summary>The simulated LLMs, one routing comparison each (and, with two or more, the router over the first two).</summary>
     public required IReadOnlyList<LlmProfile> Models { get; init; }
 
+    /// <summary>
+    /// Real model oracles (<c>--llm</c>), each asked once about every routed item and then compared like a simulated
+    /// one. With any, the first <see cref="ExampleItems"/> items of the seeded order are set aside as the labeled
+    /// examples the models may take few-shot examples from (their gold labels stand for earlier human labels) and are
+    /// not routed. The caller owns (and disposes) them.
+    /// </summary>
+    public IReadOnlyList<IOracle> RealModels { get; init; } = [];
+
+    /// <summary>Items set aside as few-shot candidates when <see cref="RealModels"/> are given. Default 50.</summary>
+    public int ExampleItems { get; init; } = 50;
+
+    /// <summary>Receives progress while real models are asked.</summary>
+    public IProgress<RecordingProgress>? Progress { get; init; }
+
     /// <summary>The simulated people.</summary>
     public required PersonProfile People { get; init; }
 
@@ -46,7 +60,9 @@ public sealed record RoutingSimulationOptions
     {
         ArgumentNullException.ThrowIfNull(Models);
         ArgumentNullException.ThrowIfNull(People);
-        if (Models.Count == 0) throw new ConfigurationException("Give at least one --llm-sim profile.");
+        ArgumentNullException.ThrowIfNull(RealModels);
+        if (Models.Count == 0 && RealModels.Count == 0) throw new ConfigurationException("Give at least one --llm-sim profile or --llm model.");
+        if (ExampleItems < 0) throw new ConfigurationException("The number of example items cannot be negative.");
         if (Items < 0) throw new ConfigurationException("--routing-items cannot be negative.");
         if (BatchSize < 1) throw new ConfigurationException("The routing batch must be at least 1.");
         if (!(Threshold >= 0 && Threshold <= 1)) throw new ConfigurationException("The threshold policy's threshold must be in [0, 1].");
@@ -149,6 +165,13 @@ public static class RoutingSimulation
         var seed = Seeds.Mix(0xB0D7EUL, (ulong)options.Seed);
         var order = Enumerable.Range(0, data.Pool.Rows).ToArray();
         Seeds.Random(Seeds.Mix(seed, "routing-order")).Shuffle(order);
+        var examples = new List<LabeledExample>();
+        if (options.RealModels.Count > 0)
+        {
+            var reserved = Math.Min(options.ExampleItems, order.Length / 2);
+            examples.AddRange(order.Take(reserved).Select(i => new LabeledExample(data.PoolIds[i], data.PoolContent[i], [data.ClassNames[data.PoolLabels[i]]])));
+            order = order.Skip(reserved).ToArray();
+        }
         var stream = options.Items > 0 ? order.Take(options.Items).ToArray() : order;
         var n = stream.Length;
         var gold = data.PoolLabels;
@@ -159,7 +182,13 @@ public static class RoutingSimulation
 
         var policies = new List<RoutingPolicyResult>();
         var calibration = new List<ModelCalibrationResult>();
-        var llms = options.Models.Select((m, i) => new SimulatedLlm(reference, m, gold, data.ClassNames, data.PoolContent, Seeds.Mix(seed, 100UL + (ulong)i))).ToList();
+        var simulated = options.Models.Select((m, i) => new SimulatedLlm(reference, m, gold, data.ClassNames, data.PoolContent, Seeds.Mix(seed, 100UL + (ulong)i))).ToList();
+        var llms = new List<IRoutedModel>(simulated);
+        foreach (var (model, i) in options.RealModels.Select((m, i) => (m, i)))
+        {
+            var recorded = RecordedModel.RecordAsync(model, data, stream, examples, options.BatchSize, Seeds.Mix(seed, 200UL + (ulong)i), options.Progress, cancellationToken);
+            llms.Add(recorded.GetAwaiter().GetResult());
+        }
         RoutingPolicyResult Row(string policy, string profile, double cost, int right, int people, int llmAnswers, int toPeople) =>
             new(policy, profile, cost, (double)right / n, people, llmAnswers)
             {
@@ -215,7 +244,8 @@ public static class RoutingSimulation
             ["features"] = data.FeaturizerName,
             ["folds"] = reference.Folds,
             ["mean_true_class_probability"] = reference.TrueClass.Count == 0 ? null : reference.TrueClass.Average(),
-            ["intercepts"] = llms.ToDictionary(l => l.Name, l => (object?)l.Intercept),
+            ["intercepts"] = simulated.ToDictionary(l => l.Name, l => (object?)l.Intercept),
+            ["example_items"] = examples.Count,
             ["items"] = n,
             ["order_seed"] = options.Seed,
         };
@@ -263,7 +293,7 @@ public static class RoutingSimulation
     }
 
     private static ((double Cost, int Right, int People, int Models, int ToPeople) Row, RoutingOracle Router) RunRouter(
-        IReadOnlyList<SimulatedLlm> llms, SimulationData data, int[] stream, RoutingSimulationOptions options, ulong seed, IEvidenceSink? evidence, CancellationToken ct)
+        IReadOnlyList<IRoutedModel> llms, SimulationData data, int[] stream, RoutingSimulationOptions options, ulong seed, IEvidenceSink? evidence, CancellationToken ct)
     {
         var people = new SimulatedPeople(options.People, data.PoolLabels, data.ClassNames, Seeds.Mix(seed, "people"));
         var routerOptions = options.Router with

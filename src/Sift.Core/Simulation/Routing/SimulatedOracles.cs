@@ -198,7 +198,7 @@ internal static class SpecParts
 /// characters of the item in, 8 out; money from the profile's price. Provenance kind Simulation, named
 /// <see cref="LlmProfile.Name"/>. Immutable and thread-safe.
 /// </summary>
-public sealed class SimulatedLlm : IOracle
+public sealed class SimulatedLlm : IRoutedModel
 {
     private readonly LlmProfile _profile;
     private readonly IReadOnlyList<string> _classNames;

@@ -12,6 +12,7 @@ const ROLES = ['annotator', 'reviewer', 'auditor', 'admin'];
 const SETTINGS = [
   { key: 'labels', label: 'Labels', kind: 'lines', help: 'One per line, in button order (keys 1–9 go to the first nine).' },
   { key: 'strategy', label: 'Strategy', kind: 'text', help: 'Query strategy spec, e.g. margin-kmeans or entropy+explore(0.1).' },
+  { key: 'features', label: 'Features', kind: 'text', help: 'tfidf+minilm (default: sentence vectors beside TF-IDF, embedded in the background; TF-IDF until they are ready), minilm, or tfidf.' },
   { key: 'stop_rule', label: 'Stopping rule', kind: 'text', help: 'Drives the stop recommendation on the dashboard.' },
   { key: 'overlap', label: 'Overlap (annotators per item)', kind: 'int', min: 1, max: 50 },
   { key: 'lease_seconds', label: 'Lease (seconds)', kind: 'number', min: 5, step: 1, help: 'How long a handed-out task stays reserved for its annotator.' },
@@ -82,7 +83,8 @@ export default async function admin(main, { me }) {
         settingsForm(project, async () => { await loadProjects(); }),
         instructionsForm(project, () => drawProject())),
       h('div', { class: 'grid two' }, importForm(project), exportAndTrain(project)),
-      members.element);
+      members.element,
+      modelsPanel(project));
   }
 
   // ---- users ----------------------------------------------------------------------------------------------------
@@ -114,7 +116,8 @@ export default async function admin(main, { me }) {
         h('td', {}, fmt(u.id)), h('td', {}, u.name), h('td', {}, String(u.role).toLowerCase()),
         h('td', {}, u.created_at ? new Date(u.created_at).toLocaleDateString('en-GB') : '—'),
         h('td', {}, u.disabled ? h('span', { class: 'badge failed' }, 'disabled') : h('span', { class: 'badge done' }, 'active')),
-        h('td', { class: 'row-actions' }, u.id === me.id ? h('span', { class: 'muted' }, 'you') : [rotate, toggle]));
+        h('td', { class: 'row-actions' }, u.id === me.id ? h('span', { class: 'muted' }, 'you')
+          : String(u.role).toLowerCase() === 'model' ? h('span', { class: 'muted' }, 'a model annotator: managed in its project') : [rotate, toggle]));
     });
     replace(usersSection,
       h('h2', { id: 'users-h' }, 'Users'),
@@ -209,6 +212,25 @@ function settingsForm(project, onSaved) {
     if (spec.kind === 'int' || spec.kind === 'number') numbers.append(wrapped); else fields.push(wrapped);
   }
   fields.push(numbers);
+  // Models and money: pre-annotation, routing between model annotators and people, a person's cost.
+  const routing = settings.routing ?? {};
+  const rate = settings.person_rate ?? {};
+  const preAnnotation = h('input', { type: 'checkbox', id: 'setting-pre_annotation', checked: settings.pre_annotation ? true : null });
+  const number = (value, attrs) => { const input = h('input', { type: 'number', required: true, ...attrs }); input.value = String(value ?? 0); return input; };
+  const target = number(routing.target_accuracy ?? 0.95, { min: 0.01, max: 0.99, step: 0.01 });
+  const auditShare = number(routing.audit_share ?? 0.05, { min: 0, max: 1, step: 0.01 });
+  const warmUp = number(routing.warm_up ?? 100, { min: 0, step: 1 });
+  const perLabel = number(rate.per_label ?? 0, { min: 0, step: 'any' });
+  const perHour = number(rate.per_hour ?? 0, { min: 0, step: 'any' });
+  fields.push(h('fieldset', { id: 'models-and-money' }, h('legend', {}, 'Models and money'),
+    h('div', { class: 'field checkbox' }, preAnnotation,
+      h('label', { for: 'setting-pre_annotation' }, 'Pre-annotation: show annotators a model\'s label on items the router sent to people (recorded with each answer)')),
+    h('div', { class: 'field-grid' },
+      field('setting-routing-target', 'Target accuracy of accepted model labels', target),
+      field('setting-routing-audit', 'Audit share', auditShare, 'Accepted model labels that people check anyway.'),
+      field('setting-routing-warmup', 'Warm-up (answers)', warmUp, 'A model\'s first answers all go to people.'),
+      field('setting-person-label', 'A person\'s cost per label', perLabel),
+      field('setting-person-hour', 'A person\'s cost per hour', perHour, 'Times the time on task the annotate page measures.'))));
   return asyncForm({ class: 'form', id: 'settings-form', 'aria-labelledby': 'settings-h' }, [
     h('h3', { id: 'settings-h' }, 'Settings'),
     fields,
@@ -220,6 +242,9 @@ function settingsForm(project, onSaved) {
       else if (spec.kind === 'int' || spec.kind === 'number') next[key] = Number(control.value);
       else next[key] = typeof original === 'number' ? Number(control.value) : control.value.trim();
     }
+    next.pre_annotation = preAnnotation.checked;
+    next.routing = { target_accuracy: Number(target.value), audit_share: Number(auditShare.value), warm_up: Number(warmUp.value) };
+    next.person_rate = { per_label: Number(perLabel.value), per_hour: Number(perHour.value) };
     await api('PUT', `/api/projects/${project.id}/settings`, { body: next });
     await onSaved();
     return 'Settings saved.';
@@ -355,6 +380,83 @@ function membersPanel(project) {
   }
   refresh();
   return { element, refresh };
+}
+
+/**
+ * The project's model annotators: a table (model, the key's environment variable and whether it is set on the server,
+ * limits, prices, status and last error) with Enable/Disable, and a form to add one. The key itself is never asked
+ * for or shown: only the name of the variable that holds it in the server's environment.
+ */
+function modelsPanel(project) {
+  const element = h('div', { class: 'form', id: 'model-annotators', 'aria-labelledby': 'models-h' });
+  const heading = () => h('h3', { id: 'models-h' }, 'Model annotators');
+  async function refresh(note) {
+    let models;
+    try {
+      models = await api('GET', `/api/projects/${project.id}/model-annotators`);
+    } catch (error) {
+      replace(element, heading(), h('p', { class: 'form-error', role: 'alert' }, error.message));
+      return;
+    }
+    const message = h('p', { class: 'form-error', role: 'alert' });
+    const status = h('p', { class: 'form-ok', role: 'status' }, note ?? '');
+    const rows = models.map(m => h('tr', { class: m.enabled ? null : 'disabled' },
+      h('td', { class: 'name' }, m.name), h('td', { class: 'model' }, m.model),
+      h('td', {}, m.key_env ? [m.key_env, ' ', m.key_present ? h('span', { class: 'badge done' }, 'set') : h('span', { class: 'badge failed' }, 'not set')] : '—'),
+      h('td', {}, `${fmt(m.concurrency)} at once · ${fmt(m.timeout_seconds, 1)} s · ${fmt(m.retries)} retries`),
+      h('td', {}, `${fmt(m.price_in, 6)} / ${fmt(m.price_out, 6)}`),
+      h('td', {}, m.enabled ? h('span', { class: 'badge done' }, 'enabled') : h('span', { class: 'badge' }, 'disabled'),
+        m.last_error ? h('p', { class: 'form-error small' }, m.last_error) : null),
+      h('td', { class: 'row-actions' }, h('button', {
+        type: 'button', class: 'link', onclick: async () => {
+          try {
+            await api('PUT', `/api/projects/${project.id}/model-annotators/${m.id}/enabled`, { body: { enabled: !m.enabled } });
+            await refresh(m.enabled ? `Disabled ${m.name}: its items in hand went back to people.` : `Enabled ${m.name}.`);
+          } catch (error) { message.textContent = error.message; }
+        },
+      }, m.enabled ? 'Disable' : 'Enable'))));
+    replace(element,
+      heading(),
+      h('p', { class: 'help' }, 'Language models that label items beside people. The router accepts a model\'s label when its calibrated confidence meets the project\'s target; everything else — the warm-up, audits, low confidence, failures — goes to people. Single-label projects only.'),
+      models.length === 0 ? h('p', { class: 'muted', id: 'no-models' }, 'No model annotators: people label everything.')
+        : h('table', { class: 'data', id: 'model-table' },
+          h('thead', {}, h('tr', {}, ['Name', 'Model', 'Key variable', 'Limits', 'Price per 1k in / out', 'Status', ''].map(t => h('th', { scope: 'col' }, t)))),
+          h('tbody', {}, rows)),
+      addModelForm(project, name => refresh(`Added ${name}. It starts labeling now.`)),
+      message, status);
+  }
+  refresh();
+  return element;
+}
+
+function addModelForm(project, onAdded) {
+  const model = h('input', { type: 'text', required: true, autocomplete: 'off', spellcheck: 'false', placeholder: 'openai:gpt-4o-mini@https://host/v1 or gguf:/models/model.gguf' });
+  const name = h('input', { type: 'text', autocomplete: 'off', maxlength: 100, placeholder: 'the model\'s id' });
+  const keyEnv = h('input', { type: 'text', autocomplete: 'off', spellcheck: 'false', placeholder: 'OPENAI_API_KEY' });
+  const optional = attrs => h('input', { type: 'number', ...attrs });
+  const concurrency = optional({ min: 1, max: 64, step: 1, placeholder: '4' });
+  const timeout = optional({ min: 0.1, max: 3600, step: 'any', placeholder: '60' });
+  const retries = optional({ min: 0, max: 10, step: 1, placeholder: '2' });
+  const priceIn = optional({ min: 0, max: 1000, step: 'any', placeholder: '0' });
+  const priceOut = optional({ min: 0, max: 1000, step: 'any', placeholder: '0' });
+  return h('details', { class: 'create' }, h('summary', {}, 'Add a model annotator'), asyncForm({ class: 'form', id: 'add-model' }, [
+    field('model-spec', 'Model', model, 'gguf:PATH (a file on the server, run in-process) or openai:MODEL@URL (an OpenAI-compatible endpoint).'),
+    field('model-name', 'Name (optional)', name),
+    field('model-key-env', 'Key variable (endpoints)', keyEnv, 'The name of the environment variable that holds the API key on the server — never the key itself.'),
+    h('div', { class: 'field-grid' },
+      field('model-concurrency', 'Concurrency', concurrency), field('model-timeout', 'Time-out (s)', timeout), field('model-retries', 'Retries', retries),
+      field('model-price-in', 'Price per 1k prompt tokens', priceIn), field('model-price-out', 'Price per 1k completion tokens', priceOut)),
+    h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, 'Add model annotator')),
+  ], async () => {
+    const body = { model: model.value.trim() };
+    if (name.value.trim()) body.name = name.value.trim();
+    if (keyEnv.value.trim()) body.key_env = keyEnv.value.trim();
+    const numbers = { concurrency, timeout_seconds: timeout, retries, price_in: priceIn, price_out: priceOut };
+    for (const [key, input] of Object.entries(numbers)) if (input.value !== '') body[key] = Number(input.value);
+    const added = await api('POST', `/api/projects/${project.id}/model-annotators`, { body });
+    await onAdded(added.name);
+    return null;
+  }));
 }
 
 function createUserForm(onCreated) {

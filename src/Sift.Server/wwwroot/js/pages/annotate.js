@@ -40,6 +40,8 @@ export default async function annotate(main, { me, params, setTitle }) {
   const itemText = h('div', { class: 'item-text', id: 'item-text', tabindex: '-1', 'aria-label': 'Item to label' });
   const itemMeta = h('p', { class: 'item-meta muted', id: 'item-meta' });
   const unsupportedBox = h('p', { class: 'notice', id: 'unsupported', role: 'status', hidden: true });
+  // Pre-annotation (when the project turns it on): a model's label, shown as text; the answer records that it was shown.
+  const suggestionBox = h('p', { class: 'suggestion', id: 'suggestion', hidden: true });
   const status = h('p', { class: 'status', id: 'status', role: 'status' });
   const alertBox = h('div', { class: 'form-error', id: 'error', role: 'alert' });
   const emptyBox = h('div', { class: 'empty', id: 'empty', hidden: true },
@@ -60,7 +62,7 @@ export default async function annotate(main, { me, params, setTitle }) {
 
   const itemPanel = h('section', { class: 'card item-card', 'aria-labelledby': 'item-heading' },
     h('h2', { id: 'item-heading', class: 'visually-hidden' }, 'Item'),
-    itemMeta, itemText, unsupportedBox,
+    itemMeta, itemText, unsupportedBox, suggestionBox,
     h('div', { class: 'labels', role: 'group', 'aria-label': multi ? 'Labels (choose any)' : 'Labels (choose one)' }, labelButtons),
     h('div', { class: 'actions' }, submitButton, skipButton, undoButton),
     status, alertBox);
@@ -133,6 +135,10 @@ export default async function annotate(main, { me, params, setTitle }) {
         itemText.dataset.kind = kindOf(task);
         itemText.scrollTop = 0;
         itemMeta.textContent = `Item ${task.item_id}`;
+        const suggested = Array.isArray(task.suggestion) && supported(task) ? task.suggestion : [];
+        suggestionBox.textContent = suggested.length > 0 ? `A model suggests: ${suggested.join(', ')}` : '';
+        suggestionBox.hidden = suggested.length === 0;
+        labelButtons.forEach((b, i) => b.classList.toggle('suggested', suggested.includes(labels[i])));
         selected = new Set(task.preselect ?? []);
         watch.restart();
       }
@@ -159,6 +165,9 @@ export default async function annotate(main, { me, params, setTitle }) {
     delete itemText.dataset.itemId;
     delete itemText.dataset.kind;
     itemMeta.textContent = '';
+    suggestionBox.textContent = '';
+    suggestionBox.hidden = true;
+    labelButtons.forEach(b => b.classList.remove('suggested'));
     selected = new Set();
   }
 

@@ -31,10 +31,23 @@ export default async function dashboard(main, { me, params, setTitle }) {
   const liftBox = h('div', { id: 'lift' });
   const stopBox = h('div', { id: 'stop' });
   const trainerBox = h('div', { id: 'trainer' });
+  const embeddingBox = h('div', { id: 'embedding-body' });
+  // Shown while the project's features need sentence vectors (features tfidf+minilm or minilm).
+  const embeddingCard = h('section', { class: 'card', id: 'embedding', 'aria-labelledby': 'embedding-h', hidden: true },
+    h('h2', { id: 'embedding-h' }, 'Sentence embeddings'), embeddingBox);
   const agreementBox = h('div', { id: 'agreement-body' });
   // Shown once the project has items with two or more answers (overlap k ≥ 2).
   const agreementCard = h('section', { class: 'card', id: 'agreement', 'aria-labelledby': 'agreement-h', hidden: true },
     h('h2', { id: 'agreement-h' }, 'Annotator agreement'), agreementBox);
+  const oraclesBox = h('div', { id: 'oracles-body' });
+  const moneyCurve = h('figure', {
+    id: 'money-curve', class: 'curve', role: 'img',
+    'aria-label': 'Held-out accuracy against the money spent on people and models, one point per model version.',
+  });
+  // Shown once the project has a model annotator or its people's answers cost money.
+  const oraclesCard = h('section', { class: 'card', id: 'oracles', 'aria-labelledby': 'oracles-h', hidden: true },
+    h('h2', { id: 'oracles-h' }, 'People and models'), oraclesBox,
+    h('h3', {}, 'Held-out accuracy vs money'), moneyCurve);
   const retrain = can.administer(me)
     ? h('button', { type: 'button', id: 'retrain', onclick: () => requestRetrain() }, 'Retrain now') : null;
 
@@ -65,11 +78,15 @@ export default async function dashboard(main, { me, params, setTitle }) {
             curveTable))),
       h('div', { class: 'stack' },
         h('section', { class: 'card', 'aria-labelledby': 'lift-h' }, h('h2', { id: 'lift-h' }, 'Active selection vs random'), liftBox),
-        h('section', { class: 'card', 'aria-labelledby': 'trainer-h' }, h('h2', { id: 'trainer-h' }, 'Trainer'), trainerBox))),
+        h('section', { class: 'card', 'aria-labelledby': 'trainer-h' }, h('h2', { id: 'trainer-h' }, 'Trainer'), trainerBox),
+        embeddingCard)),
+    oraclesCard,
     agreementCard);
 
   let curveKey = null;
   let agreementKey = null;
+  let oraclesKey = null;
+  let refreshes = 0;
   let timer = null;
 
   async function refresh() {
@@ -137,6 +154,9 @@ export default async function dashboard(main, { me, params, setTitle }) {
     // The server caches the agreement until the answers change; ask again only when they did, or while the last
     // report was a large project's older one (up_to_date false: the server recomputes it shortly).
     if (c.annotations !== agreementKey) { agreementKey = c.annotations; loadAgreement(); }
+    // Models answer without changing the annotation count (items they send to people): look every third refresh too.
+    const oracles = `${c.annotations}:${Math.floor(refreshes++ / 3)}`;
+    if (oracles !== oraclesKey) { oraclesKey = oracles; loadOracles(key); }
 
     drawLift(view.lift);
     const stop = view.stop ?? {};
@@ -151,6 +171,8 @@ export default async function dashboard(main, { me, params, setTitle }) {
         h('dt', {}, 'Finished'), h('dd', {}, trainer.finished_at ? new Date(trainer.finished_at).toLocaleString('en-GB') : '—'),
         trainer.owner ? [h('dt', {}, 'Owner'), h('dd', {}, trainer.owner)] : null),
       trainer.error ? h('p', { class: 'form-error' }, trainer.error) : null);
+    embeddingCard.hidden = !view.embedding;
+    if (view.embedding) replace(embeddingBox, embeddingPanel(view.embedding, view.model_features, view.features_note));
   }
 
   function drawLift(lift) {
@@ -181,6 +203,25 @@ export default async function dashboard(main, { me, params, setTitle }) {
     } catch (error) {
       agreementKey = null;
       problem.textContent = `Could not load the annotator agreement: ${error.message}`;
+    }
+  }
+
+  let moneyKey = null;
+  async function loadOracles(curve) {
+    try {
+      const view = await api('GET', `/api/projects/${projectId}/oracles`);
+      oraclesCard.hidden = !(view.models.length > 0 || view.money > 0);
+      if (oraclesCard.hidden) return;
+      replace(oraclesBox, oraclesPanel(view));
+      if (curve !== moneyKey) {
+        moneyKey = curve;
+        const text = await api('GET', `/api/projects/${projectId}/learning-curve.svg?x=money`, { accept: 'image/svg+xml' });
+        replace(moneyCurve, inertSvg(text) ?? h('p', { class: 'muted' }, 'The curve could not be read.'));
+      }
+    } catch (error) {
+      oraclesKey = null;
+      moneyKey = null;
+      problem.textContent = `Could not load the people and models: ${error.message}`;
     }
   }
 
@@ -293,6 +334,83 @@ function agreementPanel(view) {
         h('tbody', {}, a.pairs.map(p => h('tr', {},
           h('td', {}, `${p.first} · ${p.second}`), h('td', {}, fmt(p.shared_items)),
           h('td', {}, pct(p.percent_agreement)), h('td', {}, measure(p.cohen_kappa))))))) : null,
+  ];
+}
+
+/** Seconds as "about 2 min 5 s" (rounded up to whole seconds; hours past an hour). */
+export function duration(seconds) {
+  if (seconds === null || seconds === undefined || !Number.isFinite(seconds)) return null;
+  let s = Math.max(0, Math.ceil(seconds));
+  const hours = Math.floor(s / 3600); s -= hours * 3600;
+  const minutes = Math.floor(s / 60); s -= minutes * 60;
+  if (hours > 0) return `${hours} h ${minutes} min`;
+  if (minutes > 0) return `${minutes} min ${s} s`;
+  return `${s} s`;
+}
+
+/**
+ * The embedding card: state, a bar of items with their vector, rate and time left, the error when it failed, and which
+ * features the model uses now. Every value goes in as text.
+ */
+export function embeddingPanel(e, modelFeatures, featuresNote) {
+  const state = String(e.state ?? 'pending').toLowerCase();
+  const share = e.total > 0 ? e.done / e.total : (state === 'done' ? 1 : 0);
+  const bar = h('progress', { id: 'embedding-bar', class: `meter ${state}`, max: Math.max(1, e.total), 'aria-label': 'Items with their sentence vector' });
+  bar.value = e.total > 0 ? Math.min(e.done, e.total) : (state === 'done' ? 1 : 0);
+  const left = duration(e.eta_seconds);
+  const pace = state === 'running'
+    ? (e.rate ? `${fmt(e.rate, 1)} items/s${left ? ` · about ${left} left` : ''}` : 'Measuring the rate…')
+    : state === 'pending' ? 'Waiting to start: the encoder loads or another project is being embedded first.'
+      : state === 'done' ? 'Every item has its vector.' : null;
+  const wanted = e.features || 'tfidf+minilm';
+  const using = modelFeatures
+    ? (modelFeatures === wanted
+      ? `The model uses ${modelFeatures}.`
+      : `The model uses ${modelFeatures} for now and switches to ${wanted} once every item has its vector.`)
+    : `The first model will use ${state === 'done' ? wanted : `tfidf, or ${wanted} if every item has its vector by then`}.`;
+  return [
+    h('p', {}, h('span', { class: `badge ${state}`, id: 'embedding-state' }, state), ' ',
+      h('span', { id: 'embedding-count' }, `${fmt(e.done)} of ${fmt(e.total)} items (${pct(share)})`)),
+    bar,
+    pace ? h('p', { class: 'muted small', id: 'embedding-pace' }, pace) : null,
+    e.error ? h('p', { class: 'form-error', id: 'embedding-error' }, e.error) : null,
+    h('p', { class: 'muted small', id: 'embedding-features' }, using, featuresNote && modelFeatures !== wanted ? ` (${featuresNote})` : ''),
+    e.model ? h('p', { class: 'muted small' }, 'Encoder: ', h('code', {}, e.model)) : null,
+  ];
+}
+
+/**
+ * The "People and models" card from GET …/oracles: answers and money per oracle (people, each model), each model's
+ * calibration and audits beside the target, and people's agreement with a model's label with and without its
+ * suggestion shown. Every name goes in as text.
+ */
+function oraclesPanel(view) {
+  const money = v => fmt(v, 4);
+  const people = view.people;
+  const audit = c => (c.audits > 0 ? `${pct(c.audit_accuracy)} of ${fmt(c.audits)} (95%: ${pct(c.audit_low)}–${pct(c.audit_high)})` : 'none yet');
+  const agree = a => (a.answers > 0 ? `${pct(a.rate)} of ${fmt(a.answers)} answers` : 'no answers yet');
+  return [
+    h('p', { class: 'big', id: 'oracles-money' }, `Money spent: ${money(view.money)}`,
+      h('span', { class: 'muted' }, ` · target accuracy of accepted model labels ${pct(view.target_accuracy)}`)),
+    h('table', { class: 'data', id: 'oracle-table' },
+      h('thead', {}, h('tr', {}, ['Oracle', 'Labels', 'Sent to people', 'Declined', 'Money', 'Tokens in / out', 'Calibration', 'Audits']
+        .map(t => h('th', { scope: 'col' }, t)))),
+      h('tbody', {},
+        h('tr', { class: 'people' }, h('td', { class: 'name' }, 'People'), h('td', {}, fmt(people.labels)), h('td', {}, '—'), h('td', {}, '—'),
+          h('td', {}, money(people.money)), h('td', {}, '—'),
+          h('td', { class: 'muted small' }, `${fmt(people.per_label, 4)} per label + ${fmt(people.per_hour, 2)} per hour`), h('td', {}, '—')),
+        view.models.map(m => h('tr', { class: m.enabled ? 'model' : 'model disabled' },
+          h('td', { class: 'name' }, m.name, m.enabled ? '' : ' (disabled)',
+            m.last_error ? h('p', { class: 'form-error small' }, m.last_error) : null),
+          h('td', {}, fmt(m.accepted)), h('td', {}, fmt(m.to_people)), h('td', {}, fmt(m.declined)), h('td', {}, money(m.money)),
+          h('td', {}, `${fmt(m.input_tokens)} / ${fmt(m.output_tokens)}`),
+          h('td', { class: 'small' }, m.calibration.calibrator,
+            m.calibration.ece != null ? ` · ECE ${fmt(m.calibration.ece, 3)}` : '',
+            m.calibration.threshold != null ? ` · accepts from ${fmt(m.calibration.threshold, 3)}` : ' · accepts nothing yet'),
+          h('td', { class: 'small' }, audit(m.calibration)))))),
+    h('p', { class: 'muted small', id: 'anchoring' },
+      view.anchoring.pre_annotation ? 'Pre-annotation is on: annotators see a model\'s label on items it sent to people. ' : 'Pre-annotation is off. ',
+      `People's agreement with the model's label: ${agree(view.anchoring.shown)} with its suggestion shown, ${agree(view.anchoring.not_shown)} without.`),
   ];
 }
 
