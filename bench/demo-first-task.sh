@@ -6,7 +6,8 @@
 #   bench/demo-first-task.sh [--repo PATH_OR_URL] [--cold-corpus] [--watch SECONDS] [--out FILE]
 #
 # --repo         what to clone (default: this repository's committed HEAD)
-# --cold-corpus  also start with an empty SIFT_CACHE, so the SpamAssassin corpus is fetched with npm (network)
+# --cold-corpus  also start with an empty SIFT_CACHE (before issue 14 this made npm fetch the corpus; the corpus now
+#                ships inside the CLI, so it only empties the cache)
 # --watch        seconds to follow the embedding after the first task (default 3600)
 # Prints one line per step; the times are wall-clock seconds from the start of `./sift serve --demo`.
 set -euo pipefail

@@ -34,7 +34,8 @@ internal static class ServeCommand
     public const string DemoDatabase = "sift-demo.db";
 
     private const string DemoInstructions =
-        "# Spam or ham?\n\nEach item is an e-mail: its subject, a blank line, then the start of its body (not decoded).\n\n" +
+        "# Spam or ham?\n\nEach item is an e-mail: its subject, a blank line, then its body as plain text " +
+        "(HTML reduced to text; a long one is cut and ends with […]).\n\n" +
         "- **spam**: unsolicited bulk mail: adverts, scams, newsletters nobody asked for.\n" +
         "- **ham**: mail the recipient wanted: conversations, mailing lists they joined, receipts.\n\n" +
         "Keys: **1** spam, **2** ham, **Enter** submit, **S** skip, **U** undo.";
@@ -44,7 +45,7 @@ internal static class ServeCommand
         var port = new Option<int>("--port") { Description = "Port on 127.0.0.1 (0 picks a free one).", DefaultValueFactory = _ => 5170 };
         var db = new Option<string?>("--db") { Description = $"SQLite database file (default sift.db; {DemoDatabase} with --demo)." };
         var postgres = new Option<string?>("--postgres") { Description = "PostgreSQL connection string, e.g. \"Host=localhost;Database=sift;Username=sift\" (instead of --db)." };
-        var demo = new Option<bool>("--demo") { Description = "Create the SpamAssassin demo project (fetched once with npm) and an annotator, and print their logins." };
+        var demo = new Option<bool>("--demo") { Description = "Create the SpamAssassin demo project (6,046 e-mails that ship with sift) and an annotator, and print their logins." };
         var durability = new Option<string>("--durability")
         {
             Description = "SQLite: 'normal' survives a killed process; 'full' also survives power loss (fsync per commit, slower).",
@@ -79,9 +80,7 @@ internal static class ServeCommand
     /// <summary>Starts the server, prints how to reach it, and runs until <paramref name="ct"/> is cancelled (Ctrl-C).</summary>
     public static async Task<int> RunAsync(SiftServerOptions options, StoreChoice storage, bool demo, TextWriter output, CancellationToken ct)
     {
-        SpamAssassinFiles? corpus = null;
-        if (demo)
-            corpus = await SpamAssassinCorpus.EnsureAsync(SpamAssassinCorpus.DefaultCacheDirectory, new Progress<string>(m => Console.Error.WriteLine(m)), ct);
+        var corpus = demo ? SpamAssassinCorpus.Split(ct) : null;
 
         await using var app = SiftServerApp.Build(options, storage.Register);
         try
@@ -148,7 +147,7 @@ internal static class ServeCommand
     }
 
     /// <summary>Creates the demo project through the REST API (once) and imports the corpus with its gold labels.</summary>
-    private static async Task<long> EnsureDemoProjectAsync(Uri url, string adminToken, ISiftStore store, SpamAssassinFiles corpus, TextWriter output, CancellationToken ct)
+    private static async Task<long> EnsureDemoProjectAsync(Uri url, string adminToken, ISiftStore store, SpamAssassinSplit corpus, TextWriter output, CancellationToken ct)
     {
         var existing = (await store.ListProjectsAsync(ct)).FirstOrDefault(p => p.Name == DemoProject);
         if (existing is not null) return existing.Id;
@@ -164,13 +163,12 @@ internal static class ServeCommand
         await EnsureSuccessAsync(create, "creating the demo project", ct);
         var projectId = (await create.Content.ReadFromJsonAsync<CreatedProject>(ct))!.Id;
 
-        foreach (var file in new[] { corpus.TrainPath, corpus.TestPath })
+        foreach (var (jsonl, part) in new[] { (corpus.TrainJsonl, "training"), (corpus.TestJsonl, "test") })
         {
-            await using var stream = File.OpenRead(file);
-            using var content = new StreamContent(stream);
+            using var content = new ByteArrayContent(jsonl);
             content.Headers.ContentType = new MediaTypeHeaderValue("application/x-ndjson");
             var import = await http.PostAsync($"/api/projects/{projectId}/items?format=jsonl", content, ct);
-            await EnsureSuccessAsync(import, $"importing {file}", ct);
+            await EnsureSuccessAsync(import, $"importing the demo corpus's {part} messages", ct);
         }
 
         output.WriteLine($"Created the demo project '{DemoProject}' from the SpamAssassin corpus (labels spam, ham; gold labels kept for evaluation, never shown).");

@@ -47,7 +47,7 @@ internal static class SimulateCommand
     {
         var train = new Option<string?>("--train") { Description = "Pool with gold labels (JSONL or CSV); the simulated oracle answers from it." };
         var test = new Option<string?>("--test") { Description = "Evaluation set (JSONL or CSV); never selectable." };
-        var demo = new Option<bool>("--demo") { Description = "Use the SpamAssassin public corpus (fetched once with npm into the cache) instead of --train/--test." };
+        var demo = new Option<bool>("--demo") { Description = "Use the SpamAssassin public corpus that ships with sift (6,046 e-mails, split 80/20) instead of --train/--test." };
         var strategy = new Option<string[]>("--strategy", "-s")
         {
             Description = $"Strategy to run (repeatable), or 'all'. Known: {string.Join(", ", StrategyCatalog.Default.All.Select(d => d.Name))}. " +
@@ -145,13 +145,8 @@ internal static class SimulateCommand
             var format = new DataFormatOptions { TextField = parse.GetValue(textField)!, LabelField = parse.GetValue(labelField)!, RequireLabels = true, Content = null };
             var trainPath = parse.GetValue(train);
             var testPath = parse.GetValue(test);
-            if (parse.GetValue(demo))
-            {
-                var files = SpamAssassinCorpus.EnsureAsync(SpamAssassinCorpus.DefaultCacheDirectory, new Progress<string>(m => Console.Error.WriteLine(m)), ct).GetAwaiter().GetResult();
-                trainPath = files.TrainPath;
-                testPath = files.TestPath;
-            }
-            if (trainPath is null || testPath is null)
+            var isDemo = parse.GetValue(demo);
+            if (!isDemo && (trainPath is null || testPath is null))
                 throw new ConfigurationException("Give --train and --test (or --demo).");
             var stopRules = (parse.GetValue(stop) ?? []).Select(StoppingRuleParser.Parse).ToList();
             var options = new SimulationOptions
@@ -174,8 +169,9 @@ internal static class SimulateCommand
             options.SelfTraining?.Validate();
             var tfidf = TfidfFromOptions(parse.GetValue(analyzer)!, parse.GetValue(ngrams), parse.GetValue(minDf));
             var pairOptions = PairFeaturizer.ParseBlocks(parse.GetValue(pairFeatures)!);
-            var trainSet = DatasetFiles.Load(trainPath, format);
-            var testSet = DatasetFiles.Load(testPath, format);
+            var (trainSet, testSet) = isDemo
+                ? SpamAssassinCorpus.Load(ct)
+                : (DatasetFiles.Load(trainPath!, format), DatasetFiles.Load(testPath!, format));
             var pairs = trainSet.ContentKind == ContentKind.Pair;
             if (parse.GetValue(strategy) is not { Length: > 0 }) options = options with { Strategies = [pairs ? "pair-uncertainty" : DefaultStrategy] };
             using var spec = FeatureSpec.Create(parse.GetValue(features) ?? (pairs ? "minilm" : DefaultFeatures), parse.GetValue(featureWeights), tfidf, parse.GetValue(cache), ct);

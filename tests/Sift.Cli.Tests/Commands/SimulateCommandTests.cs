@@ -39,6 +39,20 @@ public sealed class SimulateCommandTests
     }
 
     [Fact]
+    public void Simulate_Demo_RunsOnTheShippedCorpusWithoutTrainOrTest()
+    {
+        using var dir = new TempDirectory();
+        var error = new StringWriter();
+
+        var code = SiftApp.Run(["simulate", "--demo", "--strategy", "random", "--seeds", "1", "--seed-size", "20", "--batch", "20", "--budget", "40",
+            "--out", dir.File("demo"), "--quiet"], error);
+
+        code.ShouldBe(0, error.ToString());
+        using var doc = JsonDocument.Parse(File.ReadAllText(dir.File("demo/results.json")));
+        doc.RootElement.GetRawText().ShouldContain("random");
+    }
+
+    [Fact]
     public void Simulate_LlmSim_WritesTheRoutingArrayAndAnInertReliabilityDiagram()
     {
         using var dir = new TempDirectory();

@@ -122,6 +122,44 @@ public sealed class AnnotatePageTests(BrowserFixture fixture)
     }
 
     [Fact]
+    public async Task Annotate_DemoCorpusItems_ShownAsTheirExactTextWithNoElements()
+    {
+        // Real items of the shipped demo corpus: one quoting a raw HTML spam, one discussing "<body>", one in Chinese,
+        // one in Latin-1 with curly quotes, and one cut at the cap.
+        var (train, test) = Sift.Cli.Demo.SpamAssassinCorpus.Load(TestContext.Current.CancellationToken);
+        var corpus = train.Items.Concat(test.Items).ToList();
+        var cut = corpus.First(i => i.Text.EndsWith(Sift.Cli.Demo.SpamAssassinCorpus.CutMarker, StringComparison.Ordinal));
+        var chosen = corpus.Where(i => i.Id is "easy-ham-1/01423" or "easy-ham-1/01715" or "spam-1/00307" or "easy-ham-1/00247").Append(cut).ToList();
+        chosen.Count.ShouldBe(5);
+        chosen.Count(c => c.Text.Contains("<html>", StringComparison.Ordinal)).ShouldBe(1);
+        var projectId = await fixture.Admin.CreateProjectAsync(Unique("demo-texts"),
+            new { mode = "single", labels = new[] { "spam", "ham" }, held_out_share = 0.0 }, "Spam or ham?");
+        await fixture.Admin.ImportJsonlAsync(projectId, chosen.Select(i => new { id = i.Id, text = i.Text }));
+        var (_, token) = await fixture.Admin.CreateUserAsync(Unique("annotator"), "annotator", projectId);
+
+        await using var session = await fixture.OpenAsync();
+        var page = session.Page;
+        await session.LoginAsync(token);
+        await page.GotoAsync($"/annotate/{projectId}");
+        var annotate = new AnnotatePage(page);
+        var seen = new List<string>();
+        for (var i = 0; i < chosen.Count; i++)
+        {
+            var shown = await annotate.CurrentAsync();
+            chosen.Select(c => c.Text).ShouldContain(shown.Text, "the page shows an item's text exactly, line breaks included");
+            (await page.Locator("#item-text *").CountAsync()).ShouldBe(0, "the text never becomes elements");
+            (await page.Locator("img, iframe, object, embed").CountAsync()).ShouldBe(0);
+            seen.Add(shown.Text);
+            if (shown.Text == cut.Text) await Screenshots.SaveAsync(page, "annotate-demo-item.png");
+            await annotate.AnswerAsync("2");
+        }
+
+        seen.ShouldBe(chosen.Select(c => c.Text), ignoreOrder: true);
+        session.Dialogs.ShouldBeEmpty();
+        await session.ShouldBeCleanAsync();
+    }
+
+    [Fact]
     public async Task Annotate_TimeOnTask_CountsOnlyVisibleTimeAndSendsItWithTheAnswer()
     {
         var projectId = await fixture.Admin.CreateProjectAsync(Unique("timed"),

@@ -85,29 +85,39 @@ public sealed partial class CliUsersTests
     }
 
     [Fact]
-    public async Task ServeDemo_Annotator_IsAMemberOfTheDemoProject()
+    public async Task ServeDemo_NoNpmNoCache_CreatesTheProjectFromTheShippedCorpusAndHandsOutATask()
     {
         var directory = TempDirectory();
         try
         {
-            // A tiny corpus in the cache, so the demo needs no download.
-            var corpus = Directory.CreateDirectory(Path.Combine(directory, "cache", "spam-assassin")).FullName;
-            foreach (var (file, offset) in new[] { ("train.jsonl", 0), ("test.jsonl", 100) })
+            // No npm on PATH (only dotnet's own folder) and an empty cache: the corpus must come from the CLI itself.
+            var environment = new Dictionary<string, string>
             {
-                await File.WriteAllLinesAsync(Path.Combine(corpus, file), Enumerable.Range(offset, 20).Select(i =>
-                    $$"""{"id":"easy_ham/{{i}}","text":"message {{i}} {{(i % 2 == 0 ? "win a prize now" : "minutes of the meeting")}}","label":"{{(i % 2 == 0 ? "spam" : "ham")}}","group":"easy_ham"}"""),
-                    TestContext.Current.CancellationToken);
-            }
-
-            await using var serve = await ServeProcess.StartAsync(directory,
-                new Dictionary<string, string> { ["SIFT_CACHE"] = Path.Combine(directory, "cache") }, "--demo", "--db", Path.Combine(directory, "demo.db"));
+                ["PATH"] = DotnetFolder(),
+                ["SIFT_CACHE"] = Directory.CreateDirectory(Path.Combine(directory, "empty-cache")).FullName,
+            };
+            await using var serve = await ServeProcess.StartAsync(directory, environment, "--demo", "--db", Path.Combine(directory, "demo.db"));
             var token = AnnotatorTokenLine().Match(serve.Output).Groups["token"].Value;
             token.ShouldNotBeEmpty(serve.Output);
             using var annotator = serve.Client(token);
             var projects = JsonNode.Parse(await annotator.GetStringAsync("/api/projects"))!.AsArray();
             projects.Select(p => p!["name"]!.GetValue<string>()).ShouldBe(["spam-assassin-demo"]);
-            var next = await annotator.PostAsync($"/api/projects/{projects[0]!["id"]!.GetValue<long>()}/tasks/next", null);
+            var projectId = projects[0]!["id"]!.GetValue<long>();
+            var next = await annotator.PostAsync($"/api/projects/{projectId}/tasks/next", null);
             next.StatusCode.ShouldBe(HttpStatusCode.OK, await next.Content.ReadAsStringAsync());
+            var tasks = JsonNode.Parse(await next.Content.ReadAsStringAsync())!.AsArray();
+            tasks.Count.ShouldBeGreaterThan(0);
+            foreach (var task in tasks)
+            {
+                var text = task!["text"]!.GetValue<string>();
+                text.ShouldNotContain('\uFFFD');
+                text.ShouldNotContain("Content-Transfer-Encoding");
+            }
+
+            using var admin = serve.Client(serve.AdminToken!);
+            var dashboard = JsonNode.Parse(await admin.GetStringAsync($"/api/projects/{projectId}/dashboard"))!;
+            dashboard["counts"]!["items"]!.GetValue<int>().ShouldBe(6046);
+            Directory.EnumerateFileSystemEntries(Path.Combine(directory, "empty-cache")).ShouldBeEmpty();
         }
         finally
         {
@@ -129,6 +139,20 @@ public sealed partial class CliUsersTests
         {
             TryDelete(directory);
         }
+    }
+
+    /// <summary>
+    /// The folder that really holds the dotnet executable found on PATH (/usr/bin/dotnet is a link, and /usr/bin
+    /// holds npm too); the test host may be an apphost, so it is looked up rather than taken from this process.
+    /// </summary>
+    private static string DotnetFolder()
+    {
+        var onPath = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
+            .Select(d => Path.Combine(d, "dotnet")).FirstOrDefault(File.Exists) ?? throw new InvalidOperationException("dotnet is not on PATH.");
+        var real = new FileInfo(onPath).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? onPath;
+        var folder = Path.GetDirectoryName(real)!;
+        File.Exists(Path.Combine(folder, "npm")).ShouldBeFalse($"{folder} holds npm, so it cannot stand for a PATH without npm");
+        return folder;
     }
 
     private static async Task<(int Code, string Output)> RunCliAsync(string directory, params string[] arguments)
