@@ -34,7 +34,8 @@ public sealed class SimulateCommandTests
         var error = new StringWriter();
         // TF-IDF unless a test asks otherwise: the default's sentence encoder would write to the user's embedding cache.
         string[] features = extra.Contains("--features") ? [] : ["--features", "tfidf"];
-        string[] args = ["simulate", "--train", train, "--test", test, "--seeds", "2", "--seed-size", "10", "--batch", "10", "--budget", "50", "--out", dir.File(outName), "--quiet", .. features, .. extra];
+        string[] args = ["simulate", "--train", train, "--test", test, "--seeds", "2", "--seed-size", "10", "--batch", "10", "--budget", "50", "--out", dir.File(outName), "--quiet",
+            "--checkpoint-key", dir.File("checkpoint-key.pem"), .. features, .. extra];
         return (SiftApp.Run(args, error), error.ToString());
     }
 
