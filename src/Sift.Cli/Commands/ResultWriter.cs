@@ -95,7 +95,7 @@ internal static class ResultWriter
 /// The evidence file of a simulation, written as the runs finish: lines go to <c>evidence.jsonl.tmp</c> in the output
 /// directory and <see cref="Commit"/> renames it to <c>evidence.jsonl</c>, so a reader never sees half a file and a
 /// failed run leaves the previous file in place. The lines are hash-chained; the commit signs a checkpoint of the
-/// chain's head into <c>evidence.checkpoints.jsonl</c> (the key: <see cref="Governance.CheckpointKey"/>), so
+/// chain's head into <c>evidence.checkpoints.jsonl</c> (the key: <see cref="Sift.Server.Governance.CheckpointKey"/>), so
 /// <c>sift verify</c> catches a cut tail or a rewritten chain as well as an edited line.
 /// </summary>
 internal sealed class EvidenceFile : IDisposable
@@ -108,7 +108,7 @@ internal sealed class EvidenceFile : IDisposable
     /// <summary>Opens the temporary file in <paramref name="directory"/> (created if needed).</summary>
     /// <param name="directory">The output directory.</param>
     /// <param name="time">The clock that stamps the checkpoint; the system clock when null.</param>
-    /// <param name="keyPath">The signing key file; <see cref="Governance.CheckpointKey.DefaultPath"/> when null.</param>
+    /// <param name="keyPath">The signing key file; <see cref="Sift.Server.Governance.CheckpointKey.DefaultPath"/> when null.</param>
     public EvidenceFile(string directory, TimeProvider? time = null, string? keyPath = null)
     {
         Directory.CreateDirectory(directory);
@@ -127,15 +127,15 @@ internal sealed class EvidenceFile : IDisposable
     {
         _writer.Flush();
         _writer.Dispose();
-        var checkpoints = Governance.CheckpointFile.For(_path);
+        var checkpoints = Sift.Server.Governance.CheckpointFile.For(_path);
         // The old run's checkpoints describe the old file: gone first, so a crash before the new one is written leaves
         // an unanchored log, never a false "rewritten".
         File.Delete(checkpoints);
         File.Move(_path + ".tmp", _path, overwrite: true);
         var (seq, hash) = Sink.Head;
         if (seq == 0) return;
-        using var key = Governance.CheckpointKey.LoadOrCreate(_keyPath);
-        Governance.CheckpointFile.Append(checkpoints, Checkpoint.Sign(key, SimulationScope, seq, hash, _time.GetUtcNow()));
+        using var key = Sift.Server.Governance.CheckpointKey.LoadOrCreate(_keyPath);
+        Sift.Server.Governance.CheckpointFile.Append(checkpoints, Checkpoint.Sign(key, SimulationScope, seq, hash, _time.GetUtcNow()));
     }
 
     /// <summary>The scope a simulation's checkpoints name.</summary>

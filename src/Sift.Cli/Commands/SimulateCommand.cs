@@ -112,7 +112,7 @@ internal static class SimulateCommand
         var textField = new Option<string>("--text-field") { Description = "Text field/column.", DefaultValueFactory = _ => "text" };
         var labelField = new Option<string>("--label-field") { Description = "Label field/column.", DefaultValueFactory = _ => "label" };
         var quiet = new Option<bool>("--quiet", "-q") { Description = "No progress bar." };
-        var checkpointKey = new Option<string?>("--checkpoint-key") { Description = $"The key that signs evidence.checkpoints.jsonl (default: ${Governance.CheckpointKey.EnvironmentVariable}, else ~/.config/sift/checkpoint-key.pem; made on first use)." };
+        var checkpointKey = new Option<string?>("--checkpoint-key") { Description = $"The key that signs evidence.checkpoints.jsonl (default: ${Sift.Server.Governance.CheckpointKey.EnvironmentVariable}, else ~/.config/sift/checkpoint-key.pem; made on first use)." };
         var llmSim = new Option<string[]>("--llm-sim")
         {
             Description = "A simulated LLM (repeatable): accuracy=0.9,calibration=calibrated|overconfident[,price_in=0.0005,price_out=0.0015] (prices per 1k tokens). " +

@@ -1,12 +1,12 @@
 using Sift.Evidence;
 
-namespace Sift.Cli.Governance;
+namespace Sift.Server.Governance;
 
 /// <summary>
 /// A checkpoint file: one signed <see cref="Checkpoint"/> per line, appended, never rewritten. For a simulation's
 /// <c>evidence.jsonl</c> it is <c>evidence.checkpoints.jsonl</c> beside it.
 /// </summary>
-internal static class CheckpointFile
+public static class CheckpointFile
 {
     /// <summary>The checkpoint file of a JSON-lines log: <c>NAME.checkpoints.jsonl</c> beside <c>NAME.jsonl</c>.</summary>
     public static string For(string logPath)

@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 
-namespace Sift.Cli.Governance;
+namespace Sift.Server.Governance;
 
 /// <summary>
 /// The key that signs evidence checkpoints on this machine: an ECDSA P-256 private key in a PEM file readable only by
@@ -8,7 +8,7 @@ namespace Sift.Cli.Governance;
 /// Its id (printed by <c>sift verify</c>) is what an auditor pins with <c>--key-id</c>; the private half never leaves
 /// the file.
 /// </summary>
-internal static class CheckpointKey
+public static class CheckpointKey
 {
     /// <summary>The environment variable naming the key file.</summary>
     public const string EnvironmentVariable = "SIFT_CHECKPOINT_KEY";
