@@ -1,4 +1,9 @@
+using Microsoft.Data.Sqlite;
 using Sift.Evidence;
+using Sift.Items;
+using Sift.Projects;
+using Sift.Server.Governance;
+using Sift.Storage.Sqlite;
 
 namespace Sift.Cli.Tests.Commands;
 
@@ -121,5 +126,91 @@ public sealed class VerifyCommandTests
             File.GetUnixFileMode(dir.File("key.pem")).ShouldBe(UnixFileMode.UserRead | UnixFileMode.UserWrite);
         var again = Simulated(dir);
         Checkpoint.ParseLine(File.ReadAllLines(Path.Combine(again, "evidence.checkpoints.jsonl")).Single())!.KeyId.ShouldBe(first.KeyId);
+    }
+
+    private static readonly DateTimeOffset T0 = new(2026, 12, 7, 9, 0, 0, TimeSpan.Zero);
+
+    /// <summary>A real SQLite server database with one project and 8 evidence entries, checkpointed by the server's writer.</summary>
+    private static async Task<(string Db, long ProjectId, CheckpointWriter Writer)> ServerDatabaseAsync(TempDirectory dir)
+    {
+        var db = dir.File("sift.db");
+        var ct = TestContext.Current.CancellationToken;
+        long projectId;
+        await using (var store = new SqliteSiftStore(db))
+        {
+            await store.MigrateAsync(ct);
+            var admin = await store.CreateUserAsync("admin", Role.Admin, new string('0', 64), T0, ct);
+            var project = await store.CreateProjectAsync("p", new ProjectSettings { Labels = ["spam", "ham"] }, "# Label it", admin.Id, T0, ct);
+            projectId = project.Id;
+            await store.ImportItemsAsync(project.Id, [new NewItem("a", "text of a", null, 1, null, null, false)], new ImportOrigin("a.jsonl", T0), ct);
+            for (var i = 0; i < 6; i++) await store.AppendEvidenceAsync(project.Id, new ExportEvent("csv", i, "admin"), T0.AddMinutes(i), ct);
+        }
+        var writer = new CheckpointWriter(new SqliteSiftStore(db), new CheckpointOptions { Directory = ServerCheckpoints.DefaultDirectory(db), KeyPath = dir.File("key.pem") },
+            new Microsoft.Extensions.Time.Testing.FakeTimeProvider(T0.AddHours(1)));
+        return (db, projectId, writer);
+    }
+
+    private static void Sql(string db, string sql)
+    {
+        using var connection = new SqliteConnection($"Data Source={db};Pooling=False");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+
+    [Fact]
+    public async Task Verify_ServerDatabase_IntactThenEditedThenCut()
+    {
+        using var dir = new TempDirectory();
+        var (db, projectId, writer) = await ServerDatabaseAsync(dir);
+        using (writer)
+        {
+            (await writer.CheckpointAllAsync(TestContext.Current.CancellationToken)).ShouldBe(1);
+            (await writer.CheckpointAllAsync(TestContext.Current.CancellationToken)).ShouldBe(0); // nothing moved
+        }
+        var id = projectId.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+        var (code, output, error) = Verify("--db", db, "--project", id);
+        code.ShouldBe(0, error);
+        output.ShouldContain("intact: 8 entries");
+
+        Sql(db, "DELETE FROM evidence WHERE seq = 8");
+        (code, output, _) = Verify("--db", db, "--project", id);
+        code.ShouldBe(1);
+        output.ShouldContain("NOT intact (truncated)");
+
+        Sql(db, "UPDATE evidence SET json = replace(json, 'csv', 'tsv') WHERE seq = 4");
+        (code, output, _) = Verify("--db", db, "--project", id);
+        code.ShouldBe(1);
+        output.ShouldContain("Entry 4 (line 4) was edited");
+    }
+
+    [Fact]
+    public async Task CheckpointWriter_EditedEvidence_SignsNothingMore()
+    {
+        using var dir = new TempDirectory();
+        var (db, projectId, writer) = await ServerDatabaseAsync(dir);
+        using (writer)
+        {
+            (await writer.CheckpointAllAsync(TestContext.Current.CancellationToken)).ShouldBe(1);
+            await using (var store = new SqliteSiftStore(db))
+                await store.AppendEvidenceAsync(projectId, new ExportEvent("csv", 9, "admin"), T0.AddHours(2), TestContext.Current.CancellationToken);
+            Sql(db, "UPDATE evidence SET json = replace(json, 'csv', 'tsv') WHERE seq = 9");
+
+            (await writer.CheckpointAllAsync(TestContext.Current.CancellationToken)).ShouldBe(0);
+        }
+        File.ReadAllLines(ServerCheckpoints.FileFor(ServerCheckpoints.DefaultDirectory(db), projectId)).Length.ShouldBe(1);
+    }
+
+    [Fact]
+    public void Verify_DatabaseThatDoesNotExist_OneSentence()
+    {
+        using var dir = new TempDirectory();
+
+        var (code, _, error) = Verify("--db", dir.File("none.db"), "--project", "1");
+
+        code.ShouldBe(2);
+        error.ShouldContain("no such database file");
     }
 }
