@@ -101,13 +101,44 @@ public sealed class IsotonicCalibrator : IConfidenceCalibrator
     private readonly double[] _y;
     private readonly double[] _w;
     private readonly int _n;
+    private readonly string _name;
 
-    private IsotonicCalibrator(double[] x, double[] y, double[] w, int n)
+    private IsotonicCalibrator(double[] x, double[] y, double[] w, int n, string name = "isotonic")
     {
         _x = x;
         _y = y;
         _w = w;
         _n = n;
+        _name = name;
+    }
+
+    /// <summary>
+    /// A calibrator from an already fitted isotonic sequence: <paramref name="sortedX"/> in increasing order (ties
+    /// allowed) and its non-decreasing fitted values; a run of equal fitted values is one block (its size is the block's
+    /// weight for <see cref="MapLower"/>).
+    /// </summary>
+    internal static IsotonicCalibrator FromFitted(double[] sortedX, double[] fitted, string name)
+    {
+        var n = sortedX.Length;
+        var blockWeight = new double[n];
+        for (var i = 0; i < n;)
+        {
+            var j = i;
+            while (j + 1 < n && fitted[j + 1] == fitted[i]) j++;
+            for (var t = i; t <= j; t++) blockWeight[t] = j - i + 1;
+            i = j + 1;
+        }
+        var xs = new List<double>();
+        var ys = new List<double>();
+        var ws = new List<double>();
+        for (var i = 0; i < n; i++)
+        {
+            if (xs.Count > 0 && xs[^1] == sortedX[i]) continue;
+            xs.Add(sortedX[i]);
+            ys.Add(fitted[i]);
+            ws.Add(blockWeight[i]);
+        }
+        return new IsotonicCalibrator(xs.ToArray(), ys.ToArray(), ws.ToArray(), n, name);
     }
 
     /// <summary>The fitted points (distinct confidences and their fitted probability), in increasing confidence.</summary>
@@ -161,7 +192,7 @@ public sealed class IsotonicCalibrator : IConfidenceCalibrator
     }
 
     /// <inheritdoc />
-    public string Describe() => FormattableString.Invariant($"isotonic(n={_n})");
+    public string Describe() => FormattableString.Invariant($"{_name}(n={_n})");
 
     /// <inheritdoc />
     public double Map(double confidence) => Interpolate(confidence, _y);

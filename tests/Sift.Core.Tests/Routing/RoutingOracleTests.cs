@@ -59,8 +59,10 @@ public sealed class RoutingOracleTests
 
     private static OracleRequest Request(params string[] ids) => new(ids.Select(id => new OracleQuestion(id, new TextContent(id))).ToList(), Labels);
 
+    // These tests pin the stop rule (a fixed stop posterior, the ledger); the solve mode has its own tests below.
     private static RouterOptions Options(ListEvidenceSink? sink = null) => new()
     {
+        Mode = RouterMode.Stop,
         TargetAccuracy = 0.9,
         AuditShare = 0,
         WarmUp = 0,
