@@ -61,8 +61,10 @@ public static class NoisyLabels
     /// <param name="startAccuracy">People's accuracy to start from (e.g. <see cref="TwoRaterAccuracy"/>, or a prior).</param>
     /// <param name="priorAnswers">Pseudo-answers at <paramref name="startAccuracy"/> added to people's accuracy estimate, so a handful of multi-rated items cannot drive it to 0 or 1. Default 2.</param>
     /// <param name="maxIterations">Most EM iterations. Default 200.</param>
+    /// <param name="method">The shape of q(c): isotonic (default) or beta (Platt is fitted as beta).</param>
     /// <exception cref="ArgumentException">No items, a confidence outside [0, 1], a label outside the classes, or an item without a person's answer.</exception>
-    public static NoisyLabelFit Fit(IReadOnlyList<ResolvedItem> items, int classes, double startAccuracy, double priorAnswers = 2, int maxIterations = 200)
+    public static NoisyLabelFit Fit(IReadOnlyList<ResolvedItem> items, int classes, double startAccuracy, double priorAnswers = 2, int maxIterations = 200,
+        CalibrationMethod method = CalibrationMethod.Isotonic)
     {
         ArgumentNullException.ThrowIfNull(items);
         ArgumentOutOfRangeException.ThrowIfLessThan(classes, 2);
@@ -84,6 +86,13 @@ public static class NoisyLabels
         // Start: the share of first answers that agree with the model, corrected for people's errors at h0.
         for (var j = 0; j < order.Length; j++) w[j] = items[order[j]].PersonLabels[0] == items[order[j]].ModelLabel ? 1 : 0;
         var q = Correct(Pav(x, w), h, k);
+        BetaCalibrator? beta = null;
+        double[] MStep()
+        {
+            if (method == CalibrationMethod.Isotonic) return Pav(x, w);
+            beta = BetaCalibrator.Fit(x, w, "beta-corrected");
+            return x.Select(beta.Map).ToArray();
+        }
         var answers = items.Sum(it => it.PersonLabels.Count);
         var post = new double[k];
         var iterations = 0;
@@ -105,13 +114,14 @@ public static class NoisyLabels
                 foreach (var l in it.PersonLabels) right += post[l];
             }
             var hNew = Math.Clamp((right + priorAnswers * h0) / (answers + priorAnswers), floor, 0.999);
-            var qNew = Pav(x, w);
+            var qNew = MStep();
             var change = Math.Abs(hNew - h);
             for (var j = 0; j < q.Length; j++) change = Math.Max(change, Math.Abs(qNew[j] - q[j]));
             h = hNew;
             q = qNew;
             if (change < 1e-7) { iterations++; break; }
         }
+        if (method != CalibrationMethod.Isotonic) return new NoisyLabelFit(h, beta ?? BetaCalibrator.Fit(x, q, "beta-corrected"), iterations);
         return new NoisyLabelFit(h, IsotonicCalibrator.FromFitted(x, q, "isotonic-corrected"), iterations);
     }
 

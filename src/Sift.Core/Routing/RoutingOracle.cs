@@ -109,6 +109,8 @@ public sealed class RoutingOracle : IOracle
     private int _resolvedAtLastFit;
     private double _peopleAccuracy = double.NaN;
     private RoutingPlan? _plan;
+    private readonly List<double> _acceptedStated = [];
+    private double _goal = double.NaN;
 
     /// <summary>Creates a router.</summary>
     /// <param name="model">The model asked first about every item (its answers must carry a confidence).</param>
@@ -344,6 +346,7 @@ public sealed class RoutingOracle : IOracle
             expected = item.Calibrated;
             _accepted++;
             _acceptedExpected += expected;
+            if (!double.IsNaN(item.Stated)) _acceptedStated.Add(item.Stated);
         }
         else if (item.People > 0)
         {
@@ -430,6 +433,7 @@ public sealed class RoutingOracle : IOracle
         {
             inputs["mode"] = "solve";
             inputs["answer_price"] = double.IsFinite(plan.Kappa) ? plan.Kappa : null;
+            inputs["plan_goal"] = _goal;
             inputs["min_people"] = item.MinPeople;
         }
         if (item.ModelLabel >= 0) inputs["model_label"] = item.ModelLabel;
@@ -465,7 +469,8 @@ public sealed class RoutingOracle : IOracle
             if (item.ModelLabel >= 0) _statedSeen.Add(item.Stated);
         if (Solving)
         {
-            _plan = RoutingPlan.Solve(_statedSeen.Select(Calibrated), _options.TargetAccuracy + _options.Margin, Math.Max(2, classes), PooledPersonAccuracy(classes),
+            _goal = PlanGoal();
+            _plan = RoutingPlan.Solve(_statedSeen.Select(Calibrated), _goal, Math.Max(2, classes), PooledPersonAccuracy(classes),
                 _options.MaxPeople, _options.AuditShare);
             if (!items.Any(x => x.ModelLabel >= 0 && !x.WarmUp)) return double.PositiveInfinity;
             return _plan.AcceptanceThreshold();
@@ -476,6 +481,27 @@ public sealed class RoutingOracle : IOracle
     }
 
     private bool Solving => _options.Mode == RouterMode.Solve;
+
+    /// <summary>
+    /// The mean accuracy the plan aims at for the items to come: the target (plus margin), corrected by what the items
+    /// labeled so far are now expected to have reached — accepted labels at their acting value under the current
+    /// calibrator, people's at their posterior — with the shortfall (or surplus) spread over as many items as were
+    /// labeled so far, at least <see cref="DebtHorizon"/>. Early decisions rest on a rough calibration; without this the
+    /// whole stream inherits their error, since a plan solved for the mean of the items to come never repays it.
+    /// Kept within [target − 0.05, 0.999].
+    /// </summary>
+    private double PlanGoal()
+    {
+        var goal = _options.TargetAccuracy + _options.Margin;
+        var n = _acceptedStated.Count + _peopleItems;
+        if (n == 0) return goal;
+        var expected = _acceptedStated.Sum(Calibrated) + _peoplePosteriorSum;
+        var debt = goal * n - expected;
+        return Math.Clamp(goal + debt / Math.Max(n, DebtHorizon), _options.TargetAccuracy - 0.05, 0.999);
+    }
+
+    /// <summary>The fewest items a shortfall against the target is spread over (<see cref="PlanGoal"/>).</summary>
+    private const int DebtHorizon = 500;
 
     /// <summary>Whether an item people have answered <paramref name="round"/> times needs another person.</summary>
     private bool MoreNeeded(Item item, double[] posterior, int round)
@@ -549,7 +575,7 @@ public sealed class RoutingOracle : IOracle
             _resolvedAtLastFit = _resolved.Count;
             var k = Math.Max(2, classes);
             var start = _pairs >= _options.MinItemsForDawidSkene ? NoisyLabels.TwoRaterAccuracy(_pairAgreements, _pairs, k) : _options.PersonAccuracyPrior;
-            var corrected = NoisyLabels.Fit(_resolved, k, start, maxIterations: 100);
+            var corrected = NoisyLabels.Fit(_resolved, k, start, maxIterations: 100, method: _options.Calibration);
             _calibrator = corrected.Calibrator;
             _peopleAccuracy = corrected.PersonAccuracy;
             foreach (var name in _ratings.Select(r => r.Annotator).Distinct(StringComparer.Ordinal))
