@@ -84,6 +84,43 @@ public sealed class NoisyLabelsTests
     }
 
     [Fact]
+    public void Fit_Beta_NoisyPeople_RecoversAnOverconfidentPowerMap()
+    {
+        // Stated c = p^(1/3) (the over-confident profile): the corrected beta map recovers p = c³ near the top.
+        const int classes = 3;
+        const double h = 0.9;
+        var random = new Random(21);
+        var items = new List<ResolvedItem>();
+        for (var i = 0; i < 20_000; i++)
+        {
+            var p = 0.3 + 0.7 * Math.Sqrt(random.NextDouble());
+            var c = Math.Cbrt(p);
+            var truth = random.Next(classes);
+            var model = random.NextDouble() < p ? truth : (truth + 1 + random.Next(classes - 1)) % classes;
+            var people = new List<int> { Answer(random, truth, h, classes) };
+            if (random.NextDouble() < 0.2) people.Add(Answer(random, truth, h, classes));
+            items.Add(new ResolvedItem(c, model, people));
+        }
+        var fit = NoisyLabels.Fit(items, classes, 0.8, method: CalibrationMethod.Beta);
+        fit.PersonAccuracy.ShouldBe(h, 0.015);
+        fit.Calibrator.Describe().ShouldBe("beta-corrected(n=20000)");
+        foreach (var p in new[] { 0.7, 0.85, 0.95, 0.99 }) fit.Calibrator.Map(Math.Cbrt(p)).ShouldBe(p, 0.03);
+    }
+
+    [Fact]
+    public void BetaCalibrator_HonestConfidence_NearTheIdentity()
+    {
+        var random = new Random(4);
+        var c = Enumerable.Range(0, 20_000).Select(_ => 0.5 + 0.5 * random.NextDouble()).ToArray();
+        var y = c.Select(p => random.NextDouble() < p ? 1.0 : 0.0).ToArray();
+        var beta = BetaCalibrator.Fit(c, y);
+        foreach (var p in new[] { 0.6, 0.8, 0.95 }) beta.Map(p).ShouldBe(p, 0.02);
+        beta.A.ShouldBeGreaterThanOrEqualTo(0);
+        beta.B.ShouldBeGreaterThanOrEqualTo(0);
+        ConfidenceCalibration.Fit(CalibrationMethod.Beta, [new ConfidenceOutcome(0.9, true), new ConfidenceOutcome(0.6, false)]).Describe().ShouldBe("beta(n=2)");
+    }
+
+    [Fact]
     public void Fit_BadInput_ClearError()
     {
         Should.Throw<ArgumentException>(() => NoisyLabels.Fit([], 2, 0.9));
