@@ -130,7 +130,7 @@ internal static class SimulateCommand
         var targetAccuracy = new Option<double>("--target-accuracy") { Description = "Label accuracy the router must reach.", DefaultValueFactory = _ => 0.95 };
         var auditShare = new Option<double>("--audit-share") { Description = "Share of accepted LLM labels the router also sends to people.", DefaultValueFactory = _ => 0.05 };
         var routingItems = new Option<int>("--routing-items") { Description = "Pool items routed (a seeded order); 0 for the whole pool.", DefaultValueFactory = _ => 0 };
-        var router = new Option<string?>("--router") { Description = "Router settings: stop=0.99,max-people=3,z=0.5,warm-up=100,vote-cap=0.9,margin=0 (any subset; docs/routing.md)." };
+        var router = new Option<string?>("--router") { Description = "Router settings: mode=solve|stop,double-share=0.1,max-people=3,z=0.5,warm-up=100,margin=0, and for mode=stop stop=0.99,vote-cap=0.9 (any subset; docs/routing.md)." };
         var downstream = new Option<bool>("--routing-downstream")
         {
             Description = "With --llm-sim: also run active learning with the first profile's router as the oracle, against people only (active and random), " +
