@@ -31,6 +31,16 @@ public sealed class SimulatedPeopleContractTests : OracleContractTests
     }
 }
 
+public sealed class RunScopedOracleContractTests : OracleContractTests
+{
+    protected override IOracle Create(OracleFixture fixture)
+    {
+        var labels = fixture.Labels.ToList();
+        var gold = fixture.Gold.Select(g => labels.IndexOf(g)).ToArray();
+        return new RunScopedOracle(() => new SimulatedPeople(new PersonProfile(0.9, new PersonRate(1)), gold, labels, 3), labels, gold);
+    }
+}
+
 public sealed class RoutingSimulationTests
 {
     private static SimulationData Data(int poolSize = 400, int testSize = 60)

@@ -57,58 +57,59 @@ public static class DownstreamSimulation
                         AuditShare = routing.AuditShare,
                         Seed = Seeds.Mix(baseSeed, "audit"),
                     });
-                }, data);
+                }, data.ClassNames, data.PoolLabels);
                 var result = new Simulator(data, options, scoped).Run(cancellationToken: cancellationToken);
                 var seedCost = options.SeedSize * routing.People.CostPerAnswer;
                 for (var r = 0; r < result.Runs.Count; r++)
                 {
                     var run = result.Runs[r];
                     var spent = scoped.Spent(r);
-                    var points = run.Rounds.Select((round, j) => new DownstreamPoint(round.Labels, seedCost + (j == 0 ? 0 : spent[Math.Min(j, spent.Count) - 1]), round.Accuracy)).ToList();
+                    var points = run.Rounds.Select((round, j) => new DownstreamPoint(round.Labels, seedCost + (j == 0 || spent.Count == 0 ? 0 : spent[Math.Min(j, spent.Count) - 1]), round.Accuracy)).ToList();
                     runs.Add(new DownstreamRun($"{run.Strategy} + {(withRouter ? "router" : "people")}", seed, points, scoped.LabelAccuracy(r)));
                 }
             }
         }
         return runs;
     }
+}
 
-    /// <summary>
-    /// Gives each simulation run its own oracle: a request for round 0 starts a new one (the simulator, run one at a
-    /// time, asks round 0 first in every run). Records each run's cumulative money per call and whether its labels
-    /// were right.
-    /// </summary>
-    private sealed class RunScopedOracle(Func<IOracle> factory, SimulationData data) : IOracle
+/// <summary>
+/// Gives each simulation run its own oracle: a request for round 0 starts a new one (the simulator, run one at a
+/// time, asks round 0 first in every run). Records each run's cumulative money per call and whether its labels
+/// were right.
+/// </summary>
+internal sealed class RunScopedOracle(Func<IOracle> factory, IReadOnlyList<string> classNames, int[] gold) : IOracle
+{
+    private readonly List<List<double>> _spent = [];
+    private readonly List<(int Right, int Total)> _labels = [];
+    private IOracle? _current;
+
+    public string Name => _current?.Name ?? "run-scoped";
+
+    public IReadOnlyList<double> Spent(int run) => run < _spent.Count ? _spent[run] : [];
+
+    public double LabelAccuracy(int run) => run < _labels.Count && _labels[run].Total > 0 ? (double)_labels[run].Right / _labels[run].Total : double.NaN;
+
+    public async ValueTask<IReadOnlyList<OracleAnswer>> AskAsync(OracleRequest request, CancellationToken cancellationToken = default)
     {
-        private readonly List<List<double>> _spent = [];
-        private readonly List<(int Right, int Total)> _labels = [];
-        private IOracle? _current;
-
-        public string Name => _current?.Name ?? "run-scoped";
-
-        public IReadOnlyList<double> Spent(int run) => run < _spent.Count ? _spent[run] : [];
-
-        public double LabelAccuracy(int run) => run < _labels.Count && _labels[run].Total > 0 ? (double)_labels[run].Right / _labels[run].Total : double.NaN;
-
-        public async ValueTask<IReadOnlyList<OracleAnswer>> AskAsync(OracleRequest request, CancellationToken cancellationToken = default)
+        ArgumentNullException.ThrowIfNull(request);
+        if (_current is null || request.Round == 0)
         {
-            if (_current is null || request.Round == 0)
-            {
-                _current = factory();
-                _spent.Add([]);
-                _labels.Add((0, 0));
-            }
-            var answers = await _current.AskAsync(request, cancellationToken).ConfigureAwait(false);
-            var money = answers.Sum(a => a.Provenance.Cost.Money);
-            var spent = _spent[^1];
-            spent.Add((spent.Count > 0 ? spent[^1] : 0) + money);
-            var (right, total) = _labels[^1];
-            foreach (var (q, a) in request.Questions.Zip(answers))
-            {
-                total++;
-                if (q.PoolIndex >= 0 && a.Labels.Count == 1 && a.Labels[0] == data.ClassNames[data.PoolLabels[q.PoolIndex]]) right++;
-            }
-            _labels[^1] = (right, total);
-            return answers;
+            _current = factory();
+            _spent.Add([]);
+            _labels.Add((0, 0));
         }
+        var answers = await _current.AskAsync(request, cancellationToken).ConfigureAwait(false);
+        var money = answers.Sum(a => a.Provenance.Cost.Money);
+        var spent = _spent[^1];
+        spent.Add((spent.Count > 0 ? spent[^1] : 0) + money);
+        var (right, total) = _labels[^1];
+        foreach (var (q, a) in request.Questions.Zip(answers))
+        {
+            total++;
+            if (q.PoolIndex >= 0 && a.Labels.Count == 1 && q.PoolIndex < gold.Length && a.Labels[0] == classNames[gold[q.PoolIndex]]) right++;
+        }
+        _labels[^1] = (right, total);
+        return answers;
     }
 }
