@@ -5,6 +5,7 @@ using Sift.Data;
 using Sift.Evidence;
 using Sift.Plots;
 using Sift.Simulation;
+using Sift.Simulation.Routing;
 
 namespace Sift.Cli.Commands;
 
@@ -42,6 +43,26 @@ internal static class ResultWriter
             }).ToList();
             WriteAtomically(Path.Combine(directory, "reliability-llm.svg"), ReliabilityDiagramSvg.Render(series, "Simulated LLMs: reliability of stated and calibrated confidence"));
         }
+    }
+
+    /// <summary>
+    /// Writes the downstream comparison (<c>sift simulate --routing-downstream</c>): downstream.json (every run's curve)
+    /// and accuracy-by-money.svg (per arm, the mean test accuracy over seeds at each round, drawn at the mean money
+    /// spent by then, with the min–max band).
+    /// </summary>
+    public static void WriteDownstream(string directory, IReadOnlyList<DownstreamRun> runs, string title)
+    {
+        ArgumentNullException.ThrowIfNull(runs);
+        Directory.CreateDirectory(directory);
+        WriteAtomically(Path.Combine(directory, "downstream.json"), JsonSerializer.Serialize(runs, SiftJson.Indented) + "\n");
+        var series = runs.GroupBy(r => r.Arm).Select(g =>
+        {
+            var rounds = g.Min(r => r.Points.Count);
+            var at = Enumerable.Range(0, rounds).Select(j => g.Select(r => r.Points[j]).ToList()).ToList();
+            return new CurveSeries(g.Key, at.Select(p => p.Average(x => x.Money)).ToList(), at.Select(p => p.Average(x => x.Accuracy)).ToList(),
+                at.Select(p => p.Min(x => x.Accuracy)).ToList(), at.Select(p => p.Max(x => x.Accuracy)).ToList());
+        }).ToList();
+        WriteAtomically(Path.Combine(directory, "accuracy-by-money.svg"), LearningCurveSvg.Render(series, null, "full data", new ChartOptions { Title = title, XLabel = "money (one person's label = 1)" }));
     }
 
     /// <summary>

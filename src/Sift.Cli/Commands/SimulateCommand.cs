@@ -131,14 +131,19 @@ internal static class SimulateCommand
         var targetAccuracy = new Option<double>("--target-accuracy") { Description = "Label accuracy the router must reach.", DefaultValueFactory = _ => 0.95 };
         var auditShare = new Option<double>("--audit-share") { Description = "Share of accepted LLM labels the router also sends to people.", DefaultValueFactory = _ => 0.05 };
         var routingItems = new Option<int>("--routing-items") { Description = "Pool items routed (a seeded order); 0 for the whole pool.", DefaultValueFactory = _ => 0 };
-        var router = new Option<string?>("--router") { Description = "Router settings: stop=0.99,max-people=3,z=0.5,warm-up=100,vote-cap=0.9,margin=0 (any subset; docs/routing.md)." };
-        var routerCalibration = new Option<string>("--router-calibration") { Description = "How the router calibrates an LLM's confidence on people's labels: isotonic or platt.", DefaultValueFactory = _ => "isotonic" };
+        var router = new Option<string?>("--router") { Description = "Router settings: mode=solve|stop,double-share=0.1,max-people=3,z=0.5,warm-up=100,margin=0, and for mode=stop stop=0.99,vote-cap=0.9 (any subset; docs/routing.md)." };
+        var downstream = new Option<bool>("--routing-downstream")
+        {
+            Description = "With --llm-sim: also run active learning with the first profile's router as the oracle, against people only (active and random), " +
+                "and write downstream.json and accuracy-by-money.svg (test accuracy by money spent).",
+        };
+        var routerCalibration = new Option<string>("--router-calibration") { Description = "How the router calibrates an LLM's confidence on people's labels: isotonic, platt or beta.", DefaultValueFactory = _ => "isotonic" };
 
         var command = new Command("simulate", "Simulate active learning with gold labels: every round is evaluated on --test; random runs as the control.\n" + Guide)
         {
             train, test, demo, strategy, seeds, firstSeed, seedSize, batch, budget, output, stop, validationSize, committeeSize,
             features, featureWeights, pairFeatures, ties, seedStrategy, calibrate, selfTrain, cache, analyzer, ngrams, minDf, c, maxIter, textField, labelField, quiet,
-            llmSim, llm, humanSim, targetAccuracy, auditShare, routingItems, routerCalibration, router, checkpointKey,
+            llmSim, llm, humanSim, targetAccuracy, auditShare, routingItems, routerCalibration, router, downstream, checkpointKey,
         };
         command.SetAction((parse, ct) =>
         {
@@ -193,7 +198,8 @@ internal static class SimulateCommand
                 };
             }
             if (pairs && routing is not null) throw new ConfigurationException("--llm-sim and --llm route text labels; they do not apply to preference pairs.");
-            return Task.FromResult(Run(trainSet, testSet, featurizer, options, parse.GetValue(output)!, !parse.GetValue(quiet), ct, routing, parse.GetValue(checkpointKey)));
+            if (parse.GetValue(downstream) && (routing is null || routing.Models.Count == 0)) throw new ConfigurationException("--routing-downstream needs an --llm-sim profile.");
+            return Task.FromResult(Run(trainSet, testSet, featurizer, options, parse.GetValue(output)!, !parse.GetValue(quiet), ct, routing, parse.GetValue(downstream), parse.GetValue(checkpointKey)));
         });
         return command;
     }
@@ -248,7 +254,8 @@ internal static class SimulateCommand
         {
             "isotonic" => CalibrationMethod.Isotonic,
             "platt" => CalibrationMethod.Platt,
-            _ => throw new ConfigurationException($"--router-calibration must be 'isotonic' or 'platt', not '{calibration}'."),
+            "beta" => CalibrationMethod.Beta,
+            _ => throw new ConfigurationException($"--router-calibration must be 'isotonic', 'platt' or 'beta', not '{calibration}'."),
         };
         var options = new RoutingSimulationOptions
         {
@@ -287,7 +294,7 @@ internal static class SimulateCommand
 
     /// <summary>Featurises the data, runs the simulation and writes the output files.</summary>
     public static int Run(TextDataset trainSet, TextDataset testSet, IFeaturizer featurizer, SimulationOptions options,
-        string outDir, bool showProgress, CancellationToken cancellationToken, RoutingSimulationOptions? routing = null, string? checkpointKey = null)
+        string outDir, bool showProgress, CancellationToken cancellationToken, RoutingSimulationOptions? routing = null, bool downstream = false, string? checkpointKey = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         var console = AnsiConsole.Console;
@@ -338,8 +345,17 @@ internal static class SimulateCommand
         if (routing is not null)
         {
             if (showProgress) Console.Error.WriteLine("routing: cross-validating the reference learner and comparing policies …");
-            var report = RoutingSimulation.Run(data, routing, new LogisticRegression(options.Learner), evidence.Sink, cancellationToken: cancellationToken);
+            var learner = new LogisticRegression(options.Learner);
+            var reference = ReferenceProbabilities.Compute(data.Pool, data.PoolLabels, data.ClassNames.Count, learner, routing.Folds, cancellationToken);
+            var report = RoutingSimulation.Run(data, routing, learner, evidence.Sink, reference, cancellationToken);
             result = result with { Routing = report.Policies, RoutingCalibration = report.Calibration, RoutingReference = report.Reference };
+            if (downstream)
+            {
+                if (showProgress) Console.Error.WriteLine("routing: active learning with the router and with people only, by money …");
+                var runs = DownstreamSimulation.Run(data, options, routing, reference, cancellationToken);
+                var folder = Path.GetFileName(Path.GetDirectoryName(result.Dataset.Train));
+                ResultWriter.WriteDownstream(outDir, runs, $"{(string.IsNullOrEmpty(folder) ? result.Dataset.Train : folder)}: test accuracy by money ({routing.Models[0].Name}, people {routing.People.Accuracy.ToString(CultureInfo.InvariantCulture)})");
+            }
         }
         evidence.Commit();
         ResultWriter.Write(outDir, result);

@@ -18,6 +18,13 @@ public enum CalibrationMethod
 
     /// <summary>Platt scaling: a logistic curve in the logit of the stated confidence (Platt 1999).</summary>
     Platt,
+
+    /// <summary>
+    /// Beta calibration: logit P(right) = a·ln c − b·ln(1 − c) + m, a, b ≥ 0 (Kull, Silva Filho &amp; Flach 2017). Three
+    /// parameters; contains the identity (a = b = 1, m = 0), Platt (a = b) and power maps such as an over-confident
+    /// c = p^(1/3) near c = 1.
+    /// </summary>
+    Beta,
 }
 
 /// <summary>
@@ -44,7 +51,12 @@ public static class ConfidenceCalibration
         foreach (var o in outcomes)
             if (!(o.Confidence >= 0 && o.Confidence <= 1)) throw new ArgumentException($"Confidence {o.Confidence} is not in [0, 1].", nameof(outcomes));
         if (outcomes.Count == 0) return IdentityCalibrator.Instance;
-        return method == CalibrationMethod.Platt ? PlattCalibrator.Fit(outcomes) : IsotonicCalibrator.Fit(outcomes);
+        return method switch
+        {
+            CalibrationMethod.Platt => PlattCalibrator.Fit(outcomes),
+            CalibrationMethod.Beta => BetaCalibrator.Fit(outcomes.Select(o => o.Confidence).ToArray(), outcomes.Select(o => o.Correct ? 1.0 : 0.0).ToArray()),
+            _ => IsotonicCalibrator.Fit(outcomes),
+        };
     }
 
     /// <summary>
@@ -101,13 +113,44 @@ public sealed class IsotonicCalibrator : IConfidenceCalibrator
     private readonly double[] _y;
     private readonly double[] _w;
     private readonly int _n;
+    private readonly string _name;
 
-    private IsotonicCalibrator(double[] x, double[] y, double[] w, int n)
+    private IsotonicCalibrator(double[] x, double[] y, double[] w, int n, string name = "isotonic")
     {
         _x = x;
         _y = y;
         _w = w;
         _n = n;
+        _name = name;
+    }
+
+    /// <summary>
+    /// A calibrator from an already fitted isotonic sequence: <paramref name="sortedX"/> in increasing order (ties
+    /// allowed) and its non-decreasing fitted values; a run of equal fitted values is one block (its size is the block's
+    /// weight for <see cref="MapLower"/>).
+    /// </summary>
+    internal static IsotonicCalibrator FromFitted(double[] sortedX, double[] fitted, string name)
+    {
+        var n = sortedX.Length;
+        var blockWeight = new double[n];
+        for (var i = 0; i < n;)
+        {
+            var j = i;
+            while (j + 1 < n && fitted[j + 1] == fitted[i]) j++;
+            for (var t = i; t <= j; t++) blockWeight[t] = j - i + 1;
+            i = j + 1;
+        }
+        var xs = new List<double>();
+        var ys = new List<double>();
+        var ws = new List<double>();
+        for (var i = 0; i < n; i++)
+        {
+            if (xs.Count > 0 && xs[^1] == sortedX[i]) continue;
+            xs.Add(sortedX[i]);
+            ys.Add(fitted[i]);
+            ws.Add(blockWeight[i]);
+        }
+        return new IsotonicCalibrator(xs.ToArray(), ys.ToArray(), ws.ToArray(), n, name);
     }
 
     /// <summary>The fitted points (distinct confidences and their fitted probability), in increasing confidence.</summary>
@@ -161,7 +204,7 @@ public sealed class IsotonicCalibrator : IConfidenceCalibrator
     }
 
     /// <inheritdoc />
-    public string Describe() => FormattableString.Invariant($"isotonic(n={_n})");
+    public string Describe() => FormattableString.Invariant($"{_name}(n={_n})");
 
     /// <inheritdoc />
     public double Map(double confidence) => Interpolate(confidence, _y);
@@ -285,6 +328,148 @@ public sealed class PlattCalibrator : IConfidenceCalibrator
     }
 
     internal static double Sigmoid(double z) => z >= 0 ? 1 / (1 + Math.Exp(-z)) : Math.Exp(z) / (1 + Math.Exp(z));
+}
+
+/// <summary>
+/// Beta calibration (Kull, Silva Filho &amp; Flach 2017, "Beyond sigmoids"): logit P(right | c) = a·ln c − b·ln(1 − c) + m,
+/// fitted by damped Newton on the log-loss (targets may be probabilities, as EM's are), a, b ≥ 0 — a feature whose
+/// coefficient comes out negative is dropped and the rest refitted, as the paper's implementation does, so the map is
+/// non-decreasing. Confidences are clipped to [1e-6, 1 − 1e-6].
+/// </summary>
+public sealed class BetaCalibrator : IConfidenceCalibrator
+{
+    private readonly int _n;
+    private readonly string _name;
+
+    private BetaCalibrator(double a, double b, double m, int n, string name)
+    {
+        A = a;
+        B = b;
+        M = m;
+        _n = n;
+        _name = name;
+    }
+
+    /// <summary>Coefficient of ln c.</summary>
+    public double A { get; }
+
+    /// <summary>Coefficient of −ln(1 − c).</summary>
+    public double B { get; }
+
+    /// <summary>Intercept.</summary>
+    public double M { get; }
+
+    /// <summary>Fits the map to confidences and targets in [0, 1] (1 = right); at least one pair.</summary>
+    public static BetaCalibrator Fit(double[] confidences, double[] targets, string name = "beta")
+    {
+        ArgumentNullException.ThrowIfNull(confidences);
+        ArgumentNullException.ThrowIfNull(targets);
+        if (confidences.Length == 0 || confidences.Length != targets.Length) throw new ArgumentException("Confidences and targets must be non-empty and of one length.", nameof(targets));
+        var x1 = confidences.Select(c => Math.Log(Math.Clamp(c, 1e-6, 1 - 1e-6))).ToArray();
+        var x2 = confidences.Select(c => -Math.Log(1 - Math.Clamp(c, 1e-6, 1 - 1e-6))).ToArray();
+        var use = new[] { true, true };
+        double[] w = [];
+        for (var attempt = 0; attempt < 3; attempt++)
+        {
+            w = Newton(x1, x2, targets, use);
+            if (w[0] >= 0 && w[1] >= 0) break;
+            if (w[0] < 0) use[0] = false;
+            if (w[1] < 0) use[1] = false;
+        }
+        return new BetaCalibrator(Math.Max(0, w[0]), Math.Max(0, w[1]), w[2], confidences.Length, name);
+    }
+
+    private static double[] Newton(double[] x1, double[] x2, double[] t, bool[] use)
+    {
+        var n = t.Length;
+        var w = new double[] { use[0] ? 1 : 0, use[1] ? 1 : 0, 0 };
+        double Feature(int j, int i) => j == 0 ? (use[0] ? x1[i] : 0) : j == 1 ? (use[1] ? x2[i] : 0) : 1;
+        double Loss(double[] v)
+        {
+            double loss = 0;
+            for (var i = 0; i < n; i++)
+            {
+                var z = v[0] * Feature(0, i) + v[1] * Feature(1, i) + v[2];
+                loss += (z > 0 ? z + double.LogP1(Math.Exp(-z)) : double.LogP1(Math.Exp(z))) - t[i] * z;
+            }
+            return loss + 1e-6 * (v[0] * v[0] + v[1] * v[1] + v[2] * v[2]);
+        }
+        for (var it = 0; it < 100; it++)
+        {
+            var g = new double[3];
+            var h = new double[3, 3];
+            for (var j = 0; j < 3; j++) h[j, j] = 2e-6;
+            for (var i = 0; i < n; i++)
+            {
+                var z = w[0] * Feature(0, i) + w[1] * Feature(1, i) + w[2];
+                var p = PlattCalibrator.Sigmoid(z);
+                var r = p - t[i];
+                var v = p * (1 - p);
+                for (var j = 0; j < 3; j++)
+                {
+                    var fj = Feature(j, i);
+                    g[j] += r * fj;
+                    for (var l = 0; l < 3; l++) h[j, l] += v * fj * Feature(l, i);
+                }
+            }
+            for (var j = 0; j < 3; j++)
+            {
+                g[j] += 2e-6 * w[j];
+                if (j < 2 && !use[j]) { h[j, j] = 1; g[j] = 0; for (var l = 0; l < 3; l++) if (l != j) { h[j, l] = 0; h[l, j] = 0; } }
+            }
+            var d = Solve3(h, g);
+            if (d is null) break;
+            var before = Loss(w);
+            var step = 1.0;
+            double[] next;
+            while (true)
+            {
+                next = [w[0] - step * d[0], w[1] - step * d[1], w[2] - step * d[2]];
+                if (Loss(next) <= before + 1e-12 || step < 1e-10) break;
+                step /= 2;
+            }
+            var moved = Math.Abs(next[0] - w[0]) + Math.Abs(next[1] - w[1]) + Math.Abs(next[2] - w[2]);
+            w = next;
+            if (moved < 1e-10) break;
+        }
+        return w;
+    }
+
+    private static double[]? Solve3(double[,] a, double[] b)
+    {
+        // Gaussian elimination with partial pivoting on a 3×3 system.
+        var m = new double[3, 4];
+        for (var i = 0; i < 3; i++)
+        {
+            for (var j = 0; j < 3; j++) m[i, j] = a[i, j];
+            m[i, 3] = b[i];
+        }
+        for (var c = 0; c < 3; c++)
+        {
+            var pivot = c;
+            for (var r = c + 1; r < 3; r++) if (Math.Abs(m[r, c]) > Math.Abs(m[pivot, c])) pivot = r;
+            if (Math.Abs(m[pivot, c]) < 1e-300) return null;
+            if (pivot != c) for (var j = 0; j < 4; j++) (m[c, j], m[pivot, j]) = (m[pivot, j], m[c, j]);
+            for (var r = 0; r < 3; r++)
+            {
+                if (r == c) continue;
+                var f = m[r, c] / m[c, c];
+                for (var j = c; j < 4; j++) m[r, j] -= f * m[c, j];
+            }
+        }
+        return [m[0, 3] / m[0, 0], m[1, 3] / m[1, 1], m[2, 3] / m[2, 2]];
+    }
+
+    /// <inheritdoc />
+    public string Describe() => FormattableString.Invariant($"{_name}(n={_n})");
+
+    /// <inheritdoc />
+    public double Map(double confidence)
+    {
+        if (double.IsNaN(confidence)) return double.NaN;
+        var c = Math.Clamp(confidence, 1e-6, 1 - 1e-6);
+        return PlattCalibrator.Sigmoid(A * Math.Log(c) - B * Math.Log(1 - c) + M);
+    }
 }
 
 /// <summary>A share with its Wilson score interval.</summary>

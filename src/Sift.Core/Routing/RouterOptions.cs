@@ -2,9 +2,35 @@ using Sift.Evidence;
 
 namespace Sift.Routing;
 
+/// <summary>How <see cref="RoutingOracle"/> decides when an item has had enough people.</summary>
+public enum RouterMode
+{
+    /// <summary>
+    /// Calibration corrected for people's own errors (<see cref="NoisyLabels"/>, people's accuracy identified by items
+    /// two people saw) and one plan for the overall target (<see cref="RoutingPlan"/>): accept, and ask each further
+    /// person, where the target needs it at least cost. The default.
+    /// </summary>
+    Solve,
+
+    /// <summary>
+    /// The earlier rule: calibration against people's resolved label, one acceptance threshold by the ledger, people
+    /// asked until the posterior reaches <see cref="RouterOptions.StopPosterior"/>, the model's vote capped.
+    /// </summary>
+    Stop,
+}
+
 /// <summary>Settings of <see cref="RoutingOracle"/>. Validated once, when the router is created.</summary>
 public sealed record RouterOptions
 {
+    /// <summary>How the router decides (<see cref="RouterMode"/>). Default <see cref="RouterMode.Solve"/>.</summary>
+    public RouterMode Mode { get; init; } = RouterMode.Solve;
+
+    /// <summary>
+    /// In <see cref="RouterMode.Solve"/>: the share of items sent to people (a seeded draw per item, independent of any
+    /// answer) that get two people, so people's accuracy is identified; warm-up items always get two. Default 0.1.
+    /// </summary>
+    public double DoubleShare { get; init; } = 0.1;
+
     /// <summary>The label accuracy to reach over all routed items, 0–1. Default 0.95.</summary>
     public double TargetAccuracy { get; init; } = 0.95;
 
@@ -25,7 +51,7 @@ public sealed record RouterOptions
     /// <summary>The most people asked about one item. Default 3.</summary>
     public int MaxPeople { get; init; } = 3;
 
-    /// <summary>People are asked one at a time until the posterior of the leading label reaches this. Default 0.99.</summary>
+    /// <summary>In <see cref="RouterMode.Stop"/>: people are asked one at a time until the posterior of the leading label reaches this. Default 0.99.</summary>
     public double StopPosterior { get; init; } = 0.99;
 
     /// <summary>
@@ -65,15 +91,23 @@ public sealed record RouterOptions
     public IEvidenceSink Evidence { get; init; } = NullEvidenceSink.Instance;
 
     /// <summary>
-    /// Applies a spec of router settings, <c>stop=0.99,max-people=3,z=0.5,warm-up=100,vote-cap=0.9,margin=0</c> (any
-    /// subset; keys as in the option names), to these options.
+    /// Applies a spec of router settings, <c>mode=solve,double-share=0.1,stop=0.99,max-people=3,z=0.5,warm-up=100,vote-cap=0.9,margin=0</c>
+    /// (any subset; keys as in the option names; <c>mode</c> is <c>solve</c> or <c>stop</c>), to these options.
     /// </summary>
     /// <exception cref="ConfigurationException">The spec is malformed; the message names the part.</exception>
     public RouterOptions WithSpec(string? spec)
     {
         if (string.IsNullOrWhiteSpace(spec)) return this;
         var parts = Simulation.Routing.SpecParts.Parse(spec, "--router");
-        Simulation.Routing.SpecParts.NoOthers(parts, spec, "--router", "stop", "max-people", "z", "warm-up", "vote-cap", "margin");
+        Simulation.Routing.SpecParts.NoOthers(parts, spec, "--router", "mode", "double-share", "stop", "max-people", "z", "warm-up", "vote-cap", "margin");
+        var mode = Mode;
+        if (parts.TryGetValue("mode", out var m))
+            mode = m.ToLowerInvariant() switch
+            {
+                "solve" => RouterMode.Solve,
+                "stop" => RouterMode.Stop,
+                _ => throw new ConfigurationException($"--router '{spec}': mode must be 'solve' or 'stop', not '{m}'."),
+            };
         double Get(string key, double fallback) => Simulation.Routing.SpecParts.Number(parts, key, spec, "--router", fallback);
         int GetInt(string key, int fallback)
         {
@@ -83,6 +117,8 @@ public sealed record RouterOptions
         }
         var result = this with
         {
+            Mode = mode,
+            DoubleShare = Get("double-share", DoubleShare),
             StopPosterior = Get("stop", StopPosterior),
             MaxPeople = GetInt("max-people", MaxPeople),
             ConfidenceZ = Get("z", ConfidenceZ),
@@ -101,6 +137,8 @@ public sealed record RouterOptions
         if (!(TargetAccuracy > 0 && TargetAccuracy < 1)) throw new ConfigurationException("The target accuracy must be between 0 and 1 (exclusive).");
         if (!(Margin >= 0 && Margin < 1)) throw new ConfigurationException("The router's margin must be in [0, 1).");
         if (!(AuditShare >= 0 && AuditShare <= 1)) throw new ConfigurationException("The audit share must be between 0 and 1.");
+        if (!(DoubleShare >= 0 && DoubleShare <= 1)) throw new ConfigurationException("The router's double share must be between 0 and 1.");
+        if (!Enum.IsDefined(Mode)) throw new ConfigurationException("The router's mode must be solve or stop.");
         if (WarmUp < 0) throw new ConfigurationException("The router's warm-up cannot be negative.");
         if (MaxPeople < 1) throw new ConfigurationException("The router must be allowed to ask at least one person.");
         if (!(StopPosterior > 0.5 && StopPosterior < 1)) throw new ConfigurationException("The router's stop posterior must be between 0.5 and 1.");

@@ -102,6 +102,15 @@ public sealed class RoutingOracle : IOracle
     private double _modelMoney;
     private double _peopleMoney;
     private int _multiRatedAtLastFit;
+    // Solve mode: resolved items for the noise-corrected calibration, pairs asked regardless of answers, the plan.
+    private readonly List<ResolvedItem> _resolved = [];
+    private int _pairs;
+    private int _pairAgreements;
+    private int _resolvedAtLastFit;
+    private double _peopleAccuracy = double.NaN;
+    private RoutingPlan? _plan;
+    private readonly List<double> _acceptedStated = [];
+    private double _goal = double.NaN;
 
     /// <summary>Creates a router.</summary>
     /// <param name="model">The model asked first about every item (its answers must carry a confidence).</param>
@@ -178,6 +187,8 @@ public sealed class RoutingOracle : IOracle
         public bool Deferred { get; set; }
         public string? DeferReason { get; set; }
         public int FirstPersonLabel { get; set; } = -1;
+        public List<int> PersonLabels { get; } = [];
+        public int MinPeople { get; set; } = 1;
         public string Decision { get; set; } = "";
     }
 
@@ -214,8 +225,8 @@ public sealed class RoutingOracle : IOracle
             item.AuditDraw = RoutingRules.AuditDraw(_options.Seed, item.Question.ItemId);
         }
 
-        // 2. Accept the most probably right model labels while the ledger stays at the target.
-        var threshold = AcceptanceThreshold(items);
+        // 2. Accept the most probably right model labels while the ledger (stop mode) or the plan (solve mode) stays at the target.
+        var threshold = AcceptanceThreshold(items, k);
         foreach (var item in items)
         {
             if (item.ModelLabel < 0 || item.WarmUp || !(item.Calibrated >= threshold)) continue;
@@ -260,7 +271,18 @@ public sealed class RoutingOracle : IOracle
         {
             if (item.Accepted && !item.Audit) continue;
             var prior = new double[k];
-            if (item.ModelLabel >= 0 && !item.WarmUp)
+            if (Solving)
+            {
+                // Warm-up and a seeded share of the rest get two people whatever they answer: people's accuracy is identified by such pairs.
+                var doubleDraw = Seeds.Uniform(Seeds.Mix(_options.Seed, item.Question.ItemId), 1);
+                item.MinPeople = Math.Min(_options.MaxPeople, item.WarmUp || doubleDraw < _options.DoubleShare ? 2 : 1);
+            }
+            if (Solving && item.ModelLabel >= 0 && !item.WarmUp)
+            {
+                // The calibrator is corrected for people's errors and fitted on their answers, not on the resolved label, so the model's vote needs no cap.
+                prior = _plan!.Prior(item.ModelLabel, item.Calibrated);
+            }
+            else if (item.ModelLabel >= 0 && !item.WarmUp)
             {
                 // The model's vote is capped so that one dissenting person always outweighs it: audits must be able to refute it.
                 var q = Math.Clamp(Math.Min(item.Calibrated, _options.ModelVoteCap), 1e-6, 1 - 1e-6);
@@ -272,7 +294,7 @@ public sealed class RoutingOracle : IOracle
         }
         for (var round = 0; round < _options.MaxPeople; round++)
         {
-            var pending = items.Where(x => x.Posterior is { } p && !x.Deferred && x.People == round && (round == 0 || p.Max() < _options.StopPosterior)).ToList();
+            var pending = items.Where(x => x.Posterior is { } p && !x.Deferred && x.People == round && (round == 0 || MoreNeeded(x, p, round))).ToList();
             if (pending.Count == 0) break;
             var answers = await AskChecked(_people, request, pending.Select(x => x.Question).ToList(), cancellationToken).ConfigureAwait(false);
             for (var i = 0; i < pending.Count; i++)
@@ -290,9 +312,11 @@ public sealed class RoutingOracle : IOracle
                 item.People++;
                 _personAnswers++;
                 if (item.FirstPersonLabel < 0) item.FirstPersonLabel = l;
+                item.PersonLabels.Add(l);
                 var name = answer.Provenance.Name;
                 _ratings.Add((item.Question.ItemId, name, l));
-                var h = Math.Clamp(_personAccuracy.TryGetValue(name, out var est) ? est : _options.PersonAccuracyPrior, 1e-3, 1 - 1e-6);
+                var h = Solving ? PooledPersonAccuracy(k)
+                    : Math.Clamp(_personAccuracy.TryGetValue(name, out var est) ? est : _options.PersonAccuracyPrior, 1e-3, 1 - 1e-6);
                 // One-coin likelihood (Dawid & Skene 1979 with one accuracy per annotator): h on the answer, (1 − h)/(K − 1) elsewhere.
                 var p = item.Posterior!;
                 double sum = 0;
@@ -322,6 +346,7 @@ public sealed class RoutingOracle : IOracle
             expected = item.Calibrated;
             _accepted++;
             _acceptedExpected += expected;
+            if (!double.IsNaN(item.Stated)) _acceptedStated.Add(item.Stated);
         }
         else if (item.People > 0)
         {
@@ -332,6 +357,12 @@ public sealed class RoutingOracle : IOracle
             decision = item.WarmUp ? "warm-up" : item.Audit ? "audit" : item.People == 1 ? "one-person" : "k-people";
             _peopleItems++;
             _peoplePosteriorSum += expected;
+            if (item.ModelLabel >= 0 && item.PersonLabels.Count > 0) _resolved.Add(new ResolvedItem(item.Stated, item.ModelLabel, item.PersonLabels.ToArray()));
+            if (item.MinPeople >= 2 && item.PersonLabels.Count >= 2)
+            {
+                _pairs++;
+                if (item.PersonLabels[0] == item.PersonLabels[1]) _pairAgreements++;
+            }
             if (item.ModelLabel >= 0)
             {
                 _outcomes.Add(new ConfidenceOutcome(item.Stated, label == item.ModelLabel));
@@ -398,6 +429,13 @@ public sealed class RoutingOracle : IOracle
             ["audit_scale"] = AuditScale(),
             ["person_accuracy"] = _personAccuracy.Count > 0 ? _personAccuracy.Values.Average() : _options.PersonAccuracyPrior,
         };
+        if (Solving && _plan is { } plan)
+        {
+            inputs["mode"] = "solve";
+            inputs["answer_price"] = double.IsFinite(plan.Kappa) ? plan.Kappa : null;
+            inputs["plan_goal"] = _goal;
+            inputs["min_people"] = item.MinPeople;
+        }
         if (item.ModelLabel >= 0) inputs["model_label"] = item.ModelLabel;
         if (item.Question.LearnerProbabilities is { } learner && item.ModelLabel >= 0 && item.ModelLabel < learner.Count)
             inputs["learner_probability"] = (double)learner[item.ModelLabel];
@@ -425,13 +463,63 @@ public sealed class RoutingOracle : IOracle
     /// threshold is what minimises cost for a target mean accuracy (accept in order of confidence); re-solving per
     /// batch tracks the calibration as audits arrive. +∞ when nothing can be accepted.
     /// </summary>
-    private double AcceptanceThreshold(Item[] items)
+    private double AcceptanceThreshold(Item[] items, int classes)
     {
         foreach (var item in items)
             if (item.ModelLabel >= 0) _statedSeen.Add(item.Stated);
+        if (Solving)
+        {
+            _goal = PlanGoal();
+            _plan = RoutingPlan.Solve(_statedSeen.Select(Calibrated), _goal, Math.Max(2, classes), PooledPersonAccuracy(classes),
+                _options.MaxPeople, _options.AuditShare);
+            if (!items.Any(x => x.ModelLabel >= 0 && !x.WarmUp)) return double.PositiveInfinity;
+            return _plan.AcceptanceThreshold();
+        }
         if (!items.Any(x => x.ModelLabel >= 0 && !x.WarmUp)) return double.PositiveInfinity;
         var people = _peopleItems >= 10 ? _peoplePosteriorSum / _peopleItems : _options.StopPosterior;
         return RoutingRules.AcceptanceThreshold(_statedSeen.Select(Calibrated), AuditScale(), people, _options.TargetAccuracy + _options.Margin);
+    }
+
+    private bool Solving => _options.Mode == RouterMode.Solve;
+
+    /// <summary>
+    /// The mean accuracy the plan aims at for the items to come: the target (plus margin), corrected by what the items
+    /// labeled so far are now expected to have reached — accepted labels at their acting value under the current
+    /// calibrator, people's at their posterior — with the shortfall (or surplus) spread over as many items as were
+    /// labeled so far, at least <see cref="DebtHorizon"/>. Early decisions rest on a rough calibration; without this the
+    /// whole stream inherits their error, since a plan solved for the mean of the items to come never repays it.
+    /// Kept within [target − 0.05, 0.999].
+    /// </summary>
+    private double PlanGoal()
+    {
+        var goal = _options.TargetAccuracy + _options.Margin;
+        var n = _acceptedStated.Count + _peopleItems;
+        if (n == 0) return goal;
+        var expected = _acceptedStated.Sum(Calibrated) + _peoplePosteriorSum;
+        var debt = goal * n - expected;
+        return Math.Clamp(goal + debt / Math.Max(n, DebtHorizon), _options.TargetAccuracy - 0.05, 0.999);
+    }
+
+    /// <summary>The fewest items a shortfall against the target is spread over (<see cref="PlanGoal"/>).</summary>
+    private const int DebtHorizon = 500;
+
+    /// <summary>Whether an item people have answered <paramref name="round"/> times needs another person.</summary>
+    private bool MoreNeeded(Item item, double[] posterior, int round)
+    {
+        if (!Solving) return posterior.Max() < _options.StopPosterior;
+        if (round < item.MinPeople) return true;
+        // Warm-up items have no model vote and no plan behind them: their two answers are the warm-up.
+        return !item.WarmUp && _plan!.ShouldAsk(posterior, round);
+    }
+
+    /// <summary>People's pooled accuracy as last estimated (noise-corrected EM), else the pairs' moment estimate, else the prior; kept above 1/K.</summary>
+    private double PooledPersonAccuracy(int classes)
+    {
+        var k = Math.Max(2, classes);
+        var h = !double.IsNaN(_peopleAccuracy) ? _peopleAccuracy
+            : _pairs >= _options.MinItemsForDawidSkene ? NoisyLabels.TwoRaterAccuracy(_pairAgreements, _pairs, k)
+            : _options.PersonAccuracyPrior;
+        return Math.Clamp(h, 1.0 / k + 1e-3, 0.999);
     }
 
     /// <summary>
@@ -480,6 +568,20 @@ public sealed class RoutingOracle : IOracle
     /// <summary>Refits the calibrators on every resolved item, and people's accuracy by Dawid–Skene when there is enough new evidence.</summary>
     private void Refit(int classes)
     {
+        if (Solving)
+        {
+            // EM over every resolved item is cheap but not free: refit while the set is small, then when it grew by 5%.
+            if (_resolved.Count == 0 || (_resolvedAtLastFit >= 200 && _resolved.Count < _resolvedAtLastFit * 21 / 20)) return;
+            _resolvedAtLastFit = _resolved.Count;
+            var k = Math.Max(2, classes);
+            var start = _pairs >= _options.MinItemsForDawidSkene ? NoisyLabels.TwoRaterAccuracy(_pairAgreements, _pairs, k) : _options.PersonAccuracyPrior;
+            var corrected = NoisyLabels.Fit(_resolved, k, start, maxIterations: 100, method: _options.Calibration);
+            _calibrator = corrected.Calibrator;
+            _peopleAccuracy = corrected.PersonAccuracy;
+            foreach (var name in _ratings.Select(r => r.Annotator).Distinct(StringComparer.Ordinal))
+                if (!string.Equals(name, ModelAnnotator, StringComparison.Ordinal)) _personAccuracy[name] = corrected.PersonAccuracy;
+            return;
+        }
         _calibrator = ConfidenceCalibration.Fit(_options.Calibration, _outcomes);
         if (_second is not null)
         {

@@ -59,8 +59,10 @@ public sealed class RoutingOracleTests
 
     private static OracleRequest Request(params string[] ids) => new(ids.Select(id => new OracleQuestion(id, new TextContent(id))).ToList(), Labels);
 
+    // These tests pin the stop rule (a fixed stop posterior, the ledger); the solve mode has its own tests below.
     private static RouterOptions Options(ListEvidenceSink? sink = null) => new()
     {
+        Mode = RouterMode.Stop,
         TargetAccuracy = 0.9,
         AuditShare = 0,
         WarmUp = 0,
@@ -161,6 +163,42 @@ public sealed class RoutingOracleTests
         first.Count.ShouldBeInRange(120 - 40, 120 + 40); // 20% of 600, ± about 4 standard deviations
         (await Audited(42)).ShouldBe(first);
         (await Audited(43)).ShouldNotBe(first);
+    }
+
+    /// <summary>Routes a synthetic pool of 4,000 items (3 classes) through a router over a simulated LLM and simulated people.</summary>
+    private static async Task<(double Accuracy, int PeopleAnswers, RouterReport Report)> RouteSynthetic(RouterOptions options, SimulatedCalibration calibration)
+    {
+        const int n = 4000;
+        string[] labels = ["x", "y", "z"];
+        var gold = Enumerable.Range(0, n).Select(i => i % 3).ToArray();
+        var d = Enumerable.Range(0, n).Select(i => 0.02 + 0.96 * ((i * 7919L) % n) / n).ToList();
+        var reference = ReferenceProbabilities.FromValues(d, gold.Select(g => (g + 1) % 3).ToList());
+        var content = Enumerable.Range(0, n).Select(i => (ItemContent)new TextContent($"item {i}")).ToList();
+        var llm = new SimulatedLlm(reference, new LlmProfile(0.9, calibration), gold, labels, content, 17);
+        var people = new SimulatedPeople(new PersonProfile(0.95, new PersonRate(1)), gold, labels, 18);
+        var router = new RoutingOracle(llm, people, options);
+        var right = 0;
+        foreach (var chunk in Enumerable.Range(0, n).Chunk(50))
+        {
+            var request = new OracleRequest(chunk.Select(i => new OracleQuestion($"i{i}", content[i]) { PoolIndex = i }).ToList(), labels);
+            var answers = await router.AskAsync(request, TestContext.Current.CancellationToken);
+            right += answers.Zip(chunk).Count(x => x.First.Labels.Single() == labels[gold[x.Second]]);
+        }
+        return ((double)right / n, router.Report.PersonAnswers, router.Report);
+    }
+
+    [Theory]
+    [InlineData(SimulatedCalibration.Calibrated)]
+    [InlineData(SimulatedCalibration.Overconfident)]
+    public async Task AskAsync_SolveMode_ReachesTheTargetWithFewerPeopleThanTheStopRule(SimulatedCalibration calibration)
+    {
+        var solve = await RouteSynthetic(new RouterOptions { Seed = 3 }, calibration);
+        var stop = await RouteSynthetic(new RouterOptions { Seed = 3, Mode = RouterMode.Stop }, calibration);
+        solve.Accuracy.ShouldBeGreaterThan(0.95 - 0.01);
+        solve.PeopleAnswers.ShouldBeLessThan(stop.PeopleAnswers);
+        // People's accuracy, identified by the two-person items, is estimated near the truth.
+        solve.Report.PersonAccuracy.Values.ShouldAllBe(h => Math.Abs(h - 0.95) < 0.02);
+        solve.Report.Calibrator.ShouldStartWith("isotonic-corrected(");
     }
 
     [Fact]

@@ -31,6 +31,16 @@ public sealed class SimulatedPeopleContractTests : OracleContractTests
     }
 }
 
+public sealed class RunScopedOracleContractTests : OracleContractTests
+{
+    protected override IOracle Create(OracleFixture fixture)
+    {
+        var labels = fixture.Labels.ToList();
+        var gold = fixture.Gold.Select(g => labels.IndexOf(g)).ToArray();
+        return new RunScopedOracle(() => new SimulatedPeople(new PersonProfile(0.9, new PersonRate(1)), gold, labels, 3), labels, gold);
+    }
+}
+
 public sealed class RoutingSimulationTests
 {
     private static SimulationData Data(int poolSize = 400, int testSize = 60)
@@ -162,6 +172,45 @@ public sealed class RoutingSimulationTests
         report.Calibration[0].Model.ShouldBe("simulated-llm(accuracy=0.8,overconfident)");
         // Over-confident stated confidence is worse calibrated than after the router's calibrator.
         report.Calibration[0].EceStated!.Value.ShouldBeGreaterThan(report.Calibration[0].EceCalibrated!.Value);
+    }
+
+    [Fact]
+    public void Downstream_SmallPool_ThreeArmsPerSeedWithMoneyRisingAndTheRoutersLabelsCheaper()
+    {
+        var data = Data(400, 60);
+        var routing = new RoutingSimulationOptions
+        {
+            Models = [new LlmProfile(0.9, SimulatedCalibration.Calibrated)],
+            People = new PersonProfile(0.95, new PersonRate(1)),
+            Router = new RouterOptions { WarmUp = 20 },
+        };
+        var simulation = new SimulationOptions { Strategies = ["margin"], Seeds = 2, SeedSize = 20, BatchSize = 20, Budget = 200 };
+        var reference = ReferenceProbabilities.Compute(data.Pool, data.PoolLabels, data.ClassNames.Count, new LogisticRegression(), 5, TestContext.Current.CancellationToken);
+        var runs = DownstreamSimulation.Run(data, simulation, routing, reference, TestContext.Current.CancellationToken);
+
+        runs.Select(r => (r.Arm, r.Seed)).ShouldBe([("random + people", 0), ("margin + people", 0), ("random + router", 0), ("margin + router", 0),
+            ("random + people", 1), ("margin + people", 1), ("random + router", 1), ("margin + router", 1)]);
+        foreach (var run in runs)
+        {
+            run.Points[0].Money.ShouldBe(20); // the seed set, one person each
+            run.Points.Select(p => p.Labels).ShouldBe(Enumerable.Range(0, 10).Select(j => 20 + 20 * j).ToList());
+            for (var j = 1; j < run.Points.Count; j++) run.Points[j].Money.ShouldBeGreaterThan(run.Points[j - 1].Money);
+            run.LabelAccuracy.ShouldBeInRange(0.8, 1);
+        }
+        // People only: one answer per label, so money = labels.
+        foreach (var run in runs.Where(r => r.Arm.EndsWith("people", StringComparison.Ordinal)))
+            run.Points.Select(p => p.Money).ShouldBe(run.Points.Select(p => (double)p.Labels).ToList());
+        // The router pays people for its warm-up (two each) and escalations, models for the rest: fewer than one person per label.
+        foreach (var run in runs.Where(r => r.Arm.EndsWith("router", StringComparison.Ordinal)))
+            run.Points[^1].Money.ShouldBeLessThan(run.Points[^1].Labels);
+        DownstreamSimulation.Run(data, simulation, routing, reference, TestContext.Current.CancellationToken).ShouldBe(runs, new DownstreamComparer());
+    }
+
+    private sealed class DownstreamComparer : IEqualityComparer<DownstreamRun>
+    {
+        public bool Equals(DownstreamRun? x, DownstreamRun? y) => x!.Arm == y!.Arm && x.Seed == y.Seed && x.Points.SequenceEqual(y.Points) && x.LabelAccuracy.Equals(y.LabelAccuracy);
+
+        public int GetHashCode(DownstreamRun obj) => obj.Arm.GetHashCode(StringComparison.Ordinal);
     }
 
     [Fact]
