@@ -146,6 +146,7 @@ public static class SiftServerServices
         api.MapItemsApi();
         api.MapTasksApi();
         api.MapHistoryApi();
+        api.MapAnnotatorStatsApi();
         api.MapDashboardApi();
         api.MapAgreementApi();
         api.MapMembersApi();

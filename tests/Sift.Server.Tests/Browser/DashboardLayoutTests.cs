@@ -97,7 +97,7 @@ public sealed partial class DashboardLayoutTests(BrowserFixture fixture)
     {
         var found = await page.EvaluateAsync<System.Text.Json.JsonElement>("""
             () => [...document.querySelectorAll('main svg text')].filter(t => t.textContent.trim() !== '' && t.getClientRects().length > 0)
-              .map(t => ({ text: t.textContent.trim().slice(0, 30), px: parseFloat(getComputedStyle(t).fontSize) * t.getScreenCTM().a }))
+              .map(t => ({ text: t.textContent.trim().slice(0, 30), px: parseFloat(getComputedStyle(t).fontSize) * Math.hypot(t.getScreenCTM().a, t.getScreenCTM().b) }))
             """);
         var sizes = found.EnumerateArray().Select(e => (Text: e.GetProperty("text").GetString()!, Px: e.GetProperty("px").GetDouble())).ToList();
         sizes.Count.ShouldBeGreaterThan(10);

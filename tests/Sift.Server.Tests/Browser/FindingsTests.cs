@@ -107,6 +107,7 @@ public sealed class FindingsTests(BrowserFixture fixture)
         await session.LoginAsync(token);
         await page.GotoAsync($"/annotate/{projectId}");
         var annotate = new AnnotatePage(page);
+        await annotate.CurrentAsync();
 
         await page.Keyboard.PressAsync("u");
         var status = page.Locator("#status");

@@ -40,6 +40,10 @@ export default async function dashboard(main, { me, params, setTitle }) {
   // Shown once the project has items with two or more answers (overlap k ≥ 2).
   const agreementCard = h('section', { class: 'card', id: 'agreement', 'aria-labelledby': 'agreement-h', hidden: true },
     h('h2', { id: 'agreement-h' }, 'Annotator agreement'), agreementBox);
+  const statsBox = h('div', { id: 'annotator-stats-body' });
+  // Admins only: throughput, time per item, agreement with the others' consensus, gold accuracy and drift per person.
+  const statsCard = h('section', { class: 'card', id: 'annotator-stats', 'aria-labelledby': 'annotator-stats-h', hidden: true },
+    h('h2', { id: 'annotator-stats-h' }, 'Annotators'), statsBox);
   const oraclesBox = h('div', { id: 'oracles-body' });
   const moneyCurve = h('figure', {
     id: 'money-curve', class: 'curve', role: 'img',
@@ -82,7 +86,8 @@ export default async function dashboard(main, { me, params, setTitle }) {
         h('section', { class: 'card', 'aria-labelledby': 'trainer-h' }, h('h2', { id: 'trainer-h' }, 'Trainer'), trainerBox),
         embeddingCard)),
     oraclesCard,
-    agreementCard);
+    agreementCard,
+    statsCard);
 
   let curveKey = null;
   let agreementKey = null;
@@ -156,7 +161,7 @@ export default async function dashboard(main, { me, params, setTitle }) {
     if (key !== curveKey) { curveKey = key; loadCurve(); }
     // The server caches the agreement until the answers change; ask again only when they did, or while the last
     // report was a large project's older one (up_to_date false: the server recomputes it shortly).
-    if (c.annotations !== agreementKey) { agreementKey = c.annotations; loadAgreement(); }
+    if (c.annotations !== agreementKey) { agreementKey = c.annotations; loadAgreement(); if (can.administer(me)) loadStats(); }
     // Models answer without changing the annotation count (items they send to people): look every third refresh too.
     const oracles = `${c.annotations}:${Math.floor(refreshes++ / 3)}`;
     if (oracles !== oraclesKey) { oraclesKey = oracles; loadOracles(key); }
@@ -208,6 +213,16 @@ export default async function dashboard(main, { me, params, setTitle }) {
     const gap = model === null || model === undefined ? null : (model - baseline.accuracy) * 100;
     baselineBox.textContent = `Majority-class baseline: always answering “${baseline.label}” scores ${pct(baseline.accuracy)} on the ${fmt(baseline.held_out)} held-out items`
       + (gap === null ? '.' : `; the model (${pct(model)}) is ${Math.abs(gap).toFixed(1)} points ${gap >= 0 ? 'above' : 'below'} it.`);
+  }
+
+  async function loadStats() {
+    try {
+      const view = await api('GET', `/api/projects/${projectId}/annotator-stats`);
+      statsCard.hidden = view.annotators.length === 0;
+      if (!statsCard.hidden) replace(statsBox, statsPanel(view));
+    } catch (error) {
+      problem.textContent = `Could not load the annotator statistics: ${error.message}`;
+    }
   }
 
   async function loadAgreement() {
@@ -439,6 +454,32 @@ function oraclesPanel(view) {
     h('p', { class: 'muted small', id: 'anchoring' },
       view.anchoring.pre_annotation ? 'Pre-annotation is on: annotators see a model\'s label on items it sent to people. ' : 'Pre-annotation is off. ',
       `People's agreement with the model's label: ${agree(view.anchoring.shown)} with its suggestion shown, ${agree(view.anchoring.not_shown)} without.`),
+  ];
+}
+
+/** The admins' table of annotators: every value goes in as text. */
+function statsPanel(view) {
+  const share = (value, n) => (value === null || value === undefined ? '—' : `${pct(value)} of ${fmt(n)}`);
+  const seconds = v => (v === null || v === undefined ? '—' : `${fmt(v, 1)} s`);
+  const drift = periods => periods.map(p => (p.consensus_agreement === null ? '—' : pct(p.consensus_agreement, 0))).join(' → ');
+  const driftTime = periods => periods.map(p => seconds(p.median_seconds)).join(' → ');
+  return [
+    h('table', { class: 'data', id: 'annotator-stats-table' },
+      h('thead', {}, h('tr', {}, ['Annotator', 'Answers', 'Per active hour', 'Time per item (median · mean)', 'Agrees with the others', 'Gold accuracy',
+        'Agreement by quarter', 'Time by quarter'].map(t => h('th', { scope: 'col' }, t)))),
+      h('tbody', {}, view.annotators.map(a => h('tr', {},
+        h('td', { class: 'name' }, a.name),
+        h('td', {}, fmt(a.answers), a.changed > 0 ? h('span', { class: 'muted small' }, ` (${fmt(a.changed)} changed)`) : null),
+        h('td', {}, a.per_active_hour === null ? '—' : fmt(a.per_active_hour, 1)),
+        h('td', {}, `${seconds(a.median_seconds)} · ${seconds(a.mean_seconds)}`),
+        h('td', { class: 'consensus' }, share(a.consensus_agreement, a.compared_with_consensus)),
+        h('td', { class: 'gold' }, share(a.gold_accuracy, a.gold_items)),
+        h('td', { class: 'drift small' }, drift(a.drift)),
+        h('td', { class: 'drift small' }, driftTime(a.drift)))))),
+    h('p', { class: 'muted small' },
+      `Active time counts the gaps between one person's answers shorter than ${fmt(view.active_gap_minutes)} minutes. `,
+      '"Agrees with the others": on items someone else answered too, the share where the answer equals the others\' majority (ties left out). ',
+      'Gold accuracy: on items imported with a gold label. Quarters: the person\'s answers in time order, split in four — a falling agreement or time per item is drift.'),
   ];
 }
 
