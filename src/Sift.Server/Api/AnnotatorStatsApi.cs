@@ -1,5 +1,5 @@
-using System.Security.Claims;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using Sift.Oracles;
@@ -25,7 +25,7 @@ internal static class AnnotatorStatsApi
     }
 
     /// <summary>GET …/annotator-stats: one row per person who answered in the project, most answers first.</summary>
-    internal static async Task<Ok<AnnotatorStatsView>> Stats(long projectId, ClaimsPrincipal principal, ISiftStore store, TimeProvider time, CancellationToken ct)
+    internal static async Task<Ok<AnnotatorStatsView>> Stats(long projectId, ISiftStore store, TimeProvider time, CancellationToken ct)
     {
         await ProjectsApi.RequireProjectAsync(store, projectId, ct);
         var answers = await store.GetAnnotationsAsync(projectId, null, includeUndone: false, ct);
