@@ -111,7 +111,7 @@ public sealed class SimulateCommandTests
     [InlineData(null, 2.1, "> 2.10×")]
     [InlineData(null, null, "—")]
     public void Savings_ExactLowerBoundOrNone(double? exact, double? atLeast, string shown) =>
-        SimulateCommand.Savings(exact, atLeast).ShouldBe(shown);
+        Sift.Cli.Commands.SimulateCommand.Savings(exact, atLeast).ShouldBe(shown);
 
     [Fact]
     public void Simulate_NoFeaturesOrStrategyGiven_UsesTheEncoderDefaultAndMarginKMeans()
