@@ -60,6 +60,9 @@ internal static class AnnotatorStats
     /// <summary>Two answers closer than this belong to one stretch of work; a longer gap is a break and not active time.</summary>
     public static readonly TimeSpan ActiveGap = TimeSpan.FromMinutes(10);
 
+    /// <summary>Below this much active time a rate per hour says nothing (answers sent by a script, a single answer): it is null then.</summary>
+    public static readonly TimeSpan MinActiveTime = TimeSpan.FromMinutes(1);
+
     /// <summary>How many periods drift splits an annotator's answers into (fewer when they have fewer answers).</summary>
     public const int Periods = 4;
 
@@ -77,7 +80,7 @@ internal static class AnnotatorStats
             var active = ActiveTime(ordered);
             var seconds = Seconds(ordered);
             rows.Add(new AnnotatorStatsRow(mine.Key, "", ordered.Count, ordered.Count(a => a.Provenance?.Supersedes is not null), ordered[0].CreatedAt, ordered[^1].CreatedAt,
-                Math.Round(active.TotalHours, 4), active > TimeSpan.Zero ? Math.Round(ordered.Count / active.TotalHours, 2) : null,
+                Math.Round(active.TotalHours, 4), active >= MinActiveTime ? Math.Round(ordered.Count / active.TotalHours, 2) : null,
                 Median(seconds), seconds.Count == 0 ? null : Math.Round(seconds.Average(), 2),
                 compared, Share(agreed, compared), goldItems, Share(goldRight, goldItems), Drift(ordered, byItem, gold)));
         }

@@ -128,7 +128,8 @@ internal static class Dashboard
             Markers = true,
             Width = size?.Width ?? 820,
             Height = size?.Height ?? 520,
-            Title = $"{projectName}: held-out accuracy vs labels",
+            // A narrow chart has no room for a title; the dashboard's card names it.
+            Title = size is { Width: < ChartOptions.NarrowWidth } ? "" : $"{projectName}: held-out accuracy vs labels",
             XLabel = "labels",
             YLabel = "held-out accuracy",
         });

@@ -176,9 +176,9 @@ public sealed class FindingsTests(BrowserFixture fixture)
         await fixture.Admin.PostAsync($"/api/users/{userId}/token");
 
         await page.GotoAsync($"/annotate/{projectId}");
-        await page.WaitForURLAsync(url => new Uri(url).AbsolutePath == "/");
         var why = page.Locator("#token-rejected");
         await why.WaitForAsync();
+        new Uri(page.Url).AbsolutePath.ShouldBe("/");
         var text = (await why.TextContentAsync())!;
         text.ShouldContain("Your saved token stopped working.");
         text.ShouldContain("an admin rotated it, or the server issued new tokens when it started");
