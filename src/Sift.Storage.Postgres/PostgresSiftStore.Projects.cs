@@ -543,6 +543,46 @@ public sealed partial class PostgresSiftStore
     }
 
     /// <inheritdoc />
+    public Task<SubmitResult> ReviseAsync(long projectId, long annotationId, long annotatorId, IReadOnlyList<string> labels, string clientRequestId, DateTimeOffset now,
+        Provenance? provenance = null, CancellationToken cancellationToken = default)
+    {
+        StoreChecks.CheckSubmit(labels, clientRequestId, provenance);
+        var labelsJson = SerializeLabels(labels);
+        return WriteAsync(async tx =>
+        {
+            // Lock the answer being changed first: a concurrent retry of the same change waits here, then finds the new one.
+            var old = await tx.Cmd($"SELECT {AnnotationColumns} FROM annotations WHERE id = @id AND project_id = @p FOR UPDATE")
+                .With("@id", annotationId).With("@p", projectId).OneAsync(MapAnnotation, tx.Ct);
+            var earlier = await tx.Cmd($"SELECT {AnnotationColumns} FROM annotations WHERE annotator_id = @a AND client_request_id = @c")
+                .With("@a", annotatorId).With("@c", clientRequestId).OneAsync(MapAnnotation, tx.Ct);
+            if (earlier is not null)
+            {
+                if (earlier.ProjectId == projectId && earlier.Provenance?.Supersedes == annotationId) return new SubmitResult(earlier, true);
+                throw new ConflictException($"client_request_id '{clientRequestId}' was already used for another answer.");
+            }
+            if (old is null || old.AnnotatorId != annotatorId) throw new NotFoundException($"Annotation {annotationId} was not found.");
+            if (old.Undone) throw new ConflictException($"Annotation {annotationId} was undone or changed already: change the current answer instead.");
+            await tx.Cmd("UPDATE annotations SET undone = true WHERE id = @id").With("@id", old.Id).ExecAsync(tx.Ct);
+            var externalId = (string)(await tx.Cmd("SELECT external_id FROM items WHERE id = @i").With("@i", old.ItemId).ScalarAsync(tx.Ct))!;
+            var name = await UserNameAsync(tx, annotatorId);
+            await AppendEvidenceAsync(tx, projectId, StoreEvidence.Answer(externalId, old.Labels, old.Provenance ?? StoreEvidence.Provenance(null, name, old.InstructionsVersion, old.CreatedAt), now, undo: true));
+            var version = Convert.ToInt32(await tx.Cmd("SELECT instructions_version FROM projects WHERE id = @p").With("@p", projectId).ScalarAsync(tx.Ct), CultureInfo.InvariantCulture);
+            var recorded = StoreEvidence.Provenance(provenance, name, version, now) with { Supersedes = old.Id };
+            var id = (long)(await tx.Cmd("""
+                INSERT INTO annotations (project_id, item_id, annotator_id, task_id, labels_json, instructions_version, client_request_id, created_at, undone, provenance_json)
+                VALUES (@p, @i, @a, @t, @l, @v, @c, @now, false, @prov) RETURNING id
+                """).With("@p", projectId).With("@i", old.ItemId).With("@a", annotatorId).With("@t", old.TaskId).With("@l", labelsJson)
+                .With("@v", version).With("@c", clientRequestId).With("@now", Ticks(now)).With("@prov", SerializeProvenance(recorded)).ScalarAsync(tx.Ct))!;
+            await BumpRevisionAsync(tx, projectId, StoreChecks.RevisionStripe(annotatorId));
+            await AppendEvidenceAsync(tx, projectId, StoreEvidence.Answer(externalId, labels, recorded, now));
+            return new SubmitResult(new Annotation(id, projectId, old.ItemId, annotatorId, old.TaskId, [.. labels], version, clientRequestId, Time(Ticks(now)), false)
+            {
+                Provenance = recorded,
+            }, false);
+        }, cancellationToken);
+    }
+
+    /// <inheritdoc />
     public Task SkipAsync(long projectId, long taskId, long annotatorId, DateTimeOffset now, CancellationToken cancellationToken = default) =>
         WriteAsync(tx => SkipAsync(tx, projectId, taskId, annotatorId), cancellationToken);
 

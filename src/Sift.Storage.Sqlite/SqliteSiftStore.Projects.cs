@@ -465,6 +465,43 @@ public sealed partial class SqliteSiftStore
     }
 
     /// <inheritdoc />
+    public Task<SubmitResult> ReviseAsync(long projectId, long annotationId, long annotatorId, IReadOnlyList<string> labels, string clientRequestId, DateTimeOffset now,
+        Provenance? provenance = null, CancellationToken cancellationToken = default)
+    {
+        StoreChecks.CheckSubmit(labels, clientRequestId, provenance);
+        var labelsJson = SerializeLabels(labels);
+        return WriteAsync(() =>
+        {
+            var earlier = One(W($"SELECT {AnnotationColumns} FROM annotations WHERE annotator_id = @a AND client_request_id = @c")
+                .With("@a", annotatorId).With("@c", clientRequestId), MapAnnotation);
+            if (earlier is not null)
+            {
+                if (earlier.ProjectId == projectId && earlier.Provenance?.Supersedes == annotationId) return new SubmitResult(earlier, true);
+                throw new ConflictException($"client_request_id '{clientRequestId}' was already used for another answer.");
+            }
+            var old = One(W($"SELECT {AnnotationColumns} FROM annotations WHERE id = @id AND project_id = @p").With("@id", annotationId).With("@p", projectId), MapAnnotation);
+            if (old is null || old.AnnotatorId != annotatorId) throw new NotFoundException($"Annotation {annotationId} was not found.");
+            if (old.Undone) throw new ConflictException($"Annotation {annotationId} was undone or changed already: change the current answer instead.");
+            W("UPDATE annotations SET undone = 1 WHERE id = @id").With("@id", old.Id).ExecuteNonQuery();
+            var externalId = ExternalId(old.ItemId);
+            AppendEvidence(projectId, StoreEvidence.Answer(externalId, old.Labels, old.Provenance ?? StoreEvidence.Provenance(null, UserName(annotatorId), old.InstructionsVersion, old.CreatedAt), now, undo: true));
+            var version = Convert.ToInt32(W("SELECT instructions_version FROM projects WHERE id = @p").With("@p", projectId).ExecuteScalar(), CultureInfo.InvariantCulture);
+            var recorded = StoreEvidence.Provenance(provenance, UserName(annotatorId), version, now) with { Supersedes = old.Id };
+            var id = (long)W("""
+                INSERT INTO annotations (project_id, item_id, annotator_id, task_id, labels_json, instructions_version, client_request_id, created_at, undone, provenance_json)
+                VALUES (@p, @i, @a, @t, @l, @v, @c, @now, 0, @prov) RETURNING id
+                """).With("@p", projectId).With("@i", old.ItemId).With("@a", annotatorId).With("@t", old.TaskId).With("@l", labelsJson)
+                .With("@v", version).With("@c", clientRequestId).With("@now", Ticks(now)).With("@prov", SerializeProvenance(recorded)).ExecuteScalar()!;
+            BumpRevision(projectId, StoreChecks.RevisionStripe(annotatorId));
+            AppendEvidence(projectId, StoreEvidence.Answer(externalId, labels, recorded, now));
+            return new SubmitResult(new Annotation(id, projectId, old.ItemId, annotatorId, old.TaskId, [.. labels], version, clientRequestId, Time(Ticks(now)), false)
+            {
+                Provenance = recorded,
+            }, false);
+        }, cancellationToken);
+    }
+
+    /// <inheritdoc />
     public Task SkipAsync(long projectId, long taskId, long annotatorId, DateTimeOffset now, CancellationToken cancellationToken = default) =>
         WriteAsync(() => Skip(projectId, taskId, annotatorId), cancellationToken);
 

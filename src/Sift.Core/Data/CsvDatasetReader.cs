@@ -62,10 +62,13 @@ internal static class CsvDatasetReader
         }
 
         var text = Column(headers, options.TextField);
-        if (text < 0) throw builder.Error(headerLine, options.TextField, "the header row has no column with this name");
+        if (text < 0) throw builder.Error(headerLine, options.TextField, $"the header row has no column with this name; the columns are {ColumnList(headers)}");
         var label = Column(headers, options.LabelField);
         if (label < 0 && options.RequireLabels)
-            throw builder.Error(headerLine, options.LabelField, "the header row has no column with this name, but labels are required");
+        {
+            throw builder.Error(headerLine, options.LabelField,
+                $"the header row has no column with this name, but labels are required; the columns are {ColumnList(headers)}");
+        }
         var id = Column(headers, options.IdField);
         var group = Column(headers, options.GroupField);
         var cost = Column(headers, options.CostField);
@@ -112,6 +115,13 @@ internal static class CsvDatasetReader
 
             builder.Add(line, itemId, itemText, itemLabel, itemGroup, itemCost, meta);
         }
+    }
+
+    /// <summary>The header's column names, quoted, for an error that must say which columns there are (at most 20).</summary>
+    private static string ColumnList(IReadOnlyList<string> headers)
+    {
+        var names = headers.Take(20).Select(h => $"'{(h.Length > 40 ? h[..40] + "…" : h)}'");
+        return string.Join(", ", names) + (headers.Count > 20 ? $" and {headers.Count - 20} more" : "");
     }
 
     /// <summary>The index of the column called <paramref name="name"/>: an exact match, else one ignoring case and surrounding spaces; -1 when none.</summary>

@@ -113,13 +113,20 @@ public sealed record Provenance
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? Rationale { get; init; }
 
+    /// <summary>
+    /// When the annotator changed an earlier answer of theirs (from their history): the id of the annotation this one
+    /// replaces, which is kept, marked undone. Null for a first answer.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public long? Supersedes { get; init; }
+
     /// <summary>Value equality, including the contents of <see cref="Sources"/> and <see cref="Distribution"/> (so a provenance read back from storage equals the one written).</summary>
     public bool Equals(Provenance? other) =>
         other is not null && (ReferenceEquals(this, other) ||
             (Kind == other.Kind && Name == other.Name && InstructionsVersion == other.InstructionsVersion && PromptTemplate == other.PromptTemplate
              && Nullable.Equals(Confidence, other.Confidence) && ConfidenceMethod == other.ConfidenceMethod && Equals(Cost, other.Cost) && Nullable.Equals(At, other.At)
              && Decision == other.Decision && SuggestionShown == other.SuggestionShown && Sources.SequenceEqual(other.Sources)
-             && SidesSwapped == other.SidesSwapped && Rationale == other.Rationale
+             && SidesSwapped == other.SidesSwapped && Rationale == other.Rationale && Supersedes == other.Supersedes
              && (Examples is null ? other.Examples is null : other.Examples is not null && Examples.SequenceEqual(other.Examples))
              && (Distribution is null ? other.Distribution is null
                  : other.Distribution is not null && Distribution.Count == other.Distribution.Count

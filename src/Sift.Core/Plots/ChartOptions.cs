@@ -17,4 +17,13 @@ public sealed record ChartOptions
 
     /// <summary>Height in pixels. Default 520; allowed 180 to 10000.</summary>
     public int Height { get; init; } = 520;
+
+    /// <summary>
+    /// Whether every point gets a visible marker (a circle; a square for a "random…" series), for curves of few points
+    /// such as one per model version. Default false (lines only, as for dense simulated curves).
+    /// </summary>
+    public bool Markers { get; init; }
+
+    /// <summary>Below this width the legend goes under the plot instead of beside it, so a narrow chart keeps its plot area. 560.</summary>
+    public const int NarrowWidth = 560;
 }

@@ -51,7 +51,8 @@ public static class LearningCurveSvg
         WriteBands(svg, series, layout, xAxis, yAxis);
         if (ceilingValue is { } value) WriteCeiling(svg, value, ceilingLabel, layout, yAxis);
         WriteLines(svg, series, layout, xAxis, yAxis);
-        WriteLegend(svg, series, layout);
+        if (options.Markers) WriteMarkers(svg, series, layout, xAxis, yAxis);
+        WriteLegend(svg, series, layout, options.Markers);
         if (!hasData)
             svg.Line($"<text class=\"no-data\" x=\"{N((layout.Left + layout.Right) / 2)}\" y=\"{N(layout.Top + (layout.Bottom - layout.Top) / 4)}\" text-anchor=\"middle\" font-size=\"14\" fill=\"#777777\">no data</text>");
         svg.Line("</svg>");
@@ -71,15 +72,21 @@ public static class LearningCurveSvg
         }
     }
 
-    /// <summary>Pixel box of the plot area; the legend sits to its right.</summary>
-    private sealed record Layout(double Left, double Right, double Top, double Bottom, int Width, int Height)
+    /// <summary>Pixel box of the plot area; the legend sits to its right, or under it on a narrow chart.</summary>
+    private sealed record Layout(double Left, double Right, double Top, double Bottom, int Width, int Height, bool LegendBelow = false)
     {
         public static Layout Create(IReadOnlyList<CurveSeries> series, ChartOptions options)
         {
+            var top = options.Title.Length > 0 ? 40 : 16;
+            if (options.Width < ChartOptions.NarrowWidth && series.Count > 0)
+            {
+                // One legend row per series under the x-axis label; the plot keeps the full width.
+                var rows = Math.Min(series.Count * 20, (options.Height - top - 50) / 2);
+                return new Layout(56, options.Width - 16, top, options.Height - 50 - rows, options.Width, options.Height, LegendBelow: true);
+            }
             // About 7.2 px per character at 12 px (generous for common sans fonts); the legend reserves room for the longest shown name.
             var longest = series.Count == 0 ? 0 : series.Max(s => LegendName(s.Name).Length);
             var legend = series.Count == 0 ? 0 : Math.Min(40 + longest * 7.2, options.Width * 0.35);
-            var top = options.Title.Length > 0 ? 40 : 16;
             return new Layout(64, options.Width - legend - 20, top, options.Height - 50, options.Width, options.Height);
         }
 
@@ -208,7 +215,7 @@ public static class LearningCurveSvg
             svg.Line($"<text x=\"{N(layout.Left - 8)}\" y=\"{N(layout.Y(yAxis, t) + 4)}\" text-anchor=\"end\">{yAxis.Label(t)}</text>");
         svg.Line("</g>");
 
-        svg.Line($"<text class=\"x-label\" x=\"{N((layout.Left + layout.Right) / 2)}\" y=\"{N(layout.Height - 12)}\" text-anchor=\"middle\" fill=\"#222222\">{Escape(options.XLabel)}</text>");
+        svg.Line($"<text class=\"x-label\" x=\"{N((layout.Left + layout.Right) / 2)}\" y=\"{N(layout.LegendBelow ? layout.Bottom + 36 : layout.Height - 12)}\" text-anchor=\"middle\" fill=\"#222222\">{Escape(options.XLabel)}</text>");
         svg.Line($"<text class=\"y-label\" transform=\"translate(16 {N((layout.Top + layout.Bottom) / 2)}) rotate(-90)\" text-anchor=\"middle\" fill=\"#222222\">{Escape(options.YLabel)}</text>");
     }
 
@@ -271,20 +278,45 @@ public static class LearningCurveSvg
         svg.Line("</g>");
     }
 
-    private static void WriteLegend(SvgWriter svg, IReadOnlyList<CurveSeries> series, Layout layout)
+    private static void WriteLegend(SvgWriter svg, IReadOnlyList<CurveSeries> series, Layout layout, bool markers)
     {
         if (series.Count == 0) return;
-        var x = layout.Right + 16;
+        var x = layout.LegendBelow ? layout.Left : layout.Right + 16;
         svg.Line("<g class=\"legend\">");
         for (var s = 0; s < series.Count; s++)
         {
-            var y = layout.Top + 8 + s * 20;
+            var y = (layout.LegendBelow ? layout.Bottom + 56 : layout.Top + 8) + s * 20;
             var colour = Colour(series, s);
             svg.Line($"<rect x=\"{N(x)}\" y=\"{N(y - 6)}\" width=\"24\" height=\"12\" fill=\"{colour}\" fill-opacity=\"0.18\"/>");
             svg.Line($"<line x1=\"{N(x)}\" y1=\"{N(y)}\" x2=\"{N(x + 24)}\" y2=\"{N(y)}\" stroke=\"{colour}\" stroke-width=\"2\"{Dash(series, s)}/>");
+            if (markers) svg.Line(Marker(series, s, x + 12, y));
             svg.Line($"<text x=\"{N(x + 30)}\" y=\"{N(y + 4)}\" fill=\"#222222\">{Escape(LegendName(series[s].Name))}<title>{Escape(series[s].Name)}</title></text>");
         }
         svg.Line("</g>");
+    }
+
+    /// <summary>A marker on every finite point, over the lines: a circle, or a square for a "random…" series, outlined in white.</summary>
+    private static void WriteMarkers(SvgWriter svg, IReadOnlyList<CurveSeries> series, Layout layout, Axis xAxis, Axis yAxis)
+    {
+        svg.Line("<g class=\"markers\" stroke=\"#FFFFFF\" stroke-width=\"1.5\">");
+        for (var s = 0; s < series.Count; s++)
+        {
+            var curve = series[s];
+            for (var i = 0; i < curve.X.Count; i++)
+            {
+                if (!double.IsFinite(curve.X[i]) || !double.IsFinite(curve.Mean[i])) continue;
+                svg.Line(Marker(series, s, layout.X(xAxis, curve.X[i]), layout.Y(yAxis, curve.Mean[i])));
+            }
+        }
+        svg.Line("</g>");
+    }
+
+    private static string Marker(IReadOnlyList<CurveSeries> series, int index, double x, double y)
+    {
+        var colour = Colour(series, index);
+        return IsRandom(series[index].Name)
+            ? $"<rect class=\"marker\" x=\"{N(x - 5)}\" y=\"{N(y - 5)}\" width=\"10\" height=\"10\" fill=\"{colour}\" stroke=\"#FFFFFF\" stroke-width=\"1.5\"/>"
+            : $"<circle class=\"marker\" cx=\"{N(x)}\" cy=\"{N(y)}\" r=\"5.5\" fill=\"{colour}\" stroke=\"#FFFFFF\" stroke-width=\"1.5\"/>";
     }
 
     private static bool IsRandom(string name)

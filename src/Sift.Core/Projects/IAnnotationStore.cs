@@ -33,6 +33,20 @@ public interface IAnnotationStore
     /// </summary>
     Task<TaskRecord?> UndoLastAsync(long projectId, long annotatorId, DateTimeOffset now, TimeSpan lease, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Changes an answer the annotator gave earlier (from their history): in one transaction the annotation
+    /// <paramref name="annotationId"/> is marked undone (it is kept) and a new annotation with <paramref name="labels"/>
+    /// is recorded for the same task and item, under the project's current instructions version, its provenance naming
+    /// the one it replaces (<see cref="Provenance.Supersedes"/>). Appends an <see cref="AnswerEvent"/> with
+    /// <see cref="AnswerEvent.Undo"/> true for the old answer and one for the new. The task stays Submitted. Idempotent
+    /// per (annotator, client request id), as <see cref="SubmitAsync"/>: a repeat returns the first change with
+    /// <see cref="SubmitResult.Duplicate"/> true.
+    /// </summary>
+    /// <exception cref="NotFoundException">No such annotation in the project, or it is not the annotator's.</exception>
+    /// <exception cref="ConflictException">It was undone or changed already, or the request id was used for something else.</exception>
+    Task<SubmitResult> ReviseAsync(long projectId, long annotationId, long annotatorId, IReadOnlyList<string> labels, string clientRequestId, DateTimeOffset now,
+        Provenance? provenance = null, CancellationToken cancellationToken = default);
+
     /// <summary>Annotations of the project, by id; only the given annotator's when <paramref name="annotatorId"/> is set.</summary>
     Task<IReadOnlyList<Annotation>> GetAnnotationsAsync(long projectId, long? annotatorId = null, bool includeUndone = false, CancellationToken cancellationToken = default);
 

@@ -138,6 +138,20 @@ public sealed record StrategySummary(
     /// <summary>Random's final label count ÷ <see cref="LabelsToRandomFinal"/>.</summary>
     public double? SavingsVsRandomFinal { get; init; }
 
+    /// <summary>
+    /// When random never reaches 95% of full-data accuracy within the budget but this strategy does: random's final
+    /// label count ÷ this strategy's <see cref="LabelsTo95"/>, a lower bound of the saving (random needs more labels than
+    /// it had). Null otherwise.
+    /// </summary>
+    [JsonPropertyName("savings_vs_random_95_at_least")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public double? SavingsVsRandom95AtLeast { get; init; }
+
+    /// <summary>The same lower bound at 98%.</summary>
+    [JsonPropertyName("savings_vs_random_98_at_least")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public double? SavingsVsRandom98AtLeast { get; init; }
+
     /// <summary>Mean over seeds of the last model's expected calibration error on the test set (15 bins).</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public double? Ece { get; init; }

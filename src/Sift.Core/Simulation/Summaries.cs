@@ -52,6 +52,9 @@ public static class Summaries
                 FinalAccuracy = c[^1].Mean,
                 LabelsToRandomFinal = randomFinal is { } rf ? LabelsToReach(c, rf.Mean) : null,
                 SavingsVsRandomFinal = randomFinal is { } rf2 ? Ratio(rf2.Labels, LabelsToReach(c, rf2.Mean)) : null,
+                // Random never got there within its budget: it needs more than its final labels, so the ratio is at least this.
+                SavingsVsRandom95AtLeast = random95 is null && s != "random" && randomFinal is { } rf3 ? Ratio(rf3.Labels, to95) : null,
+                SavingsVsRandom98AtLeast = random98 is null && s != "random" && randomFinal is { } rf4 ? Ratio(rf4.Labels, to98) : null,
                 FinalLabels = c[^1].Labels,
                 Ece = MeanOf(runs.Where(r => r.Strategy == s).Select(r => r.Calibration?.Ece)),
                 EceCalibrated = MeanOf(runs.Where(r => r.Strategy == s).Select(r => r.Calibration?.EceCalibrated)),

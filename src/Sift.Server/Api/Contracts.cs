@@ -182,6 +182,14 @@ internal sealed record TaskView(long TaskId, long ItemId, ContentKind ContentKin
     /// <summary>A pairwise comparison's prompt and responses, in the order this annotator is shown them; null for text items.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public PairTaskView? Pair { get; init; }
+
+    /// <summary>The text made readable (e-mail and HTML decoded) or marked as cut; null for plain text that was not cut.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public ReadableView? Readable { get; init; }
+
+    /// <summary>On an undo only: the caller's own answer that was withdrawn, so the page can show it selected again.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<string>? Labels { get; init; }
 }
 
 /// <summary>
@@ -206,6 +214,33 @@ internal sealed record SubmitRequest(IReadOnlyList<string> Labels, string Client
 
     /// <summary>The longest rationale accepted, in characters.</summary>
     public const int MaxRationaleLength = 2_000;
+}
+
+/// <summary>
+/// An item's text made readable for people: the clean text (null when the text is plain already) and what it was
+/// decoded from (<c>email</c>, <c>html</c>, <c>quoted-printable</c>), and whether the stored text was cut (it then ends
+/// with " […]" at <paramref name="CutAt"/> characters). Shown as text, never as HTML.
+/// </summary>
+internal sealed record ReadableView(string? Text, string? Source, bool Cut, int CutAt);
+
+/// <summary>A change of one of the caller's earlier answers (from their history): the new labels, a fresh id per change, and the time spent on it.</summary>
+internal sealed record ChangeRequest(IReadOnlyList<string> Labels, string ClientRequestId, double? Seconds = null);
+
+/// <summary>
+/// One of the caller's own answers as their history shows it: the item as the annotate page shows it (text, or a
+/// comparison in the order this annotator saw it), the labels they gave, when, whether it was a change of an earlier
+/// answer, and their time on task. Nothing of anyone else's.
+/// </summary>
+internal sealed record HistoryEntryView(long AnnotationId, long ItemId, long TaskId, ContentKind ContentKind, string Text, IReadOnlyList<string> Labels,
+    DateTimeOffset AnsweredAt, bool Changed, double? Seconds)
+{
+    /// <summary>A comparison's prompt and responses in this annotator's order; null for text items.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public PairTaskView? Pair { get; init; }
+
+    /// <summary>The text made readable (e-mail and HTML decoded), when that changes it; null otherwise.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public ReadableView? Readable { get; init; }
 }
 
 /// <summary>The stored answer, and whether this request was a retry of an earlier one.</summary>

@@ -34,14 +34,27 @@ internal static class DashboardApi
         return TypedResults.Ok(principal.IsAdmin() ? view : view with { Trainer = view.Trainer with { Owner = null } });
     }
 
-    /// <summary>GET …/learning-curve.svg?x=labels|money: held-out accuracy by labels (default) or by money spent on people and models.</summary>
-    internal static async Task<ContentHttpResult> LearningCurve(long projectId, string? x, ISiftStore store, IModelAnnotatorStore models, ILiveLoop loop, CancellationToken ct)
+    /// <summary>The narrowest and widest chart drawn on request (CSS pixels).</summary>
+    internal const int MinChartWidth = 280, MaxChartWidth = 2000;
+
+    /// <summary>
+    /// GET …/learning-curve.svg?x=labels|money&amp;width=&amp;height=: held-out accuracy by labels (default) or by money spent
+    /// on people and models, drawn at the given size (the page asks for the size it shows it at, so its text is not
+    /// scaled down); without a size, 820 × 520.
+    /// </summary>
+    internal static async Task<ContentHttpResult> LearningCurve(long projectId, string? x, int? width, int? height, ISiftStore store, IModelAnnotatorStore models, ILiveLoop loop, CancellationToken ct)
     {
+        if (width is < MinChartWidth or > MaxChartWidth)
+            throw new RequestValidationException("width", $"width: must be between {MinChartWidth} and {MaxChartWidth} pixels, not {width}.");
+        if (height is < 200 or > 1500) throw new RequestValidationException("height", $"height: must be between 200 and 1500 pixels, not {height}.");
         var project = await ProjectsApi.RequireProjectAsync(store, projectId, ct);
+        (int, int)? size = width is null && height is null ? null : (width ?? 820, height ?? 520);
         return x switch
         {
-            null or "" or "labels" => TypedResults.Text(await loop.GetLearningCurveSvgAsync(projectId, ct), "image/svg+xml"),
-            "money" => TypedResults.Text(await OracleReport.MoneyCurveSvgAsync(project, store, models, ct), "image/svg+xml"),
+            null or "" or "labels" => TypedResults.Text(size is null
+                ? await loop.GetLearningCurveSvgAsync(projectId, ct)
+                : await Training.Dashboard.LearningCurveSvgAsync(store, projectId, ct, size), "image/svg+xml"),
+            "money" => TypedResults.Text(await OracleReport.MoneyCurveSvgAsync(project, store, models, ct, size), "image/svg+xml"),
             _ => throw new RequestValidationException("x", "x: must be 'labels' or 'money'."),
         };
     }

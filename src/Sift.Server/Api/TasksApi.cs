@@ -114,7 +114,10 @@ internal static class TasksApi
         var task = await store.UndoLastAsync(projectId, principal.UserId(), time.GetUtcNow(), project.Settings.LeaseDuration, ct);
         if (task is null) return TypedResults.NoContent();
         loop.OnLabelsChanged(projectId);
-        return TypedResults.Ok(await ViewAsync(store, models, project, task, principal.UserId(), time, ct));
+        // The answer just withdrawn (the caller's own), so the page can show it selected again.
+        var withdrawn = (await store.GetAnnotationsAsync(projectId, principal.UserId(), includeUndone: true, ct)).LastOrDefault(a => a.TaskId == task.Id && a.Undone);
+        var view = await ViewAsync(store, models, project, task, principal.UserId(), time, ct);
+        return TypedResults.Ok(view with { Labels = withdrawn?.Labels });
     }
 
     internal static async Task<Ok<ProgressView>> MyProgress(long projectId, ClaimsPrincipal principal, ISiftStore store, TimeProvider time, CancellationToken ct)
@@ -258,7 +261,10 @@ internal static class TasksApi
         }
 
         var suggestion = project.Settings.PreAnnotation ? await SuggestionAsync(models, project.Id, task, time, ct) : null;
-        return new TaskView(task.Id, task.ItemId, item.Content.Kind, item.Text, project.InstructionsVersion, task.ExpiresAt, suggestion);
+        return new TaskView(task.Id, task.ItemId, item.Content.Kind, item.Text, project.InstructionsVersion, task.ExpiresAt, suggestion)
+        {
+            Readable = item.Content.Kind == ContentKind.Text ? ReadableItems.Of(item.Text) : null,
+        };
     }
 
     /// <summary>

@@ -22,6 +22,8 @@ internal sealed class TokenAuthenticationHandler(
 {
     public const string SchemeName = "Bearer";
 
+    private const string FailureKey = "sift.auth.failure";
+
     // A token is "sift_" plus 43 base64url characters; anything much longer is not worth hashing.
     private const int MaxTokenLength = 200;
 
@@ -34,7 +36,14 @@ internal sealed class TokenAuthenticationHandler(
         if (token.Length is 0 or > MaxTokenLength) return AuthenticateResult.Fail("The token is malformed.");
 
         var user = await store.FindUserByTokenHashAsync(UserTokens.Hash(token), Context.RequestAborted);
-        if (user is null || user.Disabled) return AuthenticateResult.Fail("The token is unknown or its user is disabled.");
+        if (user is null || user.Disabled)
+        {
+            // Said to the holder of this very token only, so the login page can tell them what happened.
+            Context.Items[FailureKey] = user is null
+                ? "This token is not (or no longer) valid on this server: an admin rotated it, or the server issued new tokens when it started (sift serve --demo does at every start)."
+                : "This token's user is disabled. Ask an admin to enable it.";
+            return AuthenticateResult.Fail("The token is unknown or its user is disabled.");
+        }
 
         Claim[] claims =
         [
@@ -50,8 +59,10 @@ internal sealed class TokenAuthenticationHandler(
     {
         Response.StatusCode = StatusCodes.Status401Unauthorized;
         Response.Headers.WWWAuthenticate = "Bearer";
-        return WriteProblemAsync(StatusCodes.Status401Unauthorized, "Not signed in",
-            "Send a valid token in the header 'Authorization: Bearer <token>'.");
+        var detail = Context.Items.TryGetValue(FailureKey, out var why) && why is string reason
+            ? reason
+            : "Send a valid token in the header 'Authorization: Bearer <token>'.";
+        return WriteProblemAsync(StatusCodes.Status401Unauthorized, "Not signed in", detail);
     }
 
     protected override Task HandleForbiddenAsync(AuthenticationProperties properties)

@@ -57,7 +57,10 @@ public static class SiftServerServices
         services.AddOpenApi(o =>
         {
             o.AddOperationTransformer(DescribeImportBody);
+            o.AddOperationTransformer(OpenApiDescriptions.DescribeAuthAndErrors);
             o.AddSchemaTransformer(DescribeEnum);
+            o.AddSchemaTransformer(OpenApiDescriptions.DecodeSchemaText);
+            o.AddDocumentTransformer(OpenApiDescriptions.DeclareBearer);
 
             // The document would name the server after the request's Host header (which any client sets): name none,
             // so clients resolve paths against the address they fetched the document from.
@@ -148,6 +151,8 @@ public static class SiftServerServices
         api.MapPreferencesApi();
         api.MapItemsApi();
         api.MapTasksApi();
+        api.MapHistoryApi();
+        api.MapAnnotatorStatsApi();
         api.MapDashboardApi();
         api.MapAgreementApi();
         api.MapMembersApi();

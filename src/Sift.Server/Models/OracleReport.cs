@@ -65,7 +65,7 @@ internal static class OracleReport
     /// The held-out accuracy of each model version against the money spent when it was trained: people's answers (their
     /// provenance's money, withdrawn ones too) and every model call, up to the version's training time.
     /// </summary>
-    public static async Task<string> MoneyCurveSvgAsync(Project project, ISiftStore store, IModelAnnotatorStore models, CancellationToken ct)
+    public static async Task<string> MoneyCurveSvgAsync(Project project, ISiftStore store, IModelAnnotatorStore models, CancellationToken ct, (int Width, int Height)? size = null)
     {
         var versions = (await store.GetModelVersionsAsync(project.Id, ct).ConfigureAwait(false)).OrderBy(m => m.Version).ToList();
         var spent = new List<(DateTimeOffset At, double Money)>();
@@ -90,6 +90,9 @@ internal static class OracleReport
             Title = $"{project.Name}: held-out accuracy vs money",
             XLabel = "money spent (people and models)",
             YLabel = "held-out accuracy",
+            Markers = true,
+            Width = size?.Width ?? 820,
+            Height = size?.Height ?? 520,
         });
     }
 

@@ -78,6 +78,7 @@ internal static class Dashboard
             LearningCurve = models.Select(m => new CurvePoint(m.Version, m.Labels, m.Accuracy, m.MacroF1)).ToList(),
             Lift = metrics?.Lift?.ToLift(),
             LiftStatus = metrics?.LiftStatus ?? "waiting for the first model",
+            Baseline = metrics?.Baseline?.ToBaseline(),
             ModelVersion = latest?.Version ?? 0,
             Trainer = trainer,
             Stop = stop,
@@ -92,14 +93,17 @@ internal static class Dashboard
     /// was measured, the two arms' accuracies at their equal label count ("random control" is drawn grey).
     /// </summary>
     /// <exception cref="NotFoundException">No such project.</exception>
-    public static async Task<string> LearningCurveSvgAsync(ISiftStore store, long projectId, CancellationToken cancellationToken)
+    public static async Task<string> LearningCurveSvgAsync(ISiftStore store, long projectId, CancellationToken cancellationToken, (int Width, int Height)? size = null)
     {
         var project = await store.GetProjectAsync(projectId, cancellationToken).ConfigureAwait(false) ?? throw NotFound(projectId);
         var models = (await store.GetModelVersionsAsync(projectId, cancellationToken).ConfigureAwait(false)).OrderBy(m => m.Version).ToList();
-        return RenderCurve(project.Name, models);
+        return RenderCurve(project.Name, models, size);
     }
 
-    internal static string RenderCurve(string projectName, IReadOnlyList<ModelVersion> models)
+    /// <param name="projectName">The project's name, in the title.</param>
+    /// <param name="models">Its model versions, oldest first.</param>
+    /// <param name="size">The chart's size in CSS pixels (the page asks for the size it shows it at, so text keeps its size); null: 820 × 520.</param>
+    internal static string RenderCurve(string projectName, IReadOnlyList<ModelVersion> models, (int Width, int Height)? size = null)
     {
         var series = new List<CurveSeries>();
         if (models.Count > 0)
@@ -117,9 +121,15 @@ internal static class Dashboard
             series.Add(new CurveSeries("active arm", x, active, active, active));
             series.Add(new CurveSeries("random control", x, random, random, random));
         }
-        return LearningCurveSvg.Render(series, null, options: new ChartOptions
+        // The latest model's majority-class baseline, as a dashed line: the accuracy a model must beat to be worth anything.
+        var baseline = models.Count > 0 ? ModelMetrics.Parse(models[^1].MetricsJson).Baseline : null;
+        return LearningCurveSvg.Render(series, baseline?.Accuracy, baseline is null ? "" : $"always '{baseline.Label}'", options: new ChartOptions
         {
-            Title = $"{projectName}: held-out accuracy vs labels",
+            Markers = true,
+            Width = size?.Width ?? 820,
+            Height = size?.Height ?? 520,
+            // A narrow chart has no room for a title; the dashboard's card names it.
+            Title = size is { Width: < ChartOptions.NarrowWidth } ? "" : $"{projectName}: held-out accuracy vs labels",
             XLabel = "labels",
             YLabel = "held-out accuracy",
         });

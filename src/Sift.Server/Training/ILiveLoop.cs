@@ -68,6 +68,9 @@ public sealed record DashboardView
     /// <summary>What the lift rests on, or what it still waits for (e.g. "waiting for 10 labels from random-control positions (3 so far)").</summary>
     public string LiftStatus { get; init; } = "";
 
+    /// <summary>The latest model's majority-class baseline: the held-out accuracy of always answering the most common label; null until measurable.</summary>
+    public Baseline? Baseline { get; init; }
+
     /// <summary>Latest model version (0 = none yet).</summary>
     public required int ModelVersion { get; init; }
 
@@ -98,6 +101,9 @@ public sealed record CurvePoint(int ModelVersion, int Labels, double? Accuracy, 
 
 /// <summary>Live active-vs-random estimate: each arm's accuracy with <paramref name="Labels"/> labels, and the difference's 95% interval.</summary>
 public sealed record Lift(int Labels, double ActiveAccuracy, double RandomAccuracy, double Difference, double Low, double High);
+
+/// <summary>The majority-class baseline: always answering <paramref name="Label"/> scores <paramref name="Accuracy"/> on <paramref name="HeldOut"/> held-out items.</summary>
+public sealed record Baseline(string Label, double Accuracy, int HeldOut);
 
 /// <summary>The stopping rule's current recommendation.</summary>
 public sealed record StopRecommendation(bool Stop, string Rule, string Reason);

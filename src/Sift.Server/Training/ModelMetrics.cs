@@ -56,6 +56,9 @@ internal sealed record ModelMetrics
     /// <summary>Why the lift is (or is not) measured.</summary>
     public string LiftStatus { get; init; } = "";
 
+    /// <summary>The majority-class baseline on the same held-out items; null without held-out labels, for pairs, and in metrics stored before it was measured.</summary>
+    public BaselineMetrics? Baseline { get; init; }
+
     /// <summary>How the ranking was composed.</summary>
     public RankingMetrics Ranking { get; init; } = new();
 
@@ -145,4 +148,20 @@ internal sealed record StopSetPredictions
 {
     public long[] Ids { get; init; } = [];
     public string[][] Predictions { get; init; } = [];
+}
+
+/// <summary>Always answering the most common training label set, scored on the held-out items.</summary>
+internal sealed record BaselineMetrics
+{
+    /// <summary>The label set always answered (labels joined as in exports).</summary>
+    public string Label { get; init; } = "";
+
+    /// <summary>Its held-out accuracy.</summary>
+    public double Accuracy { get; init; }
+
+    /// <summary>How many held-out items it was scored on.</summary>
+    public int HeldOut { get; init; }
+
+    /// <summary>As the dashboard shows it.</summary>
+    public Baseline ToBaseline() => new(Label, Accuracy, HeldOut);
 }

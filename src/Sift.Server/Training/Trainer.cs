@@ -6,6 +6,7 @@ using Sift.Learners;
 using Sift.Loop;
 using Sift.Preferences;
 using Sift.Projects;
+using Sift.Quality;
 using Sift.Server.Embedding;
 using Sift.Stopping;
 using Sift.Strategies;
@@ -245,6 +246,7 @@ internal static class Trainer
         var decision = outcome.Decision;
 
         var (lift, liftStatus) = Lift(snapshot, options, features, labelIndex, evalRows, evalTruth, heldOutIds, seed, cancellationToken);
+        var baseline = settings.Content == ContentKind.Pair ? null : MajorityBaseline(truth, evalTruth, schema);
 
         var metrics = new ModelMetrics
         {
@@ -261,6 +263,7 @@ internal static class Trainer
             Stop = new StopMetrics { Stop = decision.Stop, Rule = decision.Rule, Reason = decision.Reason, State = decision.State },
             Lift = lift,
             LiftStatus = liftStatus,
+            Baseline = baseline,
             Ranking = new RankingMetrics
             {
                 Length = items.Count,
@@ -364,6 +367,22 @@ internal static class Trainer
     /// seeded paired bootstrap over those items. (Fitting each arm without the seed set would judge the strategy's
     /// picks, chosen to complement the labels already there, as if they had to stand alone.)
     /// </summary>
+    /// <summary>
+    /// The majority-class baseline: the held-out accuracy of always answering the training labels' most common label
+    /// set (ties: the first in label order), scored the way the model is (the whole set must match). Null without
+    /// held-out labels. A model is worth something only above it.
+    /// </summary>
+    internal static BaselineMetrics? MajorityBaseline(IReadOnlyList<int[]> training, IReadOnlyList<int[]> evaluation, IReadOnlyList<string> schema)
+    {
+        if (training.Count == 0 || evaluation.Count == 0) return null;
+        static string Key(int[] set) => string.Join(',', set.Order());
+        var majority = training.GroupBy(Key).Select(g => (g.Key, Count: g.Count(), Set: g.First().Order().ToArray()))
+            .OrderByDescending(g => g.Count).ThenBy(g => g.Set.Length == 0 ? -1 : g.Set[0]).ThenBy(g => g.Key, StringComparer.Ordinal).First();
+        var hits = evaluation.Count(e => Key(e) == majority.Key);
+        var label = majority.Set.Length == 0 ? "(no label)" : string.Join(LabelSets.Separator, majority.Set.Select(c => schema[c]));
+        return new BaselineMetrics { Label = label, Accuracy = hits / (double)evaluation.Count, HeldOut = evaluation.Count };
+    }
+
     private static (LiftMetrics? Lift, string Status) Lift(ProjectSnapshot snapshot, LiveLoopOptions options, FeatureSet features, Dictionary<string, int> labelIndex,
         int[] evalRows, List<int[]> evalTruth, HashSet<long> heldOutIds, ulong seed, CancellationToken cancellationToken)
     {

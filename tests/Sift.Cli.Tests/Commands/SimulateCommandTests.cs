@@ -93,6 +93,29 @@ public sealed class SimulateCommandTests
     }
 
     [Fact]
+    public void Simulate_CsvWithoutTheLabelColumn_ListsTheColumnsAndNamesLabelField()
+    {
+        using var dir = new TempDirectory();
+        var train = dir.File("train.csv");
+        File.WriteAllText(train, "id,body,category\n1,hello,spam\n");
+        var error = new StringWriter();
+        var code = SiftApp.Run(["simulate", "--train", train, "--test", train, "--text-field", "body", "--out", dir.File("out"), "--quiet"], error);
+
+        code.ShouldNotBe(0);
+        var message = error.ToString();
+        message.ShouldContain("field 'label': the header row has no column with this name, but labels are required; the columns are 'id', 'body', 'category'");
+        message.ShouldContain("give the column's name with --label-field NAME");
+        message.ShouldNotContain("   at ");
+    }
+
+    [Theory]
+    [InlineData(2.345, null, "2.35×")]
+    [InlineData(null, 2.1, "> 2.10×")]
+    [InlineData(null, null, "—")]
+    public void Savings_ExactLowerBoundOrNone(double? exact, double? atLeast, string shown) =>
+        Sift.Cli.Commands.SimulateCommand.Savings(exact, atLeast).ShouldBe(shown);
+
+    [Fact]
     public void Simulate_NoFeaturesOrStrategyGiven_UsesTheEncoderDefaultAndMarginKMeans()
     {
         using var dir = new TempDirectory();

@@ -146,7 +146,7 @@ public class CsvReaderTests
 
         error.Line.ShouldBe(1);
         error.Field.ShouldBe("text");
-        error.Message.ShouldBe("t.csv, line 1, field 'text': the header row has no column with this name");
+        error.Message.ShouldBe("t.csv, line 1, field 'text': the header row has no column with this name; the columns are 'id', 'body', 'label'");
     }
 
     [Fact]

@@ -234,4 +234,24 @@ public sealed class SummariesTests
         summary[1].LabelsToRandomFinal.ShouldBe(198); // margin passes random's final 0.95 between 100 (0.5) and 200 (0.96)
         summary[1].SavingsVsRandomFinal.ShouldBe(Math.Round(300.0 / 198, 4));
     }
+
+    [Fact]
+    public void Compute_RandomNeverReachesTheTarget_GivesALowerBoundInsteadOfNothing()
+    {
+        RunResult Run(string s, params (int, double)[] pts) =>
+            new(s, 0, pts.Select(p => new RoundResult(p.Item1, p.Item2, 0, 0, 0)).ToList(), null);
+        var runs = new List<RunResult>
+        {
+            Run("random", (100, 0.5), (200, 0.7), (300, 0.9)),
+            Run("margin", (100, 0.5), (200, 0.96), (300, 0.99)),
+        };
+        var summary = Summaries.Compute(runs, 1.0, ["random", "margin"]);
+
+        summary[0].LabelsTo95.ShouldBeNull();
+        summary[1].LabelsTo95.ShouldBe(198);
+        summary[1].SavingsVsRandom95.ShouldBeNull("random never reached 95%: no exact ratio");
+        summary[1].SavingsVsRandom95AtLeast.ShouldBe(Math.Round(300.0 / 198, 4), "random needs more than its 300 labels");
+        summary[1].SavingsVsRandom98AtLeast.ShouldBe(Math.Round(300.0 / summary[1].LabelsTo98!.Value, 4));
+        summary[0].SavingsVsRandom95AtLeast.ShouldBeNull("random is not compared with itself");
+    }
 }

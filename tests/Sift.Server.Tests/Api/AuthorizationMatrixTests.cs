@@ -47,6 +47,8 @@ public sealed class AuthorizationMatrixTests(ServerFixture server) : IClassFixtu
         ["POST /api/projects/{projectId:long}/tasks/{taskId:long}/skip"] = Annotate,
         ["POST /api/projects/{projectId:long}/tasks/undo"] = Annotate,
         ["GET /api/projects/{projectId:long}/my-progress"] = Annotate,
+        ["GET /api/projects/{projectId:long}/my-answers"] = Annotate,
+        ["POST /api/projects/{projectId:long}/my-answers/{annotationId:long}"] = Annotate,
         ["GET /api/projects/{projectId:long}/dashboard"] = Review,
         ["GET /api/projects/{projectId:long}/learning-curve.svg"] = Review,
         ["GET /api/projects/{projectId:long}/annotations"] = Review,
@@ -63,6 +65,7 @@ public sealed class AuthorizationMatrixTests(ServerFixture server) : IClassFixtu
         ["POST /api/projects/{projectId:long}/model-annotators"] = AdminOnly,
         ["PUT /api/projects/{projectId:long}/model-annotators/{annotatorId:long}/enabled"] = AdminOnly,
         ["GET /api/projects/{projectId:long}/oracles"] = Review,
+        ["GET /api/projects/{projectId:long}/annotator-stats"] = AdminOnly,
         ["GET /api/users"] = AdminOnly,
         ["POST /api/users"] = AdminOnly,
         ["POST /api/users/{userId:long}/token"] = AdminOnly,
@@ -164,6 +167,7 @@ public sealed class AuthorizationMatrixTests(ServerFixture server) : IClassFixtu
         .Replace("{projectId:long}", projectId.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal)
         .Replace("{taskId:long}", "987654321", StringComparison.Ordinal)
         .Replace("{annotatorId:long}", "987654322", StringComparison.Ordinal)
+        .Replace("{annotationId:long}", "987654323", StringComparison.Ordinal)
         .Replace("{userId:long}", userId.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal)
         .Replace("{documentName}", "v1", StringComparison.Ordinal)
         .Replace("{**path}", "no-such-endpoint", StringComparison.Ordinal)

@@ -76,7 +76,7 @@ public sealed class AnnotatePageTests(BrowserFixture fixture)
         await session.Page.GotoAsync($"/annotate/{projectId}");
         var annotate = new AnnotatePage(session.Page);
         var first = await annotate.AnswerAsync("1", "3", "2", "2"); // urgent, personal, billing on and off again
-        var second = await annotate.AnswerAsync();                  // none apply
+        var second = await annotate.AnswerAsync("0");               // none apply: chosen with 0, never by Enter alone
 
         var stored = (await fixture.Admin.GetAsync($"/api/projects/{projectId}/annotations"))!.AsArray()
             .ToDictionary(a => (long)a!["item_id"]!, a => a!["labels"]!.AsArray().Select(l => (string)l!).Order().ToArray());

@@ -2,6 +2,14 @@
 // from localStorage, and ProblemDetails turned into an ApiError with one readable sentence.
 
 const TOKEN_KEY = 'sift.token';
+const REJECTED_KEY = 'sift.token-rejected';
+
+/** Why the saved token stopped working (the server's sentence), once: reading it forgets it. Null when it did not. */
+export function takeRejection() {
+  const reason = sessionStorage.getItem(REJECTED_KEY);
+  sessionStorage.removeItem(REJECTED_KEY);
+  return reason;
+}
 
 export const session = {
   get token() { return localStorage.getItem(TOKEN_KEY); },
@@ -71,6 +79,8 @@ export async function api(method, path, { body, contentType, accept = 'applicati
   if (!response.ok) {
     let problem = null;
     try { problem = await response.json(); } catch { /* not JSON */ }
+    // A saved token the server no longer accepts: remembered for this tab, so the login page can say why.
+    if (response.status === 401 && token) sessionStorage.setItem(REJECTED_KEY, problem?.detail || STATUS_TEXT[401]);
     throw new ApiError(response.status, problem, STATUS_TEXT[response.status] ?? `The server answered ${response.status}.`);
   }
   if (response.status === 204) return null;

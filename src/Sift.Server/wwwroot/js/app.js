@@ -8,11 +8,38 @@ const ROUTES = [
   { re: /^\/$/, page: 'login', title: 'Log in', anonymous: true },
   { re: /^\/projects\/?$/, page: 'projects', title: 'Projects' },
   { re: /^\/annotate\/(\d+)\/?$/, page: 'annotate', title: 'Annotate' },
+  { re: /^\/history\/(\d+)\/?$/, page: 'history', title: 'Your answers' },
   { re: /^\/dashboard\/(\d+)\/?$/, page: 'dashboard', title: 'Dashboard' },
   { re: /^\/admin\/?$/, page: 'admin', title: 'Admin' },
 ];
 
 function setTitle(text) { document.title = text ? `${text} · Sift` : 'Sift'; }
+
+// Light or dark: the system's choice (auto) unless the switch in the top bar chose one; kept in this browser.
+const THEME_KEY = 'sift.theme';
+const THEMES = ['auto', 'light', 'dark'];
+function applyTheme(theme) {
+  if (theme === 'light' || theme === 'dark') document.documentElement.dataset.theme = theme;
+  else delete document.documentElement.dataset.theme;
+}
+applyTheme(localStorage.getItem(THEME_KEY));
+
+function themeToggle() {
+  const current = () => THEMES.includes(localStorage.getItem(THEME_KEY)) ? localStorage.getItem(THEME_KEY) : 'auto';
+  const button = h('button', { type: 'button', class: 'theme-toggle', id: 'theme-toggle' });
+  const show = () => {
+    button.textContent = `Theme: ${current()}`;
+    button.setAttribute('aria-label', `Colour theme: ${current()} (click to change)`);
+  };
+  button.addEventListener('click', () => {
+    const next = THEMES[(THEMES.indexOf(current()) + 1) % THEMES.length];
+    if (next === 'auto') localStorage.removeItem(THEME_KEY); else localStorage.setItem(THEME_KEY, next);
+    applyTheme(next);
+    show();
+  });
+  show();
+  return button;
+}
 
 function topbar(me) {
   const bar = document.getElementById('topbar');
@@ -24,10 +51,11 @@ function topbar(me) {
       link('/projects', 'Projects'),
       can.administer(me) ? link('/admin', 'Admin') : null) : null,
     me ? h('div', { class: 'who' },
+      themeToggle(),
       h('span', { class: 'user' }, me.name, ' ', h('span', { class: 'role' }, me.role)),
       h('button', {
         type: 'button', class: 'link', onclick: () => { session.token = null; location.assign('/'); },
-      }, 'Log out')) : null);
+      }, 'Log out')) : h('div', { class: 'who' }, themeToggle()));
 }
 
 async function currentUser() {

@@ -27,7 +27,8 @@ function note(svg, width, height, text) {
 
 const secondFormat = new Intl.DateTimeFormat('en-GB', { hour: '2-digit', minute: '2-digit', second: '2-digit' });
 const minuteFormat = new Intl.DateTimeFormat('en-GB', { hour: '2-digit', minute: '2-digit' });
-const dayFormat = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short' });
+// Days as ISO month-day (12-06) rather than a locale's order, which reads both ways.
+const dayFormat = { format: d => `${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}` };
 
 /** The coarsest time format that still tells the ticks of a span apart. */
 function timeFormatFor(spanMs) {

@@ -68,3 +68,21 @@ export function isTyping(event) {
   if (!(t instanceof Element)) return false;
   return t.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(t.tagName);
 }
+
+const two = n => String(n).padStart(2, '0');
+
+/** A date as ISO 8601 (2026-12-06) in the viewer's time zone: never ambiguous, whatever the locale. '—' for none. */
+export function isoDate(value) {
+  if (value === null || value === undefined || value === '') return '—';
+  const d = value instanceof Date ? value : new Date(value);
+  if (Number.isNaN(d.getTime())) return '—';
+  return `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())}`;
+}
+
+/** A time as ISO 8601 date and 24-hour time (2026-12-06 14:05:09) in the viewer's time zone. */
+export function isoDateTime(value) {
+  if (value === null || value === undefined || value === '') return '—';
+  const d = value instanceof Date ? value : new Date(value);
+  if (Number.isNaN(d.getTime())) return '—';
+  return `${isoDate(d)} ${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}`;
+}

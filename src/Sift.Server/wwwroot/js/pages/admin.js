@@ -1,12 +1,13 @@
 // `/admin`: projects (create, settings, instructions, import, export, retrain, members) and users (create, rotate a
 // token, disable). Admins only: anyone else sees a one-line refusal and the page makes no admin calls.
 import { api, ApiError } from '../api.js';
-import { h, replace, fmt } from '../dom.js';
+import { h, replace, fmt, isoDate } from '../dom.js';
 import { renderMarkdown } from '../markdown.js';
 import { downloadExport } from '../download.js';
 import { can, isMulti } from '../roles.js';
 
 const ROLES = ['annotator', 'reviewer', 'auditor', 'admin'];
+const SELECTED_KEY = 'sift.admin.project';
 
 /** Known settings, in form order, with how they are edited. Unknown settings the API sends are kept as they are. */
 const SETTINGS = [
@@ -29,25 +30,41 @@ export default async function admin(main, { me }) {
       'You do not have access to this page. Ask an admin if you need to change projects or users.'));
     return;
   }
+  // What the last create or save did: outside the sections, which are drawn again after a change, so it stays visible.
+  const notice = h('p', { class: 'form-ok notice-ok', id: 'admin-status', role: 'status' });
   const projectsSection = h('section', { class: 'card', id: 'projects', 'aria-labelledby': 'projects-h' });
   const projectSection = h('section', { class: 'card', id: 'project', 'aria-labelledby': 'project-h' });
   const usersSection = h('section', { class: 'card', id: 'users', 'aria-labelledby': 'users-h' });
-  main.append(projectsSection, projectSection, usersSection);
+  main.append(notice, projectsSection, projectSection, usersSection);
+  const confirm = text => { notice.textContent = text; };
 
   let projects = [];
-  let selectedId = new URLSearchParams(location.search).get('project');
+  // The project being managed is kept in the address (?project=ID), so a reload or a shared link keeps it (an
+  // import must never go to another project than the one on screen); without one, the last managed project.
+  let selectedId = new URLSearchParams(location.search).get('project') ?? localStorage.getItem(SELECTED_KEY);
+  function select(id) {
+    selectedId = id === null || id === undefined ? null : String(id);
+    const url = new URL(location.href);
+    if (selectedId === null) url.searchParams.delete('project'); else url.searchParams.set('project', selectedId);
+    history.replaceState(history.state, '', url);
+    if (selectedId === null) localStorage.removeItem(SELECTED_KEY); else localStorage.setItem(SELECTED_KEY, selectedId);
+  }
   let refreshMembers = null;
 
   async function loadProjects() {
     projects = await api('GET', '/api/projects');
-    if (!projects.some(p => String(p.id) === String(selectedId))) selectedId = projects[0]?.id ?? null;
+    select(projects.some(p => String(p.id) === String(selectedId)) ? selectedId : projects[0]?.id ?? null);
     drawProjects();
     await drawProject();
   }
 
   // ---- projects -------------------------------------------------------------------------------------------------
   function drawProjects() {
-    const form = createProjectForm(async created => { selectedId = created.id; await loadProjects(); });
+    const form = createProjectForm(async created => {
+      select(created.id);
+      await loadProjects();
+      confirm(`Created project ${created.name}: it is selected below.`);
+    });
     replace(projectsSection,
       h('h2', { id: 'projects-h' }, 'Projects'),
       projects.length === 0 ? h('p', { class: 'muted' }, 'No projects yet.') :
@@ -56,7 +73,7 @@ export default async function admin(main, { me }) {
           h('tbody', {}, projects.map(p => h('tr', {},
             h('td', {}, p.name), h('td', {}, isMulti(p.mode) ? 'multi-label' : 'single-label'), h('td', {}, p.labels.join(', ')),
             h('td', { class: 'row-actions' },
-              h('button', { type: 'button', class: 'link', onclick: () => { selectedId = p.id; drawProject(); } }, 'Manage'),
+              h('button', { type: 'button', class: 'link', onclick: () => { select(p.id); drawProject(); } }, 'Manage'),
               h('a', { href: `/annotate/${p.id}` }, 'Annotate'),
               h('a', { href: `/dashboard/${p.id}` }, 'Dashboard')))))),
       h('details', { class: 'create', open: projects.length === 0 ? true : null },
@@ -74,13 +91,13 @@ export default async function admin(main, { me }) {
     }
     const picker = h('select', { id: 'project-picker', 'aria-label': 'Project to manage' },
       projects.map(p => h('option', { value: p.id, selected: String(p.id) === String(project.id) }, p.name)));
-    picker.addEventListener('change', () => { selectedId = picker.value; drawProject(); });
+    picker.addEventListener('change', () => { select(picker.value); notice.textContent = ''; drawProject(); });
     const members = membersPanel(project);
     refreshMembers = members.refresh;
     replace(projectSection,
       h('div', { class: 'section-head' }, h('h2', { id: 'project-h' }, 'Manage ', h('span', {}, project.name)), picker),
       h('div', { class: 'grid two' },
-        settingsForm(project, async () => { await loadProjects(); }),
+        settingsForm(project, async () => { await loadProjects(); confirm(`Settings of ${project.name} saved.`); }),
         instructionsForm(project, () => drawProject())),
       h('div', { class: 'grid two' }, importForm(project), exportAndTrain(project)),
       members.element,
@@ -114,7 +131,7 @@ export default async function admin(main, { me }) {
       }, u.disabled ? 'Enable' : 'Disable');
       return h('tr', { class: u.disabled ? 'disabled' : null },
         h('td', {}, fmt(u.id)), h('td', {}, u.name), h('td', {}, String(u.role).toLowerCase()),
-        h('td', {}, u.created_at ? new Date(u.created_at).toLocaleDateString('en-GB') : '—'),
+        h('td', {}, isoDate(u.created_at)),
         h('td', {}, u.disabled ? h('span', { class: 'badge failed' }, 'disabled') : h('span', { class: 'badge done' }, 'active')),
         h('td', { class: 'row-actions' }, u.id === me.id ? h('span', { class: 'muted' }, 'you')
           : String(u.role).toLowerCase() === 'model' ? h('span', { class: 'muted' }, 'a model annotator: managed in its project') : [rotate, toggle]));
@@ -172,15 +189,19 @@ const lines = text => text.split(/\r?\n|,/).map(l => l.trim()).filter(l => l.len
 function createProjectForm(onCreated) {
   const name = h('input', { type: 'text', required: true, maxlength: 200, autocomplete: 'off' });
   const mode = h('select', {}, h('option', { value: 'single' }, 'Single-label (one class per item)'), h('option', { value: 'multi' }, 'Multi-label (any set of classes)'));
-  const labels = h('textarea', { rows: 4, required: true, placeholder: 'spam\nham' });
+  const labels = h('textarea', { rows: 4 });
   const instructions = h('textarea', { rows: 5, placeholder: '# How to label\n\n- …' });
-  return asyncForm({ class: 'form', id: 'create-project' }, [
+  // Checked here, with a sentence under the form, rather than by the browser's validation bubble (which some
+  // browsers show only for a moment, and which an example in the box made easy to miss).
+  return asyncForm({ class: 'form', id: 'create-project', novalidate: true }, [
     field('new-project-name', 'Name', name),
     field('new-project-mode', 'Mode', mode),
-    field('new-project-labels', 'Labels', labels, 'One per line, in button order.'),
+    field('new-project-labels', 'Labels', labels, 'One per line, in button order, e.g. spam and ham on two lines.'),
     field('new-project-instructions', 'Instructions (Markdown)', instructions),
     h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, 'Create project')),
   ], async () => {
+    if (!name.value.trim()) { name.focus(); throw new Error('Name: give the project a name.'); }
+    if (lines(labels.value).length === 0) { labels.focus(); throw new Error('Labels: enter at least one label, one per line (for example spam and ham).'); }
     const created = await api('POST', '/api/projects', {
       body: { name: name.value.trim(), settings: { mode: mode.value, labels: lines(labels.value) }, instructions: instructions.value },
     });
@@ -278,7 +299,7 @@ function importForm(project) {
   const mapping = Object.fromEntries(['text', 'label', 'id', 'group', 'cost'].map(k =>
     [k, h('input', { type: 'text', autocomplete: 'off', spellcheck: 'false', placeholder: k, size: 10 })]));
   return asyncForm({ class: 'form', id: 'import-form', 'aria-labelledby': 'import-h' }, [
-    h('h3', { id: 'import-h' }, 'Import items'),
+    h('h3', { id: 'import-h' }, 'Import items into ', h('span', { class: 'import-target' }, project.name)),
     h('p', { class: 'help' }, 'JSONL or CSV, one item per line with its text and optionally an id, a gold label (multi-label: joined with ;), a group and a cost. All or nothing: one bad line and nothing is imported. Items whose id is already in the project are skipped.'),
     field('import-file', 'File', file),
     field('import-format', 'Format', format),
@@ -294,7 +315,7 @@ function importForm(project) {
     const result = await api('POST', `/api/projects/${project.id}/items?${query}`, {
       body: chosen, contentType: fmtName === 'csv' ? 'text/csv' : 'application/x-ndjson',
     });
-    return `Imported ${fmt(result.imported)} items (${fmt(result.held_out)} held out for evaluation); ${fmt(result.duplicates)} duplicates skipped.`;
+    return `Imported ${fmt(result.imported)} items into ${project.name} (${fmt(result.held_out)} held out for evaluation); ${fmt(result.duplicates)} duplicates skipped.`;
   });
 }
 
@@ -346,7 +367,7 @@ function membersPanel(project) {
     const candidates = users.filter(u => ['annotator', 'reviewer'].includes(role(u.role)) && !memberIds.has(u.id));
     const rows = members.map(m => h('tr', { class: m.disabled ? 'disabled' : null },
       h('td', {}, m.name), h('td', {}, role(m.role)),
-      h('td', {}, m.added_at ? new Date(m.added_at).toLocaleDateString('en-GB') : '—'),
+      h('td', {}, isoDate(m.added_at)),
       h('td', { class: 'row-actions' }, confirmingButton('Remove', 'Click again: their open tasks go back to the queue', async () => {
         try {
           await api('DELETE', `/api/projects/${project.id}/members/${m.user_id}`);

@@ -14,6 +14,7 @@ import { visibleStopwatch } from '../visibletime.js';
 import { renderPair, diffByDefault } from '../pair.js';
 
 const PREFETCH = 2;
+const SOURCE_NAMES = { email: 'an e-mail (MIME)', html: 'HTML', 'quoted-printable': 'quoted-printable' };
 const EMPTY_POLL_MS = 10_000;
 
 /** A pair project's answers: positional on screen (first shown = A), sent as the stored side they name. */
@@ -56,6 +57,14 @@ export default async function annotate(main, { me, params, setTitle }) {
   const progress = h('p', { class: 'progress', id: 'progress', 'aria-live': 'polite' }, '\u00a0');
   const itemText = h('div', { class: 'item-text', id: 'item-text', tabindex: '-1', 'aria-label': 'Item to label' });
   const itemMeta = h('p', { class: 'item-meta muted', id: 'item-meta' });
+  // E-mail and HTML-ish text is shown decoded (the server's readable text); V shows the source as stored. A text that
+  // was cut says so where it ends. All of it goes in as text, never as HTML.
+  let showSource = false;
+  const sourceToggle = h('input', { type: 'checkbox', id: 'source-toggle', 'aria-keyshortcuts': 'V', onchange: () => { showSource = sourceToggle.checked; showText(queue[0]); } });
+  const sourceBar = h('p', { class: 'source-bar muted small', id: 'source-bar', hidden: true },
+    h('span', { id: 'decoded-from' }), ' ',
+    h('label', { class: 'inline' }, sourceToggle, ' Show the source ', h('kbd', {}, 'V')));
+  const cutMark = h('p', { class: 'cut-mark', id: 'cut-mark', role: 'note', hidden: true });
   const unsupportedBox = h('p', { class: 'notice', id: 'unsupported', role: 'status', hidden: true });
   const pairBox = h('div', { class: 'pair', id: 'pair', tabindex: '-1', 'aria-label': 'Comparison to judge', hidden: true });
   let marked = false; // the word differences are marked for the pair on screen
@@ -84,6 +93,13 @@ export default async function annotate(main, { me, params, setTitle }) {
       onclick: () => { choose(i); if (!multi) submit(); },
     }, i < 9 ? h('kbd', {}, String(i + 1)) : null, h('span', {}, label)));
 
+  // Multi-label: an answer with no label is a choice of its own (0), never what Enter sends when nothing is chosen.
+  const noneButton = multi && !pairs ? h('button', {
+    type: 'button', class: 'label none', 'aria-pressed': 'false', id: 'none-apply', 'aria-keyshortcuts': '0',
+    onclick: () => chooseNone(),
+  }, h('kbd', {}, '0'), h('span', {}, 'None of these')) : null;
+  let noneChosen = false;       // multi-label: the annotator chose "none of these" for queue[0]
+
   const submitButton = h('button', { type: 'button', class: 'primary', id: 'submit', 'aria-keyshortcuts': 'Enter', onclick: () => submit() },
     'Submit ', h('kbd', {}, 'Enter'));
   const skipButton = h('button', { type: 'button', id: 'skip', 'aria-keyshortcuts': 'S', onclick: () => skip() }, 'Skip ', h('kbd', {}, 'S'));
@@ -91,8 +107,8 @@ export default async function annotate(main, { me, params, setTitle }) {
 
   const itemPanel = h('section', { class: 'card item-card', 'aria-labelledby': 'item-heading' },
     h('h2', { id: 'item-heading', class: 'visually-hidden' }, 'Item'),
-    itemMeta, itemText, pairBox, unsupportedBox, suggestionBox, pairTools,
-    h('div', { class: pairs ? 'labels pair-choices' : 'labels', role: 'group', 'aria-label': pairs ? 'Which response is better?' : multi ? 'Labels (choose any)' : 'Labels (choose one)' }, labelButtons),
+    itemMeta, sourceBar, itemText, cutMark, pairBox, unsupportedBox, suggestionBox, pairTools,
+    h('div', { class: pairs ? 'labels pair-choices' : 'labels', role: 'group', 'aria-label': pairs ? 'Which response is better?' : multi ? 'Labels (choose any)' : 'Labels (choose one)' }, labelButtons, noneButton),
     h('div', { class: 'actions' }, submitButton, skipButton, undoButton),
     status, alertBox);
 
@@ -117,9 +133,12 @@ export default async function annotate(main, { me, params, setTitle }) {
     h('dt', {}, h('kbd', {}, 'U')), h('dd', {}, 'Undo the last answer')) : h('dl', { class: 'keys' },
     h('dt', {}, h('kbd', {}, '1'), '–', h('kbd', {}, String(Math.min(9, labels.length)))),
     h('dd', {}, multi ? 'Toggle a label' : 'Choose a label'),
+    multi ? [h('dt', {}, h('kbd', {}, '0')), h('dd', {}, 'None of these')] : null,
     h('dt', {}, h('kbd', {}, 'Enter')), h('dd', {}, 'Submit'),
     h('dt', {}, h('kbd', {}, 'S')), h('dd', {}, 'Skip'),
-    h('dt', {}, h('kbd', {}, 'U')), h('dd', {}, 'Undo the last answer'));
+    h('dt', {}, h('kbd', {}, 'U')), h('dd', {}, 'Undo the last answer'),
+    h('dt', {}, h('kbd', {}, 'V')), h('dd', {}, 'Show the source of a decoded e-mail or HTML text'),
+    h('dt', {}, h('kbd', {}, 'H')), h('dd', {}, h('a', { href: `/history/${projectId}`, id: 'history-link' }, 'Your answers: look back and change them')));
 
   main.append(
     h('div', { class: 'page-head' },
@@ -142,7 +161,8 @@ export default async function annotate(main, { me, params, setTitle }) {
     const answerable = task && supported(task);
     labelButtons.forEach((b, i) => b.setAttribute('aria-pressed', selected.has(i) ? 'true' : 'false'));
     for (const b of labelButtons) b.disabled = !answerable || busy;
-    submitButton.disabled = !answerable || busy || (!multi && selected.size === 0);
+    if (noneButton) { noneButton.setAttribute('aria-pressed', noneChosen ? 'true' : 'false'); noneButton.disabled = !answerable || busy; }
+    submitButton.disabled = !answerable || busy || (selected.size === 0 && !noneChosen);
     skipButton.disabled = !task || busy;
     undoButton.disabled = busy;
     itemPanel.classList.toggle('busy', busy);
@@ -165,7 +185,8 @@ export default async function annotate(main, { me, params, setTitle }) {
           pairBox.hidden = false;
           showPair(task);
         } else if (supported(task)) {
-          itemText.textContent = task.text; // untrusted: text only, never HTML
+          showSource = false;
+          showText(task);
           itemText.hidden = false;
           unsupportedBox.hidden = true;
         } else {
@@ -185,6 +206,7 @@ export default async function annotate(main, { me, params, setTitle }) {
         suggestionBox.hidden = suggested.length === 0;
         labelButtons.forEach((b, i) => b.classList.toggle('suggested', suggested.includes(labels[i])));
         selected = new Set(task.preselect ?? []);
+        noneChosen = multi && Array.isArray(task.preselect) && task.preselect.length === 0 && task.undoneEmpty === true;
         watch.restart();
       }
       if ((task.instructions_version ?? 0) > shownInstructions) refreshInstructions();
@@ -202,6 +224,22 @@ export default async function annotate(main, { me, params, setTitle }) {
     render();
   }
 
+  /** The text item on screen: its readable text, or the source when asked (V) or when it is plain already. */
+  function showText(task) {
+    if (!task || pairs || !supported(task)) return;
+    const readable = task.readable ?? null;
+    const decoded = typeof readable?.text === 'string' ? readable.text : null;
+    itemText.textContent = decoded !== null && !showSource ? decoded : task.text; // untrusted: text only, never HTML
+    itemText.dataset.view = decoded !== null && !showSource ? 'readable' : 'source';
+    sourceBar.hidden = decoded === null;
+    sourceToggle.checked = showSource;
+    document.getElementById('decoded-from').textContent = decoded === null ? ''
+      : showSource ? 'Showing the source as imported.' : `Shown as readable text, decoded from ${SOURCE_NAMES[readable.source] ?? 'markup'}.`;
+    cutMark.hidden = !readable?.cut;
+    cutMark.textContent = readable?.cut
+      ? `✂ Cut here: the original text was longer than ${fmt(readable.cut_at)} characters; the rest is not part of this item.` : '';
+  }
+
   /** Draws the comparison on screen (again, after the difference marks are switched). */
   function showPair(task = queue[0]) {
     if (!task || !pairs || !supported(task)) return;
@@ -211,6 +249,9 @@ export default async function annotate(main, { me, params, setTitle }) {
   function clearItem() {
     itemText.textContent = '';
     itemText.hidden = false;
+    delete itemText.dataset.view;
+    sourceBar.hidden = true;
+    cutMark.hidden = true;
     pairBox.replaceChildren();
     pairBox.hidden = true;
     unsupportedBox.hidden = true;
@@ -222,6 +263,7 @@ export default async function annotate(main, { me, params, setTitle }) {
     suggestionBox.hidden = true;
     labelButtons.forEach(b => b.classList.remove('suggested'));
     selected = new Set();
+    noneChosen = false;
   }
 
   async function refreshInstructions() {
@@ -233,10 +275,13 @@ export default async function annotate(main, { me, params, setTitle }) {
     } catch { /* keep the old text; the next task tries again */ }
   }
 
+  // Answers to overlapping progress requests can arrive out of order: only the latest request's answer is shown.
+  let progressSeq = 0;
   async function refreshProgress() {
+    const seq = ++progressSeq;
     try {
       const p = await api('GET', `/api/projects/${projectId}/my-progress`);
-      progress.textContent = describeProgress(p);
+      if (seq === progressSeq) progress.textContent = describeProgress(p);
     } catch { /* progress is informative only */ }
   }
 
@@ -312,8 +357,14 @@ export default async function annotate(main, { me, params, setTitle }) {
     const task = queue[0];
     if (!task || busy) return;
     if (!supported(task)) { fail('This item cannot be answered on this page. Skip it with S.'); return; }
-    if (!multi && selected.size === 0) { fail(pairs ? 'Choose first: A, B, T (tie) or N (both bad).' : `Choose a label first (keys 1–${Math.min(9, labels.length)}).`); return; }
-    const chosen = pairs ? [PAIR_CHOICES[[...selected][0]].answer(task)] : labels.filter((_, i) => selected.has(i));
+    if (selected.size === 0 && !noneChosen) {
+      say('');
+      fail(pairs ? 'Choose first: A, B, T (tie) or N (both bad).'
+        : multi ? `Choose at least one label first (keys 1–${Math.min(9, labels.length)}), or 0 for none of these.`
+          : `Choose a label first (keys 1–${Math.min(9, labels.length)}).`);
+      return;
+    }
+    const chosen = pairs ? [PAIR_CHOICES[[...selected][0]].answer(task)] : noneChosen ? [] : labels.filter((_, i) => selected.has(i));
     const why = pairs ? rationale.value.trim() : '';
     // One id per answer: a retry of the same answer reuses it (and counts once); a changed answer gets a new one.
     const key = JSON.stringify([chosen, why]);
@@ -349,9 +400,12 @@ export default async function annotate(main, { me, params, setTitle }) {
       task.preselect = pairs
         ? previous.map(l => PAIR_CHOICES.findIndex(c => supported(task) && c.answer(task) === l)).filter(i => i >= 0)
         : previous.map(l => labels.indexOf(l)).filter(i => i >= 0);
+      task.undoneEmpty = Array.isArray(task.labels) && task.labels.length === 0;
       queue = [task, ...queue.filter(t => t.task_id !== task.task_id)];
       delete itemText.dataset.taskId;
-      say('Undone: the last item is back. Answer it again.');
+      say(previous.length > 0 || task.undoneEmpty
+        ? 'Undone: the last item is back with your earlier answer selected. Change it or press Enter to keep it.'
+        : 'Undone: the last item is back. Answer it again.');
       refreshProgress();
     } catch (error) {
       if (redirectIfLoggedOut(error)) return;
@@ -367,10 +421,22 @@ export default async function annotate(main, { me, params, setTitle }) {
     if (!queue[0] || busy || index >= labels.length || !supported(queue[0])) return;
     if (multi) {
       if (selected.has(index)) selected.delete(index); else selected.add(index);
+      noneChosen = false;
     } else {
       selected = new Set([index]);
     }
     fail('');
+    say(''); // a message about the last action ("Nothing to undo.", "Saved.") is stale after the next one
+    render();
+  }
+
+  /** Multi-label: "none of these" on or off (it clears the chosen labels). */
+  function chooseNone() {
+    if (!queue[0] || busy || !multi || !supported(queue[0])) return;
+    noneChosen = !noneChosen;
+    if (noneChosen) selected = new Set();
+    fail('');
+    say('');
     render();
   }
 
@@ -400,13 +466,22 @@ export default async function annotate(main, { me, params, setTitle }) {
     } else if (!pairs && /^[1-9]$/.test(key)) {
       event.preventDefault();
       choose(Number(key) - 1);
+    } else if (multi && !pairs && key === '0') {
+      event.preventDefault();
+      if (!event.repeat) chooseNone();
     } else if (key === 'Enter') {
-      // Enter on a link or another button keeps its usual meaning; anywhere else (label buttons too) it submits.
-      if (target?.closest('a, button:not(.label), summary')) return;
+      // Enter on a link or a button (a label button too) keeps its usual meaning: it presses that button, as a click
+      // would, and does not also submit. Anywhere else it submits.
+      if (target?.closest('a, button, summary')) return;
       event.preventDefault();
       if (event.repeat) return;
-      if (!multi && selected.size === 0 && target?.classList.contains('label')) choose(Number(target.dataset.index));
       submit();
+    } else if (!pairs && (key === 'v' || key === 'V')) {
+      event.preventDefault();
+      if (!event.repeat && !sourceBar.hidden) { showSource = !showSource; showText(queue[0]); }
+    } else if (key === 'h' || key === 'H') {
+      event.preventDefault();
+      if (!event.repeat) location.assign(`/history/${projectId}`);
     } else if (key === 's' || key === 'S') {
       event.preventDefault();
       if (!event.repeat) skip();
@@ -443,7 +518,10 @@ function tasksOf(answer) {
 
 function describeProgress(p) {
   const parts = [`You: ${fmt(p.submitted)} answered`];
-  if (p.queue_depth !== undefined) parts.push(`${fmt(p.queue_depth)} in the queue`);
+  // queue_depth counts items with a free slot still to hand out; the tasks the caller holds (the one on screen and
+  // the prefetched one) left it when they were handed out, so they are added back: the count stays the same when
+  // the page reloads or prefetches, and is never 0 while an item is left to answer.
+  if (p.queue_depth !== undefined) parts.push(`${fmt(p.queue_depth + (p.live_tasks ?? 0))} in the queue`);
   if (p.items !== undefined) parts.push(`${fmt(p.items)} items in the project`);
   return parts.join(' · ');
 }

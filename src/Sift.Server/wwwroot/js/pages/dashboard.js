@@ -1,6 +1,6 @@
 // `/dashboard/{id}`: how labeling and the live loop are doing. Refreshes every few seconds while visible.
 import { api, ApiError, session } from '../api.js';
-import { h, replace, fmt, pct } from '../dom.js';
+import { h, replace, fmt, pct, isoDateTime } from '../dom.js';
 import { countOverTime, barsPerClass, interval, shareBars } from '../charts.js';
 import { can } from '../roles.js';
 import { downloadExport } from '../download.js';
@@ -29,6 +29,7 @@ export default async function dashboard(main, { me, params, setTitle }) {
   });
   const curveTable = h('tbody');
   const liftBox = h('div', { id: 'lift' });
+  const baselineBox = h('p', { class: 'muted small', id: 'baseline' });
   const stopBox = h('div', { id: 'stop' });
   const trainerBox = h('div', { id: 'trainer' });
   const embeddingBox = h('div', { id: 'embedding-body' });
@@ -39,6 +40,10 @@ export default async function dashboard(main, { me, params, setTitle }) {
   // Shown once the project has items with two or more answers (overlap k ≥ 2).
   const agreementCard = h('section', { class: 'card', id: 'agreement', 'aria-labelledby': 'agreement-h', hidden: true },
     h('h2', { id: 'agreement-h' }, 'Annotator agreement'), agreementBox);
+  const statsBox = h('div', { id: 'annotator-stats-body' });
+  // Admins only: throughput, time per item, agreement with the others' consensus, gold accuracy and drift per person.
+  const statsCard = h('section', { class: 'card', id: 'annotator-stats', 'aria-labelledby': 'annotator-stats-h', hidden: true },
+    h('h2', { id: 'annotator-stats-h' }, 'Annotators'), statsBox);
   const oraclesBox = h('div', { id: 'oracles-body' });
   const moneyCurve = h('figure', {
     id: 'money-curve', class: 'curve', role: 'img',
@@ -70,7 +75,7 @@ export default async function dashboard(main, { me, params, setTitle }) {
         h('section', { class: 'card', 'aria-labelledby': 'stop-h' }, h('h2', { id: 'stop-h' }, 'Stop recommendation'), stopBox))),
     h('div', { class: 'grid two' },
       h('section', { class: 'card', 'aria-labelledby': 'lc-h' },
-        h('h2', { id: 'lc-h' }, 'Held-out accuracy vs labels'), curveImage,
+        h('h2', { id: 'lc-h' }, 'Held-out accuracy vs labels'), curveImage, baselineBox,
         h('details', {}, h('summary', {}, 'The numbers'),
           h('table', { class: 'data' },
             h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Model'), h('th', { scope: 'col' }, 'Labels'),
@@ -81,7 +86,8 @@ export default async function dashboard(main, { me, params, setTitle }) {
         h('section', { class: 'card', 'aria-labelledby': 'trainer-h' }, h('h2', { id: 'trainer-h' }, 'Trainer'), trainerBox),
         embeddingCard)),
     oraclesCard,
-    agreementCard);
+    agreementCard,
+    statsCard);
 
   let curveKey = null;
   let agreementKey = null;
@@ -95,7 +101,7 @@ export default async function dashboard(main, { me, params, setTitle }) {
       const view = await api('GET', `/api/projects/${projectId}/dashboard`);
       draw(view);
       problem.textContent = '';
-      updated.textContent = `Updated ${new Date().toLocaleTimeString('en-GB')} · refreshes every ${REFRESH_MS / 1000} s`;
+      updated.textContent = `Updated ${isoDateTime(new Date())} · refreshes every ${REFRESH_MS / 1000} s`;
     } catch (error) {
       if (error instanceof ApiError && error.status === 401) {
         session.token = null;
@@ -137,28 +143,30 @@ export default async function dashboard(main, { me, params, setTitle }) {
       tile('Held out', fmt(c.held_out), 'evaluation items, never routed'));
 
     const points = (view.labels_over_time ?? []).map(p => ({ time: new Date(p.time), total: p.total }));
-    replace(overTime, countOverTime(points));
+    // Charts are drawn at the width they are shown at, so their text is never scaled below its size.
+    replace(overTime, countOverTime(points, { width: chartWidth(overTime) }));
     const order = project.settings.labels;
     const perClassCounts = view.labels_per_class ?? {};
     const entries = order.map(l => [l, perClassCounts[l] ?? 0])
       .concat(Object.entries(perClassCounts).filter(([l]) => !order.includes(l)));
-    replace(perClass, barsPerClass(entries));
+    replace(perClass, barsPerClass(entries, { width: chartWidth(perClass) }));
 
     const curve = view.learning_curve ?? [];
     replace(curveTable, curve.length === 0
       ? h('tr', {}, h('td', { colspan: 4, class: 'muted' }, 'No model yet.'))
       : curve.map(p => h('tr', {}, h('td', {}, `v${p.model_version}`), h('td', {}, fmt(p.labels)),
         h('td', {}, pct(p.accuracy)), h('td', {}, pct(p.macro_f1)))));
-    const key = `${view.model_version}:${curve.length}`;
+    drawBaseline(view.baseline, lastCurve(view));
+    const key = `${view.model_version}:${curve.length}:${chartWidth(curveImage)}`;
     if (key !== curveKey) { curveKey = key; loadCurve(); }
     // The server caches the agreement until the answers change; ask again only when they did, or while the last
     // report was a large project's older one (up_to_date false: the server recomputes it shortly).
-    if (c.annotations !== agreementKey) { agreementKey = c.annotations; loadAgreement(); }
+    if (c.annotations !== agreementKey) { agreementKey = c.annotations; loadAgreement(); if (can.administer(me)) loadStats(); }
     // Models answer without changing the annotation count (items they send to people): look every third refresh too.
     const oracles = `${c.annotations}:${Math.floor(refreshes++ / 3)}`;
     if (oracles !== oraclesKey) { oraclesKey = oracles; loadOracles(key); }
 
-    drawLift(view.lift);
+    drawLift(view.lift, view.lift_status);
     const stop = view.stop ?? {};
     replace(stopBox,
       h('p', { class: `verdict ${stop.stop ? 'stop' : 'go'}` }, stop.stop ? 'Stop labeling: the rule is met.' : 'Keep labeling.'),
@@ -168,17 +176,18 @@ export default async function dashboard(main, { me, params, setTitle }) {
       h('dl', { class: 'facts' },
         h('dt', {}, 'Status'), h('dd', {}, h('span', { class: `badge ${state}` }, state)),
         h('dt', {}, 'Last run'), h('dd', {}, trainer.last_duration_seconds != null ? `${fmt(trainer.last_duration_seconds, 2)} s` : '—'),
-        h('dt', {}, 'Finished'), h('dd', {}, trainer.finished_at ? new Date(trainer.finished_at).toLocaleString('en-GB') : '—'),
+        h('dt', {}, 'Finished'), h('dd', {}, isoDateTime(trainer.finished_at)),
         trainer.owner ? [h('dt', {}, 'Owner'), h('dd', {}, trainer.owner)] : null),
       trainer.error ? h('p', { class: 'form-error' }, trainer.error) : null);
     embeddingCard.hidden = !view.embedding;
     if (view.embedding) replace(embeddingBox, embeddingPanel(view.embedding, view.model_features, view.features_note));
   }
 
-  function drawLift(lift) {
+  function drawLift(lift, status) {
     if (!lift) {
-      replace(liftBox, h('p', { class: 'muted' },
-        'Not measurable yet: it needs a trained model and labels from both the random control and the strategy.'));
+      // The trainer's own reason, e.g. "waiting for 10 labels from random-control positions (0 so far)".
+      replace(liftBox, h('p', { class: 'muted', id: 'lift-status' },
+        `Not measurable yet: ${status || 'it needs a trained model and labels from both the random control and the strategy'}.`));
       return;
     }
     const sign = v => `${v > 0 ? '+' : ''}${(v * 100).toFixed(1)}`;
@@ -192,6 +201,28 @@ export default async function dashboard(main, { me, params, setTitle }) {
       h('p', {}, verdict),
       h('p', { class: 'muted small' },
         `At ${fmt(lift.labels)} labels each: active ${pct(lift.active_accuracy)}, random ${pct(lift.random_accuracy)} held-out accuracy.`));
+  }
+
+  /** The majority-class baseline beside the latest model's accuracy: a model must beat always answering the commonest label. */
+  function drawBaseline(baseline, latest) {
+    if (!baseline) {
+      baselineBox.textContent = !latest ? '' : 'Majority-class baseline: not measurable yet (it needs labeled held-out items).';
+      return;
+    }
+    const model = latest?.accuracy;
+    const gap = model === null || model === undefined ? null : (model - baseline.accuracy) * 100;
+    baselineBox.textContent = `Majority-class baseline: always answering “${baseline.label}” scores ${pct(baseline.accuracy)} on the ${fmt(baseline.held_out)} held-out items`
+      + (gap === null ? '.' : `; the model (${pct(model)}) is ${Math.abs(gap).toFixed(1)} points ${gap >= 0 ? 'above' : 'below'} it.`);
+  }
+
+  async function loadStats() {
+    try {
+      const view = await api('GET', `/api/projects/${projectId}/annotator-stats`);
+      statsCard.hidden = view.annotators.length === 0;
+      if (!statsCard.hidden) replace(statsBox, statsPanel(view));
+    } catch (error) {
+      problem.textContent = `Could not load the annotator statistics: ${error.message}`;
+    }
   }
 
   async function loadAgreement() {
@@ -215,7 +246,7 @@ export default async function dashboard(main, { me, params, setTitle }) {
       replace(oraclesBox, oraclesPanel(view));
       if (curve !== moneyKey) {
         moneyKey = curve;
-        const text = await api('GET', `/api/projects/${projectId}/learning-curve.svg?x=money`, { accept: 'image/svg+xml' });
+        const text = await api('GET', `/api/projects/${projectId}/learning-curve.svg?x=money&${sizeQuery(moneyCurve)}`, { accept: 'image/svg+xml' });
         replace(moneyCurve, inertSvg(text) ?? h('p', { class: 'muted' }, 'The curve could not be read.'));
       }
     } catch (error) {
@@ -230,7 +261,7 @@ export default async function dashboard(main, { me, params, setTitle }) {
     // token and the CSP (default-src 'self') blocks blob: and data: images, so the SVG is fetched with the token,
     // parsed as XML (never as HTML), reduced to drawing elements and inserted.
     try {
-      const text = await api('GET', `/api/projects/${projectId}/learning-curve.svg`, { accept: 'image/svg+xml' });
+      const text = await api('GET', `/api/projects/${projectId}/learning-curve.svg?${sizeQuery(curveImage)}`, { accept: 'image/svg+xml' });
       const svg = inertSvg(text);
       replace(curveImage, svg ?? h('p', { class: 'muted' }, 'The learning curve could not be read.'));
     } catch (error) {
@@ -240,6 +271,18 @@ export default async function dashboard(main, { me, params, setTitle }) {
   }
 
   await refresh();
+}
+
+/** The width a chart is shown at, in CSS pixels (within what the server draws). */
+function chartWidth(box) {
+  return Math.max(280, Math.min(2000, Math.round(box.clientWidth || 560)));
+}
+
+/** The size to ask the server to draw a chart at: the box's width, a height that suits it. */
+function sizeQuery(box) {
+  const width = chartWidth(box);
+  const height = Math.max(260, Math.min(520, Math.round(width * 0.62)));
+  return `width=${width}&height=${height}`;
 }
 
 const SVG_NS = 'http://www.w3.org/2000/svg';
@@ -301,7 +344,7 @@ function agreementPanel(view) {
       `From ${fmt(c.pairable_items)} items with two or more answers (${fmt(c.annotations)} answers by ${fmt(c.annotators)} annotators).`),
     view.up_to_date === false && view.computed_at
       ? h('p', { class: 'muted small', id: 'agreement-as-of' },
-        `As of ${new Date(view.computed_at).toLocaleTimeString()}: newer answers are counted at the next recomputation (large projects are recomputed every few seconds).`)
+        `As of ${isoDateTime(view.computed_at)}: newer answers are counted at the next recomputation (large projects are recomputed every few seconds).`)
       : null,
     view.multi_label_note ? h('p', { class: 'muted small', id: 'agreement-multi' }, view.multi_label_note) : null,
     h('h3', {}, 'Estimated accuracy per annotator'),
@@ -411,6 +454,32 @@ function oraclesPanel(view) {
     h('p', { class: 'muted small', id: 'anchoring' },
       view.anchoring.pre_annotation ? 'Pre-annotation is on: annotators see a model\'s label on items it sent to people. ' : 'Pre-annotation is off. ',
       `People's agreement with the model's label: ${agree(view.anchoring.shown)} with its suggestion shown, ${agree(view.anchoring.not_shown)} without.`),
+  ];
+}
+
+/** The admins' table of annotators: every value goes in as text. */
+function statsPanel(view) {
+  const share = (value, n) => (value === null || value === undefined ? '—' : `${pct(value)} of ${fmt(n)}`);
+  const seconds = v => (v === null || v === undefined ? '—' : `${fmt(v, 1)} s`);
+  const drift = periods => periods.map(p => (p.consensus_agreement === null ? '—' : pct(p.consensus_agreement, 0))).join(' → ');
+  const driftTime = periods => periods.map(p => seconds(p.median_seconds)).join(' → ');
+  return [
+    h('table', { class: 'data', id: 'annotator-stats-table' },
+      h('thead', {}, h('tr', {}, ['Annotator', 'Answers', 'Per active hour', 'Time per item (median · mean)', 'Agrees with the others', 'Gold accuracy',
+        'Agreement by quarter', 'Time by quarter'].map(t => h('th', { scope: 'col' }, t)))),
+      h('tbody', {}, view.annotators.map(a => h('tr', {},
+        h('td', { class: 'name' }, a.name),
+        h('td', {}, fmt(a.answers), a.changed > 0 ? h('span', { class: 'muted small' }, ` (${fmt(a.changed)} changed)`) : null),
+        h('td', {}, a.per_active_hour === null ? '—' : fmt(a.per_active_hour, 1)),
+        h('td', {}, `${seconds(a.median_seconds)} · ${seconds(a.mean_seconds)}`),
+        h('td', { class: 'consensus' }, share(a.consensus_agreement, a.compared_with_consensus)),
+        h('td', { class: 'gold' }, share(a.gold_accuracy, a.gold_items)),
+        h('td', { class: 'drift small' }, drift(a.drift)),
+        h('td', { class: 'drift small' }, driftTime(a.drift)))))),
+    h('p', { class: 'muted small' },
+      `Active time counts the gaps between one person's answers shorter than ${fmt(view.active_gap_minutes)} minutes. `,
+      '"Agrees with the others": on items someone else answered too, the share where the answer equals the others\' majority (ties left out). ',
+      'Gold accuracy: on items imported with a gold label. Quarters: the person\'s answers in time order, split in four — a falling agreement or time per item is drift.'),
   ];
 }
 

@@ -1,6 +1,6 @@
 // `/`: paste a token, check it with GET /api/me, keep it in localStorage, go on to the projects
 // (or to the page that sent the user here).
-import { api, session, ApiError } from '../api.js';
+import { api, session, ApiError, takeRejection } from '../api.js';
 import { h } from '../dom.js';
 
 // Where to go after logging in: `?next=` when it is a path on this site, else the projects.
@@ -26,6 +26,11 @@ export default async function login(main, { me }) {
   if (me) { location.replace(nextPath()); return; }
 
   const message = h('p', { class: 'form-error', role: 'alert', id: 'login-error' });
+  const rejected = takeRejection();
+  const why = rejected ? h('div', { class: 'notice', id: 'token-rejected', role: 'alert' },
+    h('p', {}, h('strong', {}, 'Your saved token stopped working. '), rejected),
+    h('p', { class: 'small' }, 'Tokens are stored only as hashes, so a new token replaces the old one for good. If the server was restarted with ',
+      h('code', {}, 'sift serve --demo'), ', it printed new tokens in its terminal at start; otherwise ask an admin for a new token.')) : null;
   const input = h('input', {
     id: 'token', name: 'token', type: 'password', autocomplete: 'off', spellcheck: 'false', required: true,
     placeholder: 'sift_…', 'aria-describedby': 'token-help login-error',
@@ -33,6 +38,7 @@ export default async function login(main, { me }) {
   const button = h('button', { type: 'submit', class: 'primary' }, 'Log in');
   const form = h('form', { class: 'card narrow', 'aria-labelledby': 'login-title' },
     h('h1', { id: 'login-title' }, 'Log in to Sift'),
+    why,
     h('label', { for: 'token' }, 'Access token'),
     input,
     h('p', { class: 'help', id: 'token-help' }, 'Paste the token an admin gave you. It is kept in this browser only.'),

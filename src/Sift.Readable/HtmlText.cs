@@ -2,7 +2,7 @@ using System.Text;
 using AngleSharp.Dom;
 using AngleSharp.Html.Parser;
 
-namespace Sift.DemoCorpus;
+namespace Sift.Readable;
 
 /// <summary>
 /// The readable text of an HTML document, parsed with AngleSharp's HTML5 parser (so entities are decoded and broken

@@ -3,7 +3,7 @@ using System.Text.RegularExpressions;
 using MimeKit;
 using MimeKit.Encodings;
 
-namespace Sift.DemoCorpus;
+namespace Sift.Readable;
 
 /// <summary>What <see cref="MessageText"/> did to one message, for the converter's report.</summary>
 internal sealed class ConversionNotes

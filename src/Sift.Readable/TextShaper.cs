@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 
-namespace Sift.DemoCorpus;
+namespace Sift.Readable;
 
 /// <summary>White-space normalisation and the length cap of the demo corpus's texts.</summary>
 internal static class TextShaper

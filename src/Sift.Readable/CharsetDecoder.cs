@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace Sift.DemoCorpus;
+namespace Sift.Readable;
 
 /// <summary>How <see cref="CharsetDecoder"/> turned a part's bytes into text, for the converter's report.</summary>
 internal enum DecodeRoute
