@@ -161,6 +161,8 @@ internal static class Trainer
         var seed = Seeds.Mix(settings.Seed, (ulong)version);
         var rows = training.Select(t => features.Row[t.ItemId]).ToArray();
         var truth = training.Select(t => t.Labels).ToList();
+        // Optionally each label counts by how sure its resolution is (Dawid–Skene's posterior, or the majority's share).
+        var weights = settings.WeightByConfidence ? training.Select(t => snapshot.Resolved[t.ItemId].Confidence).ToArray() : null;
 
         // Held-out evaluation: gold when imported, else the resolved label.
         var evaluation = new List<(long ItemId, int[] Labels)>();
@@ -215,6 +217,7 @@ internal static class Trainer
             Round = version - 1,
             TrainingRows = rows,
             TrainingLabels = truth,
+            TrainingWeights = weights,
             WarmModel = sameKind ? cache.Model : null,
             WarmCommittee = sameKind ? cache.Committee : null,
             Validation = evaluation.Count > 0 ? new EvaluationSet(x, evalRows, evalTruth) : null,
