@@ -32,9 +32,13 @@ internal static class ItemsApi
         return routes;
     }
 
-    /// <summary>POST …/items?format=jsonl|csv&amp;text=&amp;label=&amp;id=&amp;group=&amp;cost=: the body is the file.</summary>
+    /// <summary>
+    /// POST …/items?format=jsonl|csv&amp;text=&amp;label=&amp;id=&amp;group=&amp;cost=&amp;gold=: the body is the file. With
+    /// <c>gold=true</c> every labeled row becomes a gold (honeypot) item with its label (marked right after the import
+    /// commits; if the process dies in between, importing the same file again marks them — duplicates are skipped).
+    /// </summary>
     internal static async Task<Ok<ImportResult>> Import(
-        long projectId, string? format, string? text, string? label, string? id, string? group, string? cost,
+        long projectId, string? format, string? text, string? label, string? id, string? group, string? cost, string? gold,
         HttpContext context, ISiftStore store, ILiveLoop loop, Embedding.EmbeddingWorker embeddings, SiftServerOptions options, TimeProvider time, CancellationToken ct)
     {
         var project = await ProjectsApi.RequireProjectAsync(store, projectId, ct);
@@ -58,9 +62,11 @@ internal static class ItemsApi
         var sha256 = Convert.ToHexStringLower(await System.Security.Cryptography.SHA256.HashDataAsync(buffer, ct));
         buffer.Position = 0;
 
-        var items = await Task.Run(() => ItemImport.Read(buffer, formatOptions, project.Settings), ct);
+        var asGold = Flag(gold, "gold") ?? false;
+        var items = await Task.Run(() => ItemImport.Read(buffer, formatOptions, project.Settings, asGold), ct);
         // One transaction; once it commits the items can be handed out (the store's cold-start order needs no second write).
         var result = await store.ImportItemsAsync(projectId, items, new ImportOrigin("upload", time.GetUtcNow()) { Sha256 = sha256 }, ct);
+        if (asGold) await GoldApi.MarkImportedAsync(store, project, items, time.GetUtcNow(), ct);
         if (result.Imported > 0)
         {
             await loop.OnItemsImportedAsync(projectId, ct);
