@@ -9,6 +9,7 @@ const ROUTES = [
   { re: /^\/projects\/?$/, page: 'projects', title: 'Projects' },
   { re: /^\/annotate\/(\d+)\/?$/, page: 'annotate', title: 'Annotate' },
   { re: /^\/dashboard\/(\d+)\/?$/, page: 'dashboard', title: 'Dashboard' },
+  { re: /^\/review\/(\d+)\/?$/, page: 'review', title: 'Review' },
   { re: /^\/admin\/?$/, page: 'admin', title: 'Admin' },
 ];
 
