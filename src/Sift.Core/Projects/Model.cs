@@ -142,6 +142,13 @@ public sealed record ProjectSettings
     /// </summary>
     public string Resolution { get; init; } = LabelResolution.Majority;
 
+    /// <summary>
+    /// Whether each retrain looks for likely-mislabeled training items (confident learning on cross-validated
+    /// probabilities; single-label text projects with at least 20 labels) and the hand-out weighs relabeling the most
+    /// likely wrong one against a new label by expected value. Default false.
+    /// </summary>
+    public bool Relabel { get; init; }
+
     /// <summary>Whether the trainer weighs each resolved label by its confidence (default false: every label counts 1).</summary>
     public bool WeightByConfidence { get; init; }
 

@@ -68,6 +68,9 @@ internal sealed record SettingsView(
     /// <summary>Whether the trainer weighs each resolved label by its confidence.</summary>
     public bool WeightByConfidence { get; init; }
 
+    /// <summary>Whether likely-mislabeled items are found and relabeled when that is worth more than a new label.</summary>
+    public bool Relabel { get; init; }
+
     /// <summary>Gold items: hand-out rate, the accuracy threshold and the weight of flagged annotators.</summary>
     public GoldSettingsView Gold { get; init; } = GoldSettingsView.From(new GoldSettings());
 
@@ -83,6 +86,7 @@ internal sealed record SettingsView(
         PersonRate = new PersonRateView(s.PersonRate.PerLabel, s.PersonRate.PerHour),
         Resolution = s.Resolution,
         WeightByConfidence = s.WeightByConfidence,
+        Relabel = s.Relabel,
         Gold = GoldSettingsView.From(s.Gold),
         ReviewBelow = s.ReviewBelow,
     };
@@ -145,6 +149,9 @@ internal sealed record SettingsInput(
     /// <summary>Train on labels weighted by their confidence (default false).</summary>
     public bool? WeightByConfidence { get; init; }
 
+    /// <summary>Find likely-mislabeled items and relabel them by expected value (default false).</summary>
+    public bool? Relabel { get; init; }
+
     /// <summary>Gold items (defaults: rate 0, min_accuracy 0.7, min_answers 5, down_weight 0.25).</summary>
     public GoldSettingsView? Gold { get; init; }
 
@@ -183,6 +190,7 @@ internal sealed record SettingsInput(
             PersonRate = PersonRate is { } rate ? new Sift.Routing.PersonRate(rate.PerLabel, rate.PerHour) : defaults.PersonRate,
             Resolution = Resolution ?? defaults.Resolution,
             WeightByConfidence = WeightByConfidence ?? defaults.WeightByConfidence,
+            Relabel = Relabel ?? defaults.Relabel,
             Gold = Gold?.ToSettings() ?? defaults.Gold,
             ReviewBelow = ReviewBelow ?? defaults.ReviewBelow,
         };

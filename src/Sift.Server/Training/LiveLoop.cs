@@ -312,6 +312,8 @@ internal sealed class LiveLoop : ILiveLoop
                 await _store.AddModelVersionAsync(model with { DurationSeconds = seconds }, result.Evidence, fit.Token).ConfigureAwait(false);
             if (result.Switch is { } change) await RecordSwitchAsync(projectId, change).ConfigureAwait(false);
             await StoreRankingAsync(result.Ranking, fit.Token).ConfigureAwait(false);
+            if (result.Relabel is { } relabel && _store is Sift.Storage.IWorkflowStore workflow)
+                await workflow.ReplaceRelabelQueueAsync(projectId, relabel, fit.Token).ConfigureAwait(false);
             if (result.Model is not null) result.Commit();
             await _store.SetTrainerStatusAsync(new TrainerStatus(projectId, TrainerState.Done, started, _time.GetUtcNow(), seconds, null, _options.Owner), CancellationToken.None).ConfigureAwait(false);
             return result.Model is null ? TrainOutcome.ColdStart : TrainOutcome.Trained;
