@@ -92,7 +92,7 @@ internal static class GoldApi
         var g = project.Settings.Gold;
         return TypedResults.Ok(new GoldReportView(state.Gold.Count, g.MinAccuracy, g.MinAnswers, g.Rate, state.Standings.Select(s => new AnnotatorGoldStanding(
             s.AnnotatorId, names.GetValueOrDefault(s.AnnotatorId, ""), s.Accuracy.Count, s.Accuracy.Hits, s.Accuracy.Share, s.Accuracy.Low, s.Accuracy.High,
-            s.Flagged, s.Flagged ? g.DownWeight : 1)).ToArray()));
+            s.Flagged, s.Flagged && WorkflowState.DownWeights(project.Settings) ? g.DownWeight : 1)).ToArray()));
     }
 
     /// <summary>Marks the labeled rows of a gold import (training items only; a row already stored as a held-out item stays an evaluation item).</summary>

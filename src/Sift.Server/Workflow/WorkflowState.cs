@@ -44,13 +44,22 @@ internal sealed class WorkflowState
         return new WorkflowState(gold, reviews, standings);
     }
 
-    /// <summary>The resolution context of the project's settings with this state's gold items, weights and overrides.</summary>
+    /// <summary>
+    /// The resolution context of the project's settings with this state's gold items, weights and overrides. Flagged
+    /// annotators are down-weighted under the majority rule only: Dawid–Skene estimates each annotator's confusion matrix
+    /// itself, and down-weighting on top of that lost 0.00–0.05 label accuracy in the crowd benchmark (docs/benchmarks.md,
+    /// "Annotation workflow"), while it gained the majority vote up to 0.10.
+    /// </summary>
     public ResolutionContext Context(ProjectSettings settings) => ResolutionContext.For(settings) with
     {
         Gold = Gold,
-        AnnotatorWeights = GoldStandings.Weights(Standings, settings.Gold),
+        AnnotatorWeights = DownWeights(settings) ? GoldStandings.Weights(Standings, settings.Gold) : null,
         Overrides = LatestReview.ToDictionary(r => r.Key, r => r.Value.Labels),
     };
+
+    /// <summary>Whether flagged annotators' answers count less under the project's rule (majority, or any multi-label project).</summary>
+    public static bool DownWeights(ProjectSettings settings) =>
+        settings.Resolution != LabelResolution.DawidSkene || settings.Mode != LabelMode.Single;
 
     /// <summary>Every answered item's resolved label under the project's rule.</summary>
     public IReadOnlyDictionary<long, ResolvedLabel> Resolve(ProjectSettings settings, IEnumerable<Annotation> live) =>

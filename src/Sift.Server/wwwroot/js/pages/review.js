@@ -83,7 +83,7 @@ export default async function review(main, { me, params, setTitle }) {
         h('td', {}, a.name, a.flagged ? h('strong', { class: 'flag' }, ' flagged') : null),
         h('td', {}, `${a.correct}/${a.answers}`),
         h('td', {}, `${pct(a.accuracy, 0)} (${pct(a.low, 0)}–${pct(a.high, 0)})`))))),
-      h('p', { class: 'muted' }, `Flagged: at least ${report.min_answers} gold answers and the interval wholly below ${pct(report.min_accuracy, 0)}; their answers count less.`));
+      h('p', { class: 'muted' }, `Flagged: at least ${report.min_answers} gold answers and the interval wholly below ${pct(report.min_accuracy, 0)}; under the majority rule their answers count less (Dawid–Skene weighs every annotator by their estimated confusion).`));
   }
 
   async function show() {
