@@ -71,8 +71,9 @@ internal sealed record SettingsView(
     /// <summary>Whether likely-mislabeled items are found and relabeled when that is worth more than a new label.</summary>
     public bool Relabel { get; init; }
 
-    /// <summary>Gold items: hand-out rate, the accuracy threshold and the weight of flagged annotators.</summary>
-    public GoldSettingsView Gold { get; init; } = GoldSettingsView.From(new GoldSettings());
+    /// <summary>Gold items: hand-out rate, the accuracy threshold and the weight of flagged annotators. Left out for annotators and reviewers (null), so nothing tells an annotator that gold items exist.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public GoldSettingsView? Gold { get; init; } = GoldSettingsView.From(new GoldSettings());
 
     /// <summary>Items resolved with less confidence than this go to the review queue.</summary>
     public double ReviewBelow { get; init; } = 0.8;
