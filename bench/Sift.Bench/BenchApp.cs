@@ -25,6 +25,7 @@ public static class BenchApp
                 return 0;
             case "fit-profile": FitProfile.Run(dataset, Arg(args, "--labels", 3000), Arg(args, "--repeats", 5)); return 0;
             case "ceiling": Ceiling.Run(dataset); return 0;
+            case "pii": return PiiBenchmark.Run(Arg(args, "--docs", 400), Arg(args, "--seed", 7));
             case "coreset-agnews": CoreSetAgNews(Arg(args, "--repeats", 11)); return 0;
             case "encoder-compare": EncoderCompare.Run(StringArg(args, "--texts", ""), StringArg(args, "--vectors", "")); return 0;
             case "encoder": EncoderBenchmark.Run(args.Length > 1 && !args[1].StartsWith("--", StringComparison.Ordinal) ? dataset : "trec", Arg(args, "--texts", 512), Arg(args, "--batch", 32), Arg(args, "--repeats", 5)); return 0;

@@ -21,6 +21,7 @@ internal static class SiftApp
         root.Subcommands.Add(UsersCommand.Create());
         root.Subcommands.Add(AgreementCommand.Create());
         root.Subcommands.Add(EmbedCommand.Create());
+        root.Subcommands.Add(VerifyCommand.Create());
         try
         {
             return root.Parse(args).Invoke(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false });

@@ -60,6 +60,9 @@ public sealed class SiftServerOptions
     /// </summary>
     public Func<ITextEncoder>? TextEncoder { get; set; }
 
+    /// <summary>Where and how often the evidence chains are anchored (<see cref="Governance.CheckpointWriter"/>); null: not anchored.</summary>
+    public Governance.CheckpointOptions? Checkpoints { get; set; }
+
     /// <summary>How the background embedding runs (batch size, poll interval, priority). Default: see <see cref="EmbeddingOptions"/>.</summary>
     public EmbeddingOptions Embedding { get; set; } = new();
 

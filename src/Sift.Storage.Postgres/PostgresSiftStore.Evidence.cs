@@ -10,25 +10,61 @@ public sealed partial class PostgresSiftStore
 
     /// <summary>
     /// Appends events to the project's evidence inside the caller's transaction; returns the last seq. The one place
-    /// this store writes evidence (the governance log's hash chain goes here). The project's head row is updated in
-    /// the same statement and stays locked until the commit, so appenders of one project take turns (in any process)
-    /// and seq is gap-free in commit order; a rolled-back transaction gives its numbers back. Callers append last, so
-    /// the lock is held only for the rest of the commit (except the claim, which takes the head first: see there).
+    /// this store writes evidence. The project's head row (last seq and its hash) is taken first and stays locked until
+    /// the commit, so appenders of one project take turns (in any process), seq is gap-free in commit order and each
+    /// entry chains onto the one committed before it; a rolled-back transaction gives its numbers back. Callers append
+    /// last, so the lock is held only for the rest of the commit (except the claim, which takes the head first: see there).
+    /// Two round trips: the head, then the rows and the new head in one statement.
     /// </summary>
     private static async Task<long> AppendEvidenceAsync(Tx tx, long projectId, params EvidenceRow[] rows)
     {
         if (rows.Length == 0) throw new ArgumentException("No evidence to append.", nameof(rows));
-        var seqs = await tx.Cmd("""
-            WITH head AS (
-                INSERT INTO evidence_heads (project_id, seq) VALUES (@p, @n)
-                ON CONFLICT (project_id) DO UPDATE SET seq = evidence_heads.seq + excluded.seq
-                RETURNING seq)
-            INSERT INTO evidence (project_id, seq, kind, at, json)
-            SELECT @p, head.seq - @n + x.n, x.k, x.t, x.j FROM head, unnest(@k, @t, @j) WITH ORDINALITY AS x(k, t, j, n)
-            RETURNING seq
-            """).With("@p", projectId).With("@n", (long)rows.Length).With("@k", rows.Select(r => r.Kind).ToArray())
-            .With("@t", rows.Select(r => r.At).ToArray()).With("@j", rows.Select(r => r.Json).ToArray()).AllAsync(r => r.GetInt64(0), tx.Ct);
-        return seqs.Max();
+        var head = await tx.Cmd("""
+            INSERT INTO evidence_heads (project_id, seq, hash) VALUES (@p, 0, '')
+            ON CONFLICT (project_id) DO UPDATE SET seq = evidence_heads.seq
+            RETURNING seq, hash
+            """).With("@p", projectId).AllAsync(r => (Seq: r.GetInt64(0), Hash: r.GetString(1)), tx.Ct);
+        var (seq, prev) = head[0];
+        if (seq == 0) prev = EvidenceChain.Genesis;
+        var prevs = new string[rows.Length];
+        var hashes = new string[rows.Length];
+        for (var i = 0; i < rows.Length; i++)
+        {
+            prevs[i] = prev;
+            prev = hashes[i] = EvidenceChain.Hash(seq + i + 1, prevs[i], rows[i].Json);
+        }
+        var last = seq + rows.Length;
+        await tx.Cmd("""
+            WITH rows AS (
+                INSERT INTO evidence (project_id, seq, kind, at, json, prev_hash, hash)
+                SELECT @p, @s + x.n, x.k, x.t, x.j, x.v, x.h FROM unnest(@k, @t, @j, @v, @h) WITH ORDINALITY AS x(k, t, j, v, h, n))
+            UPDATE evidence_heads SET seq = @last, hash = @head WHERE project_id = @p
+            """).With("@p", projectId).With("@s", seq).With("@k", rows.Select(r => r.Kind).ToArray())
+            .With("@t", rows.Select(r => r.At).ToArray()).With("@j", rows.Select(r => r.Json).ToArray())
+            .With("@v", prevs).With("@h", hashes).With("@last", last).With("@head", prev).ExecAsync(tx.Ct);
+        return last;
+    }
+
+    /// <summary>Chains the evidence stored before schema version 10, project by project in seq order, and sets each head's hash.</summary>
+    private static async Task BackfillChainAsync(Tx tx)
+    {
+        var projects = await tx.Cmd("SELECT DISTINCT project_id FROM evidence WHERE hash = ''").AllAsync(r => r.GetInt64(0), tx.Ct);
+        foreach (var projectId in projects)
+        {
+            var rows = await tx.Cmd("SELECT seq, json FROM evidence WHERE project_id = @p ORDER BY seq").With("@p", projectId)
+                .AllAsync(r => (Seq: r.GetInt64(0), Json: r.GetString(1)), tx.Ct);
+            var prevs = new string[rows.Count];
+            var hashes = new string[rows.Count];
+            var prev = EvidenceChain.Genesis;
+            for (var i = 0; i < rows.Count; i++)
+            {
+                prevs[i] = prev;
+                prev = hashes[i] = EvidenceChain.Hash(rows[i].Seq, prevs[i], rows[i].Json);
+            }
+            await tx.Cmd("UPDATE evidence e SET prev_hash = x.v, hash = x.h FROM unnest(@s, @v, @h) AS x(s, v, h) WHERE e.project_id = @p AND e.seq = x.s")
+                .With("@p", projectId).With("@s", rows.Select(r => r.Seq).ToArray()).With("@v", prevs).With("@h", hashes).ExecAsync(tx.Ct);
+            await tx.Cmd("UPDATE evidence_heads SET hash = @h WHERE project_id = @p").With("@p", projectId).With("@h", prev).ExecAsync(tx.Ct);
+        }
     }
 
     private static async Task<string> UserNameAsync(Tx tx, long userId) =>

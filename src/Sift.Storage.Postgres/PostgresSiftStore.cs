@@ -127,6 +127,8 @@ public sealed partial class PostgresSiftStore : ISiftStore
         if (!applied.Contains(2)) await BackfillColdKeysAsync(tx);
         // Version 5 added provenance; answers stored before it get a person's (C# writes the canonical JSON).
         if (!applied.Contains(5)) await BackfillProvenanceAsync(tx);
+        // Version 10 added the hash chain; evidence stored before it is chained here (C# computes the hashes).
+        if (!applied.Contains(10)) await BackfillChainAsync(tx);
     }, cancellationToken);
 
     // ---- users -------------------------------------------------------------------------------------------------

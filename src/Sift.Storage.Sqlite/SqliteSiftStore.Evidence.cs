@@ -11,17 +11,40 @@ public sealed partial class SqliteSiftStore
     /// <summary>
     /// Appends events to the project's evidence inside the caller's write transaction; returns the last seq. The one
     /// place this store writes evidence (the governance log's hash chain goes here). SQLite has one writer at a time,
-    /// so max(seq) + 1 read in the write transaction is the next number, gap-free and in commit order.
+    /// so the last row read in the write transaction gives the next number (gap-free, in commit order) and the hash to
+    /// chain onto.
     /// </summary>
     private long AppendEvidence(long projectId, params ReadOnlySpan<EvidenceRow> rows)
     {
-        var seq = (long)W("SELECT coalesce(max(seq), 0) FROM evidence WHERE project_id = @p").With("@p", projectId).ExecuteScalar()!;
+        var last = All(W("SELECT seq, hash FROM evidence WHERE project_id = @p ORDER BY seq DESC LIMIT 1").With("@p", projectId), r => (Seq: r.GetInt64(0), Hash: r.GetString(1)));
+        var (seq, prev) = last.Count == 0 ? (0L, EvidenceChain.Genesis) : last[0];
         foreach (var row in rows)
         {
-            W("INSERT INTO evidence (project_id, seq, kind, at, json) VALUES (@p, @s, @k, @t, @j)")
-                .With("@p", projectId).With("@s", ++seq).With("@k", row.Kind).With("@t", row.At).With("@j", row.Json).ExecuteNonQuery();
+            var entry = ChainEntry.After(++seq, prev, row.Json);
+            W("INSERT INTO evidence (project_id, seq, kind, at, json, prev_hash, hash) VALUES (@p, @s, @k, @t, @j, @v, @h)")
+                .With("@p", projectId).With("@s", seq).With("@k", row.Kind).With("@t", row.At).With("@j", row.Json)
+                .With("@v", prev).With("@h", entry.Hash).ExecuteNonQuery();
+            prev = entry.Hash;
         }
         return seq;
+    }
+
+    /// <summary>Chains the evidence stored before schema version 10, project by project in seq order.</summary>
+    private void BackfillChain()
+    {
+        var projects = All(W("SELECT DISTINCT project_id FROM evidence WHERE hash = ''"), r => r.GetInt64(0));
+        foreach (var projectId in projects)
+        {
+            var rows = All(W("SELECT seq, json FROM evidence WHERE project_id = @p ORDER BY seq").With("@p", projectId), r => (Seq: r.GetInt64(0), Json: r.GetString(1)));
+            var prev = EvidenceChain.Genesis;
+            foreach (var (seq, json) in rows)
+            {
+                var hash = EvidenceChain.Hash(seq, prev, json);
+                W("UPDATE evidence SET prev_hash = @v, hash = @h WHERE project_id = @p AND seq = @s")
+                    .With("@v", prev).With("@h", hash).With("@p", projectId).With("@s", seq).ExecuteNonQuery();
+                prev = hash;
+            }
+        }
     }
 
     /// <summary>A user's name, read in the current write transaction.</summary>

@@ -190,6 +190,8 @@ public sealed partial class SqliteSiftStore : ISiftStore
         if (!applied.Contains(2)) BackfillColdKeys();
         // Version 5 added provenance; answers stored before it get a person's (C# writes the canonical JSON).
         if (!applied.Contains(5)) BackfillProvenance();
+        // Version 10 added the hash chain; evidence stored before it is chained here (C# computes the hashes).
+        if (!applied.Contains(10)) BackfillChain();
     }, cancellationToken);
 
     // ---- users -------------------------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ internal static class StoreRows
     public const string ProjectColumns = "id, name, settings_json, instructions_version, created_at";
     public const string ModelColumns = "project_id, version, trained_at, labels, held_out_labeled, accuracy, macro_f1, duration_seconds, stop_recommended, stop_reason, metrics_json";
     public const string TrainerStatusColumns = "project_id, state, started_at, finished_at, last_duration, error, owner";
-    public const string EvidenceColumns = "project_id, seq, kind, at, json";
+    public const string EvidenceColumns = "project_id, seq, kind, at, json, prev_hash, hash";
 
     /// <summary>Settings and label lists as stored since the first schema (web defaults: camelCase).</summary>
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
@@ -83,7 +83,7 @@ internal static class StoreRows
         new(r.GetInt64(0), (TrainerState)r.GetInt32(1), Time(r, 2), Time(r, 3), NullableDouble(r, 4), NullableString(r, 5), NullableString(r, 6));
 
     public static StoredEvidence MapEvidence(DbDataReader r) =>
-        new(r.GetInt64(0), r.GetInt64(1), r.GetString(2), Time(r.GetInt64(3)), r.GetString(4));
+        new(r.GetInt64(0), r.GetInt64(1), r.GetString(2), Time(r.GetInt64(3)), r.GetString(4)) { Prev = r.GetString(5), Hash = r.GetString(6) };
 
     public static Instructions MapInstructions(DbDataReader r) =>
         new(r.GetInt64(0), r.GetInt32(1), r.GetString(2), r.GetInt64(3), Time(r.GetInt64(4)));

@@ -173,6 +173,11 @@ public abstract partial class StoreContract
         Json(evidence[8])["by"]!.GetValue<string>().ShouldBe(admin.Name);
         // Each row holds the canonical line of its event (kind first, its time set).
         evidence.ShouldAllBe(e => e.Json.StartsWith("{\"kind\":\"" + e.Kind + "\",\"at\":", StringComparison.Ordinal));
+        // And each is chained to the one before it (the governance log).
+        evidence[0].Prev.ShouldBe(EvidenceChain.Genesis);
+        var verified = EvidenceChain.Verify(evidence.Select(e => (e.Seq, (ChainEntry?)e.ToChainEntry())), []);
+        verified.Intact.ShouldBeTrue(verified.Problem?.Message);
+        verified.Head.ShouldBe(evidence[^1].Hash);
     }
 
     [Fact]
@@ -258,6 +263,8 @@ public abstract partial class StoreContract
         evidence.Count(e => e.Kind == "selection").ShouldBe(80);
         evidence.Count(e => e.Kind == "answer").ShouldBe(80);
         evidence.Count(e => e.Kind == "export").ShouldBe(30);
+        // One hash chain through every writer's entries, in commit order.
+        EvidenceChain.Verify(evidence.Select(e => (e.Seq, (ChainEntry?)e.ToChainEntry())), []).Entries.ShouldBe(evidence.Count);
         // Commit order: every item's hand-out comes before its answer.
         var selected = new HashSet<string>(StringComparer.Ordinal);
         foreach (var e in evidence.Skip(2))

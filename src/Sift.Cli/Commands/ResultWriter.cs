@@ -94,18 +94,27 @@ internal static class ResultWriter
 /// <summary>
 /// The evidence file of a simulation, written as the runs finish: lines go to <c>evidence.jsonl.tmp</c> in the output
 /// directory and <see cref="Commit"/> renames it to <c>evidence.jsonl</c>, so a reader never sees half a file and a
-/// failed run leaves the previous file in place.
+/// failed run leaves the previous file in place. The lines are hash-chained; the commit signs a checkpoint of the
+/// chain's head into <c>evidence.checkpoints.jsonl</c> (the key: <see cref="Sift.Server.Governance.CheckpointKey"/>), so
+/// <c>sift verify</c> catches a cut tail or a rewritten chain as well as an edited line.
 /// </summary>
 internal sealed class EvidenceFile : IDisposable
 {
     private readonly string _path;
     private readonly StreamWriter _writer;
+    private readonly TimeProvider _time;
+    private readonly string? _keyPath;
 
     /// <summary>Opens the temporary file in <paramref name="directory"/> (created if needed).</summary>
-    public EvidenceFile(string directory)
+    /// <param name="directory">The output directory.</param>
+    /// <param name="time">The clock that stamps the checkpoint; the system clock when null.</param>
+    /// <param name="keyPath">The signing key file; <see cref="Sift.Server.Governance.CheckpointKey.DefaultPath"/> when null.</param>
+    public EvidenceFile(string directory, TimeProvider? time = null, string? keyPath = null)
     {
         Directory.CreateDirectory(directory);
         _path = Path.Combine(directory, "evidence.jsonl");
+        _time = time ?? TimeProvider.System;
+        _keyPath = keyPath;
         _writer = new StreamWriter(_path + ".tmp", append: false, new UTF8Encoding(false));
         Sink = new JsonLinesEvidenceSink(_writer);
     }
@@ -113,13 +122,24 @@ internal sealed class EvidenceFile : IDisposable
     /// <summary>Receives the events.</summary>
     public JsonLinesEvidenceSink Sink { get; }
 
-    /// <summary>Flushes the file and moves it into place.</summary>
+    /// <summary>Flushes the file, moves it into place and signs a checkpoint of its last entry.</summary>
     public void Commit()
     {
         _writer.Flush();
         _writer.Dispose();
+        var checkpoints = Sift.Server.Governance.CheckpointFile.For(_path);
+        // The old run's checkpoints describe the old file: gone first, so a crash before the new one is written leaves
+        // an unanchored log, never a false "rewritten".
+        File.Delete(checkpoints);
         File.Move(_path + ".tmp", _path, overwrite: true);
+        var (seq, hash) = Sink.Head;
+        if (seq == 0) return;
+        using var key = Sift.Server.Governance.CheckpointKey.LoadOrCreate(_keyPath);
+        Sift.Server.Governance.CheckpointFile.Append(checkpoints, Checkpoint.Sign(key, SimulationScope, seq, hash, _time.GetUtcNow()));
     }
+
+    /// <summary>The scope a simulation's checkpoints name.</summary>
+    public const string SimulationScope = "simulation";
 
     /// <inheritdoc />
     public void Dispose()

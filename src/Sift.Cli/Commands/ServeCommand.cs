@@ -58,10 +58,12 @@ internal static class ServeCommand
             DefaultValueFactory = _ => "low",
         };
         trainerPriority.AcceptOnlyFromAmong("low", "normal");
+        var checkpoints = new Option<string?>("--checkpoints") { Description = "Folder for the signed checkpoints of every project's evidence chain (default: FILE.checkpoints beside the SQLite file, sift-checkpoints for PostgreSQL); 'off' to keep none." };
+        var checkpointEvery = new Option<int>("--checkpoint-every") { Description = "Minutes between checkpoints (also one at start and one at a clean stop).", DefaultValueFactory = _ => 5 };
 
         var command = new Command("serve", "Run the annotation server: REST API, web UI and the live active-learning loop, on 127.0.0.1.")
         {
-            port, db, postgres, demo, durability, trainerPriority,
+            port, db, postgres, demo, durability, trainerPriority, checkpoints, checkpointEvery,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -72,6 +74,10 @@ internal static class ServeCommand
             var options = new SiftServerOptions { Port = parse.GetValue(port), TextEncoder = () => new MiniLmEncoder() };
             var storage = new StoreChoice(dbPath ?? (isDemo ? DemoDatabase : "sift.db"), connection, parse.GetValue(durability) == "full").Validate();
             if (parse.GetValue(trainerPriority) == "normal") options.ConfigureLiveLoop = o => o with { LowPriorityTrainer = false };
+            var checkpointDirectory = parse.GetValue(checkpoints) ?? Sift.Server.Governance.ServerCheckpoints.DefaultDirectory(connection is null ? storage.SqlitePath : null);
+            if (parse.GetValue(checkpointEvery) < 1) throw new ConfigurationException("--checkpoint-every must be at least 1 minute.");
+            if (!string.Equals(checkpointDirectory, "off", StringComparison.OrdinalIgnoreCase))
+                options.Checkpoints = new Sift.Server.Governance.CheckpointOptions { Directory = checkpointDirectory, Interval = TimeSpan.FromMinutes(parse.GetValue(checkpointEvery)) };
             return await RunAsync(options, storage, isDemo, Console.Out, ct);
         });
         return command;

@@ -112,6 +112,7 @@ internal static class SimulateCommand
         var textField = new Option<string>("--text-field") { Description = "Text field/column.", DefaultValueFactory = _ => "text" };
         var labelField = new Option<string>("--label-field") { Description = "Label field/column.", DefaultValueFactory = _ => "label" };
         var quiet = new Option<bool>("--quiet", "-q") { Description = "No progress bar." };
+        var checkpointKey = new Option<string?>("--checkpoint-key") { Description = $"The key that signs evidence.checkpoints.jsonl (default: ${Sift.Server.Governance.CheckpointKey.EnvironmentVariable}, else ~/.config/sift/checkpoint-key.pem; made on first use)." };
         var llmSim = new Option<string[]>("--llm-sim")
         {
             Description = "A simulated LLM (repeatable): accuracy=0.9,calibration=calibrated|overconfident[,price_in=0.0005,price_out=0.0015] (prices per 1k tokens). " +
@@ -137,7 +138,7 @@ internal static class SimulateCommand
         {
             train, test, demo, strategy, seeds, firstSeed, seedSize, batch, budget, output, stop, validationSize, committeeSize,
             features, featureWeights, pairFeatures, ties, seedStrategy, calibrate, selfTrain, cache, analyzer, ngrams, minDf, c, maxIter, textField, labelField, quiet,
-            llmSim, llm, humanSim, targetAccuracy, auditShare, routingItems, routerCalibration, router,
+            llmSim, llm, humanSim, targetAccuracy, auditShare, routingItems, routerCalibration, router, checkpointKey,
         };
         command.SetAction((parse, ct) =>
         {
@@ -192,7 +193,7 @@ internal static class SimulateCommand
                 };
             }
             if (pairs && routing is not null) throw new ConfigurationException("--llm-sim and --llm route text labels; they do not apply to preference pairs.");
-            return Task.FromResult(Run(trainSet, testSet, featurizer, options, parse.GetValue(output)!, !parse.GetValue(quiet), ct, routing));
+            return Task.FromResult(Run(trainSet, testSet, featurizer, options, parse.GetValue(output)!, !parse.GetValue(quiet), ct, routing, parse.GetValue(checkpointKey)));
         });
         return command;
     }
@@ -286,13 +287,13 @@ internal static class SimulateCommand
 
     /// <summary>Featurises the data, runs the simulation and writes the output files.</summary>
     public static int Run(TextDataset trainSet, TextDataset testSet, IFeaturizer featurizer, SimulationOptions options,
-        string outDir, bool showProgress, CancellationToken cancellationToken, RoutingSimulationOptions? routing = null)
+        string outDir, bool showProgress, CancellationToken cancellationToken, RoutingSimulationOptions? routing = null, string? checkpointKey = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         var console = AnsiConsole.Console;
         var data = Featurize(console, trainSet, testSet, featurizer, showProgress, cancellationToken);
         var simulator = new Simulator(data, options);
-        using var evidence = new EvidenceFile(outDir);
+        using var evidence = new EvidenceFile(outDir, TimeProvider.System, checkpointKey);
         console.MarkupLine(data.Pairwise
             ? $"[bold]sift simulate[/]: preference pairs, pool {data.Pool.Rows:N0}, test {data.Test.Rows:N0}, {data.Pool.Columns:N0} pair features; reward model {Markup.Escape(new BradleyTerry(options.Preferences).Describe())}"
             : $"[bold]sift simulate[/]: pool {data.Pool.Rows:N0} items, test {data.Test.Rows:N0}, {data.ClassNames.Count} classes, {data.Pool.Columns:N0} features");
@@ -410,7 +411,7 @@ internal static class SimulateCommand
                 string.Create(CultureInfo.InvariantCulture, $"{s.Strategy} ECE {s.Ece:0.000}") +
                 (s.EceCalibrated is { } after ? string.Create(CultureInfo.InvariantCulture, $" → {after:0.000} at T={s.Temperature:0.00}") : "")))));
         }
-        console.MarkupLine($"wrote [bold]{Markup.Escape(Path.Combine(outDir, "results.json"))}[/], curves.csv, evidence.jsonl, learning-curves.svg, reliability.svg");
+        console.MarkupLine($"wrote [bold]{Markup.Escape(Path.Combine(outDir, "results.json"))}[/], curves.csv, evidence.jsonl (+ its signed checkpoint), learning-curves.svg, reliability.svg");
     }
 
     private static void PrintRouting(IAnsiConsole console, SimulationResult result)

@@ -32,7 +32,17 @@ public interface IEvidenceStore
 /// <param name="Kind">The event's kind (<see cref="EvidenceEvent.Kind"/>).</param>
 /// <param name="At">When it happened.</param>
 /// <param name="Json">The event as written by <see cref="EvidenceJson.Serialize"/>: one line of canonical JSON.</param>
-public sealed record StoredEvidence(long ProjectId, long Seq, string Kind, DateTimeOffset At, string Json);
+public sealed record StoredEvidence(long ProjectId, long Seq, string Kind, DateTimeOffset At, string Json)
+{
+    /// <summary>The hash of the entry before it (<see cref="EvidenceChain.Genesis"/> for the first).</summary>
+    public string Prev { get; init; } = "";
+
+    /// <summary>Its hash in the project's chain (<see cref="EvidenceChain.Hash"/>).</summary>
+    public string Hash { get; init; } = "";
+
+    /// <summary>The entry as the chain sees it.</summary>
+    public ChainEntry ToChainEntry() => new(Seq, Prev, Hash, Json);
+}
 
 /// <summary>Where an import came from, for its <see cref="ImportEvent"/>.</summary>
 /// <param name="Source">The file or upload name (untrusted; recorded as given).</param>

@@ -278,6 +278,20 @@ internal sealed record AnnotationView(
 /// </summary>
 internal sealed record EvidenceView(long Seq, string Kind, DateTimeOffset At, JsonElement Event);
 
+/// <summary>The verdict on a project's evidence chain (auditors): intact, or the first problem found.</summary>
+/// <param name="Intact">True when no problem was found.</param>
+/// <param name="Entries">Entries verified (before the problem, if any).</param>
+/// <param name="Head">The hash of the last verified entry.</param>
+/// <param name="Problem">The first problem; null when intact.</param>
+/// <param name="Anchored">Whether this server keeps signed checkpoints (without them a cut tail or a full rewrite cannot be seen).</param>
+/// <param name="Checkpoints">Checkpoints on file for the project.</param>
+/// <param name="CheckpointsMatched">Checkpoints the chain was checked against.</param>
+/// <param name="KeyIds">The ids of the keys that signed them (pin one with <c>sift verify --key-id</c>).</param>
+internal sealed record VerificationView(bool Intact, long Entries, string Head, ChainProblemView? Problem, bool Anchored, int Checkpoints, int CheckpointsMatched, string[] KeyIds);
+
+/// <summary>What a verification found: <c>edited</c>, <c>deleted</c>, <c>inserted</c>, <c>reordered</c>, <c>truncated</c>, <c>rewritten</c>, <c>badcheckpoint</c> or <c>malformed</c>, at which entry, in one sentence.</summary>
+internal sealed record ChainProblemView(string Kind, long Seq, string Message);
+
 /// <summary>One row of the hand-out log: which item went to whom, and why (admins, auditors).</summary>
 internal sealed record HandoutView(
     long TaskId, long ItemId, long AnnotatorId, string Annotator, TaskState State, DateTimeOffset LeasedAt, DateTimeOffset ExpiresAt,

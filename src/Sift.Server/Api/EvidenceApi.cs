@@ -19,6 +19,8 @@ internal static class EvidenceApi
     {
         routes.MapGroup("/api/projects/{projectId:long}").WithTags("evidence")
             .MapGet("/evidence", Evidence).RequireAuthorization(SiftPolicies.Audit).RequireRateLimiting(ReadLimiting.Policy);
+        routes.MapGroup("/api/projects/{projectId:long}").WithTags("evidence")
+            .MapGet("/evidence/verify", Verify).RequireAuthorization(SiftPolicies.Audit).RequireRateLimiting(ReadLimiting.Policy);
         return routes;
     }
 
@@ -35,6 +37,31 @@ internal static class EvidenceApi
         var page = await store.ReadEvidenceAsync(projectId, afterSeq, size, ct);
         if (page.Count == size) TasksApi.LinkNext(context, $"/api/projects/{projectId}/evidence", page[^1].Seq, size, null);
         return TypedResults.Ok(page.Select(e => new EvidenceView(e.Seq, e.Kind, e.At, Parse(e.Json))).ToArray());
+    }
+
+    /// <summary>
+    /// GET …/evidence/verify: checks the project's whole evidence chain, and, when the server keeps checkpoints, against
+    /// its signed checkpoint file (docs/governance.md): intact, or the first edited, deleted, inserted or reordered
+    /// entry, a cut tail or a rewritten chain. Reads the log page by page; for a very long log this takes a while.
+    /// </summary>
+    internal static async Task<Ok<VerificationView>> Verify(long projectId, ISiftStore store, IServiceProvider services, CancellationToken ct)
+    {
+        await ProjectsApi.RequireProjectAsync(store, projectId, ct);
+        var options = services.GetService(typeof(Governance.CheckpointOptions)) as Governance.CheckpointOptions;
+        var checkpoints = options is null ? [] : Governance.CheckpointFile.Read(Governance.ServerCheckpoints.FileFor(options.Directory, projectId));
+        var entries = new List<(long, Sift.Evidence.ChainEntry?)>();
+        var row = 0L;
+        for (long after = 0; ;)
+        {
+            var page = await store.ReadEvidenceAsync(projectId, after, Paging.MaxLimit, ct);
+            if (page.Count == 0) break;
+            foreach (var stored in page) entries.Add((++row, stored.Hash.Length == 0 ? null : stored.ToChainEntry()));
+            after = page[^1].Seq;
+        }
+        var result = Sift.Evidence.EvidenceChain.Verify(entries, checkpoints, null, Governance.ServerCheckpoints.Scope(projectId));
+        return TypedResults.Ok(new VerificationView(result.Intact, result.Entries, result.Head,
+            result.Problem is { } p ? new ChainProblemView(p.Kind.ToString().ToLowerInvariant(), p.Seq, p.Message) : null,
+            options is not null, checkpoints.Count, result.CheckpointsMatched, [.. checkpoints.Select(c => c.KeyId).Distinct(StringComparer.Ordinal)]));
     }
 
     private static JsonElement Parse(string json)

@@ -77,6 +77,12 @@ public static class SiftServerServices
         services.AddSingleton(options.ReportCache);
         services.AddSingleton<AgreementReports>();
         services.AddSiftReadLimiting(options);
+        if (options.Checkpoints is { } checkpoints)
+        {
+            services.AddSingleton(checkpoints);
+            services.AddSingleton<Governance.CheckpointWriter>();
+            services.AddHostedService(sp => sp.GetRequiredService<Governance.CheckpointWriter>());
+        }
         return services;
     }
 

@@ -35,7 +35,8 @@ public sealed class SimulateCommandTests
         // TF-IDF unless a test asks otherwise: the default's sentence encoder would write to the user's embedding cache.
         // A test that names its own --cache (the preference tests, the default's test) gets the defaults it asked for.
         string[] features = extra.Contains("--features") || extra.Contains("--cache") ? [] : ["--features", "tfidf"];
-        string[] args = ["simulate", "--train", train, "--test", test, "--seeds", "2", "--seed-size", "10", "--batch", "10", "--budget", "50", "--out", dir.File(outName), "--quiet", .. features, .. extra];
+        string[] args = ["simulate", "--train", train, "--test", test, "--seeds", "2", "--seed-size", "10", "--batch", "10", "--budget", "50", "--out", dir.File(outName), "--quiet",
+            "--checkpoint-key", dir.File("checkpoint-key.pem"), .. features, .. extra];
         return (SiftApp.Run(args, error), error.ToString());
     }
 

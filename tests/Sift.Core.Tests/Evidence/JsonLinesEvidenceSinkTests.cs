@@ -22,7 +22,11 @@ public sealed class JsonLinesEvidenceSinkTests
         text.ShouldNotContain("\r");
         var lines = text.TrimEnd('\n').Split('\n');
         lines.Length.ShouldBe(2);
-        lines[0].ShouldBe("""{"kind":"stop","stop":true,"rule":"labels(60)","reason":"label budget reached"}""");
+        var first = EvidenceChain.ParseLine(lines[0]).ShouldNotBeNull();
+        first.Json.ShouldBe("""{"kind":"stop","stop":true,"rule":"labels(60)","reason":"label budget reached"}""");
+        (first.Seq, first.Prev).ShouldBe((1L, EvidenceChain.Genesis));
+        EvidenceChain.ParseLine(lines[1])!.Prev.ShouldBe(first.Hash);
+        sink.Head.ShouldBe((2L, EvidenceChain.ParseLine(lines[1])!.Hash));
         sink.Count.ShouldBe(2);
     }
 
@@ -32,7 +36,7 @@ public sealed class JsonLinesEvidenceSinkTests
         var writer = new StringWriter();
         new JsonLinesEvidenceSink(writer).Emit(new AnswerEvent("p1", ["sports"], AnswerStatus.Answered, Gold));
 
-        writer.ToString().TrimEnd('\n').ShouldBe(
+        EvidenceChain.ParseLine(writer.ToString().TrimEnd('\n'))!.Json.ShouldBe(
             """{"kind":"answer","item_id":"p1","labels":["sports"],"status":"answered","provenance":{"kind":"simulation","name":"simulated-gold","confidence":1,"confidence_method":"gold","cost":{},"sources":[]}}""");
     }
 
@@ -61,5 +65,6 @@ public sealed class JsonLinesEvidenceSinkTests
         var lines = writer.ToString().TrimEnd('\n').Split('\n');
         lines.Length.ShouldBe(1600);
         foreach (var line in lines) JsonDocument.Parse(line).RootElement.GetProperty("kind").GetString().ShouldBe("export");
+        EvidenceChain.Verify(lines.Select((l, i) => ((long)i + 1, EvidenceChain.ParseLine(l))), []).Entries.ShouldBe(1600);
     }
 }

@@ -152,4 +152,21 @@ public sealed class EvidenceApiTests(QuietLoopServerFixture server) : IClassFixt
             await Task.Delay(100, timeout.Token);
         }
     }
+
+    [Fact]
+    public async Task Verify_AfterWrites_IntactChainWithTheLastEntrysHead()
+    {
+        using var auditor = server.Client("auditor");
+        var projectId = await server.CreateProjectAsync(["a", "b"]);
+        (await server.ImportAsync(projectId, "{\"id\":\"v1\",\"text\":\"one\"}\n{\"id\":\"v2\",\"text\":\"two\"}\n")).EnsureSuccessStatusCode();
+
+        var verdict = JsonNode.Parse(await auditor.GetStringAsync($"/api/projects/{projectId}/evidence/verify", Ct))!;
+        var events = JsonNode.Parse(await auditor.GetStringAsync($"/api/projects/{projectId}/evidence", Ct))!.AsArray();
+
+        verdict["intact"]!.GetValue<bool>().ShouldBeTrue(verdict.ToJsonString());
+        verdict["entries"]!.GetValue<long>().ShouldBe(events.Count);
+        verdict["head"]!.GetValue<string>().Length.ShouldBe(64);
+        verdict["problem"].ShouldBeNull();
+        verdict["anchored"]!.GetValue<bool>().ShouldBeFalse(); // this test server keeps no checkpoint files
+    }
 }

@@ -1,0 +1,108 @@
+using System.CommandLine;
+using System.Globalization;
+using Sift.Server.Governance;
+using Sift.Evidence;
+
+namespace Sift.Cli.Commands;
+
+/// <summary>
+/// <c>sift verify PATH</c> or <c>sift verify --db FILE|--postgres CONN --project ID</c>: checks a hash-chained
+/// evidence log — a <c>simulate</c> output folder, an <c>evidence.jsonl</c>, or a server project's evidence read from
+/// its database without changing it — against itself and its signed checkpoints, and names the first edited, deleted,
+/// inserted or reordered entry, a cut tail or a rewritten chain. Exit code 0 when intact, 1 when not.
+/// </summary>
+internal static class VerifyCommand
+{
+    /// <summary>Builds the command.</summary>
+    public static Command Create()
+    {
+        var path = new Argument<string?>("path") { Description = "A simulate output folder or an evidence.jsonl file (or give --project with --db/--postgres).", Arity = ArgumentArity.ZeroOrOne };
+        var db = new Option<string?>("--db") { Description = "A server's SQLite database file; with --project." };
+        var postgres = new Option<string?>("--postgres") { Description = "A server's PostgreSQL connection string (instead of --db); with --project." };
+        var project = new Option<long?>("--project") { Description = "The project whose evidence to verify, read from --db or --postgres (nothing is written)." };
+        var checkpoints = new Option<string?>("--checkpoints") { Description = "The checkpoint file (default: NAME.checkpoints.jsonl beside NAME.jsonl; for a database, the server's checkpoint folder's project-ID.checkpoints.jsonl)." };
+        var keyId = new Option<string?>("--key-id") { Description = "Trust only checkpoints signed by this key id (printed by an earlier verify, or by the machine that signed)." };
+        var command = new Command("verify", "Check a hash-chained evidence log and its signed checkpoints; exit 0 when intact, 1 naming the first bad entry otherwise.")
+        {
+            path, db, postgres, project, checkpoints, keyId,
+        };
+        command.SetAction(async (parse, ct) =>
+        {
+            if (parse.GetValue(project) is { } projectId)
+            {
+                if (parse.GetValue(path) is not null) throw new ConfigurationException("Give a path or --project (with --db or --postgres), not both.");
+                var dbPath = parse.GetValue(db);
+                var connection = parse.GetValue(postgres);
+                if (dbPath is not null && connection is not null) throw new ConfigurationException("Give either --db or --postgres, not both.");
+                var choice = new StoreChoice(dbPath ?? "sift.db", connection).Validate();
+                if (connection is null && !File.Exists(choice.SqlitePath)) throw new ConfigurationException($"{choice.SqlitePath}: no such database file.");
+                var file = parse.GetValue(checkpoints) ?? ServerCheckpoints.FileFor(ServerCheckpoints.DefaultDirectory(choice.PostgresConnectionString is null ? choice.SqlitePath : null), projectId);
+                var signedByServer = CheckpointFile.Read(file);
+                await using var store = choice.Open();
+                var verdict = EvidenceChain.Verify(StoredEntries(store, projectId, ct), signedByServer, parse.GetValue(keyId), ServerCheckpoints.Scope(projectId));
+                return Report(parse.InvocationConfiguration.Output, $"{choice.Describe()}, project {projectId}", verdict, signedByServer);
+            }
+            var target = parse.GetValue(path) ?? throw new ConfigurationException("Give a simulate folder or evidence.jsonl, or --project with --db or --postgres.");
+            var log = Directory.Exists(target) ? Path.Combine(target, "evidence.jsonl") : target;
+            if (!File.Exists(log))
+                throw new ConfigurationException(Directory.Exists(target) ? $"{target}: no evidence.jsonl in this folder." : $"{target}: no such file or folder.");
+            var checkpointPath = parse.GetValue(checkpoints) ?? CheckpointFile.For(log);
+            var signed = CheckpointFile.Read(checkpointPath);
+            var result = EvidenceChain.Verify(Entries(log), signed, parse.GetValue(keyId), EvidenceFile.SimulationScope);
+            return Report(parse.InvocationConfiguration.Output, log, result, signed);
+        });
+        return command;
+    }
+
+    /// <summary>A project's stored evidence, page by page (the whole log is never held); a database error is one sentence.</summary>
+    private static IEnumerable<(long Line, ChainEntry? Entry)> StoredEntries(Sift.Projects.IEvidenceStore store, long projectId, CancellationToken ct)
+    {
+        for (long after = 0, row = 0; ;)
+        {
+            IReadOnlyList<Sift.Projects.StoredEvidence> page;
+            try
+            {
+                page = store.ReadEvidenceAsync(projectId, after, Sift.Projects.Paging.MaxLimit, ct).GetAwaiter().GetResult();
+            }
+            catch (System.Data.Common.DbException e)
+            {
+                throw new SiftException($"the evidence could not be read (a database from before schema version 10 has no hash chain: start the server once to migrate it): {e.Message}", e);
+            }
+            if (page.Count == 0) yield break;
+            foreach (var stored in page) yield return (++row, stored.Hash.Length == 0 ? null : stored.ToChainEntry());
+            after = page[^1].Seq;
+        }
+    }
+
+    private static IEnumerable<(long Line, ChainEntry? Entry)> Entries(string path)
+    {
+        var number = 0L;
+        foreach (var line in File.ReadLines(path))
+        {
+            number++;
+            yield return (number, EvidenceChain.ParseLine(line));
+        }
+    }
+
+    /// <summary>Prints the verdict; returns the exit code.</summary>
+    internal static int Report(TextWriter output, string name, ChainVerification result, IReadOnlyList<Checkpoint> checkpoints)
+    {
+        if (result.Problem is { } problem)
+        {
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name}: NOT intact ({Kebab(problem.Kind)}). {problem.Message}"));
+            if (result.Entries > 0) output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Entries 1–{result.Entries} verify."));
+            return 1;
+        }
+        var keys = string.Join(", ", checkpoints.Select(c => c.KeyId).Distinct(StringComparer.Ordinal));
+        output.WriteLine(checkpoints.Count == 0
+            ? string.Create(CultureInfo.InvariantCulture, $"{name}: intact as a chain: {result.Entries:N0} entries, head {result.Head}. No checkpoint, so a cut tail or a rewrite of the whole chain cannot be ruled out.")
+            : string.Create(CultureInfo.InvariantCulture, $"{name}: intact: {result.Entries:N0} entries, head {result.Head}; {result.CheckpointsMatched} checkpoint(s) matched, signed by key {keys}."));
+        return 0;
+    }
+
+    private static string Kebab(ChainProblemKind kind) => kind switch
+    {
+        ChainProblemKind.BadCheckpoint => "bad-checkpoint",
+        _ => kind.ToString().ToLowerInvariant(),
+    };
+}
