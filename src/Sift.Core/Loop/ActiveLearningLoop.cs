@@ -55,6 +55,8 @@ public sealed partial class ActiveLearningLoop
 
         var sw = Stopwatch.StartNew();
         var warm = input.WarmModel is { } w && w.Columns == x.Columns;
+        if (input.TrainingWeights is { } given && (given.Length != input.TrainingRows.Length || given.Any(v => !(v >= 0) || !double.IsFinite(v))))
+            throw new ArgumentException("Give one finite, non-negative training weight per training row.", nameof(input));
         LabelSetModel model;
         if (input.PseudoRows.Length > 0 && mode == LabelMode.Single)
         {
@@ -62,12 +64,12 @@ public sealed partial class ActiveLearningLoop
             if (!(input.PseudoWeight > 0) || !double.IsFinite(input.PseudoWeight)) throw new ArgumentException("The pseudo-label weight must be a finite number above 0.", nameof(input));
             var rows = input.TrainingRows.Concat(input.PseudoRows).ToArray();
             var truth = input.TrainingLabels.Concat(input.PseudoLabels.Select(l => new[] { l })).ToList();
-            var weights = Enumerable.Repeat(1.0, input.TrainingRows.Length).Concat(Enumerable.Repeat(input.PseudoWeight, input.PseudoRows.Length)).ToArray();
+            var weights = (input.TrainingWeights ?? Enumerable.Repeat(1.0, input.TrainingRows.Length)).Concat(Enumerable.Repeat(input.PseudoWeight, input.PseudoRows.Length)).ToArray();
             model = LabelSetModel.Fit(_setup.Learner, mode, k, x, rows, truth, warm ? input.WarmModel : null, weights, cancellationToken);
         }
         else
         {
-            model = LabelSetModel.Fit(_setup.Learner, mode, k, x, input.TrainingRows, input.TrainingLabels, warm ? input.WarmModel : null, cancellationToken);
+            model = LabelSetModel.Fit(_setup.Learner, mode, k, x, input.TrainingRows, input.TrainingLabels, warm ? input.WarmModel : null, input.TrainingWeights, cancellationToken);
         }
         Committee? committee = null;
         if (_committee is not null)

@@ -132,6 +132,12 @@ public sealed record RoundInput
     /// <summary>Sample weight of a pseudo-labeled row relative to a real label's 1. Default 0.5.</summary>
     public double PseudoWeight { get; init; } = 0.5;
 
+    /// <summary>
+    /// Per training row a sample weight (e.g. the resolved label's confidence), or null: every label counts 1 (default).
+    /// The main model only; the committee and the counts ignore it.
+    /// </summary>
+    public double[]? TrainingWeights { get; init; }
+
     /// <summary>Seed of the strategy's random choices this round.</summary>
     public ulong QuerySeed { get; init; }
 

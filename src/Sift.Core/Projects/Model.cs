@@ -130,6 +130,37 @@ public sealed record ProjectSettings
     /// </summary>
     public PersonRate PersonRate { get; init; } = new(0, 0);
 
+    /// <summary>The values <see cref="Resolution"/> may take: <c>majority</c> and <c>dawid-skene</c>.</summary>
+    public static IReadOnlyList<string> KnownResolutions { get; } = [LabelResolution.Majority, LabelResolution.DawidSkene];
+
+    /// <summary>
+    /// How an item's answers become its resolved (training and export) label: <c>majority</c> (default; also what a
+    /// project stored before the setting existed reads as) or <c>dawid-skene</c> (Dawid–Skene EM over every answer of
+    /// the project, gold items clamped, low-gold annotators down-weighted; single-label only — a multi-label project
+    /// resolves by majority whatever this says). Either way gold items resolve to their gold label and a reviewer's
+    /// decision overrides both. See <see cref="LabelResolution"/>.
+    /// </summary>
+    public string Resolution { get; init; } = LabelResolution.Majority;
+
+    /// <summary>
+    /// Whether each retrain looks for likely-mislabeled training items (confident learning on cross-validated
+    /// probabilities; single-label text projects with at least 20 labels) and the hand-out weighs relabeling the most
+    /// likely wrong one against a new label by expected value. Default false.
+    /// </summary>
+    public bool Relabel { get; init; }
+
+    /// <summary>Whether the trainer weighs each resolved label by its confidence (default false: every label counts 1).</summary>
+    public bool WeightByConfidence { get; init; }
+
+    /// <summary>Gold (honeypot) items: hand-out rate and the accuracy threshold below which an annotator is flagged. Defaults: see <see cref="GoldSettings"/>.</summary>
+    public GoldSettings Gold { get; init; } = new();
+
+    /// <summary>
+    /// Items whose resolved label's confidence is below this go to the review queue (as do items whose answers
+    /// disagree), 0–1. Default 0.8.
+    /// </summary>
+    public double ReviewBelow { get; init; } = 0.8;
+
     /// <summary>
     /// Checks ranges, the schema and that the strategy and stopping rule parse (within their length and nesting
     /// limits). Run it at the edge, and before anything uses settings read back from a store: a row written by an
@@ -173,6 +204,10 @@ public sealed record ProjectSettings
             throw new ConfigurationException($"person_rate.per_label: must be between 0 and 1000000, not {PersonRate.PerLabel}.");
         if (!(PersonRate.PerHour is >= 0 and <= 1e6) || double.IsNaN(PersonRate.PerHour))
             throw new ConfigurationException($"person_rate.per_hour: must be between 0 and 1000000, not {PersonRate.PerHour}.");
+        if (Resolution is null || !KnownResolutions.Contains(Resolution, StringComparer.Ordinal))
+            throw new ConfigurationException($"resolution: must be 'majority' or 'dawid-skene', not {(Resolution is null ? "nothing" : $"'{(Resolution.Length > 40 ? Resolution[..40] + "…" : Resolution)}'")}.");
+        (Gold ?? throw new ConfigurationException("gold: may not be null.")).Validate();
+        if (!(ReviewBelow is >= 0 and <= 1)) throw new ConfigurationException($"review_below: must be between 0 and 1, not {ReviewBelow}.");
         CheckContent();
     }
 
@@ -228,6 +263,36 @@ public sealed record RoutingSettings
         if (!(TargetAccuracy is > 0 and < 1)) throw new ConfigurationException($"routing.target_accuracy: must be above 0 and below 1, not {TargetAccuracy}.");
         if (!(AuditShare is >= 0 and <= 1)) throw new ConfigurationException($"routing.audit_share: must be between 0 and 1, not {AuditShare}.");
         if (WarmUp is < 0 or > 100_000) throw new ConfigurationException($"routing.warm_up: must be between 0 and 100000, not {WarmUp}.");
+    }
+}
+
+/// <summary>
+/// Gold (honeypot) items of a project: items an admin marked with a known label, handed out blind among ordinary tasks.
+/// An annotator's answers on them measure their accuracy (with a 95% Wilson interval); one whose interval lies wholly
+/// below <see cref="MinAccuracy"/> after at least <see cref="MinAnswers"/> gold answers is flagged, and their answers
+/// count <see cref="DownWeight"/> in resolution.
+/// </summary>
+public sealed record GoldSettings
+{
+    /// <summary>Share of hand-outs that are gold items (while the annotator has gold items left to see), 0–0.5. Default 0 (none).</summary>
+    public double Rate { get; init; }
+
+    /// <summary>The gold accuracy an annotator should reach, above 0 and at most 1. Default 0.7.</summary>
+    public double MinAccuracy { get; init; } = 0.7;
+
+    /// <summary>Gold answers needed before an annotator can be flagged, 1–1,000. Default 5.</summary>
+    public int MinAnswers { get; init; } = 5;
+
+    /// <summary>The weight of a flagged annotator's answers in resolution, 0–1. Default 0.25.</summary>
+    public double DownWeight { get; init; } = 0.25;
+
+    /// <summary>Throws a <see cref="ConfigurationException"/> whose message starts with the field (<c>gold.rate: …</c>).</summary>
+    public void Validate()
+    {
+        if (!(Rate is >= 0 and <= 0.5)) throw new ConfigurationException($"gold.rate: must be between 0 and 0.5, not {Rate}.");
+        if (!(MinAccuracy is > 0 and <= 1)) throw new ConfigurationException($"gold.min_accuracy: must be above 0 and at most 1, not {MinAccuracy}.");
+        if (MinAnswers is < 1 or > 1000) throw new ConfigurationException($"gold.min_answers: must be between 1 and 1000, not {MinAnswers}.");
+        if (!(DownWeight is >= 0 and <= 1)) throw new ConfigurationException($"gold.down_weight: must be between 0 and 1, not {DownWeight}.");
     }
 }
 

@@ -13,7 +13,7 @@ public enum DawidSkeneModel
     OneCoin,
 }
 
-/// <summary>Settings of <see cref="DawidSkene.Fit"/>.</summary>
+/// <summary>Settings of <see cref="DawidSkene.Fit(RatingTable, DawidSkeneOptions?)"/>.</summary>
 public sealed record DawidSkeneOptions
 {
     /// <summary>The annotator model. Default <see cref="DawidSkeneModel.ConfusionMatrix"/>.</summary>
@@ -59,15 +59,30 @@ public static class DawidSkene
     /// <param name="table">The ratings.</param>
     /// <param name="options">Settings; null for the defaults.</param>
     /// <exception cref="ConfigurationException">The options are invalid.</exception>
-    public static DawidSkeneResult Fit(RatingTable table, DawidSkeneOptions? options = null)
+    public static DawidSkeneResult Fit(RatingTable table, DawidSkeneOptions? options = null) => Fit(table, options, null);
+
+    /// <summary>
+    /// Fits the model with known labels and annotator weights (<see cref="DawidSkeneEvidence"/>): a known item's posterior
+    /// is clamped to its known class in every E-step (so gold items teach the confusion matrices and never move), and each
+    /// annotator's ratings count with their weight in both steps (a tempered likelihood, θ^w).
+    /// </summary>
+    /// <param name="table">The ratings.</param>
+    /// <param name="options">Settings; null for the defaults.</param>
+    /// <param name="evidence">Known labels and weights; null for none.</param>
+    /// <exception cref="ConfigurationException">The options are invalid.</exception>
+    /// <exception cref="ArgumentException">A known item or class is out of range, or the weights are not one per annotator in [0, 1].</exception>
+    public static DawidSkeneResult Fit(RatingTable table, DawidSkeneOptions? options, DawidSkeneEvidence? evidence)
     {
         ArgumentNullException.ThrowIfNull(table);
         options ??= new DawidSkeneOptions();
         options.Validate();
+        var weight = Weights(table, evidence);
+        var known = Known(table, evidence);
         int items = table.Items, classes = table.Categories, annotators = table.Annotators;
         var cc = classes * classes;
         var s = options.Smoothing;
-        var posterior = MajorityVote.Shares(table);
+        var posterior = weight is null ? MajorityVote.Shares(table) : WeightedShares(table, weight);
+        Clamp(posterior, known, classes);
         var prior = new double[classes];
         var theta = new double[annotators * cc];
         var logPrior = new double[classes];
@@ -77,7 +92,7 @@ public static class DawidSkene
         var who = table.AllAnnotators;
         var what = table.AllLabels;
         var rated = new bool[items];
-        for (var i = 0; i < items; i++) rated[i] = table.RatingsOf(i) > 0;
+        for (var i = 0; i < items; i++) rated[i] = table.RatingsOf(i) > 0 || known[i] >= 0;
 
         double previous = double.NegativeInfinity, logLikelihood = 0;
         int iterations = 0;
@@ -92,7 +107,7 @@ public static class DawidSkene
         while (!converged && iterations < options.MaxIterations)
         {
             iterations++;
-            MStep(table, options.Model, s, posterior, rated, prior, theta, counts);
+            MStep(table, options.Model, s, posterior, rated, prior, theta, counts, weight);
             var logDensity = LogPriorDensity(options.Model, s, prior, theta, annotators, classes);
             for (var c = 0; c < classes; c++) logPrior[c] = Math.Log(prior[c]);
             for (var k = 0; k < theta.Length; k++) logTheta[k] = Math.Log(theta[k]);
@@ -106,7 +121,14 @@ public static class DawidSkene
                 for (var r = table.Start(i); r < table.Start(i + 1); r++)
                 {
                     var cell = who[r] * cc + what[r];
-                    for (var c = 0; c < classes; c++) scratch[c] += logTheta[cell + c * classes];
+                    var w = weight?[who[r]] ?? 1.0;
+                    for (var c = 0; c < classes; c++) scratch[c] += w * logTheta[cell + c * classes];
+                }
+                if (known[i] >= 0)
+                {
+                    // A known (gold) item: its likelihood term is that of its known class, and its posterior stays one-hot.
+                    logLikelihood += scratch[known[i]];
+                    continue;
                 }
                 var max = double.NegativeInfinity;
                 foreach (var v in scratch) max = Math.Max(max, v);
@@ -141,8 +163,70 @@ public static class DawidSkene
         return new DawidSkeneResult(table, options.Model, prior, theta, posterior, labels, iterations, converged, logLikelihood);
     }
 
+    private static double[]? Weights(RatingTable table, DawidSkeneEvidence? evidence)
+    {
+        if (evidence?.AnnotatorWeights is not { } given) return null;
+        if (given.Count != table.Annotators) throw new ArgumentException($"Give one weight per annotator ({table.Annotators}), not {given.Count}.", nameof(evidence));
+        var weights = new double[given.Count];
+        for (var a = 0; a < weights.Length; a++)
+        {
+            if (!(given[a] is >= 0 and <= 1)) throw new ArgumentException($"Annotator {a}'s weight must be between 0 and 1, not {given[a]}.", nameof(evidence));
+            weights[a] = given[a];
+        }
+        return weights;
+    }
+
+    /// <summary>The soft majority vote with each rating counted by its annotator's weight (an item whose weights sum to 0: uniform).</summary>
+    private static double[] WeightedShares(RatingTable table, double[] weight)
+    {
+        int classes = table.Categories;
+        var shares = new double[table.Items * classes];
+        for (var i = 0; i < table.Items; i++)
+        {
+            var row = shares.AsSpan(i * classes, classes);
+            var who = table.AnnotatorsOf(i);
+            var what = table.LabelsOf(i);
+            var total = 0.0;
+            for (var r = 0; r < who.Length; r++)
+            {
+                row[what[r]] += weight[who[r]];
+                total += weight[who[r]];
+            }
+            if (total > 0)
+                for (var c = 0; c < classes; c++) row[c] /= total;
+            else if (who.Length > 0)
+                row.Fill(1.0 / classes);
+        }
+        return shares;
+    }
+
+    private static int[] Known(RatingTable table, DawidSkeneEvidence? evidence)
+    {
+        var known = new int[table.Items];
+        Array.Fill(known, -1);
+        if (evidence?.Known is not { } given) return known;
+        foreach (var (item, label) in given)
+        {
+            if ((uint)item >= (uint)table.Items) throw new ArgumentException($"Known item {item} is not an item of the table (0–{table.Items - 1}).", nameof(evidence));
+            if ((uint)label >= (uint)table.Categories) throw new ArgumentException($"Known item {item}'s class {label} is not a category of the table.", nameof(evidence));
+            known[item] = label;
+        }
+        return known;
+    }
+
+    private static void Clamp(double[] posterior, int[] known, int classes)
+    {
+        for (var i = 0; i < known.Length; i++)
+        {
+            if (known[i] < 0) continue;
+            var row = posterior.AsSpan(i * classes, classes);
+            row.Clear();
+            row[known[i]] = 1;
+        }
+    }
+
     /// <summary>M-step (Dawid &amp; Skene 1979, eqs. 2.3–2.4) with additive smoothing: expected counts plus s, normalised.</summary>
-    private static void MStep(RatingTable table, DawidSkeneModel model, double s, double[] posterior, bool[] rated, double[] prior, double[] theta, double[] counts)
+    private static void MStep(RatingTable table, DawidSkeneModel model, double s, double[] posterior, bool[] rated, double[] prior, double[] theta, double[] counts, double[]? weight)
     {
         int items = table.Items, classes = table.Categories, annotators = table.Annotators;
         var cc = classes * classes;
@@ -166,7 +250,8 @@ public static class DawidSkene
             for (var r = table.Start(i); r < table.Start(i + 1); r++)
             {
                 var cell = who[r] * cc + what[r];
-                for (var c = 0; c < classes; c++) counts[cell + c * classes] += row[c];
+                var w = weight?[who[r]] ?? 1.0;
+                for (var c = 0; c < classes; c++) counts[cell + c * classes] += w * row[c];
             }
         }
 
@@ -222,6 +307,21 @@ public static class DawidSkene
         }
         return sum;
     }
+}
+
+/// <summary>
+/// What <see cref="DawidSkene.Fit(RatingTable, DawidSkeneOptions?, DawidSkeneEvidence?)"/> knows besides the ratings.
+/// </summary>
+public sealed record DawidSkeneEvidence
+{
+    /// <summary>Items whose class is known (gold): item index → class index. Their posterior is clamped to it. Default none.</summary>
+    public IReadOnlyDictionary<int, int>? Known { get; init; }
+
+    /// <summary>
+    /// Per annotator (table order) a weight in [0, 1] on their ratings; 1 counts fully, 0 ignores them. Default null (all 1).
+    /// Used to down-weight annotators whose gold accuracy is below the project's threshold.
+    /// </summary>
+    public IReadOnlyList<double>? AnnotatorWeights { get; init; }
 }
 
 /// <summary>A fitted Dawid–Skene model. Immutable.</summary>

@@ -62,6 +62,22 @@ internal sealed record SettingsView(
     /// <summary>What a person's answer costs.</summary>
     public PersonRateView PersonRate { get; init; } = new(0, 0);
 
+    /// <summary>How answers become the resolved label: <c>majority</c> or <c>dawid-skene</c>.</summary>
+    public string Resolution { get; init; } = LabelResolution.Majority;
+
+    /// <summary>Whether the trainer weighs each resolved label by its confidence.</summary>
+    public bool WeightByConfidence { get; init; }
+
+    /// <summary>Whether likely-mislabeled items are found and relabeled when that is worth more than a new label.</summary>
+    public bool Relabel { get; init; }
+
+    /// <summary>Gold items: hand-out rate, the accuracy threshold and the weight of flagged annotators. Left out for annotators and reviewers (null), so nothing tells an annotator that gold items exist.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public GoldSettingsView? Gold { get; init; } = GoldSettingsView.From(new GoldSettings());
+
+    /// <summary>Items resolved with less confidence than this go to the review queue.</summary>
+    public double ReviewBelow { get; init; } = 0.8;
+
     public static SettingsView From(ProjectSettings s) => new(
         s.Mode, s.Labels, s.Strategy, s.StopRule, s.Overlap, s.LeaseDuration.TotalSeconds,
         s.RetrainEvery, s.ExplorationShare, s.HeldOutShare, s.Seed, s.Content, s.Features)
@@ -69,7 +85,24 @@ internal sealed record SettingsView(
         PreAnnotation = s.PreAnnotation,
         Routing = RoutingView.From(s.Routing),
         PersonRate = new PersonRateView(s.PersonRate.PerLabel, s.PersonRate.PerHour),
+        Resolution = s.Resolution,
+        WeightByConfidence = s.WeightByConfidence,
+        Relabel = s.Relabel,
+        Gold = GoldSettingsView.From(s.Gold),
+        ReviewBelow = s.ReviewBelow,
     };
+}
+
+/// <summary>Gold settings as shown and sent (each field left out of a request takes its default: rate 0, min_accuracy 0.7, min_answers 5, down_weight 0.25).</summary>
+internal sealed record GoldSettingsView(double? Rate = null, double? MinAccuracy = null, int? MinAnswers = null, double? DownWeight = null)
+{
+    public static GoldSettingsView From(GoldSettings g) => new(g.Rate, g.MinAccuracy, g.MinAnswers, g.DownWeight);
+
+    public GoldSettings ToSettings()
+    {
+        var d = new GoldSettings();
+        return new GoldSettings { Rate = Rate ?? d.Rate, MinAccuracy = MinAccuracy ?? d.MinAccuracy, MinAnswers = MinAnswers ?? d.MinAnswers, DownWeight = DownWeight ?? d.DownWeight };
+    }
 }
 
 /// <summary>Routing settings as shown: the target accuracy of accepted model labels, the audit share, the warm-up.</summary>
@@ -111,6 +144,21 @@ internal sealed record SettingsInput(
     /// <summary>A person's cost (default 0 per label and 0 per hour).</summary>
     public PersonRateView? PersonRate { get; init; }
 
+    /// <summary>Resolution rule (default <c>majority</c>; or <c>dawid-skene</c>).</summary>
+    public string? Resolution { get; init; }
+
+    /// <summary>Train on labels weighted by their confidence (default false).</summary>
+    public bool? WeightByConfidence { get; init; }
+
+    /// <summary>Find likely-mislabeled items and relabel them by expected value (default false).</summary>
+    public bool? Relabel { get; init; }
+
+    /// <summary>Gold items (defaults: rate 0, min_accuracy 0.7, min_answers 5, down_weight 0.25).</summary>
+    public GoldSettingsView? Gold { get; init; }
+
+    /// <summary>Review-queue confidence threshold (default 0.8).</summary>
+    public double? ReviewBelow { get; init; }
+
     /// <summary>What the API answers to pair rows imported into a text project.</summary>
     public const string PairsInTextProject =
         "Pair rows (pairwise preference comparisons: a prompt with two or more responses) go into a pair project; make one with \"content\": \"pair\".";
@@ -141,6 +189,11 @@ internal sealed record SettingsInput(
             PreAnnotation = PreAnnotation ?? defaults.PreAnnotation,
             Routing = Routing?.ToSettings() ?? defaults.Routing,
             PersonRate = PersonRate is { } rate ? new Sift.Routing.PersonRate(rate.PerLabel, rate.PerHour) : defaults.PersonRate,
+            Resolution = Resolution ?? defaults.Resolution,
+            WeightByConfidence = WeightByConfidence ?? defaults.WeightByConfidence,
+            Relabel = Relabel ?? defaults.Relabel,
+            Gold = Gold?.ToSettings() ?? defaults.Gold,
+            ReviewBelow = ReviewBelow ?? defaults.ReviewBelow,
         };
         if (!Enum.IsDefined(settings.Mode)) throw new RequestValidationException(prefix + "mode", "mode: must be 'single' or 'multi'.");
         // Validate also parses the strategy and the stopping rule, within their length and nesting limits.

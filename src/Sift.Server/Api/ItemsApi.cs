@@ -32,9 +32,13 @@ internal static class ItemsApi
         return routes;
     }
 
-    /// <summary>POST …/items?format=jsonl|csv&amp;text=&amp;label=&amp;id=&amp;group=&amp;cost=: the body is the file.</summary>
+    /// <summary>
+    /// POST …/items?format=jsonl|csv&amp;text=&amp;label=&amp;id=&amp;group=&amp;cost=&amp;gold=: the body is the file. With
+    /// <c>gold=true</c> every labeled row becomes a gold (honeypot) item with its label (marked right after the import
+    /// commits; if the process dies in between, importing the same file again marks them — duplicates are skipped).
+    /// </summary>
     internal static async Task<Ok<ImportResult>> Import(
-        long projectId, string? format, string? text, string? label, string? id, string? group, string? cost,
+        long projectId, string? format, string? text, string? label, string? id, string? group, string? cost, string? gold,
         HttpContext context, ISiftStore store, ILiveLoop loop, Embedding.EmbeddingWorker embeddings, SiftServerOptions options, TimeProvider time, CancellationToken ct)
     {
         var project = await ProjectsApi.RequireProjectAsync(store, projectId, ct);
@@ -58,9 +62,11 @@ internal static class ItemsApi
         var sha256 = Convert.ToHexStringLower(await System.Security.Cryptography.SHA256.HashDataAsync(buffer, ct));
         buffer.Position = 0;
 
-        var items = await Task.Run(() => ItemImport.Read(buffer, formatOptions, project.Settings), ct);
+        var asGold = Flag(gold, "gold") ?? false;
+        var items = await Task.Run(() => ItemImport.Read(buffer, formatOptions, project.Settings, asGold), ct);
         // One transaction; once it commits the items can be handed out (the store's cold-start order needs no second write).
         var result = await store.ImportItemsAsync(projectId, items, new ImportOrigin("upload", time.GetUtcNow()) { Sha256 = sha256 }, ct);
+        if (asGold) await GoldApi.MarkImportedAsync(store, project, items, time.GetUtcNow(), ct);
         if (result.Imported > 0)
         {
             await loop.OnItemsImportedAsync(projectId, ct);
@@ -97,8 +103,10 @@ internal static class ItemsApi
         var annotations = await store.GetAnnotationsAsync(projectId, null, includeUndone: false, ct);
         var names = (await store.ListUsersAsync(ct)).ToDictionary(u => u.Id, u => u.Name);
         var gold = principal.IsAdmin() ? await store.GetGoldLabelsAsync(projectId, ct) : null;
+        var live = annotations.Where(a => !a.Undone).ToList();
+        var workflow = await Workflow.WorkflowState.LoadAsync(store, project, live, ct);
         var export = new ExportData(project, ItemPagesAsync(store, projectId, ct), annotations.ToLookup(a => a.ItemId), names, gold,
-            LabelResolution.ResolveAll(project.Settings.Mode, project.Settings.Labels, annotations));
+            workflow.Resolve(project.Settings, live), workflow);
 
         // Recorded as the export starts (an export cut off half-way has still let data out): the format, the project's
         // item count at this moment, and who asked.
@@ -193,7 +201,7 @@ internal static class ItemsApi
 
     private sealed record ExportData(
         Project Project, IAsyncEnumerable<Item> Items, ILookup<long, Annotation> Annotations, Dictionary<long, string> Names,
-        IReadOnlyDictionary<long, string>? Gold, IReadOnlyDictionary<long, ResolvedLabel> Resolved);
+        IReadOnlyDictionary<long, string>? Gold, IReadOnlyDictionary<long, ResolvedLabel> Resolved, Workflow.WorkflowState Workflow);
 
     private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
@@ -246,8 +254,28 @@ internal static class ItemsApi
             else writer.WriteNull("gold_label");
         }
 
-        if (data.Resolved.TryGetValue(item.Id, out var resolved)) writer.WriteString("resolved_label", resolved.Text);
-        else writer.WriteNull("resolved_label");
+        if (data.Resolved.TryGetValue(item.Id, out var resolved))
+        {
+            writer.WriteString("resolved_label", resolved.Text);
+            writer.WriteNumber("resolved_confidence", Math.Round(resolved.Confidence, 6));
+            writer.WriteString("resolved_by", resolved.Source);
+        }
+        else
+        {
+            writer.WriteNull("resolved_label");
+            writer.WriteNull("resolved_confidence");
+            writer.WriteNull("resolved_by");
+        }
+        // A reviewer's decision that changed the label: marked, with who decided and why.
+        if (data.Workflow.LatestReview.TryGetValue(item.Id, out var review))
+        {
+            writer.WriteStartObject("review");
+            writer.WriteBoolean("override", review.Override);
+            writer.WriteString("reviewer", data.Names.GetValueOrDefault(review.ReviewerId, ""));
+            writer.WriteString("rationale", review.Rationale);
+            writer.WriteString("at", review.At);
+            writer.WriteEndObject();
+        }
         writer.WritePropertyName("annotations");
         WriteAnnotations(writer, data.Annotations[item.Id], data.Names);
         if (item.MetaJson is not null)
@@ -287,8 +315,8 @@ internal static class ItemsApi
     {
         await using var writer = new StreamWriter(stream, new UTF8Encoding(false), 64 * 1024, leaveOpen: true);
         string[] header = data.Gold is null
-            ? ["id", "item_id", "text", "group", "cost", "held_out", "resolved_label", "annotation_count", "annotations", "meta"]
-            : ["id", "item_id", "text", "group", "cost", "held_out", "gold_label", "resolved_label", "annotation_count", "annotations", "meta"];
+            ? ["id", "item_id", "text", "group", "cost", "held_out", "resolved_label", "annotation_count", "annotations", "meta", "resolved_confidence", "resolved_by", "review_override"]
+            : ["id", "item_id", "text", "group", "cost", "held_out", "gold_label", "resolved_label", "annotation_count", "annotations", "meta", "resolved_confidence", "resolved_by", "review_override"];
         await writer.WriteAsync(string.Join(',', header) + "\n");
         using var json = new MemoryStream();
         var row = new List<string>(header.Length);
@@ -311,6 +339,9 @@ internal static class ItemsApi
             row.Add(annotations.Count.ToString(CultureInfo.InvariantCulture));
             row.Add(Encoding.UTF8.GetString(json.GetBuffer(), 0, (int)json.Length));
             row.Add(item.MetaJson ?? "");
+            row.Add(resolved is null ? "" : Math.Round(resolved.Confidence, 6).ToString("R", CultureInfo.InvariantCulture));
+            row.Add(resolved?.Source ?? "");
+            row.Add(data.Workflow.LatestReview.TryGetValue(item.Id, out var review) ? (review.Override ? "true" : "false") : "");
             await writer.WriteAsync(string.Join(',', row.Select(CsvCells.Field)) + "\n");
         }
     }

@@ -53,10 +53,12 @@ internal static class ProjectsApi
         return TypedResults.Created($"/api/projects/{project.Id}", await ViewAsync(store, project, ct));
     }
 
-    internal static async Task<Ok<ProjectView>> GetProject(long projectId, ISiftStore store, CancellationToken ct)
+    internal static async Task<Ok<ProjectView>> GetProject(long projectId, System.Security.Claims.ClaimsPrincipal principal, ISiftStore store, CancellationToken ct)
     {
         var project = await RequireProjectAsync(store, projectId, ct);
-        return TypedResults.Ok(await ViewAsync(store, project, ct));
+        var view = await ViewAsync(store, project, ct);
+        // Gold settings are for admins and auditors: an annotator (or reviewer) is not told that gold items exist.
+        return TypedResults.Ok(principal.SeesGold() ? view : view with { Settings = view.Settings with { Gold = null } });
     }
 
     internal static async Task<Ok<ProjectView>> UpdateSettings(long projectId, SettingsInput request, ISiftStore store, ILiveLoop loop, Embedding.EmbeddingWorker embeddings,

@@ -57,7 +57,11 @@ internal static class TasksApi
         var claimed = 0;
         while (tasks.Count < wanted)
         {
-            var task = await store.ClaimNextAsync(projectId, me, now, project.Settings.LeaseDuration, project.Settings.Overlap, ct);
+            // A gold item, blind, at the project's rate; otherwise the queue's next item.
+            // Then a likely-mislabeled item when relabeling it is worth more than a new label (recorded either way).
+            var task = await Workflow.GoldHandout.TryClaimAsync(store, project, me, claimed, now, ct)
+                ?? await Workflow.RelabelHandout.TryClaimAsync(store, project, me, principal.Identity?.Name ?? "", now, ct)
+                ?? await store.ClaimNextAsync(projectId, me, now, project.Settings.LeaseDuration, project.Settings.Overlap, ct);
             if (task is null) break;
             tasks.Add(task);
             claimed++;

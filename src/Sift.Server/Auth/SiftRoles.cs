@@ -22,6 +22,9 @@ internal static class SiftPolicies
     /// <summary>Those who read the hand-out log and export: admins and auditors.</summary>
     public const string Audit = "audit";
 
+    /// <summary>Admins and reviewers: record review decisions (auditors only read).</summary>
+    public const string Decide = "decide";
+
     public static void Configure(AuthorizationOptions options)
     {
         options.AddPolicy(Any, p => p.RequireAuthenticatedUser());
@@ -29,6 +32,7 @@ internal static class SiftPolicies
         options.AddPolicy(Annotate, p => p.RequireRole(RoleName(Role.Admin), RoleName(Role.Annotator)));
         options.AddPolicy(Review, p => p.RequireRole(RoleName(Role.Admin), RoleName(Role.Reviewer), RoleName(Role.Auditor)));
         options.AddPolicy(Audit, p => p.RequireRole(RoleName(Role.Admin), RoleName(Role.Auditor)));
+        options.AddPolicy(Decide, p => p.RequireRole(RoleName(Role.Admin), RoleName(Role.Reviewer)));
 
         // An endpoint that names no policy still needs a signed-in user; anonymous ones say so explicitly.
         options.FallbackPolicy = options.GetPolicy(Any);

@@ -158,6 +158,8 @@ public static class SiftServerServices
         api.MapMembersApi();
         api.MapEvidenceApi();
         api.MapModelAnnotatorsApi();
+        api.MapGoldApi();
+        api.MapReviewApi();
 
         // Left in the metadata, "accepts application/json" would make routing skip an endpoint whose request has another
         // media type, and the /api fallback below would answer 404; without it, the endpoint's JSON binding answers 415.

@@ -28,7 +28,11 @@ internal static class ItemImport
     public const char MultiLabelSeparator = ';';
 
     /// <summary>Reads and checks every item of <paramref name="body"/>; throws <see cref="ImportException"/> at the first problem.</summary>
-    public static List<NewItem> Read(Stream body, DataFormatOptions format, ProjectSettings settings)
+    /// <param name="body">The file.</param>
+    /// <param name="format">How to read it.</param>
+    /// <param name="settings">The project's settings (schema, seed, held-out share).</param>
+    /// <param name="gold">A gold import: every labeled row becomes a gold item, so none of them is held out.</param>
+    public static List<NewItem> Read(Stream body, DataFormatOptions format, ProjectSettings settings, bool gold = false)
     {
         var dataset = TextDatasetReader.Read(body, SourceName, format);
         if (dataset.ContentKind != settings.Content)
@@ -47,8 +51,8 @@ internal static class ItemImport
             if (item.Group is { Length: > MaxIdLength }) throw Error(item, format.GroupField, $"longer than {MaxIdLength} characters");
             var meta = item.Meta?.ToJsonString();
             if (meta is { Length: > MaxMetaLength }) throw Error(item, format.MetaField, $"longer than {MaxMetaLength:N0} characters as JSON");
-            var gold = item.Label is null ? null : CheckLabel(item, item.Label, settings, schema, format.LabelField);
-            items.Add(new NewItem(id, item.Text, item.Group, item.Cost, meta, gold, IsHeldOut(settings, id)) { Content = item.Content });
+            var label = item.Label is null ? null : CheckLabel(item, item.Label, settings, schema, format.LabelField);
+            items.Add(new NewItem(id, item.Text, item.Group, item.Cost, meta, label, !(gold && label is not null) && IsHeldOut(settings, id)) { Content = item.Content });
         }
 
         return items;

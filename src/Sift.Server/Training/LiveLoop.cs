@@ -222,7 +222,8 @@ internal sealed class LiveLoop : ILiveLoop
             var counts = await _store.GetCountsAsync(projectId, project.Settings.Overlap, _time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
             var annotations = await _store.GetAnnotationsAsync(projectId, null, false, cancellationToken).ConfigureAwait(false);
             var models = await _store.GetModelVersionsAsync(projectId, cancellationToken).ConfigureAwait(false);
-            var resolved = LabelResolution.ResolveAll(project.Settings.Mode, project.Settings.Labels, annotations).Count;
+            var live = annotations.Where(a => !a.Undone).ToList();
+            var resolved = (await Workflow.WorkflowState.LoadAsync(_store, project, live, cancellationToken).ConfigureAwait(false)).Resolve(project.Settings, live).Count;
             if (!Trainer.IsDue(project.Settings, counts.Items, resolved, models.OrderBy(m => m.Version).ToList(), VectorsReady(projectId, counts.Items)))
                 return TrainOutcome.NotDue;
         }
@@ -311,6 +312,8 @@ internal sealed class LiveLoop : ILiveLoop
                 await _store.AddModelVersionAsync(model with { DurationSeconds = seconds }, result.Evidence, fit.Token).ConfigureAwait(false);
             if (result.Switch is { } change) await RecordSwitchAsync(projectId, change).ConfigureAwait(false);
             await StoreRankingAsync(result.Ranking, fit.Token).ConfigureAwait(false);
+            if (result.Relabel is { } relabel && _store is Sift.Storage.IWorkflowStore workflow)
+                await workflow.ReplaceRelabelQueueAsync(projectId, relabel, fit.Token).ConfigureAwait(false);
             if (result.Model is not null) result.Commit();
             await _store.SetTrainerStatusAsync(new TrainerStatus(projectId, TrainerState.Done, started, _time.GetUtcNow(), seconds, null, _options.Owner), CancellationToken.None).ConfigureAwait(false);
             return result.Model is null ? TrainOutcome.ColdStart : TrainOutcome.Trained;

@@ -1,4 +1,5 @@
 using Sift.Projects;
+using Sift.Server.Workflow;
 
 namespace Sift.Server.Training;
 
@@ -16,7 +17,10 @@ internal sealed class ProjectSnapshot
     /// <summary>Annotations not undone, by id.</summary>
     public required IReadOnlyList<Annotation> Annotations { get; init; }
 
-    /// <summary>Majority-resolved labels by item id.</summary>
+    /// <summary>Gold items, reviews and annotators' gold standing.</summary>
+    public WorkflowState Workflow { get; init; } = WorkflowState.Empty;
+
+    /// <summary>Resolved labels by item id, under the project's rule (majority or Dawid–Skene), with gold and reviews.</summary>
     public required IReadOnlyDictionary<long, ResolvedLabel> Resolved { get; init; }
 
     /// <summary>Answers (annotations not undone) per item id; items without answers are absent.</summary>
@@ -43,6 +47,7 @@ internal sealed class ProjectSnapshot
         var models = await store.GetModelVersionsAsync(projectId, cancellationToken).ConfigureAwait(false);
         var tasks = withTasks ? await store.GetTasksAsync(projectId, cancellationToken).ConfigureAwait(false) : null;
         var live = annotations.Where(a => !a.Undone).ToList();
+        var workflow = await WorkflowState.LoadAsync(store, project, live, cancellationToken).ConfigureAwait(false);
         var answers = new Dictionary<long, int>();
         foreach (var a in live) answers[a.ItemId] = answers.GetValueOrDefault(a.ItemId) + 1;
         return new ProjectSnapshot
@@ -51,7 +56,8 @@ internal sealed class ProjectSnapshot
             Items = items.OrderBy(i => i.Id).ToList(),
             Gold = gold,
             Annotations = live,
-            Resolved = LabelResolution.ResolveAll(project.Settings.Mode, project.Settings.Labels, live),
+            Workflow = workflow,
+            Resolved = workflow.Resolve(project.Settings, live),
             Answers = answers,
             Models = models.OrderBy(m => m.Version).ToList(),
             Tasks = tasks,

@@ -65,6 +65,9 @@ internal sealed record TrainResult(ModelVersion? Model, Ranking Ranking, Action 
 
     /// <summary>A change of features from the previous model version to this one, to record; null when they are the same (or this is the first).</summary>
     public FeaturesEvent? Switch { get; init; }
+
+    /// <summary>Likely-mislabeled training items found by confident learning on cross-validated probabilities; null when not computed.</summary>
+    public IReadOnlyList<Sift.Storage.RelabelCandidate>? Relabel { get; init; }
 }
 
 /// <summary>
@@ -162,6 +165,8 @@ internal static class Trainer
         var seed = Seeds.Mix(settings.Seed, (ulong)version);
         var rows = training.Select(t => features.Row[t.ItemId]).ToArray();
         var truth = training.Select(t => t.Labels).ToList();
+        // Optionally each label counts by how sure its resolution is (Dawid–Skene's posterior, or the majority's share).
+        var weights = settings.WeightByConfidence ? training.Select(t => snapshot.Resolved[t.ItemId].Confidence).ToArray() : null;
 
         // Held-out evaluation: gold when imported, else the resolved label.
         var evaluation = new List<(long ItemId, int[] Labels)>();
@@ -216,6 +221,7 @@ internal static class Trainer
             Round = version - 1,
             TrainingRows = rows,
             TrainingLabels = truth,
+            TrainingWeights = weights,
             WarmModel = sameKind ? cache.Model : null,
             WarmCommittee = sameKind ? cache.Committee : null,
             Validation = evaluation.Count > 0 ? new EvaluationSet(x, evalRows, evalTruth) : null,
@@ -245,6 +251,7 @@ internal static class Trainer
         var ranking = new Ranking(project.Id, version, descriptor is null ? outcome.Ranker : settings.Strategy, items);
         var decision = outcome.Decision;
 
+        var relabel = RelabelCandidates(snapshot, settings, x, training.Select(t => t.ItemId).ToList(), rows, truth, version, seed, cancellationToken);
         var (lift, liftStatus) = Lift(snapshot, options, features, labelIndex, evalRows, evalTruth, heldOutIds, seed, cancellationToken);
         var baseline = settings.Content == ContentKind.Pair ? null : MajorityBaseline(truth, evalTruth, schema);
 
@@ -301,7 +308,28 @@ internal static class Trainer
             cache.Features = features;
             cache.Model = model;
             cache.Committee = outcome.Committee;
-        }) { Evidence = evidence, Switch = change };
+        }) { Evidence = evidence, Switch = change, Relabel = relabel };
+    }
+
+    /// <summary>Fewest training labels before the trainer looks for likely-mislabeled items (5-fold cross-validation needs some).</summary>
+    internal const int MinLabelsForRelabel = 20;
+
+    /// <summary>
+    /// Likely-mislabeled training items (single-label text projects): 5-fold cross-validated probabilities from the
+    /// project's learner, then confident learning's per-class thresholds (<see cref="Sift.Quality.ConfidentLearning"/>).
+    /// Gold items and items a reviewer decided are never candidates. Null when not computed.
+    /// </summary>
+    private static IReadOnlyList<Sift.Storage.RelabelCandidate>? RelabelCandidates(ProjectSnapshot snapshot, ProjectSettings settings, FeatureMatrix x,
+        IReadOnlyList<long> itemIds, int[] rows, IReadOnlyList<int[]> truth, int version, ulong seed, CancellationToken cancellationToken)
+    {
+        if (!settings.Relabel || settings.Mode != LabelMode.Single || settings.Content == ContentKind.Pair || rows.Length < MinLabelsForRelabel) return null;
+        var labels = truth.Select(t => t[0]).ToArray();
+        var classes = settings.Labels.Count;
+        var probabilities = Sift.Quality.ConfidentLearning.OutOfSample(LearnerFor(settings), x, rows, labels, classes, 5, Seeds.Mix(seed, "relabel-folds"), cancellationToken);
+        return Sift.Quality.ConfidentLearning.Find(labels, probabilities, classes)
+            .Where(f => !snapshot.Workflow.Gold.ContainsKey(itemIds[f.Index]) && !snapshot.Workflow.LatestReview.ContainsKey(itemIds[f.Index]))
+            .Select(f => new Sift.Storage.RelabelCandidate(itemIds[f.Index], settings.Labels[f.Given], settings.Labels[f.Suggested], f.Wrong, version))
+            .ToList();
     }
 
     /// <summary>

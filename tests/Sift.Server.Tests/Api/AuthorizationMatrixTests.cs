@@ -24,6 +24,7 @@ public sealed class AuthorizationMatrixTests(ServerFixture server) : IClassFixtu
     private static readonly string[] Annotate = ["admin", "annotator"];
     private static readonly string[] Review = ["admin", "reviewer", "auditor"];
     private static readonly string[] Audit = ["admin", "auditor"];
+    private static readonly string[] Decide = ["admin", "reviewer"];
 
     /// <summary>"METHOD pattern" → the roles allowed, or null for anonymous endpoints.</summary>
     private static readonly Dictionary<string, string[]?> Table = new()
@@ -66,6 +67,12 @@ public sealed class AuthorizationMatrixTests(ServerFixture server) : IClassFixtu
         ["PUT /api/projects/{projectId:long}/model-annotators/{annotatorId:long}/enabled"] = AdminOnly,
         ["GET /api/projects/{projectId:long}/oracles"] = Review,
         ["GET /api/projects/{projectId:long}/annotator-stats"] = AdminOnly,
+        ["GET /api/projects/{projectId:long}/gold"] = Audit,
+        ["PUT /api/projects/{projectId:long}/gold"] = AdminOnly,
+        ["GET /api/projects/{projectId:long}/gold/annotators"] = Review,
+        ["GET /api/projects/{projectId:long}/review/queue"] = Review,
+        ["GET /api/projects/{projectId:long}/review/items/{itemId:long}"] = Review,
+        ["POST /api/projects/{projectId:long}/review/items/{itemId:long}"] = Decide,
         ["GET /api/users"] = AdminOnly,
         ["POST /api/users"] = AdminOnly,
         ["POST /api/users/{userId:long}/token"] = AdminOnly,
@@ -168,6 +175,7 @@ public sealed class AuthorizationMatrixTests(ServerFixture server) : IClassFixtu
         .Replace("{taskId:long}", "987654321", StringComparison.Ordinal)
         .Replace("{annotatorId:long}", "987654322", StringComparison.Ordinal)
         .Replace("{annotationId:long}", "987654323", StringComparison.Ordinal)
+        .Replace("{itemId:long}", "987654324", StringComparison.Ordinal)
         .Replace("{userId:long}", userId.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal)
         .Replace("{documentName}", "v1", StringComparison.Ordinal)
         .Replace("{**path}", "no-such-endpoint", StringComparison.Ordinal)

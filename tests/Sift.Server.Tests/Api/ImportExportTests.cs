@@ -165,7 +165,7 @@ public sealed class ImportExportTests(ServerFixture server) : IClassFixture<Serv
         var response = await admin.GetAsync($"/api/projects/{projectId}/export?format=csv", Ct);
         response.Content.Headers.ContentType?.MediaType.ShouldBe("text/csv");
         var csv = await response.Content.ReadAsStringAsync(Ct);
-        csv.ShouldStartWith("id,item_id,text,group,cost,held_out,gold_label,resolved_label,annotation_count,annotations,meta\n");
+        csv.ShouldStartWith("id,item_id,text,group,cost,held_out,gold_label,resolved_label,annotation_count,annotations,meta,resolved_confidence,resolved_by,review_override\n");
 
         var copy = await server.CreateProjectAsync(["a", "b"]);
         (await server.ImportAsync(copy, csv, "format=csv&label=gold_label")).EnsureSuccessStatusCode();

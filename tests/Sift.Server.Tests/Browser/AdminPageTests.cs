@@ -71,7 +71,7 @@ public sealed class AdminPageTests(BrowserFixture fixture)
 
         var name = Unique("created");
         var create = page.Locator("#create-project");
-        if (!await create.IsVisibleAsync()) await page.GetByText("Create a project").ClickAsync();
+        if (!await create.IsVisibleAsync()) await page.GetByText("Create a project", new() { Exact = true }).ClickAsync();
         await create.GetByLabel("Name").FillAsync(name);
         await create.GetByLabel("Mode").SelectOptionAsync("single");
         await create.GetByLabel("Labels").FillAsync("spam\nham");

@@ -10,6 +10,7 @@ const ROUTES = [
   { re: /^\/annotate\/(\d+)\/?$/, page: 'annotate', title: 'Annotate' },
   { re: /^\/history\/(\d+)\/?$/, page: 'history', title: 'Your answers' },
   { re: /^\/dashboard\/(\d+)\/?$/, page: 'dashboard', title: 'Dashboard' },
+  { re: /^\/review\/(\d+)\/?$/, page: 'review', title: 'Review' },
   { re: /^\/admin\/?$/, page: 'admin', title: 'Admin' },
 ];
 

@@ -61,6 +61,7 @@ export default async function dashboard(main, { me, params, setTitle }) {
       h('h1', {}, project.name, h('span', { class: 'muted mode' }, ' · dashboard')),
       h('div', { class: 'actions' },
         can.annotate(me) ? h('a', { class: 'button', href: `/annotate/${projectId}` }, 'Annotate') : null,
+        h('a', { class: 'button', id: 'review-link', href: `/review/${projectId}` }, 'Review queue'),
         can.export(me) ? ['jsonl', 'csv'].map(format => h('button', {
           type: 'button', id: `export-${format}`, onclick: async () => {
             try { await downloadExport(project, format); } catch (error) { problem.textContent = `Could not export: ${error.message}`; }
