@@ -39,7 +39,16 @@ internal static class VerifyCommand
                 var file = parse.GetValue(checkpoints) ?? ServerCheckpoints.FileFor(ServerCheckpoints.DefaultDirectory(choice.PostgresConnectionString is null ? choice.SqlitePath : null), projectId);
                 var signedByServer = CheckpointFile.Read(file);
                 await using var store = choice.Open();
-                var verdict = EvidenceChain.Verify(StoredEntries(store, projectId, ct), signedByServer, parse.GetValue(keyId), ServerCheckpoints.Scope(projectId));
+                ChainVerification verdict;
+                try
+                {
+                    if (await store.GetProjectAsync(projectId, ct) is null) throw new ConfigurationException($"{choice.Describe()}: project {projectId} does not exist.");
+                    verdict = EvidenceChain.Verify(ServerCheckpoints.StoredChain(store, projectId, ct), signedByServer, parse.GetValue(keyId), ServerCheckpoints.Scope(projectId));
+                }
+                catch (System.Data.Common.DbException e)
+                {
+                    throw new SiftException($"the evidence could not be read (a database from before schema version 10 has no hash chain: start the server once to migrate it): {e.Message}", e);
+                }
                 return Report(parse.InvocationConfiguration.Output, $"{choice.Describe()}, project {projectId}", verdict, signedByServer);
             }
             var target = parse.GetValue(path) ?? throw new ConfigurationException("Give a simulate folder or evidence.jsonl, or --project with --db or --postgres.");
@@ -52,26 +61,6 @@ internal static class VerifyCommand
             return Report(parse.InvocationConfiguration.Output, log, result, signed);
         });
         return command;
-    }
-
-    /// <summary>A project's stored evidence, page by page (the whole log is never held); a database error is one sentence.</summary>
-    private static IEnumerable<(long Line, ChainEntry? Entry)> StoredEntries(Sift.Projects.IEvidenceStore store, long projectId, CancellationToken ct)
-    {
-        for (long after = 0, row = 0; ;)
-        {
-            IReadOnlyList<Sift.Projects.StoredEvidence> page;
-            try
-            {
-                page = store.ReadEvidenceAsync(projectId, after, Sift.Projects.Paging.MaxLimit, ct).GetAwaiter().GetResult();
-            }
-            catch (System.Data.Common.DbException e)
-            {
-                throw new SiftException($"the evidence could not be read (a database from before schema version 10 has no hash chain: start the server once to migrate it): {e.Message}", e);
-            }
-            if (page.Count == 0) yield break;
-            foreach (var stored in page) yield return (++row, stored.Hash.Length == 0 ? null : stored.ToChainEntry());
-            after = page[^1].Seq;
-        }
     }
 
     private static IEnumerable<(long Line, ChainEntry? Entry)> Entries(string path)

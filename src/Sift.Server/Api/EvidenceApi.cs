@@ -42,23 +42,15 @@ internal static class EvidenceApi
     /// <summary>
     /// GET …/evidence/verify: checks the project's whole evidence chain, and, when the server keeps checkpoints, against
     /// its signed checkpoint file (docs/governance.md): intact, or the first edited, deleted, inserted or reordered
-    /// entry, a cut tail or a rewritten chain. Reads the log page by page; for a very long log this takes a while.
+    /// entry, a cut tail or a rewritten chain. Reads the log page by page, off the request thread, never holding it whole; a very long log takes a while.
     /// </summary>
     internal static async Task<Ok<VerificationView>> Verify(long projectId, ISiftStore store, IServiceProvider services, CancellationToken ct)
     {
         await ProjectsApi.RequireProjectAsync(store, projectId, ct);
         var options = services.GetService(typeof(Governance.CheckpointOptions)) as Governance.CheckpointOptions;
         var checkpoints = options is null ? [] : Governance.CheckpointFile.Read(Governance.ServerCheckpoints.FileFor(options.Directory, projectId));
-        var entries = new List<(long, Sift.Evidence.ChainEntry?)>();
-        var row = 0L;
-        for (long after = 0; ;)
-        {
-            var page = await store.ReadEvidenceAsync(projectId, after, Paging.MaxLimit, ct);
-            if (page.Count == 0) break;
-            foreach (var stored in page) entries.Add((++row, stored.Hash.Length == 0 ? null : stored.ToChainEntry()));
-            after = page[^1].Seq;
-        }
-        var result = Sift.Evidence.EvidenceChain.Verify(entries, checkpoints, null, Governance.ServerCheckpoints.Scope(projectId));
+        var result = await Task.Run(() => Sift.Evidence.EvidenceChain.Verify(Governance.ServerCheckpoints.StoredChain(store, projectId, ct), checkpoints, null,
+            Governance.ServerCheckpoints.Scope(projectId)), ct);
         return TypedResults.Ok(new VerificationView(result.Intact, result.Entries, result.Head,
             result.Problem is { } p ? new ChainProblemView(p.Kind.ToString().ToLowerInvariant(), p.Seq, p.Message) : null,
             options is not null, checkpoints.Count, result.CheckpointsMatched, [.. checkpoints.Select(c => c.KeyId).Distinct(StringComparer.Ordinal)]));

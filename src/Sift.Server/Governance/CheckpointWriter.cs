@@ -22,6 +22,23 @@ public static class ServerCheckpoints
 
     /// <summary>The default folder for a SQLite file (<paramref name="sqlitePath"/>) or, when null, for PostgreSQL.</summary>
     public static string DefaultDirectory(string? sqlitePath) => sqlitePath is null ? "sift-checkpoints" : sqlitePath + ".checkpoints";
+
+    /// <summary>
+    /// A project's stored evidence as <see cref="EvidenceChain.Verify"/> reads it, page by page (the whole log is never
+    /// held): each entry with its row number, null for a row stored without a hash. Blocks on the store's reads, so
+    /// a server runs it off the request thread.
+    /// </summary>
+    public static IEnumerable<(long Line, ChainEntry? Entry)> StoredChain(IEvidenceStore store, long projectId, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        for (long after = 0, row = 0; ;)
+        {
+            var page = store.ReadEvidenceAsync(projectId, after, Paging.MaxLimit, cancellationToken).GetAwaiter().GetResult();
+            if (page.Count == 0) yield break;
+            foreach (var stored in page) yield return (++row, stored.Hash.Length == 0 ? null : stored.ToChainEntry());
+            after = page[^1].Seq;
+        }
+    }
 }
 
 /// <summary>How the server anchors its evidence (<see cref="CheckpointWriter"/>).</summary>
