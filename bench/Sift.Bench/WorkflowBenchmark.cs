@@ -58,26 +58,31 @@ internal static class WorkflowBenchmark
 
         if (args.Contains("--crowd-only")) return 0;
         var relabelData = ArgString(args, "--relabel-datasets", "sms-spam,trec").Split(',');
-        Console.WriteLine();
-        Console.WriteLine("# C. Wrong labels fixed per relabel (1000 labels, budget 100 relabels in batches of 25, relabeler accuracy 0.9)");
-        Console.WriteLine("dataset\tnoise\tconfident-learning queue\trandom relabeling\tratio");
-        foreach (var name in relabelData)
+        if (!args.Contains("--budget-only"))
         {
-            var (x, y, classes) = Featurise(name);
-            foreach (var noise in new[] { 0.1, 0.2 })
+            Console.WriteLine();
+            Console.WriteLine("# C. Wrong labels fixed per relabel (1000 labels, budget 100 relabels in batches of 25, relabeler accuracy 0.9)");
+            Console.WriteLine("dataset\tnoise\tconfident-learning queue\trandom relabeling\tratio");
+            foreach (var name in relabelData)
             {
-                double cl = 0, rnd = 0;
-                foreach (var seed in seeds)
+                var (x, y, classes) = Featurise(name);
+                foreach (var noise in new[] { 0.1, 0.2 })
                 {
-                    cl += FixPerRelabel(x, y, classes, noise, seed, useQueue: true) / seeds.Length;
-                    rnd += FixPerRelabel(x, y, classes, noise, seed, useQueue: false) / seeds.Length;
+                    double cl = 0, rnd = 0;
+                    foreach (var seed in seeds)
+                    {
+                        cl += FixPerRelabel(x, y, classes, noise, seed, useQueue: true) / seeds.Length;
+                        rnd += FixPerRelabel(x, y, classes, noise, seed, useQueue: false) / seeds.Length;
+                    }
+                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name}\t{noise:0.0}\t{cl:0.000}\t{rnd:0.000}\t{(rnd > 0 ? (cl / rnd).ToString("0.0", CultureInfo.InvariantCulture) + "×" : "random ≤ 0")}"));
                 }
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name}\t{noise:0.0}\t{cl:0.000}\t{rnd:0.000}\t{(rnd > 0 ? (cl / rnd).ToString("0.0", CultureInfo.InvariantCulture) + "×" : "random ≤ 0")}"));
             }
         }
 
         Console.WriteLine();
-        Console.WriteLine("# D. Final test accuracy at equal budget (500 labels at 20% noise to start, then 500 actions in batches of 50; annotator accuracy 0.8)");
+        // --annotator-accuracy sets both the starting labels' noise (1 − accuracy) and the accuracy of every later answer.
+        var budgetAccuracy = double.Parse(ArgString(args, "--annotator-accuracy", "0.8"), CultureInfo.InvariantCulture);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"# D. Final test accuracy at equal budget (500 labels at {1 - budgetAccuracy:0%} noise to start, then 500 actions in batches of 50; annotator accuracy {budgetAccuracy:0.0#})"));
         Console.WriteLine("dataset\talways-new\talways-relabel\tvalue-based\t(relabels chosen by value-based)");
         foreach (var name in relabelData)
         {
@@ -86,9 +91,9 @@ internal static class WorkflowBenchmark
             double n = 0, r = 0, v = 0, chosen = 0;
             foreach (var seed in seeds)
             {
-                n += Budget(x, y, xt, yt, classes, seed, "new").Accuracy / seeds.Length;
-                r += Budget(x, y, xt, yt, classes, seed, "relabel").Accuracy / seeds.Length;
-                var value = Budget(x, y, xt, yt, classes, seed, "value");
+                n += Budget(x, y, xt, yt, classes, seed, "new", budgetAccuracy).Accuracy / seeds.Length;
+                r += Budget(x, y, xt, yt, classes, seed, "relabel", budgetAccuracy).Accuracy / seeds.Length;
+                var value = Budget(x, y, xt, yt, classes, seed, "value", budgetAccuracy);
                 v += value.Accuracy / seeds.Length;
                 chosen += value.Relabels / (double)seeds.Length;
             }
@@ -218,9 +223,8 @@ internal static class WorkflowBenchmark
 
     private static int Wrong(int[] rows, int[] labels, int[] y) => Enumerable.Range(0, rows.Length).Count(i => labels[i] != y[rows[i]]);
 
-    private static (double Accuracy, int Relabels) Budget(SparseMatrix x, int[] y, SparseMatrix xt, int[] yt, int k, int seed, string policy)
+    private static (double Accuracy, int Relabels) Budget(SparseMatrix x, int[] y, SparseMatrix xt, int[] yt, int k, int seed, string policy, double accuracy)
     {
-        const double accuracy = 0.8;
         var rng = new Random(seed);
         var order = Enumerable.Range(0, x.Rows).OrderBy(_ => rng.Next()).ToArray();
         var rows = order.Take(500).ToList();

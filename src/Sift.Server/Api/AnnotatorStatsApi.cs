@@ -7,6 +7,7 @@ using Sift.Projects;
 using Sift.Quality;
 using Sift.Server.Auth;
 using Sift.Server.Hosting;
+using Sift.Server.Workflow;
 
 namespace Sift.Server.Api;
 
@@ -27,18 +28,37 @@ internal static class AnnotatorStatsApi
     /// <summary>GET …/annotator-stats: one row per person who answered in the project, most answers first.</summary>
     internal static async Task<Ok<AnnotatorStatsView>> Stats(long projectId, ISiftStore store, TimeProvider time, CancellationToken ct)
     {
-        await ProjectsApi.RequireProjectAsync(store, projectId, ct);
+        var project = await ProjectsApi.RequireProjectAsync(store, projectId, ct);
         var answers = await store.GetAnnotationsAsync(projectId, null, includeUndone: false, ct);
         var gold = await store.GetGoldLabelsAsync(projectId, ct);
         var names = (await store.ListUsersAsync(ct)).ToDictionary(u => u.Id, u => u.Name);
+        // The gold (honeypot) standing of each annotator, as the review page and the resolution see it.
+        var state = await WorkflowState.LoadAsync(store, project, answers, ct);
+        var standings = GoldApi.Standings(project, state, names).ToDictionary(s => s.AnnotatorId);
         var people = answers.Where(a => a.Provenance is null || a.Provenance.Kind == OracleKind.Person).ToList();
-        var rows = AnnotatorStats.Compute(people, gold).Select(r => r with { Name = names.GetValueOrDefault(r.AnnotatorId, "") }).ToList();
-        return TypedResults.Ok(new AnnotatorStatsView(time.GetUtcNow(), AnnotatorStats.ActiveGap.TotalMinutes, rows));
+        var rows = AnnotatorStats.Compute(people, gold)
+            .Select(r => r with { Name = names.GetValueOrDefault(r.AnnotatorId, ""), GoldStanding = standings.GetValueOrDefault(r.AnnotatorId) }).ToList();
+        var rule = project.Settings.Gold;
+        return TypedResults.Ok(new AnnotatorStatsView(time.GetUtcNow(), AnnotatorStats.ActiveGap.TotalMinutes, rows)
+        {
+            GoldItems = state.Gold.Count,
+            FlagRule = new GoldFlagRule(rule.MinAnswers, rule.MinAccuracy, WorkflowState.DownWeights(project.Settings) ? rule.DownWeight : 1),
+        });
     }
 }
 
 /// <summary>The statistics of every person who answered, and how active time is counted.</summary>
-internal sealed record AnnotatorStatsView(DateTimeOffset ComputedAt, double ActiveGapMinutes, IReadOnlyList<AnnotatorStatsRow> Annotators);
+internal sealed record AnnotatorStatsView(DateTimeOffset ComputedAt, double ActiveGapMinutes, IReadOnlyList<AnnotatorStatsRow> Annotators)
+{
+    /// <summary>Gold (honeypot) items in the project.</summary>
+    public int GoldItems { get; init; }
+
+    /// <summary>When an annotator is flagged by their gold answers, and the weight a flagged annotator's answers get.</summary>
+    public GoldFlagRule? FlagRule { get; init; }
+}
+
+/// <summary>Flagged: at least <paramref name="MinAnswers"/> gold answers and the 95% interval wholly below <paramref name="MinAccuracy"/>; their answers then count <paramref name="Weight"/> (1 under Dawid–Skene).</summary>
+internal sealed record GoldFlagRule(int MinAnswers, double MinAccuracy, double Weight);
 
 /// <summary>
 /// One annotator: answers (and how many were changes of an earlier answer), answers per active hour, median and mean
@@ -48,7 +68,11 @@ internal sealed record AnnotatorStatsView(DateTimeOffset ComputedAt, double Acti
 internal sealed record AnnotatorStatsRow(
     long AnnotatorId, string Name, int Answers, int Changed, DateTimeOffset First, DateTimeOffset Last, double ActiveHours, double? PerActiveHour,
     double? MedianSeconds, double? MeanSeconds, int ComparedWithConsensus, double? ConsensusAgreement, int GoldItems, double? GoldAccuracy,
-    IReadOnlyList<AnnotatorPeriod> Drift);
+    IReadOnlyList<AnnotatorPeriod> Drift)
+{
+    /// <summary>Their accuracy on gold (honeypot) items with its interval and whether they are flagged; null before any gold answer.</summary>
+    public AnnotatorGoldStanding? GoldStanding { get; init; }
+}
 
 /// <summary>A stretch of one annotator's answers (a quarter of them in time order) and its measures.</summary>
 internal sealed record AnnotatorPeriod(DateTimeOffset From, DateTimeOffset To, int Answers, double? MedianSeconds, int ComparedWithConsensus, double? ConsensusAgreement,

@@ -90,9 +90,16 @@ internal static class GoldApi
         var state = await WorkflowState.LoadAsync(store, project, live, ct);
         var names = (await store.ListUsersAsync(ct)).ToDictionary(u => u.Id, u => u.Name);
         var g = project.Settings.Gold;
-        return TypedResults.Ok(new GoldReportView(state.Gold.Count, g.MinAccuracy, g.MinAnswers, g.Rate, state.Standings.Select(s => new AnnotatorGoldStanding(
+        return TypedResults.Ok(new GoldReportView(state.Gold.Count, g.MinAccuracy, g.MinAnswers, g.Rate, Standings(project, state, names)));
+    }
+
+    /// <summary>Each annotator's gold standing in <paramref name="state"/>, named, with the weight their answers get under the project's rule.</summary>
+    internal static AnnotatorGoldStanding[] Standings(Project project, WorkflowState state, IReadOnlyDictionary<long, string> names)
+    {
+        var g = project.Settings.Gold;
+        return state.Standings.Select(s => new AnnotatorGoldStanding(
             s.AnnotatorId, names.GetValueOrDefault(s.AnnotatorId, ""), s.Accuracy.Count, s.Accuracy.Hits, s.Accuracy.Share, s.Accuracy.Low, s.Accuracy.High,
-            s.Flagged, s.Flagged && WorkflowState.DownWeights(project.Settings) ? g.DownWeight : 1)).ToArray()));
+            s.Flagged, s.Flagged && WorkflowState.DownWeights(project.Settings) ? g.DownWeight : 1)).ToArray();
     }
 
     /// <summary>Marks the labeled rows of a gold import (training items only; a row already stored as a held-out item stays an evaluation item).</summary>

@@ -84,7 +84,7 @@ public sealed class EvidenceApiTests(QuietLoopServerFixture server) : IClassFixt
         Kinds(await NewEventsAsync()).ShouldBe("answer");
 
         (await admin.PostAsync($"/api/projects/{projectId}/train", null, Ct)).StatusCode.ShouldBe(HttpStatusCode.Accepted);
-        await WaitForModelAsync(admin, projectId);
+        await TaskFlow.WaitForModelAsync(admin, projectId);
         var trained = await NewEventsAsync();
         Kinds(trained).ShouldBe("model,stop");
         trained[0]["event"]!["version"]!.GetValue<int>().ShouldBe(1);
@@ -140,18 +140,6 @@ public sealed class EvidenceApiTests(QuietLoopServerFixture server) : IClassFixt
         JsonNode.Parse(await response.Content.ReadAsStringAsync(Ct))!["field"]!.GetValue<string>().ShouldBe(field);
     }
 
-    private static async Task WaitForModelAsync(HttpClient admin, long projectId)
-    {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Ct);
-        timeout.CancelAfter(TimeSpan.FromSeconds(120));
-        while (true)
-        {
-            var view = JsonNode.Parse(await admin.GetStringAsync($"/api/projects/{projectId}/dashboard", Ct))!;
-            if (view["trainer"]!["state"]!.GetValue<string>() == "done") return;
-            view["trainer"]!["state"]!.GetValue<string>().ShouldNotBe("failed", view.ToJsonString());
-            await Task.Delay(100, timeout.Token);
-        }
-    }
 
     [Fact]
     public async Task Verify_AfterWrites_IntactChainWithTheLastEntrysHead()

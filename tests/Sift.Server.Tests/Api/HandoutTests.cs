@@ -7,6 +7,20 @@ namespace Sift.Server.Tests.Api;
 /// <summary>Small helpers for the annotation flow over HTTP.</summary>
 internal static class TaskFlow
 {
+    /// <summary>Waits (up to two minutes) until the project's trainer has finished a run that made a model; fails on a failed run.</summary>
+    public static async Task WaitForModelAsync(HttpClient admin, long projectId)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        timeout.CancelAfter(TimeSpan.FromSeconds(120));
+        while (true)
+        {
+            var view = JsonNode.Parse(await admin.GetStringAsync($"/api/projects/{projectId}/dashboard", TestContext.Current.CancellationToken))!;
+            if (view["trainer"]!["state"]!.GetValue<string>() == "done" && view["model_version"]?.GetValue<int>() >= 1) return;
+            view["trainer"]!["state"]!.GetValue<string>().ShouldNotBe("failed", view.ToJsonString());
+            await Task.Delay(100, timeout.Token);
+        }
+    }
+
     public static async Task<List<JsonObject>> NextAsync(HttpClient client, long projectId, int prefetch = 1)
     {
         var response = await client.PostAsync($"/api/projects/{projectId}/tasks/next?prefetch={prefetch}", null, TestContext.Current.CancellationToken);

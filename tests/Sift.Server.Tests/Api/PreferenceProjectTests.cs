@@ -275,7 +275,7 @@ public sealed class PreferenceProjectTests(ServerFixture server) : IClassFixture
 
         using var admin = server.Client("admin");
         (await admin.PostAsync($"/api/projects/{projectId}/train", null, Ct)).StatusCode.ShouldBe(HttpStatusCode.Accepted);
-        await WaitForModelAsync(admin, projectId);
+        await TaskFlow.WaitForModelAsync(admin, projectId);
 
         var models = await server.Store.GetModelVersionsAsync(projectId, Ct);
         var model = models[^1];
@@ -371,18 +371,6 @@ public sealed class PreferenceProjectTests(ServerFixture server) : IClassFixture
         return (body.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonNode.Parse(l)!.AsObject()).ToList(), headers);
     }
 
-    private static async Task WaitForModelAsync(HttpClient admin, long projectId)
-    {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Ct);
-        timeout.CancelAfter(TimeSpan.FromSeconds(120));
-        while (true)
-        {
-            var view = JsonNode.Parse(await admin.GetStringAsync($"/api/projects/{projectId}/dashboard", Ct))!;
-            if (view["trainer"]!["state"]!.GetValue<string>() == "done" && view["model_version"]!.GetValue<int>() >= 1) return;
-            view["trainer"]!["state"]!.GetValue<string>().ShouldNotBe("failed", view.ToJsonString());
-            await Task.Delay(100, timeout.Token);
-        }
-    }
 
     private static async Task ShouldBeProblemAsync(HttpResponseMessage response, string field, string problem)
     {

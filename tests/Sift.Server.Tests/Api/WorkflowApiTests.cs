@@ -97,6 +97,18 @@ public sealed class WorkflowApiTests(ServerFixture server) : IClassFixture<Serve
         // Under Dawid–Skene a flagged annotator is not down-weighted (the model weighs them by their confusion matrix).
         standings["annotator2"]!["weight"]!.GetValue<double>().ShouldBe(1);
 
+        // The admins' annotator statistics (the dashboard's card) carry the same standing, flag and rule.
+        var stats = await JsonAsync(await admin.GetAsync($"/api/projects/{projectId}/annotator-stats", Ct));
+        stats["gold_items"]!.GetValue<int>().ShouldBe(20);
+        stats["flag_rule"]!["min_answers"]!.GetValue<int>().ShouldBe(5);
+        stats["flag_rule"]!["min_accuracy"]!.GetValue<double>().ShouldBe(0.7);
+        stats["flag_rule"]!["weight"]!.GetValue<double>().ShouldBe(1, "Dawid–Skene: no down-weighting");
+        var statRows = stats["annotators"]!.AsArray().ToDictionary(a => a!["name"]!.GetValue<string>(), a => a!["gold_standing"]!);
+        statRows["annotator2"]["flagged"]!.GetValue<bool>().ShouldBeTrue();
+        statRows["annotator2"]["answers"]!.GetValue<int>().ShouldBe(standings["annotator2"]!["answers"]!.GetValue<int>());
+        statRows["annotator2"]["high"]!.GetValue<double>().ShouldBe(standings["annotator2"]!["high"]!.GetValue<double>());
+        statRows["annotator"]["flagged"]!.GetValue<bool>().ShouldBeFalse();
+
         // Every non-gold item has one right and one wrong answer (a tie for majority); Dawid–Skene, taught by the gold
         // items, sides with the good annotator.
         var rows = (await admin.GetStringAsync($"/api/projects/{projectId}/export?format=jsonl", Ct)).Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonNode.Parse(l)!).ToList();
@@ -106,6 +118,66 @@ public sealed class WorkflowApiTests(ServerFixture server) : IClassFixture<Serve
             row["resolved_label"]!.GetValue<string>().ShouldBe(i % 3 == 0 ? "a" : "b");
             row["resolved_by"]!.GetValue<string>().ShouldBe(i < 20 ? "gold" : "dawid-skene");
             row["resolved_confidence"]!.GetValue<double>().ShouldBeGreaterThan(i < 20 ? 0.999 : 0.9);
+        }
+    }
+
+    [Fact]
+    public async Task Relabel_LikelyWrongLabels_GoToAnotherAnnotatorWhenWorthMore_AndEachChoiceIsEvidence()
+    {
+        var projectId = await server.CreateProjectAsync(["fruit", "car"], extraSettings: new { relabel = true, retrain_every = 100_000 });
+        string[] fruit = ["apple", "banana", "cherry", "pear", "plum", "mango", "peach", "grape"];
+        string[] car = ["engine", "wheel", "brake", "gearbox", "tyre", "clutch", "bumper", "exhaust"];
+        var rows = Enumerable.Range(0, 48).Select(i => i % 2 == 0
+            ? $$"""{"id":"f{{i}}","text":"ripe sweet {{fruit[i / 2 % 8]}} {{fruit[(i / 2 + 3) % 8]}} juice fruit salad"}"""
+            : $$"""{"id":"c{{i}}","text":"loud {{car[i / 2 % 8]}} {{car[(i / 2 + 5) % 8]}} garage car repair"}""");
+        (await server.ImportAsync(projectId, string.Join('\n', rows))).EnsureSuccessStatusCode();
+        var ids = await ItemIdsAsync(projectId);
+        string External(JsonObject task) => ids.Single(p => p.Value == task["item_id"]!.GetValue<long>()).Key;
+        // Four fruit items are labeled "car" by the first annotator; everything else right.
+        var wrong = new HashSet<string>(["f0", "f10", "f20", "f30"]);
+        using var first = server.Client("annotator");
+        for (var n = 0; ; n++)
+        {
+            var tasks = await TaskFlow.NextAsync(first, projectId);
+            if (tasks.Count == 0) break;
+            var external = External(tasks[0]);
+            var label = external[0] == 'c' || wrong.Contains(external) ? "car" : "fruit";
+            await TaskFlow.SubmitAsync(first, projectId, tasks[0]["task_id"]!.GetValue<long>(), [label], "first-" + n);
+        }
+        using var admin = server.Client("admin");
+        (await admin.PostAsync($"/api/projects/{projectId}/train", null, Ct)).StatusCode.ShouldBe(HttpStatusCode.Accepted);
+        await TaskFlow.WaitForModelAsync(admin, projectId);
+
+        // The first annotator answered every item: nothing is handed back to them, not even to relabel.
+        (await TaskFlow.NextAsync(first, projectId)).ShouldBeEmpty();
+
+        // A second annotator gets the likely-wrong items (the pool has no new item left, and one is worth more anyway).
+        using var second = server.Client("annotator2");
+        var relabeled = new List<string>();
+        for (var n = 0; n < 4; n++)
+        {
+            var tasks = await TaskFlow.NextAsync(second, projectId);
+            if (tasks.Count == 0) break;
+            var external = External(tasks[0]);
+            relabeled.Add(external);
+            tasks[0].ContainsKey("labels").ShouldBeFalse("the earlier answer is not shown");
+            await TaskFlow.SubmitAsync(second, projectId, tasks[0]["task_id"]!.GetValue<long>(), [external[0] == 'f' ? "fruit" : "car"], "second-" + n);
+        }
+        relabeled.Count.ShouldBeGreaterThan(0, "the relabel queue found likely-wrong items");
+        relabeled.Count(wrong.Contains).ShouldBeGreaterThanOrEqualTo(Math.Min(3, relabeled.Count), $"mostly the mislabeled ones: {string.Join(", ", relabeled)}");
+
+        var log = (await JsonAsync(await admin.GetAsync($"/api/projects/{projectId}/tasks", Ct))).AsArray()
+            .Where(t => t!["annotator"]?.GetValue<string>() == "annotator2").Select(t => t!["reason"]!.GetValue<string>()).ToList();
+        log.Count.ShouldBe(relabeled.Count);
+        log.ShouldAllBe(r => r == "relabel: likely mislabeled");
+        var decisions = (await JsonAsync(await admin.GetAsync($"/api/projects/{projectId}/evidence", Ct))).AsArray()
+            .Where(e => e!["kind"]!.GetValue<string>() == "relabel").Select(e => e!["event"]!).ToList();
+        var chosen = decisions.Where(d => d["choice"]!.GetValue<string>() == "relabel").ToList();
+        chosen.Select(d => d["item_id"]!.GetValue<string>()).ShouldBe(relabeled);
+        foreach (var d in chosen)
+        {
+            d["relabel_value"]!.GetValue<double>().ShouldBeGreaterThan(d["new_value"]!.GetValue<double>());
+            d["handed_to"]!.GetValue<string>().ShouldBe("annotator2");
         }
     }
 

@@ -97,6 +97,43 @@ public sealed class ReviewPageTests(BrowserFixture fixture)
         shapes.Select(s => s.Shape).Distinct().Count().ShouldBe(1, "gold and ordinary tasks render the same elements");
     }
 
+    [Fact]
+    public async Task Dashboard_AnnotatorBelowTheGoldThreshold_IsFlaggedOnTheAdminsCard_WithTheWeightTheirAnswersGet()
+    {
+        var projectId = await fixture.Admin.CreateProjectAsync(Unique("flag"),
+            new { mode = "single", labels = new[] { "spam", "ham" }, overlap = 2, held_out_share = 0.0, retrain_every = 1000, gold = new { rate = 0.5, min_answers = 5, min_accuracy = 0.7 } });
+        await fixture.Admin.ImportJsonlAsync(projectId, Enumerable.Range(0, 10).Select(i => new { id = $"n{i}", text = $"ordinary message {i}" }));
+        await ImportGoldAsync(projectId, string.Join('\n', Enumerable.Range(0, 20).Select(i => $$"""{"id":"g{{i}}","text":"gold message {{i}}","label":"spam"}""")));
+        var careful = Unique("carol");
+        var careless = Unique("<b>sam</b>");
+        foreach (var (name, answer) in new[] { (careful, "spam"), (careless, "ham") })
+        {
+            var (_, token) = await fixture.Admin.CreateUserAsync(name, "annotator", projectId);
+            using var api = fixture.ApiAs(token);
+            while (await api.PostAsync($"/api/projects/{projectId}/tasks/next?prefetch=1") is { } tasks && tasks.AsArray().Count > 0)
+                await api.PostAsync($"/api/projects/{projectId}/tasks/{(long)tasks[0]!["task_id"]!}/submit", new { labels = new[] { answer }, client_request_id = Guid.NewGuid().ToString() });
+        }
+
+        await using var session = await fixture.OpenAsync();
+        var page = session.Page;
+        await session.LoginAsync(fixture.Admin.Token);
+        await page.GotoAsync($"/dashboard/{projectId}");
+        var notice = page.Locator("#flagged-annotators");
+        await notice.WaitForAsync(new() { Timeout = 90_000 });
+        var text = (await notice.TextContentAsync())!;
+        text.ShouldContain("1 flagged");
+        text.ShouldContain(careless, Case.Sensitive, "the name goes in as text");
+        text.ShouldNotContain(careful);
+        text.ShouldContain("×0.25", customMessage: "majority rule: a flagged annotator's answers count a quarter");
+        (await page.Locator("#annotator-stats-table b").CountAsync()).ShouldBe(0, "a name never becomes markup");
+        var row = page.Locator("#annotator-stats-table tr.flagged");
+        (await row.CountAsync()).ShouldBe(1);
+        (await row.Locator("td.honeypot").TextContentAsync())!.ShouldStartWith("0%");
+        (await notice.Locator("a").GetAttributeAsync("href")).ShouldBe($"/review/{projectId}");
+        await Screenshots.SaveAsync(page, "dashboard-flagged.png", fullPage: true);
+        await session.ShouldBeCleanAsync();
+    }
+
     private async Task ImportGoldAsync(long projectId, string rows)
     {
         var (_, adminToken) = await fixture.Admin.CreateUserAsync(Unique("gold-admin"), "admin");

@@ -220,7 +220,7 @@ export default async function dashboard(main, { me, params, setTitle }) {
     try {
       const view = await api('GET', `/api/projects/${projectId}/annotator-stats`);
       statsCard.hidden = view.annotators.length === 0;
-      if (!statsCard.hidden) replace(statsBox, statsPanel(view));
+      if (!statsCard.hidden) replace(statsBox, statsPanel(view, projectId));
     } catch (error) {
       problem.textContent = `Could not load the annotator statistics: ${error.message}`;
     }
@@ -459,28 +459,39 @@ function oraclesPanel(view) {
 }
 
 /** The admins' table of annotators: every value goes in as text. */
-function statsPanel(view) {
+function statsPanel(view, projectId) {
   const share = (value, n) => (value === null || value === undefined ? '—' : `${pct(value)} of ${fmt(n)}`);
   const seconds = v => (v === null || v === undefined ? '—' : `${fmt(v, 1)} s`);
   const drift = periods => periods.map(p => (p.consensus_agreement === null ? '—' : pct(p.consensus_agreement, 0))).join(' → ');
   const driftTime = periods => periods.map(p => seconds(p.median_seconds)).join(' → ');
+  const standing = s => (!s ? '—' : `${pct(s.accuracy, 0)} of ${fmt(s.answers)} (${pct(s.low, 0)}–${pct(s.high, 0)})`);
+  const flagged = view.annotators.filter(a => a.gold_standing?.flagged);
+  const rule = view.flag_rule;
   return [
+    flagged.length > 0 ? h('p', { class: 'flag-notice', id: 'flagged-annotators', role: 'status' },
+      h('strong', { class: 'flag' }, `${fmt(flagged.length)} flagged: `), flagged.map(a => a.name).join(', '),
+      ` — their accuracy on gold items is below ${pct(rule.min_accuracy, 0)} with 95% confidence`,
+      rule.weight < 1 ? `; their answers count ×${fmt(rule.weight, 2)} in the resolved labels.` : '; Dawid–Skene already weighs them by their estimated confusion.',
+      ' ', h('a', { href: `/review/${projectId}` }, 'Review their answers')) : null,
     h('table', { class: 'data', id: 'annotator-stats-table' },
       h('thead', {}, h('tr', {}, ['Annotator', 'Answers', 'Per active hour', 'Time per item (median · mean)', 'Agrees with the others', 'Gold accuracy',
-        'Agreement by quarter', 'Time by quarter'].map(t => h('th', { scope: 'col' }, t)))),
-      h('tbody', {}, view.annotators.map(a => h('tr', {},
-        h('td', { class: 'name' }, a.name),
+        'Gold items (honeypots)', 'Agreement by quarter', 'Time by quarter'].map(t => h('th', { scope: 'col' }, t)))),
+      h('tbody', {}, view.annotators.map(a => h('tr', { class: a.gold_standing?.flagged ? 'flagged' : null },
+        h('td', { class: 'name' }, a.name, a.gold_standing?.flagged ? h('strong', { class: 'flag' }, ' flagged') : null),
         h('td', {}, fmt(a.answers), a.changed > 0 ? h('span', { class: 'muted small' }, ` (${fmt(a.changed)} changed)`) : null),
         h('td', {}, a.per_active_hour === null ? '—' : fmt(a.per_active_hour, 1)),
         h('td', {}, `${seconds(a.median_seconds)} · ${seconds(a.mean_seconds)}`),
         h('td', { class: 'consensus' }, share(a.consensus_agreement, a.compared_with_consensus)),
         h('td', { class: 'gold' }, share(a.gold_accuracy, a.gold_items)),
+        h('td', { class: 'honeypot' }, standing(a.gold_standing)),
         h('td', { class: 'drift small' }, drift(a.drift)),
         h('td', { class: 'drift small' }, driftTime(a.drift)))))),
     h('p', { class: 'muted small' },
       `Active time counts the gaps between one person's answers shorter than ${fmt(view.active_gap_minutes)} minutes. `,
       '"Agrees with the others": on items someone else answered too, the share where the answer equals the others\' majority (ties left out). ',
-      'Gold accuracy: on items imported with a gold label. Quarters: the person\'s answers in time order, split in four — a falling agreement or time per item is drift.'),
+      'Gold accuracy: on items imported with a gold label. ',
+      rule && view.gold_items > 0 ? `Gold items: the ${fmt(view.gold_items)} honeypots handed out blind, with the 95% interval; flagged after at least ${fmt(rule.min_answers)} of them with the interval wholly below ${pct(rule.min_accuracy, 0)}. ` : '',
+      'Quarters: the person\'s answers in time order, split in four — a falling agreement or time per item is drift.'),
   ];
 }
 
