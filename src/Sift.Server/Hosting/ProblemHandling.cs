@@ -25,7 +25,15 @@ internal sealed partial class SiftExceptionHandler(IProblemDetailsService proble
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
         var problem = Describe(exception);
-        if (problem.Status >= 500) logger.LogError(exception, "Unhandled error on {Method} {Path}", httpContext.Request.Method, httpContext.Request.Path);
+        if (problem.Status == StatusCodes.Status503ServiceUnavailable)
+        {
+            logger.LogWarning(exception, "Database busy on {Method} {Path}; answered 503", httpContext.Request.Method, httpContext.Request.Path);
+            httpContext.Response.Headers.RetryAfter = RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+        else if (problem.Status >= 500)
+        {
+            logger.LogError(exception, "Unhandled error on {Method} {Path}", httpContext.Request.Method, httpContext.Request.Path);
+        }
         httpContext.Response.StatusCode = problem.Status ?? 500;
         return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = httpContext, ProblemDetails = problem, Exception = null });
     }
@@ -60,8 +68,24 @@ internal sealed partial class SiftExceptionHandler(IProblemDetailsService proble
         }
     }
 
+    /// <summary>The Retry-After a 503 for a busy database suggests, in seconds.</summary>
+    internal const int RetryAfterSeconds = 2;
+
+    /// <summary>
+    /// Whether <paramref name="exception"/> is the database being momentarily unable to answer (a command or lock time-out,
+    /// an exhausted pool, a failover): the request was fine and may simply be sent again.
+    /// </summary>
+    internal static bool IsTransient(Exception exception) => exception switch
+    {
+        System.Data.Common.DbException { IsTransient: true } => true,
+        TimeoutException => true,
+        System.Data.Common.DbException { InnerException: TimeoutException } => true,
+        _ => false,
+    };
+
     internal static ProblemDetails Describe(Exception exception) => exception switch
     {
+        _ when IsTransient(exception) => Problem(503, "Service unavailable", "The database is busy; send the request again in a moment.", null),
         RequestValidationException e => Problem(400, "Invalid request", e.Message, e.Field),
         ImportException e => WithLine(Problem(400, "Import failed", e.Message, e.Field), e.Line),
         ConfigurationException e => Problem(400, "Invalid request", e.Message, null),
