@@ -146,6 +146,10 @@ public sealed record ChainEntry(long Seq, string Prev, string Hash, string Json)
 {
     /// <summary>The entry after <paramref name="prev"/> holding <paramref name="json"/>, its hash computed.</summary>
     public static ChainEntry After(long seq, string prev, string json) => new(seq, prev, EvidenceChain.Hash(seq, prev, json), json);
+
+    /// <summary>Whether this entry is intact and comes right after entry <paramref name="seq"/> whose hash is <paramref name="prev"/>.</summary>
+    public bool Follows(long seq, string prev) =>
+        Seq == seq + 1 && string.Equals(Prev, prev, StringComparison.Ordinal) && string.Equals(EvidenceChain.Hash(Seq, Prev, Json), Hash, StringComparison.Ordinal);
 }
 
 /// <summary>What a verification found.</summary>

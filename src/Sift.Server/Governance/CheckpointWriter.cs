@@ -100,8 +100,7 @@ public sealed partial class CheckpointWriter(ISiftStore store, CheckpointOptions
             if (page.Count == 0) break;
             foreach (var entry in page)
             {
-                if (entry.Seq != seq + 1 || !string.Equals(entry.Prev, prev, StringComparison.Ordinal)
-                    || !string.Equals(EvidenceChain.Hash(entry.Seq, entry.Prev, entry.Json), entry.Hash, StringComparison.Ordinal))
+                if (!entry.ToChainEntry().Follows(seq, prev))
                 {
                     _broken.Add(projectId);
                     if (logger is not null) LogBroken(logger, projectId, seq + 1);

@@ -37,6 +37,18 @@ public sealed class EvidenceChainTests
     }
 
     [Fact]
+    public void Follows_IntactNextEntry_True_AndAnyBreakFalse()
+    {
+        var prev = new string('a', 64);
+        var entry = ChainEntry.After(3, prev, """{"kind":"export","rows":2}""");
+
+        entry.Follows(2, prev).ShouldBeTrue();
+        entry.Follows(1, prev).ShouldBeFalse("a gap");
+        entry.Follows(2, new string('b', 64)).ShouldBeFalse("another predecessor");
+        (entry with { Json = """{"kind":"export","rows":3}""" }).Follows(2, prev).ShouldBeFalse("edited content");
+    }
+
+    [Fact]
     public void Line_ParseLine_RoundTripsAndKeepsTheEventFirst()
     {
         var entry = ChainEntry.After(3, new string('a', 64), """{"kind":"export","rows":2}""");
