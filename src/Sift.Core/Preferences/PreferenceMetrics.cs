@@ -10,59 +10,45 @@ public static class PreferenceMetrics
     /// utility (Δ &gt; 0 for A, Δ &lt; 0 for B); Δ = 0 counts one half. Ties and "both bad" are not counted. NaN when
     /// there is no decisive comparison.
     /// </summary>
-    public static double PairwiseAccuracy(BradleyTerryModel model, FeatureMatrix differences, ReadOnlySpan<int> rows, ReadOnlySpan<PreferenceOutcome> outcomes)
-    {
-        ArgumentNullException.ThrowIfNull(model);
-        ArgumentNullException.ThrowIfNull(differences);
-        if (rows.Length != outcomes.Length) throw new ArgumentException("Rows and outcomes differ in length.", nameof(outcomes));
-        double correct = 0;
-        var total = 0;
-        for (var i = 0; i < rows.Length; i++)
+    public static double PairwiseAccuracy(BradleyTerryModel model, FeatureMatrix differences, ReadOnlySpan<int> rows, ReadOnlySpan<PreferenceOutcome> outcomes) =>
+        Mean(model, differences, rows, outcomes, static (_, delta, outcome) => outcome switch
         {
-            if (outcomes[i] is not (PreferenceOutcome.A or PreferenceOutcome.B)) continue;
-            var delta = model.Difference(differences, rows[i]);
-            var sign = outcomes[i] == PreferenceOutcome.A ? 1 : -1;
-            correct += delta * sign > 0 ? 1 : delta == 0 ? 0.5 : 0;
-            total++;
-        }
-        return total > 0 ? correct / total : double.NaN;
-    }
+            PreferenceOutcome.A or PreferenceOutcome.B => delta == 0 ? 0.5 : delta * (outcome == PreferenceOutcome.A ? 1 : -1) > 0 ? 1 : 0,
+            _ => null,
+        });
 
     /// <summary>
     /// Mean negative log-likelihood (nats) of the observed outcomes A, B and tie under the model's (calibrated)
     /// probabilities, with each probability floored at 1e-12 so a model that rules ties out scores a large, finite loss
     /// on a tie. "Both bad" is not counted. NaN when nothing is counted.
     /// </summary>
-    public static double LogLoss(BradleyTerryModel model, FeatureMatrix differences, ReadOnlySpan<int> rows, ReadOnlySpan<PreferenceOutcome> outcomes)
-    {
-        ArgumentNullException.ThrowIfNull(model);
-        ArgumentNullException.ThrowIfNull(differences);
-        if (rows.Length != outcomes.Length) throw new ArgumentException("Rows and outcomes differ in length.", nameof(outcomes));
-        double sum = 0;
-        var total = 0;
-        for (var i = 0; i < rows.Length; i++)
+    public static double LogLoss(BradleyTerryModel model, FeatureMatrix differences, ReadOnlySpan<int> rows, ReadOnlySpan<PreferenceOutcome> outcomes) =>
+        Mean(model, differences, rows, outcomes, static (m, delta, outcome) => outcome switch
         {
-            var p = model.Predict(model.Difference(differences, rows[i]));
-            var q = outcomes[i] switch
-            {
-                PreferenceOutcome.A => p.A,
-                PreferenceOutcome.B => p.B,
-                PreferenceOutcome.Tie => p.Tie,
-                _ => double.NaN,
-            };
-            if (double.IsNaN(q)) continue;
-            sum -= Math.Log(Math.Max(q, 1e-12));
-            total++;
-        }
-        return total > 0 ? sum / total : double.NaN;
-    }
+            PreferenceOutcome.A => Loss(m.Predict(delta).A),
+            PreferenceOutcome.B => Loss(m.Predict(delta).B),
+            PreferenceOutcome.Tie => Loss(m.Predict(delta).Tie),
+            _ => null,
+        });
 
     /// <summary>
     /// Mean negative log-likelihood (nats) of the decisive outcomes (A or B) under P(A ≻ B | decisive) =
     /// P(A) / (P(A) + P(B)) — for a Davidson or tie-free model σ(Δ/T) — so models with and without ties compare on the
     /// same footing. NaN when there is no decisive comparison.
     /// </summary>
-    public static double DecisiveLogLoss(BradleyTerryModel model, FeatureMatrix differences, ReadOnlySpan<int> rows, ReadOnlySpan<PreferenceOutcome> outcomes)
+    public static double DecisiveLogLoss(BradleyTerryModel model, FeatureMatrix differences, ReadOnlySpan<int> rows, ReadOnlySpan<PreferenceOutcome> outcomes) =>
+        Mean(model, differences, rows, outcomes, static (m, delta, outcome) => outcome switch
+        {
+            PreferenceOutcome.A => Loss(m.Predict(delta).DecisiveA),
+            PreferenceOutcome.B => Loss(1 - m.Predict(delta).DecisiveA),
+            _ => null,
+        });
+
+    private static double Loss(double probability) => -Math.Log(Math.Max(probability, 1e-12));
+
+    /// <summary>The mean of <paramref name="score"/> (model, Δ, outcome) over the comparisons it scores (non-null); NaN when none.</summary>
+    private static double Mean(BradleyTerryModel model, FeatureMatrix differences, ReadOnlySpan<int> rows, ReadOnlySpan<PreferenceOutcome> outcomes,
+        Func<BradleyTerryModel, double, PreferenceOutcome, double?> score)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(differences);
@@ -71,9 +57,8 @@ public static class PreferenceMetrics
         var total = 0;
         for (var i = 0; i < rows.Length; i++)
         {
-            if (outcomes[i] is not (PreferenceOutcome.A or PreferenceOutcome.B)) continue;
-            var a = model.Predict(model.Difference(differences, rows[i])).DecisiveA;
-            sum -= Math.Log(Math.Max(outcomes[i] == PreferenceOutcome.A ? a : 1 - a, 1e-12));
+            if (score(model, model.Difference(differences, rows[i]), outcomes[i]) is not { } value) continue;
+            sum += value;
             total++;
         }
         return total > 0 ? sum / total : double.NaN;
