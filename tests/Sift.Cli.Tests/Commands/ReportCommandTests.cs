@@ -60,8 +60,11 @@ public sealed partial class ReportCommandTests
     private static void ShouldBeSelfContained(string html)
     {
         html.ShouldStartWith("<!DOCTYPE html>");
-        html.ShouldNotContain(" src=");
+        // Text is encoded, so any "<" left starts real markup: none of it may point anywhere.
+        Regex.IsMatch(html, "<[a-zA-Z][^>]*\\s(src|href|srcset|poster|action|data)\\s*=", RegexOptions.IgnoreCase).ShouldBeFalse("no element loads or links anything");
         html.ShouldNotContain("<link");
+        html.ShouldNotContain("<img");
+        html.ShouldNotContain("<iframe");
         html.ShouldNotContain("url(");
         html.ShouldNotContain("@import");
         Regex.Matches(html, "<script").Count.ShouldBe(1);
