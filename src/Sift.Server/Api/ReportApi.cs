@@ -34,7 +34,7 @@ internal static class ReportApi
         var options = services.GetService(typeof(CheckpointOptions)) as CheckpointOptions;
         var checkpoints = options is null ? [] : CheckpointFile.Read(ServerCheckpoints.FileFor(options.Directory, projectId));
         var sheet = await DatasheetBuilder.FromProjectAsync(store, models, agreement, projectId, checkpoints, options is not null, time.GetUtcNow(), ct);
-        context.Response.Headers.ContentSecurityPolicy = DatasheetHtml.ContentSecurityPolicy;
+        context.Response.Headers.ContentSecurityPolicy = DatasheetHtml.ContentSecurityPolicy + "; frame-ancestors 'none'";
         context.Response.Headers.XContentTypeOptions = "nosniff";
         return TypedResults.Content(DatasheetHtml.Render(sheet), "text/html; charset=utf-8");
     }

@@ -15,7 +15,7 @@ namespace Sift.Server.Report;
 /// </summary>
 internal static class DatasheetHtml
 {
-    /// <summary>The policy the page carries and the server sends: nothing may load, nothing may run.</summary>
+    /// <summary>The policy the page carries (and the server sends, with <c>frame-ancestors</c>, which a meta tag cannot carry): nothing may load, nothing may run.</summary>
     public const string ContentSecurityPolicy = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'none'; base-uri 'none'";
 
     private static readonly JsonSerializerOptions Json = CreateJson();
