@@ -105,10 +105,14 @@ internal static class DatasheetHtml
 
         Section(html, "curves", "6. Learning curves", () =>
         {
-            html.Append("<div class=\"charts\"><figure><figcaption>Accuracy by labels</figcaption>")
-                .Append(sheet.LabelsCurveSvg is { } labels ? InlineSvg(labels) : "<p>No model yet.</p>").Append("</figure>")
-                .Append("<figure><figcaption>Accuracy by money</figcaption>")
-                .Append(sheet.MoneyCurveSvg is { } money ? InlineSvg(money) : "<p>No money recorded.</p>").Append("</figure></div>");
+            // Two charts side by side; one alone takes the width.
+            var both = sheet.LabelsCurveSvg is not null && sheet.MoneyCurveSvg is not null;
+            html.Append(both ? "<div class=\"charts\">" : "<div class=\"charts single\">");
+            html.Append("<figure><figcaption>Accuracy by labels</figcaption>")
+                .Append(sheet.LabelsCurveSvg is { } labels ? InlineSvg(labels) : "<p>No model yet.</p>").Append("</figure>");
+            if (sheet.MoneyCurveSvg is { } money) html.Append("<figure><figcaption>Accuracy by money</figcaption>").Append(InlineSvg(money)).Append("</figure>");
+            html.Append("</div>");
+            if (sheet.MoneyCurveSvg is null) html.Append("<p class=\"muted\" id=\"no-money\">Accuracy by money: no money recorded for any answer.</p>");
             html.Append("<details open><summary>The numbers</summary>");
             Table(html, "curve", ["Series", "Labels", "Accuracy", "Macro-F1"],
                 sheet.Curve.Select(c => new[] { c.Series, N(c.Labels), Num(c.Accuracy), Num(c.MacroF1) }), "No model yet.");
@@ -243,12 +247,13 @@ internal static class DatasheetHtml
         dl.facts dt { color: var(--muted); }
         dl.facts dd { margin: 0; overflow-wrap: anywhere; }
         table { border-collapse: collapse; width: 100%; margin: 8px 0; font-size: 13px; }
-        th, td { border-bottom: 1px solid var(--line); padding: 4px 8px; text-align: left; vertical-align: top; overflow-wrap: anywhere; }
+        th, td { border-bottom: 1px solid var(--line); padding: 4px 8px; text-align: left; vertical-align: top; overflow-wrap: break-word; }
         th { background: #f1f3f4; font-weight: 600; }
-        td.hash { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace; font-size: 11px; }
+        td.hash { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace; font-size: 11px; word-break: break-all; }
         tr.flag td { background: var(--flag); font-weight: 600; }
         .rule { font-size: 13px; color: var(--muted); }
         .charts { display: grid; grid-template-columns: 1fr 1fr; gap: 16px; }
+        .charts.single { grid-template-columns: minmax(0, 760px); }
         figure { margin: 0; }
         figcaption { font-weight: 600; margin-bottom: 4px; }
         svg.chart { width: 100%; height: auto; border: 1px solid var(--line); }
@@ -263,6 +268,7 @@ internal static class DatasheetHtml
           tr { break-inside: avoid; }
           h2 { break-after: avoid; }
           .charts { grid-template-columns: 1fr 1fr; }
+          .charts.single { grid-template-columns: minmax(0, 560px); }
           details > summary { display: none; }
           .badge { border: 1px solid currentColor; }
         }
