@@ -22,6 +22,7 @@ internal static class SiftApp
         root.Subcommands.Add(AgreementCommand.Create());
         root.Subcommands.Add(EmbedCommand.Create());
         root.Subcommands.Add(VerifyCommand.Create());
+        root.Subcommands.Add(ReportCommand.Create());
         try
         {
             return root.Parse(args).Invoke(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false });

@@ -119,7 +119,8 @@ public static class SiftServerServices
             {
                 var http = (HttpContext)state;
                 var headers = http.Response.Headers;
-                headers.ContentSecurityPolicy = ContentSecurityPolicy;
+                // An endpoint that set a stricter policy of its own (the datasheet page) keeps it.
+                if (!headers.ContainsKey("Content-Security-Policy")) headers.ContentSecurityPolicy = ContentSecurityPolicy;
                 headers.XContentTypeOptions = "nosniff";
                 headers["Referrer-Policy"] = "no-referrer";
                 if (http.Request.Path.StartsWithSegments("/api")) headers.CacheControl = "no-store";
@@ -157,6 +158,7 @@ public static class SiftServerServices
         api.MapAgreementApi();
         api.MapMembersApi();
         api.MapEvidenceApi();
+        api.MapReportApi();
         api.MapModelAnnotatorsApi();
         api.MapGoldApi();
         api.MapReviewApi();

@@ -12,3 +12,13 @@ export async function downloadExport(project, format) {
   a.remove();
   setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
 }
+
+/** Saves the project's datasheet (GET …/report: one self-contained HTML page) as NAME-datasheet.html. */
+export async function downloadReport(project) {
+  const blob = await api('GET', `/api/projects/${project.id}/report`, { accept: 'text/html', blob: true });
+  const a = h('a', { href: URL.createObjectURL(blob), download: `${project.name.replace(/[^\w.-]+/g, '_')}-datasheet.html` });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
+}

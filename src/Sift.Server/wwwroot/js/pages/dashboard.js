@@ -3,7 +3,7 @@ import { api, ApiError, session } from '../api.js';
 import { h, replace, fmt, pct, isoDateTime } from '../dom.js';
 import { countOverTime, barsPerClass, interval, shareBars } from '../charts.js';
 import { can } from '../roles.js';
-import { downloadExport } from '../download.js';
+import { downloadExport, downloadReport } from '../download.js';
 
 const REFRESH_MS = 4000;
 
@@ -67,6 +67,11 @@ export default async function dashboard(main, { me, params, setTitle }) {
             try { await downloadExport(project, format); } catch (error) { problem.textContent = `Could not export: ${error.message}`; }
           },
         }, `Export ${format.toUpperCase()}`)) : null,
+        can.export(me) ? h('button', {
+          type: 'button', id: 'report-download', title: 'The datasheet: provenance, acquisition, oracles, agreement, curves, lift, subgroups, stopping, privacy, verification, gaps', onclick: async () => {
+            try { await downloadReport(project); } catch (error) { problem.textContent = `Could not make the datasheet: ${error.message}`; }
+          },
+        }, 'Datasheet') : null,
         retrain)),
     updated, problem, tiles,
     h('div', { class: 'grid two' },
