@@ -91,6 +91,9 @@ public sealed record PiiOptions
 public sealed partial class PiiDetector
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>The match time-out of every pattern, built-in or custom: 250 ms per text.</summary>
+    public static TimeSpan MatchTimeout => Timeout;
     private readonly PiiOptions _options;
     private readonly (string Name, Regex Regex)[] _custom;
     private readonly HashSet<string> _allowed;
@@ -130,7 +133,7 @@ public sealed partial class PiiDetector
         Scan(PiiKind.Secret, KnownSecret(), m => new PiiSpan(PiiKind.Secret, m.Index, m.Length));
         Scan(PiiKind.Secret, AssignedSecret(), m => m.Groups["v"] is { Success: true } v && LooksSecret(v.Value) ? new PiiSpan(PiiKind.Secret, v.Index, v.Length) : null);
         Scan(PiiKind.Iban, IbanCandidate(), m => IsIban(m.Value) ? new PiiSpan(PiiKind.Iban, m.Index, m.Length) : null);
-        Scan(PiiKind.PaymentCard, CardCandidate(), m => IsCard(m.Value) ? new PiiSpan(PiiKind.PaymentCard, m.Index, m.Length) : null);
+        Scan(PiiKind.PaymentCard, CardCandidate(), m => IsCard(m.Value) && !InsideAccountNumber(text, m.Index) ? new PiiSpan(PiiKind.PaymentCard, m.Index, m.Length) : null);
         Scan(PiiKind.NationalId, Ssn(), m => IsSsn(m.Value) && !PrecededBy(text, m.Index, NumberWords) ? new PiiSpan(PiiKind.NationalId, m.Index, m.Length) : null);
         Scan(PiiKind.NationalId, NiNumber(), m => new PiiSpan(PiiKind.NationalId, m.Index, m.Length));
         Scan(PiiKind.DateOfBirth, DateOfBirth(), m => new PiiSpan(PiiKind.DateOfBirth, m.Groups["d"].Index, m.Groups["d"].Length));
@@ -288,6 +291,14 @@ public sealed partial class PiiDetector
         if (PrecededBy(text, m.Index, IbanStart)) return false;
         return !PrecededBy(text, m.Index, NumberWords);
     }
+
+    /// <summary>
+    /// True when the digits at <paramref name="index"/> continue an IBAN-shaped run whose checksum failed ("GB82 WEST 1234
+    /// 5698 …", "DE89 3704 …", "DE893704…"): an account number, not a card, even when the digits pass Luhn (one in ten do).
+    /// </summary>
+    private static bool InsideAccountNumber(string text, int index) =>
+        PrecededBy(text, index, IbanStart) || (index >= 2 && char.IsAsciiLetterUpper(text[index - 1]) && char.IsAsciiLetterUpper(text[index - 2])
+            && (index == 2 || !char.IsAsciiLetterOrDigit(text[index - 3])));
 
     private static bool LooksSecret(string value) =>
         value.Length >= 8 && value.Any(char.IsAsciiDigit) && value.Any(char.IsAsciiLetter) && !value.All(char.IsAsciiLetterLower);
