@@ -42,4 +42,9 @@ public sealed partial class PostgresSiftStore : IPrivacyStore
             return purged.Count;
         }, cancellationToken);
     }
+
+    /// <inheritdoc />
+    public async Task<ChainHead?> GetEvidenceHeadAsync(long projectId, CancellationToken cancellationToken = default) =>
+        await R("SELECT seq, hash FROM evidence WHERE project_id = @p ORDER BY seq DESC LIMIT 1").With("@p", projectId)
+            .OneAsync(r => new ChainHead(r.GetInt64(0), r.GetString(1)), cancellationToken);
 }

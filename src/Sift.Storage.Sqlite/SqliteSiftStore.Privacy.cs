@@ -51,4 +51,9 @@ public sealed partial class SqliteSiftStore : IPrivacyStore
             return purged.Count;
         }, cancellationToken);
     }
+
+    /// <inheritdoc />
+    public Task<ChainHead?> GetEvidenceHeadAsync(long projectId, CancellationToken cancellationToken = default) =>
+        Task.FromResult(Read(c => One(R(c, "SELECT seq, hash FROM evidence WHERE project_id = @p ORDER BY seq DESC LIMIT 1").With("@p", projectId),
+            r => new ChainHead(r.GetInt64(0), r.GetString(1))), cancellationToken));
 }

@@ -28,4 +28,10 @@ public interface IPrivacyStore
     /// (the ids and hashes of the purged items) in the same transaction. Returns how many were purged.
     /// </summary>
     Task<int> PurgeOriginalsAsync(long projectId, string policy, string trigger, DateTimeOffset now, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// The last committed entry of the project's evidence chain (seq and hash), or null when it has none: what an export
+    /// records as the head it was taken at (a second anchor outside the database).
+    /// </summary>
+    Task<Evidence.ChainHead?> GetEvidenceHeadAsync(long projectId, CancellationToken cancellationToken = default);
 }

@@ -157,6 +157,7 @@ public static class SiftServerServices
         api.MapAgreementApi();
         api.MapMembersApi();
         api.MapEvidenceApi();
+        api.MapPrivacyApi();
         api.MapModelAnnotatorsApi();
         api.MapGoldApi();
         api.MapReviewApi();

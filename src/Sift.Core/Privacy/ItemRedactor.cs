@@ -1,0 +1,65 @@
+using Sift.Items;
+using Sift.Projects;
+
+namespace Sift.Privacy;
+
+/// <summary>
+/// Redacts items before they are stored (<see cref="PrivacySettings"/>): a text item's text, or every string of a pair
+/// (prompt, conversation turns, both responses). An item with no finding is returned unchanged (no original, no
+/// record); a redacted one carries its <see cref="ItemOriginal"/> — the original text (or, for a pair, its content's
+/// JSON encoding), its SHA-256 and the findings per kind; the text itself only when the retention policy keeps it.
+/// Thread-safe (the detector is).
+/// </summary>
+public sealed class ItemRedactor
+{
+    private readonly PiiDetector _detector;
+    private readonly bool _keep;
+
+    /// <summary>A redactor for a project's privacy settings (validated here).</summary>
+    /// <exception cref="ConfigurationException">The settings are invalid.</exception>
+    public ItemRedactor(PrivacySettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        settings.Validate();
+        _detector = settings.CreateDetector();
+        _keep = settings.Retention != PrivacySettings.Drop;
+    }
+
+    /// <summary>The item as it is to be stored: redacted, with its original, or unchanged when nothing was found.</summary>
+    public NewItem Redact(NewItem item)
+    {
+        ArgumentNullException.ThrowIfNull(item);
+        var spans = new List<PiiSpan>();
+        string Clean(string text)
+        {
+            var redaction = _detector.Redact(text);
+            spans.AddRange(redaction.Spans);
+            return redaction.Text;
+        }
+
+        switch (item.Content)
+        {
+            case TextContent:
+            {
+                var text = Clean(item.Text);
+                if (spans.Count == 0) return item;
+                return item with { Text = text, Content = new TextContent(text), Original = Original(item.Text, spans) };
+            }
+            case PairContent pair:
+            {
+                var redacted = new PairContent(Clean(pair.Prompt), Clean(pair.ResponseA), Clean(pair.ResponseB))
+                {
+                    Conversation = pair.Conversation?.Select(t => t with { Content = Clean(t.Content) }).ToList(),
+                };
+                if (spans.Count == 0) return item;
+                var original = ItemContentJson.Encode(pair) ?? item.Text;
+                return item with { Text = Clean(item.Text), Content = redacted, Original = Original(original, spans) };
+            }
+            default:
+                return item;
+        }
+    }
+
+    private ItemOriginal Original(string original, List<PiiSpan> spans) =>
+        new(_keep ? original : null, ItemOriginal.Hash(original), ItemOriginal.CountsOf(spans));
+}
