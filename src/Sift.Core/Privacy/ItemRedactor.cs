@@ -53,7 +53,9 @@ public sealed class ItemRedactor
                 };
                 if (spans.Count == 0) return item;
                 var original = ItemContentJson.Encode(pair) ?? item.Text;
-                return item with { Text = Clean(item.Text), Content = redacted, Original = Original(original, spans) };
+                var kept = Original(original, spans);
+                // The feature text repeats the prompt and responses: redacted too, its findings not counted twice.
+                return item with { Text = _detector.Redact(item.Text).Text, Content = redacted, Original = kept };
             }
             default:
                 return item;
