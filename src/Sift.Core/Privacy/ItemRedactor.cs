@@ -30,10 +30,12 @@ public sealed class ItemRedactor
     {
         ArgumentNullException.ThrowIfNull(item);
         var spans = new List<PiiSpan>();
+        var incomplete = false;
         string Clean(string text)
         {
             var redaction = _detector.Redact(text);
             spans.AddRange(redaction.Spans);
+            incomplete |= redaction.Incomplete;
             return redaction.Text;
         }
 
@@ -42,8 +44,9 @@ public sealed class ItemRedactor
             case TextContent:
             {
                 var text = Clean(item.Text);
-                if (spans.Count == 0) return item;
-                return item with { Text = text, Content = new TextContent(text), Original = Original(item.Text, spans) };
+                if (incomplete) text = Withheld;
+                if (spans.Count == 0 && !incomplete) return item;
+                return item with { Text = text, Content = new TextContent(text), Original = Original(item.Text, spans, incomplete) };
             }
             case PairContent pair:
             {
@@ -51,9 +54,10 @@ public sealed class ItemRedactor
                 {
                     Conversation = pair.Conversation?.Select(t => t with { Content = Clean(t.Content) }).ToList(),
                 };
-                if (spans.Count == 0) return item;
+                if (spans.Count == 0 && !incomplete) return item;
                 var original = ItemContentJson.Encode(pair) ?? item.Text;
-                var kept = Original(original, spans);
+                var kept = Original(original, spans, incomplete);
+                if (incomplete) return item with { Text = Withheld, Content = new PairContent(Withheld, Withheld, Withheld), Original = kept };
                 // The feature text repeats the prompt and responses: redacted too, its findings not counted twice.
                 return item with { Text = _detector.Redact(item.Text).Text, Content = redacted, Original = kept };
             }
@@ -62,6 +66,16 @@ public sealed class ItemRedactor
         }
     }
 
-    private ItemOriginal Original(string original, List<PiiSpan> spans) =>
-        new(_keep ? original : null, ItemOriginal.Hash(original), ItemOriginal.CountsOf(spans));
+    private ItemOriginal Original(string original, List<PiiSpan> spans, bool incomplete)
+    {
+        var counts = ItemOriginal.CountsOf(spans);
+        if (incomplete) counts = new SortedDictionary<string, int>(counts.ToDictionary(), StringComparer.Ordinal) { ["withheld"] = 1 };
+        return new(_keep ? original : null, ItemOriginal.Hash(original), counts);
+    }
+
+    /// <summary>
+    /// What replaces a whole text when a pattern ran out of time on it (<see cref="Redaction.Incomplete"/>): the check
+    /// did not finish, so nothing of it is shown (fail closed). Recorded as the finding <c>withheld</c>.
+    /// </summary>
+    public const string Withheld = "[WITHHELD]";
 }

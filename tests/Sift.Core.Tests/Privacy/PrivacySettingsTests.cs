@@ -68,6 +68,23 @@ public sealed class PrivacySettingsTests
     }
 
     [Fact]
+    public void Redact_PatternRunsOutOfTime_WithholdsTheWholeText()
+    {
+        var settings = new PrivacySettings { Redact = true, CustomPatterns = new Dictionary<string, string> { ["evil"] = "(a+)+$" } };
+        var text = "mail ann@example.com " + new string('a', 40) + "!";
+        var detector = settings.CreateDetector();
+        var redaction = detector.Redact(text);
+        redaction.Incomplete.ShouldBeTrue("exponential backtracking cannot finish in 250 ms");
+        redaction.Text.ShouldStartWith("mail [EMAIL]", Case.Sensitive, "the other patterns still ran");
+
+        var item = new ItemRedactor(settings).Redact(new NewItem("i1", text, null, 1, null, null, false));
+        item.Text.ShouldBe(ItemRedactor.Withheld, "fail closed: a text the check did not finish on is not shown at all");
+        item.Original!.Text.ShouldBe(text);
+        item.Original.Counts.ShouldBe(new Dictionary<string, int> { ["email"] = 1, ["withheld"] = 1 });
+        new ItemRedactor(settings).Redact(new NewItem("i2", "aaaa", null, 1, null, null, false)).Text.ShouldBe("[EVIL]");
+    }
+
+    [Fact]
     public void Redact_RetentionDrop_KeepsOnlyTheHash()
     {
         var item = new ItemRedactor(new PrivacySettings { Redact = true, Retention = PrivacySettings.Drop })

@@ -194,12 +194,16 @@ public sealed class PrivacyApiTests(QuietLoopServerFixture server) : IClassFixtu
         var settings = project["settings"]!.AsObject();
         settings["privacy"]!["custom_patterns"] = new JsonObject { ["evil"] = "^(a+)+$" };
         (await admin.PutAsJsonAsync($"/api/projects/{projectId}/settings", settings, Ct)).EnsureSuccessStatusCode();
-        // Exponential backtracking on this text: the pattern's time-out skips it for this item, the import completes.
+        // Exponential backtracking on this text: the pattern's time-out stops it, the import completes, and the text the
+        // check could not finish on is withheld whole (fail closed), its original kept for admins.
         var text = new string('a', 40) + "!";
         (await server.ImportAsync(projectId, Items(("e1", text), ("e2", "aaa")))).EnsureSuccessStatusCode();
-        var stored = (await server.Store.GetItemsAsync(projectId, Ct)).ToDictionary(i => i.ExternalId, i => i.Text);
-        stored["e1"].ShouldBe(text);
-        stored["e2"].ShouldBe("[EVIL]");
+        var stored = (await server.Store.GetItemsAsync(projectId, Ct)).ToDictionary(i => i.ExternalId);
+        stored["e1"].Text.ShouldBe("[WITHHELD]");
+        stored["e2"].Text.ShouldBe("[EVIL]");
+        (await JsonAsync(await admin.GetAsync($"/api/projects/{projectId}/items/{stored["e1"].Id}/original", Ct)))["text"]!.GetValue<string>().ShouldBe(text);
+        var counts = (await EvidenceAsync(projectId, "redaction")).Single()["event"]!["items"]!.AsArray().Single(i => i!["item_id"]!.GetValue<string>() == "e1")!["counts"]!;
+        counts["withheld"]!.GetValue<int>().ShouldBe(1);
 
         settings["privacy"]!["custom_patterns"] = new JsonObject { ["x"] = "[z-a]" };
         var bad = await admin.PutAsJsonAsync($"/api/projects/{projectId}/settings", settings, Ct);

@@ -91,8 +91,9 @@ export function isoDateTime(value) {
 const PLACEHOLDERS = {
   EMAIL: 'an e-mail address', PHONE: 'a phone number', CARD: 'a payment card number', IBAN: 'an IBAN', IP: 'an IP address',
   URL: 'a URL with credentials or a token', SECRET: 'a secret (key or password)', DOB: 'a date of birth', ID: 'a national ID number',
+  WITHHELD: 'the whole text (the privacy check did not finish on it)',
 };
-const PLACEHOLDER_PATTERN = /\[(EMAIL|PHONE|CARD|IBAN|IP|URL|SECRET|DOB|ID)\]/g;
+const PLACEHOLDER_PATTERN = /\[(EMAIL|PHONE|CARD|IBAN|IP|URL|SECRET|DOB|ID|WITHHELD)\]/g;
 
 /**
  * An item's text as nodes, with each redaction placeholder ([EMAIL], [PHONE], …) in a marked span so it reads as
