@@ -11,7 +11,7 @@ namespace Sift.Bench;
 /// <summary>
 /// <c>Sift.Bench pii-import --url URL --token ADMIN_TOKEN [--corpus src/Sift.Cli/Demo/spam-assassin.jsonl.gz] [--repeats 5]</c>:
 /// the cost of redaction on import, measured end to end against a running <c>sift serve</c> (a real process): the
-/// demo corpus (6,046 SpamAssassin e-mails, 15 MB of real mail with real addresses) is uploaded whole into a new
+/// demo corpus (6,046 SpamAssassin e-mails, 9 MB of real mail with real addresses) is uploaded whole into a new
 /// project with redaction on and into one with it off, alternately, <c>--repeats</c> times each; the time is the POST
 /// until the import's answer (read, redact, store in one transaction). Prints the medians in items/s and MB/s, their
 /// ratio, and what was found (from the redaction events).
