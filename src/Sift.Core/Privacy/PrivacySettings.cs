@@ -134,6 +134,17 @@ public sealed partial record PrivacySettings
         }
     }
 
+    /// <summary>Value equality, the collections compared by content (a settings row read back equals the one written).</summary>
+    public bool Equals(PrivacySettings? other) =>
+        other is not null && Redact == other.Redact && string.Equals(Retention, other.Retention, StringComparison.Ordinal)
+        && (Kinds is null ? other.Kinds is null : other.Kinds is not null && Kinds.SequenceEqual(other.Kinds, StringComparer.Ordinal))
+        && CustomPatterns.Count == other.CustomPatterns.Count
+        && CustomPatterns.All(p => other.CustomPatterns.TryGetValue(p.Key, out var v) && string.Equals(v, p.Value, StringComparison.Ordinal))
+        && AllowList.SequenceEqual(other.AllowList, StringComparer.Ordinal);
+
+    /// <inheritdoc />
+    public override int GetHashCode() => HashCode.Combine(Redact, Retention, Kinds?.Count ?? -1, CustomPatterns.Count, AllowList.Count);
+
     /// <summary>The detector these settings describe (call <see cref="Validate"/> first).</summary>
     public PiiDetector CreateDetector() => new(new PiiOptions
     {
