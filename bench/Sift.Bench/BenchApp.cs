@@ -26,6 +26,9 @@ public static class BenchApp
             case "fit-profile": FitProfile.Run(dataset, Arg(args, "--labels", 3000), Arg(args, "--repeats", 5)); return 0;
             case "ceiling": Ceiling.Run(dataset); return 0;
             case "pii": return PiiBenchmark.Run(Arg(args, "--docs", 400), Arg(args, "--seed", 7));
+            case "pii-import":
+                return RedactionImportBenchmark.RunAsync(StringArg(args, "--url", "http://127.0.0.1:5170"), StringArg(args, "--token", Environment.GetEnvironmentVariable("SIFT_TOKEN") ?? ""),
+                    StringArg(args, "--corpus", "src/Sift.Cli/Demo/spam-assassin.jsonl.gz"), Arg(args, "--repeats", 5)).GetAwaiter().GetResult();
             case "coreset-agnews": CoreSetAgNews(Arg(args, "--repeats", 11)); return 0;
             case "encoder-compare": EncoderCompare.Run(StringArg(args, "--texts", ""), StringArg(args, "--vectors", "")); return 0;
             case "encoder": EncoderBenchmark.Run(args.Length > 1 && !args[1].StartsWith("--", StringComparison.Ordinal) ? dataset : "trec", Arg(args, "--texts", 512), Arg(args, "--batch", 32), Arg(args, "--repeats", 5)); return 0;
@@ -43,7 +46,7 @@ public static class BenchApp
                     StringArg(args, "--label", "sqlite"), Arg(args, "--retrain-every", 50),
                     StringArg(args, "--reviewer-mode", "page") == "page").GetAwaiter().GetResult();
             default:
-                Console.Error.WriteLine("usage: Sift.Bench workflow [trec,sms-spam,ag-news] [--items 1500] [--relabel-datasets sms-spam,trec] | round [DATASET] [--labels 1500] [--batch 50] [--repeats 15] | round-features [DATASET] [--labels 1500] [--batch 50] [--repeats 15] [--export ROWS.svmlight] | scale [margin|coreset|badge|kmeans ...; none = each in its own process] [--n 1000000] [--picks 1000] [--small-picks 100] | fit-profile [DATASET] [--labels 3000] [--repeats 5] | ceiling [DATASET] | coreset-agnews | pref-hh-features [--cache DIR] | encoder [DATASET] [--texts 512] [--batch 32] [--repeats 5] | encoder-compare --texts TEXTS.jsonl --vectors OTHER.bin | load --url URL --token ADMIN_TOKEN [--clients 8,32,128] [--seconds 20] [--items 50000] [--label sqlite] [--retrain-every 100000] [--reviewers 0] [--reads agreement,annotations,tasks,dashboard] [--server-pid PID] | load-busy --url URL --token ADMIN_TOKEN [--clients 32] [--reviewers 8] [--seconds 20] [--items 200000] [--label sqlite] [--retrain-every 50] [--reviewer-mode page|loop]");
+                Console.Error.WriteLine("usage: Sift.Bench pii [--docs 400] [--seed S] | pii-import --url URL --token ADMIN_TOKEN [--corpus src/Sift.Cli/Demo/spam-assassin.jsonl.gz] [--repeats 5] | workflow [trec,sms-spam,ag-news] [--items 1500] [--relabel-datasets sms-spam,trec] | round [DATASET] [--labels 1500] [--batch 50] [--repeats 15] | round-features [DATASET] [--labels 1500] [--batch 50] [--repeats 15] [--export ROWS.svmlight] | scale [margin|coreset|badge|kmeans ...; none = each in its own process] [--n 1000000] [--picks 1000] [--small-picks 100] | fit-profile [DATASET] [--labels 3000] [--repeats 5] | ceiling [DATASET] | coreset-agnews | pref-hh-features [--cache DIR] | encoder [DATASET] [--texts 512] [--batch 32] [--repeats 5] | encoder-compare --texts TEXTS.jsonl --vectors OTHER.bin | load --url URL --token ADMIN_TOKEN [--clients 8,32,128] [--seconds 20] [--items 50000] [--label sqlite] [--retrain-every 100000] [--reviewers 0] [--reads agreement,annotations,tasks,dashboard] [--server-pid PID] | load-busy --url URL --token ADMIN_TOKEN [--clients 32] [--reviewers 8] [--seconds 20] [--items 200000] [--label sqlite] [--retrain-every 50] [--reviewer-mode page|loop]");
                 return 2;
         }
     }

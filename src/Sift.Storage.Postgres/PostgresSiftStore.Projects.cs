@@ -125,6 +125,7 @@ public sealed partial class PostgresSiftStore
             // FOR SHARE: a settings change (new seed or overlap) waits until these items are in, so none misses it.
             var settings = await ProjectSettingsOfAsync(tx, projectId, "FOR SHARE") ?? throw new NotFoundException($"Project {projectId} does not exist.");
             int imported = 0, heldOut = 0;
+            var redacted = new List<NewItem>();
             // Chunks of rows in one statement each, all in one transaction: a bad item rolls back every chunk before it.
             for (var start = 0; start < items.Count; start += ImportChunk)
             {
@@ -154,18 +155,35 @@ public sealed partial class PostgresSiftStore
                     FROM unnest(@e, @t, @g, @c, @m, @gold, @h, @key, @ck, @cj) WITH ORDINALITY AS x(e, t, g, c, m, gold, h, k, ck, cj, n)
                     ORDER BY x.n
                     ON CONFLICT (project_id, external_id) DO NOTHING
-                    RETURNING held_out
+                    RETURNING id, external_id, held_out
                     """).With("@p", projectId).With("@e", ids).With("@t", texts)
                     .WithNullable("@g", groups, NpgsqlDbType.Array | NpgsqlDbType.Text).With("@c", costs)
                     .WithNullable("@m", metas, NpgsqlDbType.Array | NpgsqlDbType.Text).WithNullable("@gold", golds, NpgsqlDbType.Array | NpgsqlDbType.Text)
                     .With("@h", held).With("@key", keys).With("@free", settings.Overlap).With("@ck", kinds)
-                    .WithNullable("@cj", contents, NpgsqlDbType.Array | NpgsqlDbType.Text).AllAsync(r => r.GetBoolean(0), tx.Ct);
+                    .WithNullable("@cj", contents, NpgsqlDbType.Array | NpgsqlDbType.Text).AllAsync(r => (Id: r.GetInt64(0), ExternalId: r.GetString(1), HeldOut: r.GetBoolean(2)), tx.Ct);
                 imported += added.Count;
-                heldOut += added.Count(h => h);
+                heldOut += added.Count(a => a.HeldOut);
+                // Originals of the redacted items actually added (the first of a repeated id is the one inserted).
+                var byId = new Dictionary<string, NewItem>(StringComparer.Ordinal);
+                for (var i = 0; i < count; i++) byId.TryAdd(items[start + i].ExternalId, items[start + i]);
+                var kept = new List<(long Id, string Text, string Sha256)>();
+                foreach (var (itemId, externalId, _) in added)
+                {
+                    if (byId[externalId].Original is not { } original) continue;
+                    redacted.Add(byId[externalId]);
+                    if (original.Text is not null) kept.Add((itemId, original.Text, original.Sha256));
+                }
+                if (kept.Count > 0)
+                {
+                    await tx.Cmd("INSERT INTO item_originals (item_id, project_id, text, sha256) SELECT x.i, @p, x.t, x.h FROM unnest(@i, @t, @h) AS x(i, t, h)")
+                        .With("@p", projectId).With("@i", kept.Select(k => k.Id).ToArray()).With("@t", kept.Select(k => k.Text).ToArray())
+                        .With("@h", kept.Select(k => k.Sha256).ToArray()).ExecAsync(tx.Ct);
+                }
             }
             if (imported > 0) await BumpRevisionAsync(tx, projectId, 0);
             var result = new ImportResult(imported, items.Count - imported, heldOut);
-            await AppendEvidenceAsync(tx, projectId, StoreEvidence.Import(origin, result, items));
+            // The redaction record follows the import's entry in the same transaction.
+            await AppendEvidenceAsync(tx, projectId, [StoreEvidence.Import(origin, result, items), .. StoreEvidence.Redactions(origin, redacted, settings.Privacy.Retention)]);
             return result;
         }, cancellationToken);
     }

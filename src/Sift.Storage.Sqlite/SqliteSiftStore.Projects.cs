@@ -105,6 +105,7 @@ public sealed partial class SqliteSiftStore
         {
             var settings = ProjectSettingsOf(projectId) ?? throw new NotFoundException($"Project {projectId} does not exist.");
             int imported = 0, duplicates = 0, heldOut = 0;
+            var redacted = new List<NewItem>();
             for (var i = 0; i < items.Count; i++)
             {
                 // Checked while inserting: a bad item rolls back everything written before it.
@@ -121,10 +122,20 @@ public sealed partial class SqliteSiftStore
                 if (added == 0) { duplicates++; continue; }
                 imported++;
                 if (item.HeldOut) heldOut++;
+                if (item.Original is { } original)
+                {
+                    redacted.Add(item);
+                    if (original.Text is not null)
+                    {
+                        W("INSERT INTO item_originals (item_id, project_id, text, sha256) VALUES (last_insert_rowid(), @p, @x, @h)")
+                            .With("@p", projectId).With("@x", original.Text).With("@h", original.Sha256).ExecuteNonQuery();
+                    }
+                }
             }
             if (imported > 0) BumpRevision(projectId, 0);
             var result = new ImportResult(imported, duplicates, heldOut);
-            AppendEvidence(projectId, StoreEvidence.Import(origin, result, items));
+            // The redaction record follows the import's entry in the same transaction.
+            AppendEvidence(projectId, [StoreEvidence.Import(origin, result, items), .. StoreEvidence.Redactions(origin, redacted, settings.Privacy.Retention)]);
             return result;
         }, cancellationToken);
     }

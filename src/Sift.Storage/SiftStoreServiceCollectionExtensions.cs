@@ -11,7 +11,7 @@ public static class SiftStoreServiceCollectionExtensions
     /// <typeparamref name="TStore"/>, <see cref="ISiftStore"/> and each role: <see cref="IUserStore"/>,
     /// <see cref="IMembershipStore"/>, <see cref="IProjectStore"/>, <see cref="IItemStore"/>, <see cref="IQueueStore"/>,
     /// <see cref="IAnnotationStore"/>, <see cref="IModelStore"/>, <see cref="ITrainerLease"/>, <see cref="IEvidenceStore"/>,
-    /// <see cref="IModelAnnotatorStore"/>, and <see cref="IEmbeddingStore"/> and <see cref="IWorkflowStore"/> when the backend implements them. Backends call it from
+    /// <see cref="IModelAnnotatorStore"/>, and <see cref="IEmbeddingStore"/>, <see cref="IWorkflowStore"/> and <see cref="IPrivacyStore"/> when the backend implements them. Backends call it from
     /// their own <c>AddSift…</c> method.
     /// </summary>
     public static IServiceCollection AddSiftStore<TStore>(this IServiceCollection services, Func<IServiceProvider, TStore> open)
@@ -35,6 +35,8 @@ public static class SiftStoreServiceCollectionExtensions
         services.AddSingleton<IModelAnnotatorStore>(s => s.GetRequiredService<TStore>());
         if (typeof(IWorkflowStore).IsAssignableFrom(typeof(TStore)))
             services.AddSingleton<IWorkflowStore>(s => (IWorkflowStore)s.GetRequiredService<TStore>());
+        if (typeof(IPrivacyStore).IsAssignableFrom(typeof(TStore)))
+            services.AddSingleton<IPrivacyStore>(s => (IPrivacyStore)s.GetRequiredService<TStore>());
         return services;
     }
 }

@@ -33,6 +33,16 @@ internal static class StoreEvidence
         return Row(new ImportEvent(origin.Source, result.Imported, result.Duplicates, result.HeldOut, kind) { Sha256 = origin.Sha256 }, origin.At);
     }
 
+    /// <summary>The redaction events of an import: the items actually added that carry an original, in input order.</summary>
+    public static IEnumerable<EvidenceRow> Redactions(ImportOrigin origin, IReadOnlyList<NewItem> added, string retention)
+    {
+        var redacted = added.Where(i => i.Original is not null)
+            .Select(i => new RedactedItem(i.ExternalId, i.Original!.Sha256, i.Original.Counts)).ToList();
+        if (redacted.Count == 0) return [];
+        var kept = added.Any(i => i.Original is { Text: not null });
+        return RedactionEvent.For(redacted, retention, kept, origin.Sha256).Select(e => Row(e, origin.At));
+    }
+
     public static EvidenceRow Selection(TaskRecord task, string externalId, string annotatorName) =>
         Row(new SelectionEvent(task.ModelVersion, task.Strategy, [new SelectedItem(externalId, task.Score, task.Reason, task.Exploration)])
         {

@@ -22,12 +22,14 @@ internal static class VerifyCommand
         var project = new Option<long?>("--project") { Description = "The project whose evidence to verify, read from --db or --postgres (nothing is written)." };
         var checkpoints = new Option<string?>("--checkpoints") { Description = "The checkpoint file (default: NAME.checkpoints.jsonl beside NAME.jsonl; for a database, the server's checkpoint folder's project-ID.checkpoints.jsonl)." };
         var keyId = new Option<string?>("--key-id") { Description = "Trust only checkpoints signed by this key id (printed by an earlier verify, or by the machine that signed)." };
+        var head = new Option<string[]>("--head") { Description = "A chain head SEQ:HASH kept outside the log (an export's X-Sift-Evidence-Head header); the log must still hold it. Repeatable.", AllowMultipleArgumentsPerToken = false };
         var command = new Command("verify", "Check a hash-chained evidence log and its signed checkpoints; exit 0 when intact, 1 naming the first bad entry otherwise.")
         {
-            path, db, postgres, project, checkpoints, keyId,
+            path, db, postgres, project, checkpoints, keyId, head,
         };
         command.SetAction(async (parse, ct) =>
         {
+            var heads = new ChainHead.Watcher([.. (parse.GetValue(head) ?? []).Select(ChainHead.Parse)]);
             if (parse.GetValue(project) is { } projectId)
             {
                 if (parse.GetValue(path) is not null) throw new ConfigurationException("Give a path or --project (with --db or --postgres), not both.");
@@ -43,7 +45,7 @@ internal static class VerifyCommand
                 try
                 {
                     if (await store.GetProjectAsync(projectId, ct) is null) throw new ConfigurationException($"{choice.Describe()}: project {projectId} does not exist.");
-                    verdict = EvidenceChain.Verify(ServerCheckpoints.StoredChain(store, projectId, ct), signedByServer, parse.GetValue(keyId), ServerCheckpoints.Scope(projectId));
+                    verdict = heads.Check(EvidenceChain.Verify(heads.Watch(ServerCheckpoints.StoredChain(store, projectId, ct)), signedByServer, parse.GetValue(keyId), ServerCheckpoints.Scope(projectId)));
                 }
                 catch (System.Data.Common.DbException e)
                 {
@@ -57,7 +59,7 @@ internal static class VerifyCommand
                 throw new ConfigurationException(Directory.Exists(target) ? $"{target}: no evidence.jsonl in this folder." : $"{target}: no such file or folder.");
             var checkpointPath = parse.GetValue(checkpoints) ?? CheckpointFile.For(log);
             var signed = CheckpointFile.Read(checkpointPath);
-            var result = EvidenceChain.Verify(Entries(log), signed, parse.GetValue(keyId), EvidenceFile.SimulationScope);
+            var result = heads.Check(EvidenceChain.Verify(heads.Watch(Entries(log)), signed, parse.GetValue(keyId), EvidenceFile.SimulationScope));
             return Report(parse.InvocationConfiguration.Output, log, result, signed);
         });
         return command;

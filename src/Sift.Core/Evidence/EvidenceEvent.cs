@@ -154,6 +154,14 @@ public sealed record ExportEvent(string Format, int Items, string By) : Evidence
 {
     /// <inheritdoc />
     public override string Kind => "export";
+
+    /// <summary>The evidence chain's head (last entry's seq) when the export started; the export's own entry follows it.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public long? HeadSeq { get; init; }
+
+    /// <summary>The hash of that entry (<see cref="EvidenceChain.Hash"/>).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? HeadHash { get; init; }
 }
 
 /// <summary>A project's settings were set: when it was created, and on every change (server).</summary>

@@ -48,7 +48,15 @@ public sealed record PiiSpan(PiiKind Kind, int Start, int Length, string? Patter
 }
 
 /// <summary>A text with its findings replaced by placeholders such as <c>[EMAIL]</c>, and the findings (offsets into the original).</summary>
-public sealed record Redaction(string Text, IReadOnlyList<PiiSpan> Spans);
+public sealed record Redaction(string Text, IReadOnlyList<PiiSpan> Spans)
+{
+    /// <summary>
+    /// True when a pattern ran out of time on this text (a pathological custom pattern, or a machine so loaded that a
+    /// built-in one took over a second): the text may hold data that was not found. Callers that must not leak treat
+    /// it as unsafe (the server withholds the whole text).
+    /// </summary>
+    public bool Incomplete { get; init; }
+}
 
 /// <summary>What to look for (defaults: every built-in kind, no custom patterns, no allow-list).</summary>
 public sealed record PiiOptions
@@ -86,11 +94,16 @@ public sealed record PiiOptions
 /// propose candidates and validators decide (Luhn for cards, mod-97 and the country's length for IBANs, octet ranges
 /// and <see cref="IPAddress"/> for IPs, digit counts and context words for phones and IDs), so order numbers, version
 /// strings, prices and times are left alone. Overlapping findings keep the longer one. Deterministic, allocation-light,
-/// safe on any input (every pattern has a time-out, and a pattern that times out skips the text rather than failing).
+/// safe on any input (every pattern has a time-out; a pattern that times out skips the text rather than failing, and
+/// <see cref="Redaction.Incomplete"/> says so).
 /// </summary>
 public sealed partial class PiiDetector
 {
-    private static readonly TimeSpan Timeout = TimeSpan.FromMilliseconds(250);
+    // Built-in patterns are linear in the text; their time-out only guards against a starved machine.
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(1);
+
+    /// <summary>The match time-out of a project's own pattern: 250 ms per text (a built-in pattern has 1 s).</summary>
+    public static TimeSpan MatchTimeout { get; } = TimeSpan.FromMilliseconds(250);
     private readonly PiiOptions _options;
     private readonly (string Name, Regex Regex)[] _custom;
     private readonly HashSet<string> _allowed;
@@ -100,15 +113,19 @@ public sealed partial class PiiDetector
     {
         _options = options ?? new PiiOptions();
         _options.Validate();
-        _custom = [.. _options.CustomPatterns.Select(p => (p.Key, new Regex(p.Value, RegexOptions.CultureInvariant, Timeout)))];
+        _custom = [.. _options.CustomPatterns.Select(p => (p.Key, new Regex(p.Value, RegexOptions.CultureInvariant, MatchTimeout)))];
         _allowed = new HashSet<string>(_options.AllowList, StringComparer.OrdinalIgnoreCase);
     }
 
     /// <summary>The findings in <paramref name="text"/>, in order, not overlapping.</summary>
-    public IReadOnlyList<PiiSpan> Detect(string text)
+    public IReadOnlyList<PiiSpan> Detect(string text) => Detect(text, out _);
+
+    /// <summary>The findings, and whether any pattern ran out of time on the text (<see cref="Redaction.Incomplete"/>).</summary>
+    public IReadOnlyList<PiiSpan> Detect(string text, out bool incomplete)
     {
         ArgumentNullException.ThrowIfNull(text);
         var found = new List<PiiSpan>();
+        var timedOut = false;
         void Scan(PiiKind kind, Regex regex, Func<Match, PiiSpan?> accept)
         {
             if (_options.Kinds is { } kinds && !kinds.Contains(kind)) return;
@@ -121,7 +138,8 @@ public sealed partial class PiiDetector
             }
             catch (RegexMatchTimeoutException)
             {
-                // A pathological text: the kind is skipped for it, the rest still runs.
+                // A pathological text: the kind is skipped for it, the rest still runs; the caller is told.
+                timedOut = true;
             }
         }
 
@@ -130,7 +148,7 @@ public sealed partial class PiiDetector
         Scan(PiiKind.Secret, KnownSecret(), m => new PiiSpan(PiiKind.Secret, m.Index, m.Length));
         Scan(PiiKind.Secret, AssignedSecret(), m => m.Groups["v"] is { Success: true } v && LooksSecret(v.Value) ? new PiiSpan(PiiKind.Secret, v.Index, v.Length) : null);
         Scan(PiiKind.Iban, IbanCandidate(), m => IsIban(m.Value) ? new PiiSpan(PiiKind.Iban, m.Index, m.Length) : null);
-        Scan(PiiKind.PaymentCard, CardCandidate(), m => IsCard(m.Value) ? new PiiSpan(PiiKind.PaymentCard, m.Index, m.Length) : null);
+        Scan(PiiKind.PaymentCard, CardCandidate(), m => IsCard(m.Value) && !InsideAccountNumber(text, m.Index) ? new PiiSpan(PiiKind.PaymentCard, m.Index, m.Length) : null);
         Scan(PiiKind.NationalId, Ssn(), m => IsSsn(m.Value) && !PrecededBy(text, m.Index, NumberWords) ? new PiiSpan(PiiKind.NationalId, m.Index, m.Length) : null);
         Scan(PiiKind.NationalId, NiNumber(), m => new PiiSpan(PiiKind.NationalId, m.Index, m.Length));
         Scan(PiiKind.DateOfBirth, DateOfBirth(), m => new PiiSpan(PiiKind.DateOfBirth, m.Groups["d"].Index, m.Groups["d"].Length));
@@ -147,16 +165,18 @@ public sealed partial class PiiDetector
             catch (RegexMatchTimeoutException)
             {
                 // As above.
+                timedOut = true;
             }
         }
+        incomplete = timedOut;
         return Resolve(found);
     }
 
     /// <summary>The text with each finding replaced by its placeholder (<c>[EMAIL]</c>, <c>[PHONE]</c>, <c>[CARD]</c>, …; custom: <c>[NAME]</c> upper-cased).</summary>
     public Redaction Redact(string text)
     {
-        var spans = Detect(text);
-        if (spans.Count == 0) return new Redaction(text, spans);
+        var spans = Detect(text, out var incomplete);
+        if (spans.Count == 0) return new Redaction(text, spans) { Incomplete = incomplete };
         var builder = new StringBuilder(text.Length);
         var at = 0;
         foreach (var span in spans)
@@ -165,7 +185,7 @@ public sealed partial class PiiDetector
             at = span.End;
         }
         builder.Append(text, at, text.Length - at);
-        return new Redaction(builder.ToString(), spans);
+        return new Redaction(builder.ToString(), spans) { Incomplete = incomplete };
     }
 
     /// <summary>The placeholder name of a finding.</summary>
@@ -289,6 +309,14 @@ public sealed partial class PiiDetector
         return !PrecededBy(text, m.Index, NumberWords);
     }
 
+    /// <summary>
+    /// True when the digits at <paramref name="index"/> continue an IBAN-shaped run whose checksum failed ("GB82 WEST 1234
+    /// 5698 …", "DE89 3704 …", "DE893704…"): an account number, not a card, even when the digits pass Luhn (one in ten do).
+    /// </summary>
+    private static bool InsideAccountNumber(string text, int index) =>
+        PrecededBy(text, index, IbanStart) || (index >= 2 && char.IsAsciiLetterUpper(text[index - 1]) && char.IsAsciiLetterUpper(text[index - 2])
+            && (index == 2 || !char.IsAsciiLetterOrDigit(text[index - 3])));
+
     private static bool LooksSecret(string value) =>
         value.Length >= 8 && value.Any(char.IsAsciiDigit) && value.Any(char.IsAsciiLetter) && !value.All(char.IsAsciiLetterLower);
 
@@ -318,40 +346,40 @@ public sealed partial class PiiDetector
 
     // ---- candidates ------------------------------------------------------------------------------------------------
 
-    [GeneratedRegex(@"(?<![\w.%+-])[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?)*\.[A-Za-z]{2,24}(?![\w-])", RegexOptions.CultureInvariant, 250)]
+    [GeneratedRegex(@"(?<![\w.%+-])[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?)*\.[A-Za-z]{2,24}(?![\w-])", RegexOptions.CultureInvariant, 1000)]
     private static partial Regex Email();
 
-    [GeneratedRegex(@"(?i)\b(?:https?|ftp)://(?:[^\s/@:]+:[^\s/@]+@[^\s]+|[^\s?#]+\?[^\s#]*\b(?:token|access_token|api_key|apikey|key|sig|signature|password|secret|auth)=[^\s&#]{6,}[^\s]*)", RegexOptions.CultureInvariant, 250)]
+    [GeneratedRegex(@"(?i)\b(?:https?|ftp)://(?:[^\s/@:]+:[^\s/@]+@[^\s]+|[^\s?#]+\?[^\s#]*\b(?:token|access_token|api_key|apikey|key|sig|signature|password|secret|auth)=[^\s&#]{6,}[^\s]*)", RegexOptions.CultureInvariant, 1000)]
     private static partial Regex UrlWithCredentials();
 
-    [GeneratedRegex(@"\b(?:sk-(?:proj-)?[A-Za-z0-9_-]{20,}|ghp_[A-Za-z0-9]{36}|gh[ousr]_[A-Za-z0-9]{36}|github_pat_[A-Za-z0-9_]{22,}|AKIA[0-9A-Z]{16}|xox[abprs]-[A-Za-z0-9-]{10,}|AIza[0-9A-Za-z_-]{35}|sk_live_[0-9A-Za-z]{16,}|glpat-[0-9A-Za-z_-]{20})\b", RegexOptions.CultureInvariant, 250)]
+    [GeneratedRegex(@"\b(?:sk-(?:proj-)?[A-Za-z0-9_-]{20,}|ghp_[A-Za-z0-9]{36}|gh[ousr]_[A-Za-z0-9]{36}|github_pat_[A-Za-z0-9_]{22,}|AKIA[0-9A-Z]{16}|xox[abprs]-[A-Za-z0-9-]{10,}|AIza[0-9A-Za-z_-]{35}|sk_live_[0-9A-Za-z]{16,}|glpat-[0-9A-Za-z_-]{20})\b", RegexOptions.CultureInvariant, 1000)]
     private static partial Regex KnownSecret();
 
-    [GeneratedRegex(@"(?i)\b(?:api[_ -]?key|secret(?:[_ -]?key)?|access[_ -]?token|auth[_ -]?token|token|password|passwd|pwd)\b\s*(?:[:=]|\bis\b)\s*[""']?(?<v>[^\s""',;]{8,})", RegexOptions.CultureInvariant, 250)]
+    [GeneratedRegex(@"(?i)\b(?:api[_ -]?key|secret(?:[_ -]?key)?|access[_ -]?token|auth[_ -]?token|token|password|passwd|pwd)\b\s*(?:[:=]|\bis\b)\s*[""']?(?<v>[^\s""',;]{8,})", RegexOptions.CultureInvariant, 1000)]
     private static partial Regex AssignedSecret();
 
-    [GeneratedRegex(@"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?\b", RegexOptions.CultureInvariant, 250)]
+    [GeneratedRegex(@"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?\b", RegexOptions.CultureInvariant, 1000)]
     private static partial Regex IbanCandidate();
 
-    [GeneratedRegex(@"(?<![\d-])\d(?:[ -]?\d){12,18}(?![\d-])", RegexOptions.CultureInvariant, 250)]
+    [GeneratedRegex(@"(?<![\d-])\d(?:[ -]?\d){12,18}(?![\d-])", RegexOptions.CultureInvariant, 1000)]
     private static partial Regex CardCandidate();
 
-    [GeneratedRegex(@"(?<![\d-])\d{3}-\d{2}-\d{4}(?![\d-])", RegexOptions.CultureInvariant, 250)]
+    [GeneratedRegex(@"(?<![\d-])\d{3}-\d{2}-\d{4}(?![\d-])", RegexOptions.CultureInvariant, 1000)]
     private static partial Regex Ssn();
 
-    [GeneratedRegex(@"\b[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z] ?\d{2} ?\d{2} ?\d{2} ?[A-D]\b", RegexOptions.CultureInvariant, 250)]
+    [GeneratedRegex(@"\b[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z] ?\d{2} ?\d{2} ?\d{2} ?[A-D]\b", RegexOptions.CultureInvariant, 1000)]
     private static partial Regex NiNumber();
 
-    [GeneratedRegex(@"(?i)\b(?:born(?: on)?|d\.?o\.?b\.?|date of birth|birth ?date|birthday)\s*(?:is|:|-|was)?\s*(?<d>\d{1,4}[./-]\d{1,2}[./-]\d{1,4}|\d{1,2}(?:st|nd|rd|th)? (?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?,? \d{4}|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? \d{1,2}(?:st|nd|rd|th)?,? \d{4})", RegexOptions.CultureInvariant, 250)]
+    [GeneratedRegex(@"(?i)\b(?:born(?: on)?|d\.?o\.?b\.?|date of birth|birth ?date|birthday)\s*(?:is|:|-|was)?\s*(?<d>\d{1,4}[./-]\d{1,2}[./-]\d{1,4}|\d{1,2}(?:st|nd|rd|th)? (?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?,? \d{4}|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? \d{1,2}(?:st|nd|rd|th)?,? \d{4})", RegexOptions.CultureInvariant, 1000)]
     private static partial Regex DateOfBirth();
 
-    [GeneratedRegex(@"(?<![\d.])\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}(?![\d.]*\d)", RegexOptions.CultureInvariant, 250)]
+    [GeneratedRegex(@"(?<![\d.])\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}(?![\d.]*\d)", RegexOptions.CultureInvariant, 1000)]
     private static partial Regex Ipv4();
 
-    [GeneratedRegex(@"(?<![\w:])(?:[0-9A-Fa-f]{1,4}:){1,7}(?::|(?::[0-9A-Fa-f]{1,4}){1,7}|[0-9A-Fa-f]{1,4})(?![\w:])", RegexOptions.CultureInvariant, 250)]
+    [GeneratedRegex(@"(?<![\w:])(?:[0-9A-Fa-f]{1,4}:){1,7}(?::|(?::[0-9A-Fa-f]{1,4}){1,7}|[0-9A-Fa-f]{1,4})(?![\w:])", RegexOptions.CultureInvariant, 1000)]
     private static partial Regex Ipv6();
 
-    [GeneratedRegex(@"(?<![\w+])\+\d{1,3}(?:[ .-]?(?:\(\d{1,5}\)|\d{1,8})){1,6}(?![\w-])|(?<![\w+])(?:\(\d{2,5}\)[ .-]?)?\d{2,5}(?:[ .-]\d{2,5}){1,4}(?![\w-])", RegexOptions.CultureInvariant, 250)]
+    [GeneratedRegex(@"(?<![\w+])\+\d{1,3}(?:[ .-]?(?:\(\d{1,5}\)|\d{1,8})){1,6}(?![\w-])|(?<![\w+])(?:\(\d{2,5}\)[ .-]?)?\d{2,5}(?:[ .-]\d{2,5}){1,4}(?![\w-])", RegexOptions.CultureInvariant, 1000)]
     private static partial Regex Phone();
 
     [GeneratedRegex(@"^\d{1,4}[./-]\d{1,2}[./-]\d{1,4}$", RegexOptions.CultureInvariant)]

@@ -162,6 +162,13 @@ public sealed record ProjectSettings
     public double ReviewBelow { get; init; } = 0.8;
 
     /// <summary>
+    /// Redaction before the queue and retention of originals. Default <see cref="Sift.Privacy.PrivacySettings.Off"/> (what a
+    /// project stored before the setting existed reads as); the server gives a new project
+    /// <see cref="Sift.Privacy.PrivacySettings.ForNewProjects"/> unless told otherwise.
+    /// </summary>
+    public Sift.Privacy.PrivacySettings Privacy { get; init; } = Sift.Privacy.PrivacySettings.Off;
+
+    /// <summary>
     /// Checks ranges, the schema and that the strategy and stopping rule parse (within their length and nesting
     /// limits). Run it at the edge, and before anything uses settings read back from a store: a row written by an
     /// older version or edited by hand may hold anything.
@@ -208,6 +215,7 @@ public sealed record ProjectSettings
             throw new ConfigurationException($"resolution: must be 'majority' or 'dawid-skene', not {(Resolution is null ? "nothing" : $"'{(Resolution.Length > 40 ? Resolution[..40] + "…" : Resolution)}'")}.");
         (Gold ?? throw new ConfigurationException("gold: may not be null.")).Validate();
         if (!(ReviewBelow is >= 0 and <= 1)) throw new ConfigurationException($"review_below: must be between 0 and 1, not {ReviewBelow}.");
+        (Privacy ?? throw new ConfigurationException("privacy: may not be null.")).Validate();
         CheckContent();
     }
 
@@ -328,6 +336,12 @@ public sealed record NewItem(string ExternalId, string Text, string? Group, doub
 {
     /// <summary>What the item is. Default: a <see cref="TextContent"/> of <see cref="Text"/> (which it must then equal).</summary>
     public ItemContent Content { get; init; } = new TextContent(Text);
+
+    /// <summary>
+    /// Set when <see cref="Text"/> is a redacted view: the original (kept admin-only, or null when dropped), its hash and
+    /// what was found. The store writes it and a <see cref="Evidence.RedactionEvent"/> in the import's transaction.
+    /// </summary>
+    public Sift.Privacy.ItemOriginal? Original { get; init; }
 }
 
 /// <summary>

@@ -78,6 +78,10 @@ internal sealed record SettingsView(
     /// <summary>Items resolved with less confidence than this go to the review queue.</summary>
     public double ReviewBelow { get; init; } = 0.8;
 
+    /// <summary>Redaction and retention. Left out for annotators and reviewers (null): the custom patterns and allow-list are the admins'.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public PrivacyView? Privacy { get; init; }
+
     public static SettingsView From(ProjectSettings s) => new(
         s.Mode, s.Labels, s.Strategy, s.StopRule, s.Overlap, s.LeaseDuration.TotalSeconds,
         s.RetrainEvery, s.ExplorationShare, s.HeldOutShare, s.Seed, s.Content, s.Features)
@@ -90,7 +94,39 @@ internal sealed record SettingsView(
         Relabel = s.Relabel,
         Gold = GoldSettingsView.From(s.Gold),
         ReviewBelow = s.ReviewBelow,
+        Privacy = PrivacyView.From(s.Privacy),
     };
+}
+
+/// <summary>Privacy settings as shown: <c>kinds</c> lists the kinds looked for (every built-in kind when the project did not narrow them).</summary>
+internal sealed record PrivacyView(bool Redact, IReadOnlyList<string> Kinds, IReadOnlyDictionary<string, string> CustomPatterns, IReadOnlyList<string> AllowList, string Retention)
+{
+    public static PrivacyView From(Sift.Privacy.PrivacySettings p) =>
+        new(p.Redact, p.Kinds ?? Sift.Privacy.PrivacySettings.KindNames, p.CustomPatterns, p.AllowList, p.Retention);
+}
+
+/// <summary>
+/// Privacy settings as sent. Each field left out takes its value from the base: a new project's default
+/// (<see cref="Sift.Privacy.PrivacySettings.ForNewProjects"/>) on create, the project's current value on update.
+/// <c>kinds</c> naming every built-in kind is stored as "all" (so kinds added later are included).
+/// </summary>
+internal sealed record PrivacyInput(bool? Redact = null, IReadOnlyList<string>? Kinds = null, IReadOnlyDictionary<string, string>? CustomPatterns = null,
+    IReadOnlyList<string>? AllowList = null, string? Retention = null)
+{
+    public Sift.Privacy.PrivacySettings ToSettings(Sift.Privacy.PrivacySettings basis)
+    {
+        var kinds = Kinds is null ? basis.Kinds
+            : Sift.Privacy.PrivacySettings.KindNames.All(k => Kinds.Contains(k, StringComparer.Ordinal)) && Kinds.Count == Sift.Privacy.PrivacySettings.KindNames.Count ? null
+            : Kinds.ToArray();
+        return new Sift.Privacy.PrivacySettings
+        {
+            Redact = Redact ?? basis.Redact,
+            Kinds = kinds,
+            CustomPatterns = CustomPatterns is null ? basis.CustomPatterns : new Dictionary<string, string>(CustomPatterns, StringComparer.Ordinal),
+            AllowList = AllowList?.ToArray() ?? basis.AllowList,
+            Retention = Retention ?? basis.Retention,
+        };
+    }
 }
 
 /// <summary>Gold settings as shown and sent (each field left out of a request takes its default: rate 0, min_accuracy 0.7, min_answers 5, down_weight 0.25).</summary>
@@ -159,12 +195,17 @@ internal sealed record SettingsInput(
     /// <summary>Review-queue confidence threshold (default 0.8).</summary>
     public double? ReviewBelow { get; init; }
 
+    /// <summary>Redaction before the queue and retention of originals (a new project: redaction on, every kind, originals kept admin-only).</summary>
+    public PrivacyInput? Privacy { get; init; }
+
     /// <summary>What the API answers to pair rows imported into a text project.</summary>
     public const string PairsInTextProject =
         "Pair rows (pairwise preference comparisons: a prompt with two or more responses) go into a pair project; make one with \"content\": \"pair\".";
 
     /// <summary>Validated settings; errors name the field under <paramref name="prefix"/>.</summary>
-    public ProjectSettings ToSettings(string prefix)
+    /// <param name="prefix">What field names are prefixed with in errors (<c>settings.</c> on create).</param>
+    /// <param name="privacyBasis">What privacy fields left out take: a new project's default, or the project's current settings.</param>
+    public ProjectSettings ToSettings(string prefix, Sift.Privacy.PrivacySettings? privacyBasis = null)
     {
         var defaults = new ProjectSettings();
         var pairs = Content == ContentKind.Pair;
@@ -194,6 +235,7 @@ internal sealed record SettingsInput(
             Relabel = Relabel ?? defaults.Relabel,
             Gold = Gold?.ToSettings() ?? defaults.Gold,
             ReviewBelow = ReviewBelow ?? defaults.ReviewBelow,
+            Privacy = Privacy?.ToSettings(privacyBasis ?? Sift.Privacy.PrivacySettings.ForNewProjects) ?? privacyBasis ?? Sift.Privacy.PrivacySettings.ForNewProjects,
         };
         if (!Enum.IsDefined(settings.Mode)) throw new RequestValidationException(prefix + "mode", "mode: must be 'single' or 'multi'.");
         // Validate also parses the strategy and the stopping rule, within their length and nesting limits.

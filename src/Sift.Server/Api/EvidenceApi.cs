@@ -44,13 +44,26 @@ internal static class EvidenceApi
     /// its signed checkpoint file (docs/governance.md): intact, or the first edited, deleted, inserted or reordered
     /// entry, a cut tail or a rewritten chain. Reads the log page by page, off the request thread, never holding it whole; a very long log takes a while.
     /// </summary>
-    internal static async Task<Ok<VerificationView>> Verify(long projectId, ISiftStore store, IServiceProvider services, CancellationToken ct)
+    /// <remarks><c>?head=SEQ:HASH</c> (repeatable): heads kept outside the database, such as an export's
+    /// <c>X-Sift-Evidence-Head</c>; the log must still hold each (else <c>truncated</c> or <c>rewritten</c>).</remarks>
+    internal static async Task<Ok<VerificationView>> Verify(long projectId, string[]? head, ISiftStore store, IServiceProvider services, CancellationToken ct)
     {
+        var heads = new Sift.Evidence.ChainHead.Watcher([.. (head ?? []).Select(h =>
+        {
+            try
+            {
+                return Sift.Evidence.ChainHead.Parse(h);
+            }
+            catch (ConfigurationException e)
+            {
+                throw new RequestValidationException("head", e.Message.Replace("--head:", "head:", StringComparison.Ordinal));
+            }
+        })]);
         await ProjectsApi.RequireProjectAsync(store, projectId, ct);
         var options = services.GetService(typeof(Governance.CheckpointOptions)) as Governance.CheckpointOptions;
         var checkpoints = options is null ? [] : Governance.CheckpointFile.Read(Governance.ServerCheckpoints.FileFor(options.Directory, projectId));
-        var result = await Task.Run(() => Sift.Evidence.EvidenceChain.Verify(Governance.ServerCheckpoints.StoredChain(store, projectId, ct), checkpoints, null,
-            Governance.ServerCheckpoints.Scope(projectId)), ct);
+        var result = await Task.Run(() => heads.Check(Sift.Evidence.EvidenceChain.Verify(heads.Watch(Governance.ServerCheckpoints.StoredChain(store, projectId, ct)), checkpoints, null,
+            Governance.ServerCheckpoints.Scope(projectId))), ct);
         return TypedResults.Ok(new VerificationView(result.Intact, result.Entries, result.Head,
             result.Problem is { } p ? new ChainProblemView(p.Kind.ToString().ToLowerInvariant(), p.Seq, p.Message) : null,
             options is not null, checkpoints.Count, result.CheckpointsMatched, [.. checkpoints.Select(c => c.KeyId).Distinct(StringComparer.Ordinal)]));

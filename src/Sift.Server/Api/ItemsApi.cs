@@ -84,11 +84,13 @@ internal static class ItemsApi
     /// <see cref="PreferencesApi.WriteAsync"/>.
     /// </summary>
     internal static async Task<PushStreamHttpResult> Export(
-        long projectId, string? format, string? margin, string? conversational, HttpContext context, ClaimsPrincipal principal, ISiftStore store, TimeProvider time, CancellationToken ct)
+        long projectId, string? format, string? margin, string? conversational, HttpContext context, ClaimsPrincipal principal, ISiftStore store, Storage.IPrivacyStore privacy,
+        Microsoft.Extensions.Logging.ILoggerFactory loggers, TimeProvider time, CancellationToken ct)
     {
         var project = await ProjectsApi.RequireProjectAsync(store, projectId, ct);
         var name = format?.ToLowerInvariant();
-        if (name is not null && PreferencesApi.TrlFormats.Contains(name)) return await TrlExportAsync(project, name, margin, conversational, context, principal, store, time, ct);
+        var logger = loggers.CreateLogger("Sift.Server.Privacy");
+        if (name is not null && PreferencesApi.TrlFormats.Contains(name)) return await TrlExportAsync(project, name, margin, conversational, context, principal, store, privacy, logger, time, ct);
         if (margin is not null || conversational is not null)
             throw new RequestValidationException(margin is not null ? "margin" : "conversational", "margin and conversational apply to the TRL formats (format=trl-preference or trl-kto) of pair projects.");
         var csv = name switch
@@ -105,24 +107,36 @@ internal static class ItemsApi
         var gold = principal.IsAdmin() ? await store.GetGoldLabelsAsync(projectId, ct) : null;
         var live = annotations.Where(a => !a.Undone).ToList();
         var workflow = await Workflow.WorkflowState.LoadAsync(store, project, live, ct);
-        var export = new ExportData(project, ItemPagesAsync(store, projectId, ct), annotations.ToLookup(a => a.ItemId), names, gold,
-            workflow.Resolve(project.Settings, live), workflow);
+        // Admins' exports carry the originals of redacted items (the admin-only store); nobody else's do.
+        var withOriginals = principal.IsAdmin() && await privacy.CountOriginalsAsync(projectId, ct) > 0;
+        var export = new ExportData(project, ItemPagesAsync(store, withOriginals ? privacy : null, projectId, ct), annotations.ToLookup(a => a.ItemId), names, gold,
+            workflow.Resolve(project.Settings, live), workflow, withOriginals);
 
         // Recorded as the export starts (an export cut off half-way has still let data out): the format, the project's
         // item count at this moment, and who asked.
         var now = time.GetUtcNow();
         var counts = await store.GetCountsAsync(projectId, project.Settings.Overlap, now, ct);
-        await store.AppendEvidenceAsync(projectId, new ExportEvent(csv ? "csv" : "jsonl", counts.Items, principal.Identity?.Name ?? ""), now, ct);
+        await PrivacyApi.RecordExportAsync(store, privacy, projectId, new ExportEvent(csv ? "csv" : "jsonl", counts.Items, principal.Identity?.Name ?? ""), now, context, ct);
 
         var fileName = FileName(project.Name) + (csv ? ".csv" : ".jsonl");
+        // Under purge-after-export the originals go once the whole file has been written (a cut-off export purges nothing).
         return csv
-            ? TypedResults.Stream(stream => WriteCsvAsync(stream, export, ct), "text/csv; charset=utf-8", fileName)
-            : TypedResults.Stream(stream => WriteJsonlAsync(stream, export, ct), "application/x-ndjson; charset=utf-8", fileName);
+            ? TypedResults.Stream(async stream =>
+            {
+                await WriteCsvAsync(stream, export, ct);
+                await PrivacyApi.PurgeAfterExportAsync(privacy, project, principal, time, logger, ct);
+            }, "text/csv; charset=utf-8", fileName)
+            : TypedResults.Stream(async stream =>
+            {
+                await WriteJsonlAsync(stream, export, ct);
+                await PrivacyApi.PurgeAfterExportAsync(privacy, project, principal, time, logger, ct);
+            }, "application/x-ndjson; charset=utf-8", fileName);
     }
 
     /// <summary>A pair project's export in one of TRL's formats (<see cref="PreferencesApi.WriteAsync"/>); never holds gold labels.</summary>
     private static async Task<PushStreamHttpResult> TrlExportAsync(
-        Project project, string format, string? margin, string? conversational, HttpContext context, ClaimsPrincipal principal, ISiftStore store, TimeProvider time, CancellationToken ct)
+        Project project, string format, string? margin, string? conversational, HttpContext context, ClaimsPrincipal principal, ISiftStore store, Storage.IPrivacyStore privacy,
+        Microsoft.Extensions.Logging.ILogger logger, TimeProvider time, CancellationToken ct)
     {
         PreferencesApi.RequirePairs(project);
         var withMargin = Flag(margin, "margin") ?? false;
@@ -134,19 +148,23 @@ internal static class ItemsApi
             "false" => false,
             _ => throw new RequestValidationException("conversational", $"conversational: must be auto, true or false, not '{conversational}'."),
         };
-        var asConversation = conversationalFlag ?? await PreferencesApi.AnyConversationAsync(ItemPagesAsync(store, project.Id, ct), ct);
+        var asConversation = conversationalFlag ?? await PreferencesApi.AnyConversationAsync(Items(ItemPagesAsync(store, null, project.Id, ct)), ct);
         var annotations = await store.GetAnnotationsAsync(project.Id, null, includeUndone: false, ct);
         var names = (await store.ListUsersAsync(ct)).ToDictionary(u => u.Id, u => u.Name);
         var export = new PreferencesApi.TrlExport(format, withMargin, asConversation, annotations.ToLookup(a => a.ItemId), names);
 
         var now = time.GetUtcNow();
         var counts = await store.GetCountsAsync(project.Id, project.Settings.Overlap, now, ct);
-        await store.AppendEvidenceAsync(project.Id, new ExportEvent(format, counts.Items, principal.Identity?.Name ?? ""), now, ct);
+        await PrivacyApi.RecordExportAsync(store, privacy, project.Id, new ExportEvent(format, counts.Items, principal.Identity?.Name ?? ""), now, context, ct);
         context.Response.Headers.Append("X-Sift-Tie-Policy", "ties dropped; both_bad dropped from pairs, two undesirable completions in KTO");
         if (PreferencesApi.LabelSmoothing(annotations, names) is { } smoothing)
             context.Response.Headers.Append("X-Sift-Label-Smoothing", smoothing.ToString("0.00", CultureInfo.InvariantCulture));
-        return TypedResults.Stream(stream => PreferencesApi.WriteAsync(stream, ItemPagesAsync(store, project.Id, ct), export, ct),
-            "application/x-ndjson; charset=utf-8", FileName(project.Name) + "." + format + ".jsonl");
+        // TRL files never carry originals; a complete one still counts as an export for purge-after-export.
+        return TypedResults.Stream(async stream =>
+        {
+            await PreferencesApi.WriteAsync(stream, Items(ItemPagesAsync(store, null, project.Id, ct)), export, ct);
+            await PrivacyApi.PurgeAfterExportAsync(privacy, project, principal, time, logger, ct);
+        }, "application/x-ndjson; charset=utf-8", FileName(project.Name) + "." + format + ".jsonl");
     }
 
     private static bool? Flag(string? value, string field) => value?.Trim().ToLowerInvariant() switch
@@ -157,16 +175,26 @@ internal static class ItemsApi
         _ => throw new RequestValidationException(field, $"{field}: must be true or false, not '{value}'."),
     };
 
-    /// <summary>Every item of the project in id order, read a page at a time (never all texts in memory at once).</summary>
-    private static async IAsyncEnumerable<Item> ItemPagesAsync(ISiftStore store, long projectId, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    /// <summary>
+    /// Every item of the project in id order, read a page at a time (never all texts in memory at once), with its
+    /// original when <paramref name="originals"/> is given and keeps one (admins' exports).
+    /// </summary>
+    private static async IAsyncEnumerable<(Item Item, string? Original)> ItemPagesAsync(ISiftStore store, Storage.IPrivacyStore? originals, long projectId,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
     {
         for (long after = 0; ;)
         {
             var page = await store.GetItemsPageAsync(projectId, after, Paging.DefaultLimit, ct);
-            foreach (var item in page) yield return item;
+            var kept = originals is null || page.Count == 0 ? null : await originals.GetOriginalsAsync(projectId, [.. page.Select(i => i.Id)], ct);
+            foreach (var item in page) yield return (item, kept?.GetValueOrDefault(item.Id)?.Text);
             if (page.Count < Paging.DefaultLimit) yield break;
             after = page[^1].Id;
         }
+    }
+
+    private static async IAsyncEnumerable<Item> Items(IAsyncEnumerable<(Item Item, string? Original)> pages)
+    {
+        await foreach (var (item, _) in pages) yield return item;
     }
 
     private static DataFormatOptions FormatOptions(string? format, string? contentType, string? text, string? label, string? id, string? group, string? cost, int maxTextLength)
@@ -200,29 +228,31 @@ internal static class ItemsApi
     internal sealed class ImportBodyMetadata;
 
     private sealed record ExportData(
-        Project Project, IAsyncEnumerable<Item> Items, ILookup<long, Annotation> Annotations, Dictionary<long, string> Names,
-        IReadOnlyDictionary<long, string>? Gold, IReadOnlyDictionary<long, ResolvedLabel> Resolved, Workflow.WorkflowState Workflow);
+        Project Project, IAsyncEnumerable<(Item Item, string? Original)> Items, ILookup<long, Annotation> Annotations, Dictionary<long, string> Names,
+        IReadOnlyDictionary<long, string>? Gold, IReadOnlyDictionary<long, ResolvedLabel> Resolved, Workflow.WorkflowState Workflow, bool WithOriginals);
 
     private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     private static async Task WriteJsonlAsync(Stream stream, ExportData data, CancellationToken ct)
     {
         using var line = new MemoryStream();
-        await foreach (var item in data.Items)
+        await foreach (var (item, original) in data.Items)
         {
             line.SetLength(0);
-            using (var writer = new Utf8JsonWriter(line, WriterOptions)) WriteItem(writer, item, data);
+            using (var writer = new Utf8JsonWriter(line, WriterOptions)) WriteItem(writer, item, original, data);
             line.WriteByte((byte)'\n');
             await stream.WriteAsync(line.GetBuffer().AsMemory(0, (int)line.Length), ct);
         }
     }
 
-    private static void WriteItem(Utf8JsonWriter writer, Item item, ExportData data)
+    private static void WriteItem(Utf8JsonWriter writer, Item item, string? original, ExportData data)
     {
         writer.WriteStartObject();
         writer.WriteString("id", item.ExternalId);
         writer.WriteNumber("item_id", item.Id);
         writer.WriteString("text", item.Text);
+        // A redacted item's original (admins' exports only; for a pair, its content's JSON).
+        if (original is not null) writer.WriteString("original_text", original);
         if (item.Content is PairContent pair)
         {
             // The comparison itself, in stored sides (answers name these sides).
@@ -317,10 +347,12 @@ internal static class ItemsApi
         string[] header = data.Gold is null
             ? ["id", "item_id", "text", "group", "cost", "held_out", "resolved_label", "annotation_count", "annotations", "meta", "resolved_confidence", "resolved_by", "review_override"]
             : ["id", "item_id", "text", "group", "cost", "held_out", "gold_label", "resolved_label", "annotation_count", "annotations", "meta", "resolved_confidence", "resolved_by", "review_override"];
+        // Admins' exports of a project that keeps originals: one more column, last, empty for items not redacted.
+        if (data.WithOriginals) header = [.. header, "original_text"];
         await writer.WriteAsync(string.Join(',', header) + "\n");
         using var json = new MemoryStream();
         var row = new List<string>(header.Length);
-        await foreach (var item in data.Items)
+        await foreach (var (item, original) in data.Items)
         {
             ct.ThrowIfCancellationRequested();
             var annotations = data.Annotations[item.Id].ToList();
@@ -342,6 +374,7 @@ internal static class ItemsApi
             row.Add(resolved is null ? "" : Math.Round(resolved.Confidence, 6).ToString("R", CultureInfo.InvariantCulture));
             row.Add(resolved?.Source ?? "");
             row.Add(data.Workflow.LatestReview.TryGetValue(item.Id, out var review) ? (review.Override ? "true" : "false") : "");
+            if (data.WithOriginals) row.Add(original ?? "");
             await writer.WriteAsync(string.Join(',', row.Select(CsvCells.Field)) + "\n");
         }
     }

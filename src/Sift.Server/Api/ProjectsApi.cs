@@ -58,7 +58,8 @@ internal static class ProjectsApi
         var project = await RequireProjectAsync(store, projectId, ct);
         var view = await ViewAsync(store, project, ct);
         // Gold settings are for admins and auditors: an annotator (or reviewer) is not told that gold items exist.
-        return TypedResults.Ok(principal.SeesGold() ? view : view with { Settings = view.Settings with { Gold = null } });
+        // Privacy settings likewise: the custom patterns and allow-list describe what is being hidden from annotators.
+        return TypedResults.Ok(principal.SeesGold() ? view : view with { Settings = view.Settings with { Gold = null, Privacy = null } });
     }
 
     internal static async Task<Ok<ProjectView>> UpdateSettings(long projectId, SettingsInput request, ISiftStore store, ILiveLoop loop, Embedding.EmbeddingWorker embeddings,
@@ -72,7 +73,8 @@ internal static class ProjectsApi
                 $"content: is fixed when a project is made (this project's is '{ItemContentJson.KindName(project.Settings.Content)}').");
         }
 
-        var settings = (request with { Content = project.Settings.Content }).ToSettings("");
+        // Privacy fields left out keep the project's current treatment (never a new project's default).
+        var settings = (request with { Content = project.Settings.Content }).ToSettings("", project.Settings.Privacy);
 
         if (settings.Mode != project.Settings.Mode || project.Settings.Labels.Except(settings.Labels, StringComparer.Ordinal).Any())
         {

@@ -159,6 +159,7 @@ public static class SiftServerServices
         api.MapMembersApi();
         api.MapEvidenceApi();
         api.MapReportApi();
+        api.MapPrivacyApi();
         api.MapModelAnnotatorsApi();
         api.MapGoldApi();
         api.MapReviewApi();

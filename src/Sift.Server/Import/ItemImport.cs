@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Sift.Data;
 using Sift.Items;
+using Sift.Privacy;
 using Sift.Projects;
 using Sift.Server.Api;
 using Sift.Server.Hosting;
@@ -43,6 +44,9 @@ internal static class ItemImport
         }
 
         var schema = settings.Labels.ToHashSet(StringComparer.Ordinal);
+        // Redaction before the queue: what is stored as the item's text is what annotators, the featurizer and model
+        // annotators read; the original goes admin-only (or nowhere) with the item, in the same transaction.
+        var redactor = settings.Privacy.Redact ? new ItemRedactor(settings.Privacy) : null;
         var items = new List<NewItem>(dataset.Count);
         foreach (var item in dataset.Items)
         {
@@ -52,7 +56,8 @@ internal static class ItemImport
             var meta = item.Meta?.ToJsonString();
             if (meta is { Length: > MaxMetaLength }) throw Error(item, format.MetaField, $"longer than {MaxMetaLength:N0} characters as JSON");
             var label = item.Label is null ? null : CheckLabel(item, item.Label, settings, schema, format.LabelField);
-            items.Add(new NewItem(id, item.Text, item.Group, item.Cost, meta, label, !(gold && label is not null) && IsHeldOut(settings, id)) { Content = item.Content });
+            var stored = new NewItem(id, item.Text, item.Group, item.Cost, meta, label, !(gold && label is not null) && IsHeldOut(settings, id)) { Content = item.Content };
+            items.Add(redactor is null ? stored : redactor.Redact(stored));
         }
 
         return items;

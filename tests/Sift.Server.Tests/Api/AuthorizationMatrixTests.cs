@@ -59,6 +59,8 @@ public sealed class AuthorizationMatrixTests(ServerFixture server) : IClassFixtu
         ["GET /api/projects/{projectId:long}/evidence"] = Audit,
         ["GET /api/projects/{projectId:long}/evidence/verify"] = Audit,
         ["GET /api/projects/{projectId:long}/report"] = Audit,
+        ["GET /api/projects/{projectId:long}/items/{itemId:long}/original"] = AdminOnly,
+        ["GET /api/projects/{projectId:long}/privacy"] = AdminOnly,
         ["POST /api/projects/{projectId:long}/train"] = AdminOnly,
         ["GET /api/projects/{projectId:long}/members"] = AdminOnly,
         ["PUT /api/projects/{projectId:long}/members/{userId:long}"] = AdminOnly,

@@ -132,8 +132,9 @@ public sealed class AnnotatePageTests(BrowserFixture fixture)
         var chosen = corpus.Where(i => i.Id is "easy-ham-1/01423" or "easy-ham-1/01715" or "spam-1/00307" or "easy-ham-1/00247").Append(cut).ToList();
         chosen.Count.ShouldBe(5);
         chosen.Count(c => c.Text.Contains("<html>", StringComparison.Ordinal)).ShouldBe(1);
+        // Redaction off: this test is about showing a text exactly as imported (PrivacyPageTests covers redacted items).
         var projectId = await fixture.Admin.CreateProjectAsync(Unique("demo-texts"),
-            new { mode = "single", labels = new[] { "spam", "ham" }, held_out_share = 0.0 }, "Spam or ham?");
+            new { mode = "single", labels = new[] { "spam", "ham" }, held_out_share = 0.0, privacy = new { redact = false } }, "Spam or ham?");
         await fixture.Admin.ImportJsonlAsync(projectId, chosen.Select(i => new { id = i.Id, text = i.Text }));
         var (_, token) = await fixture.Admin.CreateUserAsync(Unique("annotator"), "annotator", projectId);
 

@@ -106,8 +106,9 @@ public sealed class HistoryAndReadableTests(BrowserFixture fixture)
     {
         var cutText = string.Concat(Enumerable.Repeat("word ", 798)) + "end" + Sift.Cli.Demo.SpamAssassinCorpus.CutMarker;
         cutText.Length.ShouldBeLessThanOrEqualTo(4000);
+        // Redaction off: the raw mail's addresses are part of what this test reads back exactly.
         var projectId = await fixture.Admin.CreateProjectAsync(Unique("readable"),
-            new { mode = "single", labels = new[] { "spam", "ham" }, held_out_share = 0.0 });
+            new { mode = "single", labels = new[] { "spam", "ham" }, held_out_share = 0.0, privacy = new { redact = false } });
         await fixture.Admin.ImportJsonlAsync(projectId, [new { id = "mail", text = RawEmail.ReplaceLineEndings("\n") }]);
         var (_, token) = await fixture.Admin.CreateUserAsync(Unique("annotator"), "annotator", projectId);
 

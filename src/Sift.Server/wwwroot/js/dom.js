@@ -86,3 +86,28 @@ export function isoDateTime(value) {
   if (Number.isNaN(d.getTime())) return '—';
   return `${isoDate(d)} ${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}`;
 }
+
+/** The placeholders the server's redaction writes in place of personal data, with what each stands for. */
+const PLACEHOLDERS = {
+  EMAIL: 'an e-mail address', PHONE: 'a phone number', CARD: 'a payment card number', IBAN: 'an IBAN', IP: 'an IP address',
+  URL: 'a URL with credentials or a token', SECRET: 'a secret (key or password)', DOB: 'a date of birth', ID: 'a national ID number',
+  WITHHELD: 'the whole text (the privacy check did not finish on it)',
+};
+const PLACEHOLDER_PATTERN = /\[(EMAIL|PHONE|CARD|IBAN|IP|URL|SECRET|DOB|ID|WITHHELD)\]/g;
+
+/**
+ * An item's text as nodes, with each redaction placeholder ([EMAIL], [PHONE], …) in a marked span so it reads as
+ * "removed here", not as the author's words. Text nodes only (never HTML); a literal "[EMAIL]" typed by the author is
+ * marked the same way, which is harmless.
+ */
+export function withPlaceholders(text) {
+  const parts = [];
+  let at = 0;
+  for (const match of String(text).matchAll(PLACEHOLDER_PATTERN)) {
+    if (match.index > at) parts.push(text.slice(at, match.index));
+    parts.push(h('span', { class: 'pii', title: `Redacted: ${PLACEHOLDERS[match[1]]}`, dataset: { pii: match[1].toLowerCase() } }, match[0]));
+    at = match.index + match[0].length;
+  }
+  if (at < text.length) parts.push(text.slice(at));
+  return parts;
+}

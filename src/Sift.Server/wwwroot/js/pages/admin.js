@@ -100,6 +100,7 @@ export default async function admin(main, { me }) {
         settingsForm(project, async () => { await loadProjects(); confirm(`Settings of ${project.name} saved.`); }),
         instructionsForm(project, () => drawProject())),
       h('div', { class: 'grid two' }, importForm(project), exportAndTrain(project)),
+      privacyCard(project, async () => { await loadProjects(); confirm(`Privacy settings of ${project.name} saved.`); }),
       members.element,
       modelsPanel(project));
   }
@@ -269,6 +270,67 @@ function settingsForm(project, onSaved) {
     await api('PUT', `/api/projects/${project.id}/settings`, { body: next });
     await onSaved();
     return 'Settings saved.';
+  });
+}
+
+/** Names of the built-in kinds the detector finds, as the API names them, with what each covers. */
+const PII_KINDS = [
+  ['email', 'E-mail addresses'], ['phone', 'Phone numbers'], ['payment_card', 'Payment cards (Luhn-checked)'],
+  ['iban', 'IBANs (checksum)'], ['ip_address', 'IP addresses'], ['url_credential', 'URLs with credentials or tokens'],
+  ['secret', 'API keys and passwords'], ['date_of_birth', 'Dates of birth'], ['national_id', 'National IDs (SSN, NI number)'],
+];
+
+/**
+ * The project's privacy treatment: redaction before the queue (kinds, the project's own patterns, the allow-list) and
+ * what happens to originals. Saved through the settings endpoint (a settings change, recorded as evidence); a bad
+ * pattern comes back as the API's one sentence naming it.
+ */
+function privacyCard(project, onSaved) {
+  const privacy = project.settings.privacy ?? { redact: false, kinds: PII_KINDS.map(k => k[0]), custom_patterns: {}, allow_list: [], retention: 'keep' };
+  const redact = h('input', { type: 'checkbox', id: 'privacy-redact', checked: privacy.redact ? true : null });
+  const kinds = PII_KINDS.map(([key, label]) => {
+    const box = h('input', { type: 'checkbox', id: `privacy-kind-${key}`, value: key, checked: privacy.kinds.includes(key) ? true : null });
+    return h('div', { class: 'field checkbox' }, box, h('label', { for: `privacy-kind-${key}` }, label));
+  });
+  const patterns = h('textarea', { rows: 3, spellcheck: 'false' },
+    Object.entries(privacy.custom_patterns ?? {}).map(([name, regex]) => `${name} = ${regex}`).join('\n'));
+  const allow = h('textarea', { rows: 3, spellcheck: 'false' }, (privacy.allow_list ?? []).join('\n'));
+  const retention = h('select', {},
+    h('option', { value: 'keep', selected: privacy.retention === 'keep' ? true : null }, 'Keep originals (admins only)'),
+    h('option', { value: 'drop', selected: privacy.retention === 'drop' ? true : null }, 'Drop originals at import (only their hash is kept)'),
+    h('option', { value: 'purge-after-export', selected: privacy.retention === 'purge-after-export' ? true : null }, 'Purge originals after a complete admin export'));
+  const status = h('p', { class: 'muted', id: 'privacy-status' }, 'Originals kept: …');
+  api('GET', `/api/projects/${project.id}/privacy`).then(
+    s => { status.textContent = `Originals kept: ${fmt(s.originals_kept)}. Redaction applies to items imported from now on.`; },
+    () => { status.textContent = ''; });
+  return asyncForm({ class: 'form card', id: 'privacy-form', 'aria-labelledby': 'privacy-h' }, [
+    h('h3', { id: 'privacy-h' }, 'Privacy'),
+    h('div', { class: 'field checkbox' }, redact,
+      h('label', { for: 'privacy-redact' }, 'Redact personal data and secrets before annotators, the featurizer and model annotators see an item')),
+    h('fieldset', { id: 'privacy-kinds' }, h('legend', {}, 'Look for'), h('div', { class: 'field-grid' }, kinds)),
+    field('privacy-patterns', 'Project patterns', patterns, 'One per line: NAME = regular expression (.NET syntax; a match shows as [NAME]).'),
+    field('privacy-allow', 'Never redact', allow, 'One per line, exact text (compared ignoring case), e.g. your support address.'),
+    field('privacy-retention', 'Originals', retention),
+    status,
+    h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, 'Save privacy settings')),
+  ], async () => {
+    const custom = {};
+    for (const line of patterns.value.split(/\r?\n/)) {
+      if (line.trim() === '') continue;
+      const at = line.indexOf('=');
+      if (at < 0) throw new Error(`Project patterns: "${line.trim().slice(0, 40)}" is not NAME = regular expression.`);
+      custom[line.slice(0, at).trim()] = line.slice(at + 1).trim();
+    }
+    const next = { ...project.settings, privacy: {
+      redact: redact.checked,
+      kinds: kinds.map(k => k.querySelector('input')).filter(b => b.checked).map(b => b.value),
+      custom_patterns: custom,
+      allow_list: allow.value.split(/\r?\n/).map(l => l.trim()).filter(l => l.length > 0),
+      retention: retention.value,
+    } };
+    await api('PUT', `/api/projects/${project.id}/settings`, { body: next });
+    await onSaved();
+    return 'Privacy settings saved.';
   });
 }
 

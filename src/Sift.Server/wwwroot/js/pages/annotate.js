@@ -7,7 +7,7 @@
 // optional rationale goes with the answer). An item of a kind the page does not show gets a plain notice and can only
 // be skipped.
 import { api, withRetry, ApiError, session } from '../api.js';
-import { h, replace, uuid, isTyping, fmt } from '../dom.js';
+import { h, replace, uuid, isTyping, fmt, withPlaceholders } from '../dom.js';
 import { renderMarkdown } from '../markdown.js';
 import { can, isMulti } from '../roles.js';
 import { visibleStopwatch } from '../visibletime.js';
@@ -229,7 +229,8 @@ export default async function annotate(main, { me, params, setTitle }) {
     if (!task || pairs || !supported(task)) return;
     const readable = task.readable ?? null;
     const decoded = typeof readable?.text === 'string' ? readable.text : null;
-    itemText.textContent = decoded !== null && !showSource ? decoded : task.text; // untrusted: text only, never HTML
+    // Untrusted: text nodes only, never HTML; redaction placeholders ([EMAIL], …) marked so they read as removed data.
+    replace(itemText, withPlaceholders(decoded !== null && !showSource ? decoded : task.text));
     itemText.dataset.view = decoded !== null && !showSource ? 'readable' : 'source';
     sourceBar.hidden = decoded === null;
     sourceToggle.checked = showSource;

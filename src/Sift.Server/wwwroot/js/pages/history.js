@@ -3,7 +3,7 @@
 // change, Esc goes back to labeling. A change is a new answer that supersedes the old one (the old one is kept in
 // the project's history and its evidence stream). Item text goes in as text only, never as HTML.
 import { api, withRetry, ApiError, session } from '../api.js';
-import { h, replace, uuid, isTyping, fmt, isoDateTime } from '../dom.js';
+import { h, replace, uuid, isTyping, fmt, isoDateTime, withPlaceholders } from '../dom.js';
 import { can, isMulti } from '../roles.js';
 import { renderPair } from '../pair.js';
 
@@ -104,7 +104,7 @@ export default async function history(main, { me, params, setTitle }) {
     } else {
       pairBox.hidden = true;
       text.hidden = false;
-      text.textContent = decoded !== null && !showSource ? decoded : entry.text;
+      replace(text, withPlaceholders(decoded !== null && !showSource ? decoded : entry.text));
     }
     text.dataset.annotationId = String(entry.annotation_id);
     sourceBar.hidden = decoded === null;

@@ -2,7 +2,7 @@
 // item text, every answer, the resolution and the model's view; the reviewer decides with 1–9 (labels), R (rationale),
 // Enter (record) and N/P (next/previous item). Every text goes in through textContent (dom.js), never as HTML.
 import { api } from '../api.js';
-import { h, replace, pct } from '../dom.js';
+import { h, replace, pct, withPlaceholders } from '../dom.js';
 import { isMulti } from '../roles.js';
 
 export default async function review(main, { me, params, setTitle }) {
@@ -102,7 +102,7 @@ export default async function review(main, { me, params, setTitle }) {
     const entry = queue[at];
     current = await api('GET', `/api/projects/${projectId}/review/items/${entry.item_id}`);
     itemHead.textContent = `${current.external_id} · ${at + 1} of ${queue.length} · ${entry.why}`;
-    itemText.textContent = current.text;
+    replace(itemText, withPlaceholders(current.text));
     replace(resolvedBox, h('strong', {}, 'Resolved: '), current.resolved
       ? `${current.resolved.join(', ') || '(no label)'} · confidence ${pct(current.confidence, 0)} · by ${current.resolved_by}`
       : 'not resolved (the answers tie)');
