@@ -93,7 +93,7 @@ public sealed class RoutingOracle : IOracle
     private double _acceptedExpected;
     private double _auditedExpected;
     private int _classes = 2;
-    private readonly List<double> _statedSeen = [];
+    private readonly List<(double Stated, int Stratum)> _statedSeen = [];
     private IConfidenceCalibrator _calibratorAtDecision = IdentityCalibrator.Instance;
     private int _audits;
     private int _auditsRight;
@@ -109,7 +109,8 @@ public sealed class RoutingOracle : IOracle
     private int _resolvedAtLastFit;
     private double _peopleAccuracy = double.NaN;
     private RoutingPlan? _plan;
-    private readonly List<double> _acceptedStated = [];
+    private readonly List<(double Stated, int Stratum)> _acceptedStated = [];
+    private IReadOnlyDictionary<int, IsotonicCalibrator> _strata = new Dictionary<int, IsotonicCalibrator>();
     private double _goal = double.NaN;
 
     /// <summary>Creates a router.</summary>
@@ -174,6 +175,7 @@ public sealed class RoutingOracle : IOracle
         public double Money { get; set; }
         public int ModelLabel { get; set; } = -1;
         public double Stated { get; set; } = double.NaN;
+        public int Stratum { get; set; }
         public double Calibrated { get; set; } = double.NaN;
         public bool WarmUp { get; set; }
         public bool Accepted { get; set; }
@@ -218,7 +220,8 @@ public sealed class RoutingOracle : IOracle
             {
                 item.ModelLabel = l;
                 item.Stated = c;
-                item.Calibrated = Calibrated(c);
+                item.Stratum = _options.UseLearner && Solving ? LearnerStrata.Of(item.Question.LearnerProbabilities, l, k) : LearnerStrata.None;
+                item.Calibrated = Calibrated(c, item.Stratum);
                 item.WarmUp = _modelItems < _options.WarmUp;
                 _modelItems++;
             }
@@ -346,7 +349,7 @@ public sealed class RoutingOracle : IOracle
             expected = item.Calibrated;
             _accepted++;
             _acceptedExpected += expected;
-            if (!double.IsNaN(item.Stated)) _acceptedStated.Add(item.Stated);
+            if (!double.IsNaN(item.Stated)) _acceptedStated.Add((item.Stated, item.Stratum));
         }
         else if (item.People > 0)
         {
@@ -357,7 +360,7 @@ public sealed class RoutingOracle : IOracle
             decision = item.WarmUp ? "warm-up" : item.Audit ? "audit" : item.People == 1 ? "one-person" : "k-people";
             _peopleItems++;
             _peoplePosteriorSum += expected;
-            if (item.ModelLabel >= 0 && item.PersonLabels.Count > 0) _resolved.Add(new ResolvedItem(item.Stated, item.ModelLabel, item.PersonLabels.ToArray()));
+            if (item.ModelLabel >= 0 && item.PersonLabels.Count > 0) _resolved.Add(new ResolvedItem(item.Stated, item.ModelLabel, item.PersonLabels.ToArray(), item.Stratum));
             if (item.MinPeople >= 2 && item.PersonLabels.Count >= 2)
             {
                 _pairs++;
@@ -437,6 +440,7 @@ public sealed class RoutingOracle : IOracle
             inputs["min_people"] = item.MinPeople;
         }
         if (item.ModelLabel >= 0) inputs["model_label"] = item.ModelLabel;
+        if (_options.UseLearner && Solving) inputs["learner_stratum"] = item.Stratum switch { LearnerStrata.Agrees => "agrees", LearnerStrata.Disagrees => "disagrees", _ => "none" };
         if (item.Question.LearnerProbabilities is { } learner && item.ModelLabel >= 0 && item.ModelLabel < learner.Count)
             inputs["learner_probability"] = (double)learner[item.ModelLabel];
         if (item.SecondLabel >= 0) inputs["second_model_agrees"] = item.SecondLabel == item.ModelLabel;
@@ -466,18 +470,18 @@ public sealed class RoutingOracle : IOracle
     private double AcceptanceThreshold(Item[] items, int classes)
     {
         foreach (var item in items)
-            if (item.ModelLabel >= 0) _statedSeen.Add(item.Stated);
+            if (item.ModelLabel >= 0) _statedSeen.Add((item.Stated, item.Stratum));
         if (Solving)
         {
             _goal = PlanGoal();
-            _plan = RoutingPlan.Solve(_statedSeen.Select(Calibrated), _goal, Math.Max(2, classes), PooledPersonAccuracy(classes),
+            _plan = RoutingPlan.Solve(_statedSeen.Select(s => Calibrated(s.Stated, s.Stratum)), _goal, Math.Max(2, classes), PooledPersonAccuracy(classes),
                 _options.MaxPeople, _options.AuditShare);
             if (!items.Any(x => x.ModelLabel >= 0 && !x.WarmUp)) return double.PositiveInfinity;
             return _plan.AcceptanceThreshold();
         }
         if (!items.Any(x => x.ModelLabel >= 0 && !x.WarmUp)) return double.PositiveInfinity;
         var people = _peopleItems >= 10 ? _peoplePosteriorSum / _peopleItems : _options.StopPosterior;
-        return RoutingRules.AcceptanceThreshold(_statedSeen.Select(Calibrated), AuditScale(), people, _options.TargetAccuracy + _options.Margin);
+        return RoutingRules.AcceptanceThreshold(_statedSeen.Select(s => Calibrated(s.Stated, s.Stratum)), AuditScale(), people, _options.TargetAccuracy + _options.Margin);
     }
 
     private bool Solving => _options.Mode == RouterMode.Solve;
@@ -495,7 +499,7 @@ public sealed class RoutingOracle : IOracle
         var goal = _options.TargetAccuracy + _options.Margin;
         var n = _acceptedStated.Count + _peopleItems;
         if (n == 0) return goal;
-        var expected = _acceptedStated.Sum(Calibrated) + _peoplePosteriorSum;
+        var expected = _acceptedStated.Sum(s => Calibrated(s.Stated, s.Stratum)) + _peoplePosteriorSum;
         var debt = goal * n - expected;
         return Math.Clamp(goal + debt / Math.Max(n, DebtHorizon), _options.TargetAccuracy - 0.05, 0.999);
     }
@@ -527,7 +531,15 @@ public sealed class RoutingOracle : IOracle
     /// Wilson interval (<see cref="RouterOptions.ConfidenceZ"/>), because accepted regions get outcomes only from
     /// audits, and a region whose fit is too high by chance would otherwise stay accepted (the winner's curse).
     /// </summary>
-    private double Calibrated(double stated) => RoutingRules.ActingValue(_calibrator, stated, _options.ConfidenceZ);
+    /// <remarks>
+    /// With <see cref="RouterOptions.UseLearner"/> the map is the item's learner stratum's own (<see cref="LearnerStrata"/>);
+    /// a stratum with no resolved item yet acts at 0, so its first items go to people and it is learned.
+    /// </remarks>
+    private double Calibrated(double stated, int stratum)
+    {
+        if (_strata.Count == 0) return RoutingRules.ActingValue(_calibrator, stated, _options.ConfidenceZ);
+        return _strata.TryGetValue(stratum, out var own) ? RoutingRules.ActingValue(own, stated, _options.ConfidenceZ) : 0;
+    }
 
     /// <summary>
     /// How far the audits say accepted labels fall short of (or exceed) their calibrated confidence: audited right ÷
@@ -575,8 +587,9 @@ public sealed class RoutingOracle : IOracle
             _resolvedAtLastFit = _resolved.Count;
             var k = Math.Max(2, classes);
             var start = _pairs >= _options.MinItemsForDawidSkene ? NoisyLabels.TwoRaterAccuracy(_pairAgreements, _pairs, k) : _options.PersonAccuracyPrior;
-            var corrected = NoisyLabels.Fit(_resolved, k, start, maxIterations: 100, method: _options.Calibration);
+            var corrected = NoisyLabels.Fit(_resolved, k, start, maxIterations: 100, method: _options.Calibration, byStratum: _options.UseLearner);
             _calibrator = corrected.Calibrator;
+            _strata = corrected.Strata;
             _peopleAccuracy = corrected.PersonAccuracy;
             foreach (var name in _ratings.Select(r => r.Annotator).Distinct(StringComparer.Ordinal))
                 if (!string.Equals(name, ModelAnnotator, StringComparison.Ordinal)) _personAccuracy[name] = corrected.PersonAccuracy;
