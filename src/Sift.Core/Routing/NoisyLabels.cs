@@ -4,45 +4,50 @@ namespace Sift.Routing;
 /// One item people resolved, as the noise-corrected calibration sees it: the model's stated confidence and label, and
 /// every person's answer (class indices, in the order asked).
 /// </summary>
-/// <param name="Stated">The model's stated confidence, 0–1.</param>
+/// <param name="Stated">The model's stated confidence, 0–1 (or its calibration score, <see cref="LearnerStrata.Score"/>).</param>
 /// <param name="ModelLabel">The model's label (class index).</param>
 /// <param name="PersonLabels">People's answers (class indices), at least one.</param>
 /// <param name="Stratum">
-/// The learner's view of the model's label when the item was routed (<see cref="LearnerStrata"/>): 0 none, 1 the
-/// learner's most probable class is the model's label, 2 it is another. Calibrated separately when fitting by stratum.
+/// Which calibration input <paramref name="Stated"/> is (<see cref="LearnerStrata"/>): 0 the stated confidence, 1 its
+/// combination with the learner's probability. Calibrated separately when fitting by stratum.
 /// </param>
 public readonly record struct ResolvedItem(double Stated, int ModelLabel, IReadOnlyList<int> PersonLabels, int Stratum = 0);
 
 /// <summary>
-/// The learner's agreement with a model's label, the second input of the router's calibration: the model's stated
-/// confidence says how sure the model is, the learner (trained on the labels bought so far) says whether an independent
-/// reader of the same data would give the same label. A confident model label the learner disagrees with is where a
-/// model's confident errors concentrate, so the calibration is fitted within each stratum (isotonic in the stated
-/// confidence within each). Pure functions; thread-safe.
+/// The learner's own view of a model's label, the second input of the router's calibration. The model's stated
+/// confidence c says how sure the model is; the learner (trained on the labels bought so far) gives its own probability
+/// v of the model's label. Both are combined as two independent opinions on whether the label is right (a naive-Bayes
+/// product of odds, as for two agreeing models), score = σ(logit c + logit v), and the router's isotonic calibration is
+/// fitted on that score — so a confident model label the learner finds improbable, where a model's confident errors
+/// concentrate, is valued low, and one both find probable high. The product's scale is not trusted: only its order is
+/// used, the isotonic map (corrected for people's errors) sets the values. Items without learner probabilities keep
+/// their stated confidence and are calibrated apart (stratum <see cref="None"/>). Pure functions; thread-safe.
 /// </summary>
 public static class LearnerStrata
 {
-    /// <summary>No learner probabilities for the item.</summary>
+    /// <summary>No learner probabilities for the item: calibrated on the stated confidence alone.</summary>
     public const int None = 0;
 
-    /// <summary>The learner's most probable class is the model's label.</summary>
-    public const int Agrees = 1;
-
-    /// <summary>The learner's most probable class is another label.</summary>
-    public const int Disagrees = 2;
+    /// <summary>Calibrated on the combined score of the stated confidence and the learner's probability.</summary>
+    public const int Combined = 1;
 
     /// <summary>
-    /// The stratum of a model label given the learner's probabilities over the classes (null or the wrong length: <see cref="None"/>).
-    /// Ties on the top probability count as agreement when the model's label is among them.
+    /// The calibration input of a model label: (σ(logit c + logit v), <see cref="Combined"/>) when the learner gives a
+    /// probability v for <paramref name="modelLabel"/> (a row of <paramref name="classes"/> values), else
+    /// (c, <see cref="None"/>). c and v are clipped to [1e-4, 1 − 1e-4] first.
     /// </summary>
-    public static int Of(IReadOnlyList<float>? learnerProbabilities, int modelLabel, int classes)
+    public static (double Score, int Stratum) Score(double stated, IReadOnlyList<float>? learnerProbabilities, int modelLabel, int classes)
     {
-        if (learnerProbabilities is null || learnerProbabilities.Count != classes || modelLabel < 0 || modelLabel >= classes) return None;
-        var p = learnerProbabilities[modelLabel];
-        if (float.IsNaN(p)) return None;
-        for (var c = 0; c < classes; c++)
-            if (learnerProbabilities[c] > p) return Disagrees;
-        return Agrees;
+        if (learnerProbabilities is null || learnerProbabilities.Count != classes || modelLabel < 0 || modelLabel >= classes) return (stated, None);
+        var v = (double)learnerProbabilities[modelLabel];
+        if (!(v >= 0 && v <= 1) || !(stated >= 0 && stated <= 1)) return (stated, None);
+        static double Logit(double p)
+        {
+            p = Math.Clamp(p, 1e-4, 1 - 1e-4);
+            return Math.Log(p / (1 - p));
+        }
+        var z = Logit(stated) + Logit(v);
+        return (1 / (1 + Math.Exp(-z)), Combined);
     }
 }
 
@@ -108,8 +113,8 @@ public static class NoisyLabels
     /// <param name="maxIterations">Most EM iterations. Default 200.</param>
     /// <param name="method">The shape of q(c): isotonic (default) or beta (Platt is fitted as beta).</param>
     /// <param name="byStratum">
-    /// Fit q(c, s): isotonic in c within each <see cref="ResolvedItem.Stratum"/> s (the learner's agreement with the
-    /// model's label), all inside the same EM; isotonic only. Default false.
+    /// Fit q(c, s): isotonic in c within each <see cref="ResolvedItem.Stratum"/> s (which input c is), all inside the
+    /// same EM; isotonic only. Default false.
     /// </param>
     /// <exception cref="ArgumentException">No items, a confidence outside [0, 1], a label outside the classes, or an item without a person's answer.</exception>
     public static NoisyLabelFit Fit(IReadOnlyList<ResolvedItem> items, int classes, double startAccuracy, double priorAnswers = 2, int maxIterations = 200,
@@ -190,6 +195,12 @@ public static class NoisyLabels
         }
         if (method != CalibrationMethod.Isotonic) return new NoisyLabelFit(h, beta ?? BetaCalibrator.Fit(x, q, "beta-corrected"), iterations);
         if (!byStratum) return new NoisyLabelFit(h, IsotonicCalibrator.FromFitted(x, q, "isotonic-corrected"), iterations);
+        if (segments.Count == 1)
+        {
+            // One stratum (e.g. no learner yet): the plain fit, under that stratum too.
+            var only = IsotonicCalibrator.FromFitted(x, q, "isotonic-corrected");
+            return new NoisyLabelFit(h, only, iterations) { Strata = new Dictionary<int, IsotonicCalibrator> { [segments[0].Stratum] = only } };
+        }
         var strata = new Dictionary<int, IsotonicCalibrator>();
         foreach (var (stratum, start, length) in segments)
             strata[stratum] = IsotonicCalibrator.FromFitted(x[start..(start + length)], q[start..(start + length)], $"isotonic-corrected-s{stratum}");

@@ -166,7 +166,7 @@ public sealed class RoutingOracleTests
     }
 
     /// <summary>Routes a synthetic pool of 4,000 items (3 classes) through a router over a simulated LLM and simulated people.</summary>
-    private static async Task<(double Accuracy, int PeopleAnswers, RouterReport Report)> RouteSynthetic(RouterOptions options, SimulatedCalibration calibration)
+    private static async Task<(double Accuracy, int PeopleAnswers, RouterReport Report)> RouteSynthetic(RouterOptions options, SimulatedCalibration calibration, bool learner = false)
     {
         const int n = 4000;
         string[] labels = ["x", "y", "z"];
@@ -180,7 +180,12 @@ public sealed class RoutingOracleTests
         var right = 0;
         foreach (var chunk in Enumerable.Range(0, n).Chunk(50))
         {
-            var request = new OracleRequest(chunk.Select(i => new OracleQuestion($"i{i}", content[i]) { PoolIndex = i }).ToList(), labels);
+            // The learner, when given, reads the data as the reference does: its top class is the true one where d > 0.5, else the reference's wrong class.
+            var request = new OracleRequest(chunk.Select(i => new OracleQuestion($"i{i}", content[i])
+            {
+                PoolIndex = i,
+                LearnerProbabilities = learner ? Enumerable.Range(0, 3).Select(c => c == (d[i] > 0.5 ? gold[i] : (gold[i] + 1) % 3) ? 0.8f : 0.1f).ToArray() : null,
+            }).ToList(), labels);
             var answers = await router.AskAsync(request, TestContext.Current.CancellationToken);
             right += answers.Zip(chunk).Count(x => x.First.Labels.Single() == labels[gold[x.Second]]);
         }
@@ -199,6 +204,21 @@ public sealed class RoutingOracleTests
         // People's accuracy, identified by the two-person items, is estimated near the truth.
         solve.Report.PersonAccuracy.Values.ShouldAllBe(h => Math.Abs(h - 0.95) < 0.02);
         solve.Report.Calibrator.ShouldStartWith("isotonic-corrected(");
+    }
+
+    [Theory]
+    [InlineData(SimulatedCalibration.Calibrated)]
+    [InlineData(SimulatedCalibration.Overconfident)]
+    public async Task AskAsync_LearnerStrata_ReachesTheTargetWithFewerPeopleThanConfidenceAlone(SimulatedCalibration calibration)
+    {
+        var sink = new ListEvidenceSink();
+        var withLearner = await RouteSynthetic(new RouterOptions { Seed = 3, Evidence = sink }, calibration, learner: true);
+        var ignored = await RouteSynthetic(new RouterOptions { Seed = 3, UseLearner = false }, calibration, learner: true);
+        withLearner.Accuracy.ShouldBeGreaterThan(0.95 - 0.01);
+        withLearner.PeopleAnswers.ShouldBeLessThan(ignored.PeopleAnswers);
+        withLearner.Report.Calibrator.ShouldStartWith("isotonic-corrected-by-learner(");
+        ignored.Report.Calibrator.ShouldStartWith("isotonic-corrected(");
+        sink.Events.OfType<RoutingEvent>().Count(e => e.Inputs.TryGetValue("calibration_score", out var v) && v is double).ShouldBe(4000); // the learner gave every item its probabilities
     }
 
     [Fact]
