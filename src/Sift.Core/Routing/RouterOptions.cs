@@ -35,15 +35,15 @@ public sealed record RouterOptions
     /// In <see cref="RouterMode.Solve"/>: calibrate the model's stated confidence combined with the learner's
     /// probability of the model's label (<see cref="LearnerStrata"/>, from
     /// <see cref="Oracles.OracleQuestion.LearnerProbabilities"/>; items without them are calibrated apart, on the stated
-    /// confidence). Default true.
+    /// confidence). Default false: measured, it did not help at the 0.90/0.95 profiles (docs/benchmarks.md).
     /// </summary>
-    public bool UseLearner { get; init; } = true;
+    public bool UseLearner { get; init; }
 
     /// <summary>
     /// In <see cref="RouterMode.Solve"/>: draw audits with probability proportional to an accepted label's expected
-    /// error (the same share of accepted labels on average) instead of uniformly. Default false.
+    /// error (the same share of accepted labels on average) instead of uniformly. Default true.
     /// </summary>
-    public bool RiskAudits { get; init; }
+    public bool RiskAudits { get; init; } = true;
 
     /// <summary>The label accuracy to reach over all routed items, 0–1. Default 0.95.</summary>
     public double TargetAccuracy { get; init; } = 0.95;
@@ -105,7 +105,7 @@ public sealed record RouterOptions
     public IEvidenceSink Evidence { get; init; } = NullEvidenceSink.Instance;
 
     /// <summary>
-    /// Applies a spec of router settings, <c>mode=solve,double-share=0.1,stop=0.99,max-people=3,z=0.5,warm-up=100,vote-cap=0.9,margin=0,learner=on,audits=uniform</c>
+    /// Applies a spec of router settings, <c>mode=solve,double-share=0.1,stop=0.99,max-people=3,z=0.5,warm-up=100,vote-cap=0.9,margin=0,learner=off,audits=risk</c>
     /// (any subset; keys as in the option names; <c>mode</c> is <c>solve</c> or <c>stop</c>), to these options.
     /// </summary>
     /// <exception cref="ConfigurationException">The spec is malformed; the message names the part.</exception>

@@ -212,7 +212,7 @@ public sealed class RoutingOracleTests
     public async Task AskAsync_LearnerStrata_ReachesTheTargetWithFewerPeopleThanConfidenceAlone(SimulatedCalibration calibration)
     {
         var sink = new ListEvidenceSink();
-        var withLearner = await RouteSynthetic(new RouterOptions { Seed = 3, Evidence = sink }, calibration, learner: true);
+        var withLearner = await RouteSynthetic(new RouterOptions { Seed = 3, Evidence = sink, UseLearner = true }, calibration, learner: true);
         var ignored = await RouteSynthetic(new RouterOptions { Seed = 3, UseLearner = false }, calibration, learner: true);
         withLearner.Accuracy.ShouldBeGreaterThan(0.95 - 0.01);
         withLearner.PeopleAnswers.ShouldBeLessThan(ignored.PeopleAnswers);
