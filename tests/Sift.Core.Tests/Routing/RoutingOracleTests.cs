@@ -220,6 +220,26 @@ public sealed class RoutingOracleTests
         scores.Distinct().Count().ShouldBeGreaterThan(100);
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task AskAsync_RiskAudits_SameShareOnAverageMoreWhereTheLabelIsLessSure(bool risk)
+    {
+        var sink = new ListEvidenceSink();
+        var (_, _, report) = await RouteSynthetic(new RouterOptions { Seed = 3, Evidence = sink, RiskAudits = risk }, SimulatedCalibration.Calibrated);
+        var accepted = sink.Events.OfType<RoutingEvent>().Where(e => e.Inputs.TryGetValue("audit_probability", out var p) && p is double).ToList();
+        var audited = accepted.Count(e => e.Decision == "audit");
+        ((double)audited / accepted.Count).ShouldBe(0.05, 0.02);
+        report.Audits.ShouldBe(audited);
+        var byValue = accepted.OrderBy(e => (double)e.Inputs["calibrated_confidence"]!).Select(e => (double)e.Inputs["audit_probability"]!).ToList();
+        var lower = byValue.Take(byValue.Count / 2).Average();
+        var upper = byValue.Skip(byValue.Count / 2).Average();
+        if (risk) lower.ShouldBeGreaterThan(1.5 * upper); // audits go where the accepted label is less sure
+        else byValue.ShouldAllBe(p => p == 0.05);
+        report.AuditAccuracy.Low.ShouldBeLessThanOrEqualTo(report.AuditAccuracy.Estimate);
+        report.AuditAccuracy.Estimate.ShouldBeLessThanOrEqualTo(report.AuditAccuracy.High);
+    }
+
     [Fact]
     public async Task AskAsync_MultiLabel_ClearError()
     {
