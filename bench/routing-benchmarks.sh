@@ -3,7 +3,7 @@
 # simulated people at 0.95 accuracy and cost 1 per label, target label accuracy 0.95 (one person's accuracy), on the
 # whole pool of each data set (seeded order, batches of 50). The active-learning part is cut to the seed set (budget 50).
 # The reference learner is the (TF-IDF + logistic regression: --features tfidf). ROUTER_ARGS adds router
-# options (e.g. ROUTER_ARGS="--router mode=stop --router-calibration beta").
+# options (e.g. ROUTER_ARGS="--router mode=stop --router-calibration beta", or "--router learner=on").
 # Resumable: a data set whose results.json exists is skipped. Usage:
 #   bench/routing-benchmarks.sh OUT_DIR [dataset ...]      (SIFT="dotnet path/to/sift.dll" to use a fixed build)
 # Summary: python3 bench/routing_summary.py OUT_DIR/*/results.json

@@ -31,6 +31,20 @@ public sealed record RouterOptions
     /// </summary>
     public double DoubleShare { get; init; } = 0.1;
 
+    /// <summary>
+    /// In <see cref="RouterMode.Solve"/>: calibrate the model's stated confidence combined with the learner's
+    /// probability of the model's label (<see cref="LearnerStrata"/>, from
+    /// <see cref="Oracles.OracleQuestion.LearnerProbabilities"/>; items without them are calibrated apart, on the stated
+    /// confidence). Default false: measured, it did not help at the 0.90/0.95 profiles (docs/benchmarks.md).
+    /// </summary>
+    public bool UseLearner { get; init; }
+
+    /// <summary>
+    /// In <see cref="RouterMode.Solve"/>: draw audits with probability proportional to an accepted label's expected
+    /// error (the same share of accepted labels on average) instead of uniformly. Default true.
+    /// </summary>
+    public bool RiskAudits { get; init; } = true;
+
     /// <summary>The label accuracy to reach over all routed items, 0–1. Default 0.95.</summary>
     public double TargetAccuracy { get; init; } = 0.95;
 
@@ -91,7 +105,7 @@ public sealed record RouterOptions
     public IEvidenceSink Evidence { get; init; } = NullEvidenceSink.Instance;
 
     /// <summary>
-    /// Applies a spec of router settings, <c>mode=solve,double-share=0.1,stop=0.99,max-people=3,z=0.5,warm-up=100,vote-cap=0.9,margin=0</c>
+    /// Applies a spec of router settings, <c>mode=solve,double-share=0.1,stop=0.99,max-people=3,z=0.5,warm-up=100,vote-cap=0.9,margin=0,learner=off,audits=risk</c>
     /// (any subset; keys as in the option names; <c>mode</c> is <c>solve</c> or <c>stop</c>), to these options.
     /// </summary>
     /// <exception cref="ConfigurationException">The spec is malformed; the message names the part.</exception>
@@ -99,7 +113,7 @@ public sealed record RouterOptions
     {
         if (string.IsNullOrWhiteSpace(spec)) return this;
         var parts = Simulation.Routing.SpecParts.Parse(spec, "--router");
-        Simulation.Routing.SpecParts.NoOthers(parts, spec, "--router", "mode", "double-share", "stop", "max-people", "z", "warm-up", "vote-cap", "margin");
+        Simulation.Routing.SpecParts.NoOthers(parts, spec, "--router", "mode", "double-share", "stop", "max-people", "z", "warm-up", "vote-cap", "margin", "learner", "audits");
         var mode = Mode;
         if (parts.TryGetValue("mode", out var m))
             mode = m.ToLowerInvariant() switch
@@ -125,6 +139,18 @@ public sealed record RouterOptions
             WarmUp = GetInt("warm-up", WarmUp),
             ModelVoteCap = Get("vote-cap", ModelVoteCap),
             Margin = Get("margin", Margin),
+            UseLearner = parts.TryGetValue("learner", out var learner) ? learner.ToLowerInvariant() switch
+            {
+                "on" => true,
+                "off" => false,
+                _ => throw new ConfigurationException($"--router '{spec}': learner must be 'on' or 'off', not '{learner}'."),
+            } : UseLearner,
+            RiskAudits = parts.TryGetValue("audits", out var audits) ? audits.ToLowerInvariant() switch
+            {
+                "risk" => true,
+                "uniform" => false,
+                _ => throw new ConfigurationException($"--router '{spec}': audits must be 'uniform' or 'risk', not '{audits}'."),
+            } : RiskAudits,
         };
         result.Validate();
         return result;

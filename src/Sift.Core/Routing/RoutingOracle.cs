@@ -93,10 +93,15 @@ public sealed class RoutingOracle : IOracle
     private double _acceptedExpected;
     private double _auditedExpected;
     private int _classes = 2;
-    private readonly List<double> _statedSeen = [];
+    private readonly List<(double Stated, int Stratum)> _statedSeen = [];
     private IConfidenceCalibrator _calibratorAtDecision = IdentityCalibrator.Instance;
     private int _audits;
     private int _auditsRight;
+    // Audits weighted by 1/π (their inclusion probability), for the report when audits are drawn by risk.
+    private double _auditWeight;
+    private double _auditWeightSquared;
+    private double _auditWeightRight;
+    private double _acceptedMeanError = double.NaN;
     private int _personAnswers;
     private int _modelAnswers;
     private double _modelMoney;
@@ -104,12 +109,14 @@ public sealed class RoutingOracle : IOracle
     private int _multiRatedAtLastFit;
     // Solve mode: resolved items for the noise-corrected calibration, pairs asked regardless of answers, the plan.
     private readonly List<ResolvedItem> _resolved = [];
+    private readonly List<int> _resolvedAt = [];
     private int _pairs;
     private int _pairAgreements;
     private int _resolvedAtLastFit;
     private double _peopleAccuracy = double.NaN;
     private RoutingPlan? _plan;
-    private readonly List<double> _acceptedStated = [];
+    private readonly List<(double Stated, int Stratum)> _acceptedStated = [];
+    private IReadOnlyDictionary<int, IsotonicCalibrator> _strata = new Dictionary<int, IsotonicCalibrator>();
     private double _goal = double.NaN;
 
     /// <summary>Creates a router.</summary>
@@ -144,6 +151,14 @@ public sealed class RoutingOracle : IOracle
         get
         {
             var raw = ShareInterval.Wilson(_auditsRight, _audits);
+            if (_options.RiskAudits && _auditWeight > 0)
+            {
+                // Horvitz–Thompson share with the effective sample size (Kish 1965) in the Wilson interval.
+                var share = _auditWeightRight / _auditWeight;
+                var effective = Math.Max(1, (int)Math.Round(_auditWeight * _auditWeight / _auditWeightSquared));
+                var w = ShareInterval.Wilson((int)Math.Round(share * effective), effective);
+                raw = new ShareInterval(share, w.Low, w.High, _audits);
+            }
             var e = PeopleFalseAgreement();
             double Debias(double m) => Math.Clamp((m - e) / (1 - e), 0, 1);
             var audit = _audits > 0 ? new ShareInterval(Debias(raw.Estimate), Debias(raw.Low), Debias(raw.High), _audits) : raw;
@@ -174,11 +189,15 @@ public sealed class RoutingOracle : IOracle
         public double Money { get; set; }
         public int ModelLabel { get; set; } = -1;
         public double Stated { get; set; } = double.NaN;
+        public int Stratum { get; set; }
+        public double Score { get; set; } = double.NaN;
+        public int Position { get; set; }
         public double Calibrated { get; set; } = double.NaN;
         public bool WarmUp { get; set; }
         public bool Accepted { get; set; }
         public bool Audit { get; set; }
         public double AuditDraw { get; set; }
+        public double AuditProbability { get; set; }
         public int SecondLabel { get; set; } = -1;
         public double SecondCalibrated { get; set; } = double.NaN;
         public double AgreementNaive { get; set; } = double.NaN;
@@ -218,8 +237,10 @@ public sealed class RoutingOracle : IOracle
             {
                 item.ModelLabel = l;
                 item.Stated = c;
-                item.Calibrated = Calibrated(c);
+                (item.Score, item.Stratum) = _options.UseLearner && Solving ? LearnerStrata.Score(c, item.Question.LearnerProbabilities, l, k) : (c, LearnerStrata.None);
+                item.Calibrated = Calibrated(item.Score, item.Stratum);
                 item.WarmUp = _modelItems < _options.WarmUp;
+                item.Position = _modelItems;
                 _modelItems++;
             }
             item.AuditDraw = RoutingRules.AuditDraw(_options.Seed, item.Question.ItemId);
@@ -231,7 +252,8 @@ public sealed class RoutingOracle : IOracle
         {
             if (item.ModelLabel < 0 || item.WarmUp || !(item.Calibrated >= threshold)) continue;
             item.Accepted = true;
-            item.Audit = item.AuditDraw < _options.AuditShare;
+            item.AuditProbability = AuditProbability(item.Calibrated);
+            item.Audit = item.AuditDraw < item.AuditProbability;
         }
 
         // 3. A second model for the rest, accepted on agreement once agreement has proved itself.
@@ -260,7 +282,8 @@ public sealed class RoutingOracle : IOracle
                         item.Accepted = true;
                         item.Calibrated = agree.Map(item.AgreementNaive);
                         item.Decision = "second-model";
-                        item.Audit = item.AuditDraw < _options.AuditShare;
+                        item.AuditProbability = _options.AuditShare;
+                        item.Audit = item.AuditDraw < item.AuditProbability;
                     }
                 }
             }
@@ -346,7 +369,7 @@ public sealed class RoutingOracle : IOracle
             expected = item.Calibrated;
             _accepted++;
             _acceptedExpected += expected;
-            if (!double.IsNaN(item.Stated)) _acceptedStated.Add(item.Stated);
+            if (!double.IsNaN(item.Stated)) _acceptedStated.Add((item.Score, item.Stratum));
         }
         else if (item.People > 0)
         {
@@ -357,7 +380,11 @@ public sealed class RoutingOracle : IOracle
             decision = item.WarmUp ? "warm-up" : item.Audit ? "audit" : item.People == 1 ? "one-person" : "k-people";
             _peopleItems++;
             _peoplePosteriorSum += expected;
-            if (item.ModelLabel >= 0 && item.PersonLabels.Count > 0) _resolved.Add(new ResolvedItem(item.Stated, item.ModelLabel, item.PersonLabels.ToArray()));
+            if (item.ModelLabel >= 0 && item.PersonLabels.Count > 0)
+            {
+                _resolved.Add(new ResolvedItem(item.Score, item.ModelLabel, item.PersonLabels.ToArray(), item.Stratum));
+                _resolvedAt.Add(item.Position);
+            }
             if (item.MinPeople >= 2 && item.PersonLabels.Count >= 2)
             {
                 _pairs++;
@@ -375,6 +402,10 @@ public sealed class RoutingOracle : IOracle
             if (item.Audit && !item.WarmUp)
             {
                 _audits++;
+                var weight = 1 / Math.Max(item.AuditProbability, 1e-9);
+                _auditWeight += weight;
+                _auditWeightSquared += weight * weight;
+                if (label == item.ModelLabel) _auditWeightRight += weight;
                 _auditedExpected += _calibratorAtDecision.Map(item.Stated);
                 if (label == item.ModelLabel) _auditsRight++;
             }
@@ -423,6 +454,7 @@ public sealed class RoutingOracle : IOracle
             ["threshold"] = double.IsFinite(threshold) ? threshold : null,
             ["audit_draw"] = item.AuditDraw,
             ["audit_share"] = _options.AuditShare,
+            ["audit_probability"] = item.Accepted ? item.AuditProbability : null,
             ["people_asked"] = item.People,
             ["posterior"] = item.Posterior is { } p ? p.Max() : null,
             ["target"] = _options.TargetAccuracy,
@@ -437,6 +469,7 @@ public sealed class RoutingOracle : IOracle
             inputs["min_people"] = item.MinPeople;
         }
         if (item.ModelLabel >= 0) inputs["model_label"] = item.ModelLabel;
+        if (_options.UseLearner && Solving && item.ModelLabel >= 0) inputs["calibration_score"] = item.Stratum == LearnerStrata.Combined ? item.Score : null;
         if (item.Question.LearnerProbabilities is { } learner && item.ModelLabel >= 0 && item.ModelLabel < learner.Count)
             inputs["learner_probability"] = (double)learner[item.ModelLabel];
         if (item.SecondLabel >= 0) inputs["second_model_agrees"] = item.SecondLabel == item.ModelLabel;
@@ -466,18 +499,24 @@ public sealed class RoutingOracle : IOracle
     private double AcceptanceThreshold(Item[] items, int classes)
     {
         foreach (var item in items)
-            if (item.ModelLabel >= 0) _statedSeen.Add(item.Stated);
+            if (item.ModelLabel >= 0) _statedSeen.Add((item.Score, item.Stratum));
         if (Solving)
         {
             _goal = PlanGoal();
-            _plan = RoutingPlan.Solve(_statedSeen.Select(Calibrated), _goal, Math.Max(2, classes), PooledPersonAccuracy(classes),
+            _plan = RoutingPlan.Solve(_statedSeen.Select(s => Calibrated(s.Stated, s.Stratum)), _goal, Math.Max(2, classes), PooledPersonAccuracy(classes),
                 _options.MaxPeople, _options.AuditShare);
             if (!items.Any(x => x.ModelLabel >= 0 && !x.WarmUp)) return double.PositiveInfinity;
-            return _plan.AcceptanceThreshold();
+            var acceptAt = _plan.AcceptanceThreshold();
+            if (_options.RiskAudits)
+            {
+                var errors = _statedSeen.Select(s => Calibrated(s.Stated, s.Stratum)).Where(v => v >= acceptAt).Select(AuditRisk).ToList();
+                _acceptedMeanError = errors.Count > 0 ? errors.Average() : double.NaN;
+            }
+            return acceptAt;
         }
         if (!items.Any(x => x.ModelLabel >= 0 && !x.WarmUp)) return double.PositiveInfinity;
         var people = _peopleItems >= 10 ? _peoplePosteriorSum / _peopleItems : _options.StopPosterior;
-        return RoutingRules.AcceptanceThreshold(_statedSeen.Select(Calibrated), AuditScale(), people, _options.TargetAccuracy + _options.Margin);
+        return RoutingRules.AcceptanceThreshold(_statedSeen.Select(s => Calibrated(s.Stated, s.Stratum)), AuditScale(), people, _options.TargetAccuracy + _options.Margin);
     }
 
     private bool Solving => _options.Mode == RouterMode.Solve;
@@ -495,10 +534,28 @@ public sealed class RoutingOracle : IOracle
         var goal = _options.TargetAccuracy + _options.Margin;
         var n = _acceptedStated.Count + _peopleItems;
         if (n == 0) return goal;
-        var expected = _acceptedStated.Sum(Calibrated) + _peoplePosteriorSum;
+        var expected = _acceptedStated.Sum(s => Calibrated(s.Stated, s.Stratum)) + _peoplePosteriorSum;
         var debt = goal * n - expected;
         return Math.Clamp(goal + debt / Math.Max(n, DebtHorizon), _options.TargetAccuracy - 0.05, 0.999);
     }
+
+    /// <summary>
+    /// An accepted label's chance of an audit. Uniform: <see cref="RouterOptions.AuditShare"/>. By risk
+    /// (<see cref="RouterOptions.RiskAudits"/>): proportional to the label's expected error 1 − q (at least a tenth of
+    /// the average), scaled so the accepted labels the plan expects still average the audit share — audits go where a
+    /// wrong calibration costs most, and where isotonic pooling with a near-perfect region would otherwise hide an
+    /// error rate (importance sampling; the report weights audits by 1/π, Horvitz &amp; Thompson 1952).
+    /// </summary>
+    private double AuditProbability(double q)
+    {
+        if (!_options.RiskAudits || !(_acceptedMeanError > 0)) return _options.AuditShare;
+        return Math.Clamp(_options.AuditShare * AuditRisk(q) / _acceptedMeanError, 0, 1);
+    }
+
+    private double AuditRisk(double q) => Math.Max(1 - Math.Clamp(q, 0, 1), 0.001);
+
+    /// <summary>The share of the stream, latest first, whose learner-scored items the calibration is fitted on.</summary>
+    private const double LearnerWindow = 0.5;
 
     /// <summary>The fewest items a shortfall against the target is spread over (<see cref="PlanGoal"/>).</summary>
     private const int DebtHorizon = 500;
@@ -527,7 +584,15 @@ public sealed class RoutingOracle : IOracle
     /// Wilson interval (<see cref="RouterOptions.ConfidenceZ"/>), because accepted regions get outcomes only from
     /// audits, and a region whose fit is too high by chance would otherwise stay accepted (the winner's curse).
     /// </summary>
-    private double Calibrated(double stated) => RoutingRules.ActingValue(_calibrator, stated, _options.ConfidenceZ);
+    /// <remarks>
+    /// With <see cref="RouterOptions.UseLearner"/> the input is the item's calibration score and the map its stratum's own
+    /// (<see cref="LearnerStrata"/>); a stratum with no resolved item yet acts at 0, so its first items go to people.
+    /// </remarks>
+    private double Calibrated(double score, int stratum)
+    {
+        if (_strata.Count == 0) return RoutingRules.ActingValue(_calibrator, score, _options.ConfidenceZ);
+        return _strata.TryGetValue(stratum, out var own) ? RoutingRules.ActingValue(own, score, _options.ConfidenceZ) : 0;
+    }
 
     /// <summary>
     /// How far the audits say accepted labels fall short of (or exceed) their calibrated confidence: audited right ÷
@@ -575,8 +640,15 @@ public sealed class RoutingOracle : IOracle
             _resolvedAtLastFit = _resolved.Count;
             var k = Math.Max(2, classes);
             var start = _pairs >= _options.MinItemsForDawidSkene ? NoisyLabels.TwoRaterAccuracy(_pairAgreements, _pairs, k) : _options.PersonAccuracyPrior;
-            var corrected = NoisyLabels.Fit(_resolved, k, start, maxIterations: 100, method: _options.Calibration);
+            // The learner is retrained as labels accumulate, so what its probability means drifts (a late learner's doubt
+            // is a stronger signal than an early one's): learner-scored items are calibrated on the latest half of the stream.
+            var from = (int)(_modelItems * (1 - LearnerWindow));
+            var window = _options.UseLearner
+                ? _resolved.Where((r, i) => r.Stratum == LearnerStrata.None || _resolvedAt[i] >= from).ToList()
+                : _resolved;
+            var corrected = NoisyLabels.Fit(window, k, start, maxIterations: 100, method: _options.Calibration, byStratum: _options.UseLearner);
             _calibrator = corrected.Calibrator;
+            _strata = corrected.Strata;
             _peopleAccuracy = corrected.PersonAccuracy;
             foreach (var name in _ratings.Select(r => r.Annotator).Distinct(StringComparer.Ordinal))
                 if (!string.Equals(name, ModelAnnotator, StringComparison.Ordinal)) _personAccuracy[name] = corrected.PersonAccuracy;

@@ -120,6 +120,94 @@ public sealed class NoisyLabelsTests
         ConfidenceCalibration.Fit(CalibrationMethod.Beta, [new ConfidenceOutcome(0.9, true), new ConfidenceOutcome(0.6, false)]).Describe().ShouldBe("beta(n=2)");
     }
 
+    /// <summary>
+    /// A known joint accuracy surface over two strata: in stratum 1 the model is right with probability c, in stratum 2
+    /// with probability c − 0.4 (at least 0.05). People at h = 0.9 answer once, a random fifth twice.
+    /// </summary>
+    private const int StratumA = 1;
+    private const int StratumB = 2;
+
+    private static double Surface(double c, int stratum) => stratum == StratumA ? c : Math.Max(0.05, c - 0.4);
+
+    private static List<ResolvedItem> StratifiedSynthetic(int classes, double h, int seed)
+    {
+        var random = new Random(seed);
+        var items = new List<ResolvedItem>();
+        for (var i = 0; i < 30_000; i++)
+        {
+            var c = 0.4 + 0.6 * random.NextDouble();
+            var stratum = random.NextDouble() < 0.7 ? StratumA : StratumB;
+            var truth = random.Next(classes);
+            var model = random.NextDouble() < Surface(c, stratum) ? truth : (truth + 1 + random.Next(classes - 1)) % classes;
+            var people = new List<int> { Answer(random, truth, h, classes) };
+            if (random.NextDouble() < 0.2) people.Add(Answer(random, truth, h, classes));
+            items.Add(new ResolvedItem(c, model, people, stratum));
+        }
+        return items;
+    }
+
+    [Fact]
+    public void Fit_ByStratum_RecoversAKnownJointAccuracySurface()
+    {
+        const int classes = 3;
+        var items = StratifiedSynthetic(classes, 0.9, 31);
+        var fit = NoisyLabels.Fit(items, classes, 0.8, byStratum: true);
+        var pooled = NoisyLabels.Fit(items, classes, 0.8);
+
+        fit.PersonAccuracy.ShouldBe(0.9, 0.015);
+        fit.Strata.Keys.Order().ShouldBe([StratumA, StratumB]);
+        foreach (var c in new[] { 0.55, 0.7, 0.85, 0.97 })
+            foreach (var s in new[] { StratumA, StratumB })
+                fit.Strata[s].Map(c).ShouldBe(Surface(c, s), 0.05, $"c = {c}, stratum {s}"); // measured: within 0.045 (0.406 for 0.45 at c = 0.85 in the low stratum)
+        // The one-input map blends the strata: at the top it is about 0.7·0.97 + 0.3·0.57, 12 points off either surface.
+        (Surface(0.97, StratumA) - pooled.Calibrator.Map(0.97)).ShouldBeGreaterThan(0.08);
+        (pooled.Calibrator.Map(0.97) - Surface(0.97, StratumB)).ShouldBeGreaterThan(0.2);
+        fit.Calibrator.Describe().ShouldBe("isotonic-corrected-by-learner(n=30000)");
+    }
+
+    [Theory]
+    [InlineData(2, 41)]
+    [InlineData(4, 42)]
+    public void Fit_ByStratum_MonotoneInStatedConfidenceWithinEachStratum(int classes, int seed)
+    {
+        var items = StratifiedSynthetic(classes, 0.85, seed).Take(3_000).ToList();
+        var fit = NoisyLabels.Fit(items, classes, 0.8, byStratum: true);
+        foreach (var map in fit.Strata.Values)
+        {
+            // (The pessimistic MapLower is not monotone: a small block above a large one can have the lower Wilson end.)
+            var previous = double.NegativeInfinity;
+            for (var c = 0.0; c <= 1.0; c += 0.005)
+            {
+                map.Map(c).ShouldBeGreaterThanOrEqualTo(previous - 1e-12);
+                previous = map.Map(c);
+            }
+        }
+    }
+
+    [Fact]
+    public void Fit_ByStratum_OneStratum_SameAsThePlainFit()
+    {
+        var (items, _) = Synthetic(3, 0.9, adaptive: false, seed: 5);
+        var plain = NoisyLabels.Fit(items.Take(2_000).ToList(), 3, 0.8);
+        var stratified = NoisyLabels.Fit(items.Take(2_000).ToList(), 3, 0.8, byStratum: true);
+        stratified.Strata.Keys.ShouldBe([LearnerStrata.None]);
+        foreach (var c in new[] { 0.55, 0.8, 0.99 }) stratified.Strata[LearnerStrata.None].Map(c).ShouldBe(plain.Calibrator.Map(c), 1e-12);
+        stratified.Calibrator.Describe().ShouldBe(plain.Calibrator.Describe());
+    }
+
+    [Fact]
+    public void LearnerStrata_Score_ProductOfOddsOrTheStatedConfidenceAlone()
+    {
+        var (score, stratum) = LearnerStrata.Score(0.9, [0.2f, 0.75f, 0.05f], 1, 3);
+        stratum.ShouldBe(LearnerStrata.Combined);
+        score.ShouldBe(0.9 * 0.75 / (0.9 * 0.75 + 0.1 * 0.25), 1e-6); // odds 9 × 3 = 27
+        LearnerStrata.Score(0.9, [0.5f, 0.5f], 0, 2).Score.ShouldBe(0.9, 1e-6); // an undecided learner leaves c as it is
+        LearnerStrata.Score(0.9, [0.95f, 0.05f], 1, 2).Score.ShouldBeLessThan(0.5); // a confident learner against the label outweighs c = 0.9
+        LearnerStrata.Score(0.9, null, 0, 2).ShouldBe((0.9, LearnerStrata.None));
+        LearnerStrata.Score(0.9, [0.5f, 0.5f], 0, 3).ShouldBe((0.9, LearnerStrata.None)); // not a row of this label set
+        LearnerStrata.Score(0.9, [float.NaN, 0.5f], 0, 2).ShouldBe((0.9, LearnerStrata.None));
+    }
+
     [Fact]
     public void Fit_BadInput_ClearError()
     {
@@ -127,5 +215,6 @@ public sealed class NoisyLabelsTests
         Should.Throw<ArgumentException>(() => NoisyLabels.Fit([new ResolvedItem(0.5, 0, [])], 2, 0.9)).Message.ShouldContain("person's answer");
         Should.Throw<ArgumentException>(() => NoisyLabels.Fit([new ResolvedItem(1.5, 0, [0])], 2, 0.9)).Message.ShouldContain("not in [0, 1]");
         Should.Throw<ArgumentException>(() => NoisyLabels.Fit([new ResolvedItem(0.5, 2, [0])], 2, 0.9)).Message.ShouldContain("not a class");
+        Should.Throw<ArgumentException>(() => NoisyLabels.Fit([new ResolvedItem(0.5, 0, [0], -1)], 2, 0.9, byStratum: true)).Message.ShouldContain("negative");
     }
 }

@@ -213,7 +213,7 @@ public static class RoutingSimulation
             policies.Add(Row("threshold", name, llmCost + below.Count * person.CostPerAnswer, thresholdRight, below.Count, n, below.Count) with { Threshold = options.Threshold });
             policies.Add(OracleThreshold(stated, llmRight, personRight, options.TargetAccuracy, llmCost, person.CostPerAnswer, name, Row));
 
-            var (row, router) = RunRouter([llm], data, stream, options, seed, evidence, cancellationToken);
+            var (row, router) = RunRouter([llm], data, stream, options, seed, evidence, learner, cancellationToken);
             policies.Add(Row("router", name, row.Cost, row.Right, row.People, row.Models, row.ToPeople) with
             {
                 EstimatedAccuracy = router.Report.EstimatedAccuracy.Estimate,
@@ -229,7 +229,7 @@ public static class RoutingSimulation
         }
         if (llms.Count >= 2)
         {
-            var (row, router) = RunRouter(llms.Take(2).ToList(), data, stream, options, seed, evidence, cancellationToken);
+            var (row, router) = RunRouter(llms.Take(2).ToList(), data, stream, options, seed, evidence, learner, cancellationToken);
             policies.Add(Row("router", $"{llms[0].Name} → {llms[1].Name}", row.Cost, row.Right, row.People, row.Models, row.ToPeople) with
             {
                 EstimatedAccuracy = router.Report.EstimatedAccuracy.Estimate,
@@ -251,6 +251,9 @@ public static class RoutingSimulation
         };
         return new RoutingReport(policies, calibration, referenceInfo);
     }
+
+    /// <summary>Labels the router must have returned before the learner in the loop is first trained.</summary>
+    private const int LearnerMinLabels = 100;
 
     private static double? Finite(double v) => double.IsFinite(v) ? v : null;
 
@@ -292,8 +295,15 @@ public static class RoutingSimulation
         };
     }
 
+    /// <summary>
+    /// Routes the stream in batches. When the router reads the learner (<see cref="RouterOptions.UseLearner"/>), a
+    /// learner in the loop — <paramref name="learner"/> trained on the labels the router has returned so far, as a
+    /// project's model is retrained on the labels it bought, never on gold — gives each batch its probabilities, refitted
+    /// once <see cref="LearnerMinLabels"/> labels exist and again whenever they grew by half.
+    /// </summary>
     private static ((double Cost, int Right, int People, int Models, int ToPeople) Row, RoutingOracle Router) RunRouter(
-        IReadOnlyList<IRoutedModel> llms, SimulationData data, int[] stream, RoutingSimulationOptions options, ulong seed, IEvidenceSink? evidence, CancellationToken ct)
+        IReadOnlyList<IRoutedModel> llms, SimulationData data, int[] stream, RoutingSimulationOptions options, ulong seed, IEvidenceSink? evidence, ILearner learner,
+        CancellationToken ct)
     {
         var people = new SimulatedPeople(options.People, data.PoolLabels, data.ClassNames, Seeds.Mix(seed, "people"));
         var routerOptions = options.Router with
@@ -306,11 +316,34 @@ public static class RoutingSimulation
         var router = new RoutingOracle(llms[0], people, routerOptions, llms.Count > 1 ? llms[1] : null);
         var right = 0;
         var toPeople = 0;
+        var classes = data.ClassNames.Count;
+        var useLearner = routerOptions.UseLearner && routerOptions.Mode == RouterMode.Solve;
+        var labelIndex = data.ClassNames.Select((c, i) => (c, i)).ToDictionary(x => x.c, x => x.i, StringComparer.Ordinal);
+        var labeledRows = new List<int>();
+        var labeledAs = new List<int>();
+        IClassifier? model = null;
+        var fittedAt = 0;
         for (var start = 0; start < stream.Length; start += options.BatchSize)
         {
             ct.ThrowIfCancellationRequested();
             var batch = stream.Skip(start).Take(options.BatchSize).ToList();
-            var questions = batch.Select(i => new OracleQuestion(data.PoolIds[i], data.PoolContent[i]) { PoolIndex = i, Cost = data.Costs[i] }).ToList();
+            if (useLearner && labeledRows.Count >= LearnerMinLabels && labeledRows.Count >= fittedAt * 3 / 2 && labeledAs.Distinct().Count() >= 2)
+            {
+                model = learner.Fit(new TrainingSet(data.Pool, labeledRows.ToArray(), labeledAs.ToArray(), classes), model, ct);
+                fittedAt = labeledRows.Count;
+            }
+            float[]? probabilities = null;
+            if (model is not null)
+            {
+                probabilities = new float[batch.Count * classes];
+                model.PredictProba(data.Pool, batch.ToArray(), probabilities);
+            }
+            var questions = batch.Select((i, b) => new OracleQuestion(data.PoolIds[i], data.PoolContent[i])
+            {
+                PoolIndex = i,
+                Cost = data.Costs[i],
+                LearnerProbabilities = probabilities?.AsSpan(b * classes, classes).ToArray(),
+            }).ToList();
             var request = new OracleRequest(questions, data.ClassNames) { Round = start / options.BatchSize, Seed = Seeds.Mix(seed, (ulong)start) };
             var asked = router.AskAsync(request, ct);
             var answers = asked.IsCompletedSuccessfully ? asked.Result : asked.AsTask().GetAwaiter().GetResult();
@@ -318,6 +351,11 @@ public static class RoutingSimulation
             {
                 var answer = answers[q];
                 if (answer.Status == AnswerStatus.Answered && answer.Labels.Count == 1 && answer.Labels[0] == data.ClassNames[data.PoolLabels[batch[q]]]) right++;
+                if (answer.Status == AnswerStatus.Answered && answer.Labels.Count == 1 && labelIndex.TryGetValue(answer.Labels[0], out var given))
+                {
+                    labeledRows.Add(batch[q]);
+                    labeledAs.Add(given);
+                }
                 if (answer.Provenance.Sources.Any(s => s.Name.StartsWith("simulated-person-", StringComparison.Ordinal))) toPeople++;
             }
         }
