@@ -410,9 +410,12 @@ public sealed partial class PostgresSiftStore
     /// <summary>
     /// The claim in one statement: the first ranked position that qualifies (r), else the first item outside it in the
     /// cold-start order (u; items_free holds the items with a free slot under the project's overlap, a caller asking for
-    /// more holders walks every item). FOR UPDATE OF i SKIP LOCKED: concurrent claimers (in any process) pass over an item
+    /// more holders walks every item). FOR NO KEY UPDATE OF i SKIP LOCKED: concurrent claimers (in any process) pass over an item
     /// another one is taking, and holders &lt; k is re-checked on the locked row's newest version; the counter moves only
-    /// while it is below k. The per-row "never had it" probe is a scalar subquery so it stays an index lookup.
+    /// while it is below k. NO KEY UPDATE, not UPDATE: a submit's answer row holds a KEY SHARE lock on its item (the foreign
+    /// key) while it waits for the evidence head this claimer holds, and FOR UPDATE would skip that item as taken, so the
+    /// last claimers could find the queue empty while an item still had a free slot (seen once in the two-instance
+    /// contract test). The per-row "never had it" probe is a scalar subquery so it stays an index lookup.
     /// </summary>
     private static string ClaimSql(bool open) => $"""
         WITH r AS (
@@ -422,7 +425,7 @@ public sealed partial class PostgresSiftStore
               AND NOT EXISTS (SELECT 1 FROM tasks t WHERE t.project_id = @p AND t.annotator_id = @a AND t.item_id = r.item_id)
             ORDER BY r.rank
             LIMIT 1
-            FOR UPDATE OF i SKIP LOCKED),
+            FOR NO KEY UPDATE OF i SKIP LOCKED),
         u AS (
             SELECT i.id AS item_id, 0::double precision AS score,
                    CASE WHEN coalesce((SELECT g.model_version FROM rankings g WHERE g.project_id = @p), 0) > 0 THEN @beyond ELSE @cold END AS reason,
@@ -433,7 +436,7 @@ public sealed partial class PostgresSiftStore
               AND NOT EXISTS (SELECT 1 FROM tasks t WHERE t.project_id = @p AND t.annotator_id = @a AND t.item_id = i.id)
             ORDER BY i.cold_key, i.external_id
             LIMIT 1
-            FOR UPDATE OF i SKIP LOCKED),
+            FOR NO KEY UPDATE OF i SKIP LOCKED),
         c AS (SELECT * FROM r UNION ALL SELECT * FROM u),
         bump AS (
             UPDATE items i SET holders = i.holders + 1, free_slots = i.free_slots - 1 FROM c WHERE i.id = c.item_id AND i.holders < @k RETURNING i.id, i.holders),

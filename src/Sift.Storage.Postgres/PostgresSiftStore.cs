@@ -8,7 +8,7 @@ namespace Sift.Storage.Postgres;
 
 /// <summary>
 /// <see cref="ISiftStore"/> (every store role) on PostgreSQL (Npgsql). Several processes may share one database: task hand-out locks the
-/// chosen item (<c>FOR UPDATE SKIP LOCKED</c>) and bumps its slot counter with a conditional update, so an item never
+/// chosen item (<c>FOR NO KEY UPDATE SKIP LOCKED</c>) and bumps its slot counter with a conditional update, so an item never
 /// has more than k live holders; the trainer lease is a row taken with a conditional upsert. Transactions run at READ
 /// COMMITTED and are retried on deadlocks, serialization failures and the unique-key races they expect. Thread-safe.
 /// Call <see cref="MigrateAsync"/> once before use (concurrent starters are serialised by an advisory lock).

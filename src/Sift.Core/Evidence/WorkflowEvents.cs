@@ -36,3 +36,18 @@ public sealed record RelabelEvent(string Choice, string? ItemId, double RelabelV
     /// <inheritdoc />
     public override string Kind => "relabel";
 }
+
+/// <summary>
+/// Who can reach the project changed: a member added or removed, or a user who reaches it was created, disabled,
+/// enabled or given a new token. Never holds a token.
+/// </summary>
+/// <param name="Change"><c>member-added</c>, <c>member-removed</c>, <c>user-created</c>, <c>user-disabled</c>, <c>user-enabled</c> or <c>token-rotated</c>.</param>
+/// <param name="User">The user's name.</param>
+/// <param name="UserId">The user's id.</param>
+/// <param name="Role">The user's role (admin, annotator, reviewer, auditor).</param>
+/// <param name="By">The admin who made the change.</param>
+public sealed record AccessEvent(string Change, string User, long UserId, string Role, string By) : EvidenceEvent
+{
+    /// <inheritdoc />
+    public override string Kind => "access";
+}

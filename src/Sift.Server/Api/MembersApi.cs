@@ -1,3 +1,4 @@
+using System.Security.Claims;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -33,7 +34,7 @@ internal static class MembersApi
     }
 
     /// <summary>PUT …/members/{userId}: makes an annotator or reviewer a member; 201 when added, 200 when already one.</summary>
-    internal static async Task<Results<Created<MemberView>, Ok<MemberView>>> AddMember(long projectId, long userId, ISiftStore store, TimeProvider time, CancellationToken ct)
+    internal static async Task<Results<Created<MemberView>, Ok<MemberView>>> AddMember(long projectId, long userId, ClaimsPrincipal principal, ISiftStore store, TimeProvider time, CancellationToken ct)
     {
         await ProjectsApi.RequireProjectAsync(store, projectId, ct);
         var user = await store.GetUserAsync(userId, ct) ?? throw UserNotFound(userId);
@@ -44,6 +45,7 @@ internal static class MembersApi
         }
 
         var added = await store.AddMemberAsync(projectId, userId, time.GetUtcNow(), ct);
+        if (added) await AccessEvidence.MemberAsync(store, projectId, user, "member-added", principal.Identity?.Name ?? "", time.GetUtcNow(), ct);
         var member = (await store.ListMembersAsync(projectId, ct)).FirstOrDefault(m => m.UserId == userId)
             ?? throw UserNotFound(userId); // removed again in between by another request
         var view = View(user, member);
@@ -54,11 +56,13 @@ internal static class MembersApi
     /// DELETE …/members/{userId}: ends the membership (204); the user's live tasks in the project are released at once
     /// and their answers stay. 404 when the user is not a member.
     /// </summary>
-    internal static async Task<NoContent> RemoveMember(long projectId, long userId, ISiftStore store, TimeProvider time, CancellationToken ct)
+    internal static async Task<NoContent> RemoveMember(long projectId, long userId, ClaimsPrincipal principal, ISiftStore store, TimeProvider time, CancellationToken ct)
     {
         await ProjectsApi.RequireProjectAsync(store, projectId, ct);
         if (!await store.RemoveMemberAsync(projectId, userId, time.GetUtcNow(), ct))
             throw new NotFoundException($"User {userId} is not a member of project {projectId}.");
+        if (await store.GetUserAsync(userId, ct) is { } user)
+            await AccessEvidence.MemberAsync(store, projectId, user, "member-removed", principal.Identity?.Name ?? "", time.GetUtcNow(), ct);
         return TypedResults.NoContent();
     }
 

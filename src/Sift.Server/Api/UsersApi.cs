@@ -36,31 +36,35 @@ internal static class UsersApi
     internal static async Task<Ok<UserView[]>> ListUsers(ISiftStore store, CancellationToken ct) =>
         TypedResults.Ok((await store.ListUsersAsync(ct)).Select(UserView.From).ToArray());
 
-    internal static async Task<Created<CreatedUser>> CreateUser(CreateUserRequest request, ISiftStore store, TimeProvider time, CancellationToken ct)
+    internal static async Task<Created<CreatedUser>> CreateUser(CreateUserRequest request, ClaimsPrincipal principal, ISiftStore store, TimeProvider time, CancellationToken ct)
     {
         var name = ValidateName(request.Name);
         if (!Enum.IsDefined(request.Role) || request.Role == Role.Model)
             throw new RequestValidationException("role", "role: must be admin, annotator, reviewer or auditor (model users are made by adding a model annotator to a project).");
         var token = UserTokens.NewToken();
         var user = await store.CreateUserAsync(name, request.Role, UserTokens.Hash(token), time.GetUtcNow(), ct);
+        await AccessEvidence.UserAsync(store, user, "user-created", principal.Identity?.Name ?? "", time.GetUtcNow(), ct);
         return TypedResults.Created($"/api/users/{user.Id}", new CreatedUser(UserView.From(user), token));
     }
 
-    internal static async Task<Ok<TokenView>> RotateToken(long userId, ISiftStore store, CancellationToken ct)
+    internal static async Task<Ok<TokenView>> RotateToken(long userId, ClaimsPrincipal principal, ISiftStore store, TimeProvider time, CancellationToken ct)
     {
         await RefuseModelUserAsync(store, userId, ct);
         var token = UserTokens.NewToken();
         if (!await store.SetTokenHashAsync(userId, UserTokens.Hash(token), ct)) throw new NotFoundException($"User {userId} does not exist.");
+        if (await store.GetUserAsync(userId, ct) is { } user)
+            await AccessEvidence.UserAsync(store, user, "token-rotated", principal.Identity?.Name ?? "", time.GetUtcNow(), ct);
         return TypedResults.Ok(new TokenView(token));
     }
 
-    internal static async Task<Ok<UserView>> SetDisabled(long userId, DisabledRequest request, ClaimsPrincipal principal, ISiftStore store, CancellationToken ct)
+    internal static async Task<Ok<UserView>> SetDisabled(long userId, DisabledRequest request, ClaimsPrincipal principal, ISiftStore store, TimeProvider time, CancellationToken ct)
     {
         var disabled = request.Disabled ?? throw new RequestValidationException("disabled", "'disabled' is required: true or false.");
         if (disabled && userId == principal.UserId()) throw new ConflictException("You cannot disable yourself.");
         await RefuseModelUserAsync(store, userId, ct);
         if (!await store.SetDisabledAsync(userId, disabled, ct)) throw new NotFoundException($"User {userId} does not exist.");
         var user = await store.GetUserAsync(userId, ct) ?? throw new NotFoundException($"User {userId} does not exist.");
+        await AccessEvidence.UserAsync(store, user, disabled ? "user-disabled" : "user-enabled", principal.Identity?.Name ?? "", time.GetUtcNow(), ct);
         return TypedResults.Ok(UserView.From(user));
     }
 

@@ -40,7 +40,9 @@ public sealed class EvidenceApiTests(QuietLoopServerFixture server) : IClassFixt
         static string Kinds(List<JsonNode> events) => string.Join(",", events.Select(e => e["kind"]!.GetValue<string>() + (e["event"]!["undo"]?.GetValue<bool>() == true ? "(undo)" : "")));
 
         var created = await NewEventsAsync();
-        Kinds(created).ShouldBe("settings");
+        Kinds(created).ShouldBe("settings,access,access,access", "the fixture makes its annotators and reviewer members");
+        created.Skip(1).Select(e => e["event"]!["change"]!.GetValue<string>() + " " + e["event"]!["user"]!.GetValue<string>())
+            .ShouldBe(ServerFixture.MemberRoles.Select(m => "member-added " + m));
         created[0]["event"]!["change"]!.GetValue<string>().ShouldBe("created");
 
         const string Body = "{\"id\":\"e1\",\"text\":\"one\"}\n{\"id\":\"e2\",\"text\":\"two\"}\n{\"id\":\"e3\",\"text\":\"three\"}\n{\"id\":\"e4\",\"text\":\"four\"}\n{\"id\":\"e5\",\"text\":\"five\"}\n";
@@ -107,7 +109,7 @@ public sealed class EvidenceApiTests(QuietLoopServerFixture server) : IClassFixt
         using var annotator = server.Client("annotator");
         (await annotator.PostAsync($"/api/projects/{projectId}/tasks/next?prefetch=3", null, Ct)).EnsureSuccessStatusCode();
         var whole = JsonNode.Parse(await auditor.GetStringAsync($"/api/projects/{projectId}/evidence", Ct))!.AsArray();
-        whole.Select(e => e!["kind"]!.GetValue<string>()).ShouldBe(["settings", "import", "selection", "selection", "selection"]);
+        whole.Select(e => e!["kind"]!.GetValue<string>()).ShouldBe(["settings", "access", "access", "access", "import", "selection", "selection", "selection"]);
 
         var paged = new List<long>();
         var next = $"/api/projects/{projectId}/evidence?limit=2";
@@ -121,8 +123,8 @@ public sealed class EvidenceApiTests(QuietLoopServerFixture server) : IClassFixt
             if (page.Count < 2) next.ShouldBeNull("a short page is the last");
         }
 
-        paged.ShouldBe([1, 2, 3, 4, 5]);
-        JsonNode.Parse(await auditor.GetStringAsync($"/api/projects/{projectId}/evidence?after=5", Ct))!.AsArray().ShouldBeEmpty();
+        paged.ShouldBe([1, 2, 3, 4, 5, 6, 7, 8]);
+        JsonNode.Parse(await auditor.GetStringAsync($"/api/projects/{projectId}/evidence?after=8", Ct))!.AsArray().ShouldBeEmpty();
     }
 
     [Theory]

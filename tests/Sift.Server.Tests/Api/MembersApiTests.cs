@@ -10,6 +10,46 @@ public sealed class MembersApiTests(ServerFixture server) : IClassFixture<Server
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
+    public async Task AccessChanges_AreEvidenceOfTheProjectsTheyReach_AndNeverHoldAToken()
+    {
+        var projectId = await server.CreateProjectAsync(["a", "b"], members: []);
+        using var admin = server.Client("admin");
+        async Task<List<JsonNode>> AccessAsync() =>
+            JsonNode.Parse(await admin.GetStringAsync($"/api/projects/{projectId}/evidence", Ct))!.AsArray()
+                .Where(e => e!["kind"]!.GetValue<string>() == "access").Select(e => e!["event"]!).ToList();
+        static string Summary(JsonNode e) => $"{e["change"]} {e["user"]} {e["role"]} by {e["by"]}";
+        static StringContent Json(string body) => new(body, Encoding.UTF8, "application/json");
+        async Task<JsonNode> CreateAsync(string name, string role) =>
+            JsonNode.Parse(await (await admin.PostAsync("/api/users", Json($$"""{"name":"{{name}}","role":"{{role}}"}"""), Ct)).Content.ReadAsStringAsync(Ct))!;
+
+        var name = "ann-" + Guid.NewGuid().ToString("N")[..8];
+        var created = await CreateAsync(name, "annotator");
+        var userId = created["user"]!["id"]!.GetValue<long>();
+        (await AccessAsync()).ShouldBeEmpty("an annotator reaches no project until made a member");
+
+        (await admin.PutAsync($"/api/projects/{projectId}/members/{userId}", null, Ct)).StatusCode.ShouldBe(HttpStatusCode.Created);
+        (await admin.PutAsync($"/api/projects/{projectId}/members/{userId}", null, Ct)).StatusCode.ShouldBe(HttpStatusCode.OK);
+        var rotated = JsonNode.Parse(await (await admin.PostAsync($"/api/users/{userId}/token", null, Ct)).Content.ReadAsStringAsync(Ct))!["token"]!.GetValue<string>();
+        (await admin.PutAsync($"/api/users/{userId}/disabled", Json("""{"disabled":true}"""), Ct)).EnsureSuccessStatusCode();
+        (await admin.DeleteAsync($"/api/projects/{projectId}/members/{userId}", Ct)).StatusCode.ShouldBe(HttpStatusCode.NoContent);
+        var auditorName = "aud-" + Guid.NewGuid().ToString("N")[..8];
+        var auditor = await CreateAsync(auditorName, "auditor");
+
+        (await AccessAsync()).Select(Summary).ShouldBe([
+            $"member-added {name} annotator by admin",
+            $"token-rotated {name} annotator by admin",
+            $"user-disabled {name} annotator by admin",
+            $"member-removed {name} annotator by admin",
+            $"user-created {auditorName} auditor by admin",
+        ]);
+        var log = await admin.GetStringAsync($"/api/projects/{projectId}/evidence", Ct);
+        log.ShouldNotContain(created["token"]!.GetValue<string>());
+        log.ShouldNotContain(rotated);
+        log.ShouldNotContain(auditor["token"]!.GetValue<string>());
+        JsonNode.Parse(await admin.GetStringAsync($"/api/projects/{projectId}/evidence/verify", Ct))!["intact"]!.GetValue<bool>().ShouldBeTrue();
+    }
+
+    [Fact]
     public async Task PutListDelete_Member_AddsOnceListsAndRemoves()
     {
         var projectId = await server.CreateProjectAsync(["a", "b"], members: []);
