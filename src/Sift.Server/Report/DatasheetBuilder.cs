@@ -344,7 +344,7 @@ internal static partial class DatasheetBuilder
         return new ImportRow(at, Str(root, "source") ?? "", Int(root, "imported"), Int(root, "duplicates"), Int(root, "held_out"), Str(root, "sha256"));
     }
 
-    /// <summary>An event's fields other than kind and time, as "name: value" pairs (values cut to 200 characters).</summary>
+    /// <summary>An event's fields other than kind and time, as "name: value" pairs (an array as its length; values cut to 200 characters).</summary>
     internal static string Summarize(string json)
     {
         using var document = JsonDocument.Parse(json);
@@ -353,7 +353,12 @@ internal static partial class DatasheetBuilder
         foreach (var property in document.RootElement.EnumerateObject())
         {
             if (property.Name is "kind" or "at" or "chain") continue;
-            var text = property.Value.ValueKind == JsonValueKind.String ? property.Value.GetString() ?? "" : property.Value.GetRawText();
+            var text = property.Value.ValueKind switch
+            {
+                JsonValueKind.String => property.Value.GetString() ?? "",
+                JsonValueKind.Array => property.Value.GetArrayLength().ToString("N0", CultureInfo.InvariantCulture) + " entries",
+                _ => property.Value.GetRawText(),
+            };
             parts.Add(property.Name + ": " + (text.Length > 200 ? text[..200] + "…" : text));
         }
         return string.Join("; ", parts);
