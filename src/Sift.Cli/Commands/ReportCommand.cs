@@ -32,32 +32,16 @@ internal static class ReportCommand
             string name;
             if (parse.GetValue(project) is { } projectId)
             {
-                if (parse.GetValue(path) is not null) throw new ConfigurationException("Give a path or --project (with --db or --postgres), not both.");
-                var dbPath = parse.GetValue(db);
-                var connection = parse.GetValue(postgres);
-                if (dbPath is not null && connection is not null) throw new ConfigurationException("Give either --db or --postgres, not both.");
-                var choice = new StoreChoice(dbPath ?? "sift.db", connection).Validate();
-                if (connection is null && !File.Exists(choice.SqlitePath)) throw new ConfigurationException($"{choice.SqlitePath}: no such database file.");
-                var file = parse.GetValue(checkpoints) ?? ServerCheckpoints.FileFor(ServerCheckpoints.DefaultDirectory(choice.PostgresConnectionString is null ? choice.SqlitePath : null), projectId);
+                var (choice, file) = EvidenceSource.Project(parse.GetValue(path), parse.GetValue(db), parse.GetValue(postgres), parse.GetValue(checkpoints), projectId);
                 var signed = CheckpointFile.Read(file);
                 await using var store = choice.Open();
-                try
-                {
-                    if (await store.GetProjectAsync(projectId, ct) is null) throw new ConfigurationException($"{choice.Describe()}: project {projectId} does not exist.");
-                    html = await DatasheetReports.ProjectHtmlAsync(store, projectId, signed, File.Exists(file), TimeProvider.System, ct);
-                }
-                catch (System.Data.Common.DbException e)
-                {
-                    throw new SiftException($"the project could not be read (a database from before schema version 10 has no hash chain: start the server once to migrate it): {e.Message}", e);
-                }
+                html = await EvidenceSource.ReadProjectAsync(store, choice, projectId, "the project",
+                    () => DatasheetReports.ProjectHtmlAsync(store, projectId, signed, File.Exists(file), TimeProvider.System, ct), ct);
                 name = string.Create(CultureInfo.InvariantCulture, $"{choice.Describe()}, project {projectId}");
             }
             else
             {
-                var target = parse.GetValue(path) ?? throw new ConfigurationException("Give a simulate folder or evidence.jsonl, or --project with --db or --postgres.");
-                var log = Directory.Exists(target) ? Path.Combine(target, "evidence.jsonl") : target;
-                if (!File.Exists(log))
-                    throw new ConfigurationException(Directory.Exists(target) ? $"{target}: no evidence.jsonl in this folder." : $"{target}: no such file or folder.");
+                var log = EvidenceSource.LogFile(parse.GetValue(path));
                 var signed = CheckpointFile.Read(parse.GetValue(checkpoints) ?? CheckpointFile.For(log));
                 html = DatasheetReports.SimulationHtml(log, signed, EvidenceFile.SimulationScope, TimeProvider.System);
                 name = log;

@@ -32,31 +32,14 @@ internal static class VerifyCommand
             var heads = new ChainHead.Watcher([.. (parse.GetValue(head) ?? []).Select(ChainHead.Parse)]);
             if (parse.GetValue(project) is { } projectId)
             {
-                if (parse.GetValue(path) is not null) throw new ConfigurationException("Give a path or --project (with --db or --postgres), not both.");
-                var dbPath = parse.GetValue(db);
-                var connection = parse.GetValue(postgres);
-                if (dbPath is not null && connection is not null) throw new ConfigurationException("Give either --db or --postgres, not both.");
-                var choice = new StoreChoice(dbPath ?? "sift.db", connection).Validate();
-                if (connection is null && !File.Exists(choice.SqlitePath)) throw new ConfigurationException($"{choice.SqlitePath}: no such database file.");
-                var file = parse.GetValue(checkpoints) ?? ServerCheckpoints.FileFor(ServerCheckpoints.DefaultDirectory(choice.PostgresConnectionString is null ? choice.SqlitePath : null), projectId);
+                var (choice, file) = EvidenceSource.Project(parse.GetValue(path), parse.GetValue(db), parse.GetValue(postgres), parse.GetValue(checkpoints), projectId);
                 var signedByServer = CheckpointFile.Read(file);
                 await using var store = choice.Open();
-                ChainVerification verdict;
-                try
-                {
-                    if (await store.GetProjectAsync(projectId, ct) is null) throw new ConfigurationException($"{choice.Describe()}: project {projectId} does not exist.");
-                    verdict = heads.Check(EvidenceChain.Verify(heads.Watch(ServerCheckpoints.StoredChain(store, projectId, ct)), signedByServer, parse.GetValue(keyId), ServerCheckpoints.Scope(projectId)));
-                }
-                catch (System.Data.Common.DbException e)
-                {
-                    throw new SiftException($"the evidence could not be read (a database from before schema version 10 has no hash chain: start the server once to migrate it): {e.Message}", e);
-                }
+                var verdict = await EvidenceSource.ReadProjectAsync(store, choice, projectId, "the evidence",
+                    () => Task.FromResult(heads.Check(EvidenceChain.Verify(heads.Watch(ServerCheckpoints.StoredChain(store, projectId, ct)), signedByServer, parse.GetValue(keyId), ServerCheckpoints.Scope(projectId)))), ct);
                 return Report(parse.InvocationConfiguration.Output, $"{choice.Describe()}, project {projectId}", verdict, signedByServer);
             }
-            var target = parse.GetValue(path) ?? throw new ConfigurationException("Give a simulate folder or evidence.jsonl, or --project with --db or --postgres.");
-            var log = Directory.Exists(target) ? Path.Combine(target, "evidence.jsonl") : target;
-            if (!File.Exists(log))
-                throw new ConfigurationException(Directory.Exists(target) ? $"{target}: no evidence.jsonl in this folder." : $"{target}: no such file or folder.");
+            var log = EvidenceSource.LogFile(parse.GetValue(path));
             var checkpointPath = parse.GetValue(checkpoints) ?? CheckpointFile.For(log);
             var signed = CheckpointFile.Read(checkpointPath);
             var result = heads.Check(EvidenceChain.Verify(heads.Watch(Entries(log)), signed, parse.GetValue(keyId), EvidenceFile.SimulationScope));
