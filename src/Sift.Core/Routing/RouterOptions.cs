@@ -19,6 +19,23 @@ public enum RouterMode
     Stop,
 }
 
+/// <summary>How the solve-mode plan's goal treats what the items labeled so far are expected to have reached.</summary>
+public enum GoalRule
+{
+    /// <summary>
+    /// A shortfall is repaid and a surplus spent (the goal moves within [target − 0.05, 0.999]), accepted labels counted
+    /// at their calibrated (acting) value. The default: cheapest, but a calibration that is too high in the accepted
+    /// region is found only through the calibrator.
+    /// </summary>
+    Balance,
+
+    /// <summary>
+    /// Accepted labels counted at most at the accuracy the 1/π-weighted audits measured, and a surplus never spent
+    /// (the goal stays at or above the target): the target is met more often, at a higher cost (docs/benchmarks.md).
+    /// </summary>
+    Repay,
+}
+
 /// <summary>Settings of <see cref="RoutingOracle"/>. Validated once, when the router is created.</summary>
 public sealed record RouterOptions
 {
@@ -44,6 +61,9 @@ public sealed record RouterOptions
     /// error (the same share of accepted labels on average) instead of uniformly. Default true.
     /// </summary>
     public bool RiskAudits { get; init; } = true;
+
+    /// <summary>In <see cref="RouterMode.Solve"/>: how the plan's goal counts the items labeled so far (<see cref="GoalRule"/>). Default <see cref="GoalRule.Balance"/>.</summary>
+    public GoalRule Goal { get; init; } = GoalRule.Balance;
 
     /// <summary>The label accuracy to reach over all routed items, 0–1. Default 0.95.</summary>
     public double TargetAccuracy { get; init; } = 0.95;
@@ -105,7 +125,7 @@ public sealed record RouterOptions
     public IEvidenceSink Evidence { get; init; } = NullEvidenceSink.Instance;
 
     /// <summary>
-    /// Applies a spec of router settings, <c>mode=solve,double-share=0.1,stop=0.99,max-people=3,z=0.5,warm-up=100,vote-cap=0.9,margin=0,learner=off,audits=risk</c>
+    /// Applies a spec of router settings, <c>mode=solve,double-share=0.1,stop=0.99,max-people=3,z=0.5,warm-up=100,vote-cap=0.9,margin=0,learner=off,audits=risk,goal=balance</c>
     /// (any subset; keys as in the option names; <c>mode</c> is <c>solve</c> or <c>stop</c>), to these options.
     /// </summary>
     /// <exception cref="ConfigurationException">The spec is malformed; the message names the part.</exception>
@@ -113,7 +133,7 @@ public sealed record RouterOptions
     {
         if (string.IsNullOrWhiteSpace(spec)) return this;
         var parts = Simulation.Routing.SpecParts.Parse(spec, "--router");
-        Simulation.Routing.SpecParts.NoOthers(parts, spec, "--router", "mode", "double-share", "stop", "max-people", "z", "warm-up", "vote-cap", "margin", "learner", "audits");
+        Simulation.Routing.SpecParts.NoOthers(parts, spec, "--router", "mode", "double-share", "stop", "max-people", "z", "warm-up", "vote-cap", "margin", "learner", "audits", "goal");
         var mode = Mode;
         if (parts.TryGetValue("mode", out var m))
             mode = m.ToLowerInvariant() switch
@@ -151,6 +171,12 @@ public sealed record RouterOptions
                 "uniform" => false,
                 _ => throw new ConfigurationException($"--router '{spec}': audits must be 'uniform' or 'risk', not '{audits}'."),
             } : RiskAudits,
+            Goal = parts.TryGetValue("goal", out var g) ? g.ToLowerInvariant() switch
+            {
+                "balance" => GoalRule.Balance,
+                "repay" => GoalRule.Repay,
+                _ => throw new ConfigurationException($"--router '{spec}': goal must be 'balance' or 'repay', not '{g}'."),
+            } : Goal,
         };
         result.Validate();
         return result;
@@ -165,6 +191,7 @@ public sealed record RouterOptions
         if (!(AuditShare >= 0 && AuditShare <= 1)) throw new ConfigurationException("The audit share must be between 0 and 1.");
         if (!(DoubleShare >= 0 && DoubleShare <= 1)) throw new ConfigurationException("The router's double share must be between 0 and 1.");
         if (!Enum.IsDefined(Mode)) throw new ConfigurationException("The router's mode must be solve or stop.");
+        if (!Enum.IsDefined(Goal)) throw new ConfigurationException("The router's goal rule must be balance or repay.");
         if (WarmUp < 0) throw new ConfigurationException("The router's warm-up cannot be negative.");
         if (MaxPeople < 1) throw new ConfigurationException("The router must be allowed to ask at least one person.");
         if (!(StopPosterior > 0.5 && StopPosterior < 1)) throw new ConfigurationException("The router's stop posterior must be between 0.5 and 1.");

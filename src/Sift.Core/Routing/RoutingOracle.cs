@@ -102,6 +102,11 @@ public sealed class RoutingOracle : IOracle
     private double _auditWeightSquared;
     private double _auditWeightRight;
     private double _acceptedMeanError = double.NaN;
+    // Audits for the plan's goal (GoalRule.Repay): Σ 1/π, Σ 1/π², Σ 1/π · [first person agreed], Σ 1/π · acting value at acceptance.
+    private double _auditRatioWeight;
+    private double _auditRatioWeightSquared;
+    private double _auditRatioAgree;
+    private double _auditRatioActing;
     private int _personAnswers;
     private int _modelAnswers;
     private double _modelMoney;
@@ -408,6 +413,14 @@ public sealed class RoutingOracle : IOracle
                 if (label == item.ModelLabel) _auditWeightRight += weight;
                 _auditedExpected += _calibratorAtDecision.Map(item.Stated);
                 if (label == item.ModelLabel) _auditsRight++;
+                // For the plan's goal: the first person's agreement against the value the label was accepted at, weighted by 1/π.
+                if (item.PersonLabels.Count > 0 && !double.IsNaN(item.Calibrated))
+                {
+                    _auditRatioWeight += weight;
+                    _auditRatioWeightSquared += weight * weight;
+                    _auditRatioAgree += item.PersonLabels[0] == item.ModelLabel ? weight : 0;
+                    _auditRatioActing += weight * item.Calibrated;
+                }
             }
         }
         else if (item.ModelLabel >= 0 && !item.Deferred)
@@ -527,17 +540,43 @@ public sealed class RoutingOracle : IOracle
     /// calibrator, people's at their posterior — with the shortfall (or surplus) spread over as many items as were
     /// labeled so far, at least <see cref="DebtHorizon"/>. Early decisions rest on a rough calibration; without this the
     /// whole stream inherits their error, since a plan solved for the mean of the items to come never repays it.
-    /// Kept within [target − 0.05, 0.999].
+    /// Kept within [target − 0.05, 0.999]. With <see cref="GoalRule.Repay"/> accepted labels count at most at what the
+    /// audits found (<see cref="AuditedAccuracy"/>) and a surplus is never spent (the goal stays at or above the target).
     /// </summary>
     private double PlanGoal()
     {
         var goal = _options.TargetAccuracy + _options.Margin;
         var n = _acceptedStated.Count + _peopleItems;
         if (n == 0) return goal;
-        var expected = _acceptedStated.Sum(s => Calibrated(s.Stated, s.Stratum)) + _peoplePosteriorSum;
-        var debt = goal * n - expected;
-        return Math.Clamp(goal + debt / Math.Max(n, DebtHorizon), _options.TargetAccuracy - 0.05, 0.999);
+        var acting = _acceptedStated.Sum(s => Calibrated(s.Stated, s.Stratum));
+        var repay = _options.Goal == GoalRule.Repay;
+        var accepted = repay && _acceptedStated.Count > 0 ? Math.Min(acting, _acceptedStated.Count * AuditedAccuracy(acting / _acceptedStated.Count)) : acting;
+        var debt = goal * n - (accepted + _peoplePosteriorSum);
+        return Math.Clamp(goal + debt / Math.Max(n, DebtHorizon), repay ? _options.TargetAccuracy : _options.TargetAccuracy - 0.05, 0.999);
     }
+
+    /// <summary>
+    /// The accuracy of accepted labels as the audits measure it: the first audit person's agreement with the accepted
+    /// label, weighted by 1/π (Horvitz–Thompson, so risk-weighted audits stand for every accepted label) and corrected
+    /// for people's own errors ((a − e)/(h − e), e = (1 − h)/(K − 1)), shrunk towards <paramref name="actingMean"/> by
+    /// <see cref="AuditPseudoCount"/> pseudo-audits on the scale of Kish's effective number of audits. The calibrator
+    /// alone cannot see this: accepted regions are resolved only by audits, and an isotonic block whose fit is high by
+    /// chance stays high (the winner's curse). <paramref name="actingMean"/> before any audit.
+    /// </summary>
+    private double AuditedAccuracy(double actingMean)
+    {
+        if (!(_auditRatioWeight > 0)) return actingMean;
+        var k = Math.Max(2, _classes);
+        var h = PooledPersonAccuracy(k);
+        var e = (1 - h) / (k - 1);
+        // Kish's effective number of audits carries the pseudo-count's weight on the same scale.
+        var effective = _auditRatioWeight * _auditRatioWeight / _auditRatioWeightSquared;
+        var right = Math.Clamp((_auditRatioAgree / _auditRatioWeight - e) / (h - e), 0, 1);
+        return (effective * right + AuditPseudoCount * actingMean) / (effective + AuditPseudoCount);
+    }
+
+    /// <summary>Pseudo-audits at the acting value in <see cref="AuditedAccuracy"/>.</summary>
+    private const double AuditPseudoCount = 10;
 
     /// <summary>
     /// An accepted label's chance of an audit. Uniform: <see cref="RouterOptions.AuditShare"/>. By risk

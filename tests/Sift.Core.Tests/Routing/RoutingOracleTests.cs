@@ -240,6 +240,33 @@ public sealed class RoutingOracleTests
         report.AuditAccuracy.Estimate.ShouldBeLessThanOrEqualTo(report.AuditAccuracy.High);
     }
 
+    [Theory]
+    [InlineData(SimulatedCalibration.Calibrated)]
+    [InlineData(SimulatedCalibration.Overconfident)]
+    public async Task AskAsync_RepayGoal_NeverAimsBelowTheTargetAndBuysAccuracyWithPeople(SimulatedCalibration calibration)
+    {
+        var balanceSink = new ListEvidenceSink();
+        var repaySink = new ListEvidenceSink();
+        var balance = await RouteSynthetic(new RouterOptions { Seed = 3, Evidence = balanceSink }, calibration);
+        var repay = await RouteSynthetic(new RouterOptions { Seed = 3, Evidence = repaySink, Goal = GoalRule.Repay }, calibration);
+        static List<double> Goals(ListEvidenceSink sink) =>
+            sink.Events.OfType<RoutingEvent>().Select(e => e.Inputs.TryGetValue("plan_goal", out var g) ? g : null).OfType<double>().ToList();
+        // Balance spends an estimated surplus (its goal dips below the target); repay never does.
+        Goals(balanceSink).Min().ShouldBeLessThan(0.95);
+        Goals(repaySink).ShouldAllBe(g => g >= 0.95);
+        repay.PeopleAnswers.ShouldBeGreaterThan(balance.PeopleAnswers);
+        repay.Accuracy.ShouldBeGreaterThanOrEqualTo(balance.Accuracy);
+        repay.Accuracy.ShouldBeGreaterThan(0.95 - 0.005);
+    }
+
+    [Fact]
+    public void WithSpec_Goal_ParsesAndRejectsUnknownRules()
+    {
+        new RouterOptions().WithSpec("goal=repay").Goal.ShouldBe(GoalRule.Repay);
+        new RouterOptions().Goal.ShouldBe(GoalRule.Balance);
+        Should.Throw<ConfigurationException>(() => new RouterOptions().WithSpec("goal=greedy")).Message.ShouldContain("goal must be 'balance' or 'repay'");
+    }
+
     [Fact]
     public async Task AskAsync_MultiLabel_ClearError()
     {
