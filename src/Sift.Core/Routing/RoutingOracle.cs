@@ -42,6 +42,18 @@ public sealed record RouterReport
     /// <summary>The first model's calibrator as last fitted.</summary>
     public string Calibrator { get; init; } = "";
 
+    /// <summary>Labels accepted because the second model agreed with the first (included in <see cref="Accepted"/>).</summary>
+    public int AcceptedOnAgreement { get; init; }
+
+    /// <summary>Answers bought from the second model (included in <see cref="ModelAnswers"/>).</summary>
+    public int SecondModelAnswers { get; init; }
+
+    /// <summary>Money spent on the second model (included in <see cref="ModelMoney"/>).</summary>
+    public double SecondModelMoney { get; init; }
+
+    /// <summary>The map of two agreeing models' combined confidence to the chance their label is right, as last fitted (empty without one).</summary>
+    public string AgreementCalibrator { get; init; } = "";
+
     /// <summary>People's estimated accuracy by name (Dawid–Skene one-coin, or the prior).</summary>
     public IReadOnlyDictionary<string, double> PersonAccuracy { get; init; } = new Dictionary<string, double>();
 }
@@ -118,6 +130,20 @@ public sealed class RoutingOracle : IOracle
     private readonly List<(double Stated, int Stratum)> _acceptedStated = [];
     private IReadOnlyDictionary<int, IsotonicCalibrator> _strata = new Dictionary<int, IsotonicCalibrator>();
     private double _goal = double.NaN;
+    // Solve mode, second model: agreements people resolved (score: both stated confidences combined), their
+    // noise-corrected map, each seen item's agreement score (NaN: none; parallel to _statedSeen), the money rule's state.
+    private readonly List<ResolvedItem> _agreementResolved = [];
+    private IsotonicCalibrator? _agreementCorrected;
+    private int _agreementResolvedAtLastFit;
+    private readonly List<double> _seenAgreement = [];
+    private readonly List<double> _acceptedAgreement = [];
+    private readonly List<bool> _secondPaid = [];
+    private int _acceptedOnAgreement;
+    private int _secondAnswers;
+    private double _secondMoney;
+    private int _peopleCalls;
+    private int _escalated;
+    private int _escalatedAnswers;
 
     /// <summary>Creates a router.</summary>
     /// <param name="model">The model asked first about every item (its answers must carry a confidence).</param>
@@ -177,6 +203,10 @@ public sealed class RoutingOracle : IOracle
                 AuditAccuracy = audit,
                 EstimatedAccuracy = new ShareInterval(Estimate(acceptedAccuracy.Estimate), Estimate(acceptedAccuracy.Low), Estimate(acceptedAccuracy.High), _audits),
                 Calibrator = _calibrator.Describe(),
+                AcceptedOnAgreement = _acceptedOnAgreement,
+                SecondModelAnswers = _secondAnswers,
+                SecondModelMoney = _secondMoney,
+                AgreementCalibrator = Solving ? _agreementCorrected?.Describe() ?? "" : _agreementCalibrator?.Describe() ?? "",
                 PersonAccuracy = new Dictionary<string, double>(_personAccuracy, StringComparer.Ordinal),
             };
         }
@@ -201,6 +231,14 @@ public sealed class RoutingOracle : IOracle
         public int SecondLabel { get; set; } = -1;
         public double SecondCalibrated { get; set; } = double.NaN;
         public double AgreementNaive { get; set; } = double.NaN;
+        public int SeenIndex { get; set; } = -1;
+        public double SecondStated { get; set; } = double.NaN;
+        public double AgreementScore { get; set; } = double.NaN;
+        public double AgreementCalibrated { get; set; } = double.NaN;
+        public double FirstCalibrated { get; set; } = double.NaN;
+        public string? SecondRule { get; set; }
+        public double SecondPrice { get; set; } = double.NaN;
+        public double ExpectedSaving { get; set; } = double.NaN;
         public double[]? Posterior { get; set; }
         public int People { get; set; }
         public bool Deferred { get; set; }
@@ -257,7 +295,8 @@ public sealed class RoutingOracle : IOracle
         }
 
         // 3. A second model for the rest, accepted on agreement once agreement has proved itself.
-        if (_second is not null)
+        if (_second is not null && Solving) await AskSecondSolving(items, request, index, threshold, cancellationToken).ConfigureAwait(false);
+        else if (_second is not null)
         {
             var asked = items.Where(x => !x.Accepted && !x.WarmUp && x.ModelLabel >= 0).ToList();
             if (asked.Count > 0)
@@ -268,6 +307,8 @@ public sealed class RoutingOracle : IOracle
                     var item = asked[i];
                     var answer = second[i];
                     Pay(item, answer.Provenance, model: true);
+                    _secondAnswers++;
+                    _secondMoney += answer.Provenance.Cost.Money;
                     if (answer.Status != AnswerStatus.Answered || answer.Labels.Count != 1 || !index.TryGetValue(answer.Labels[0], out var l2)) continue;
                     item.SecondLabel = l2;
                     var c2 = answer.Provenance.Confidence is { } c && c >= 0 && c <= 1 ? c : 0.5;
@@ -303,7 +344,7 @@ public sealed class RoutingOracle : IOracle
             if (Solving && item.ModelLabel >= 0 && !item.WarmUp)
             {
                 // The calibrator is corrected for people's errors and fitted on their answers, not on the resolved label, so the model's vote needs no cap.
-                prior = _plan!.Prior(item.ModelLabel, item.Calibrated);
+                prior = _plan!.Prior(item.ModelLabel, double.IsNaN(item.AgreementCalibrated) ? item.Calibrated : item.AgreementCalibrated);
             }
             else if (item.ModelLabel >= 0 && !item.WarmUp)
             {
@@ -369,7 +410,12 @@ public sealed class RoutingOracle : IOracle
             expected = item.Calibrated;
             _accepted++;
             _acceptedExpected += expected;
-            if (!double.IsNaN(item.Stated)) _acceptedStated.Add((item.Score, item.Stratum));
+            if (decision == "second-model" && Solving)
+            {
+                _acceptedOnAgreement++;
+                _acceptedAgreement.Add(item.AgreementScore);
+            }
+            else if (!double.IsNaN(item.Stated)) _acceptedStated.Add((item.Score, item.Stratum));
         }
         else if (item.People > 0)
         {
@@ -380,6 +426,14 @@ public sealed class RoutingOracle : IOracle
             decision = item.WarmUp ? "warm-up" : item.Audit ? "audit" : item.People == 1 ? "one-person" : "k-people";
             _peopleItems++;
             _peoplePosteriorSum += expected;
+            if (!item.WarmUp && !item.Audit && item.ModelLabel >= 0)
+            {
+                _escalated++;
+                _escalatedAnswers += item.People;
+            }
+            // An agreeing pair people resolved (escalated or audited): an outcome of the agreement calibration.
+            if (!double.IsNaN(item.AgreementScore) && item.PersonLabels.Count > 0)
+                _agreementResolved.Add(new ResolvedItem(item.AgreementScore, item.ModelLabel, item.PersonLabels.ToArray()));
             if (item.ModelLabel >= 0 && item.PersonLabels.Count > 0)
             {
                 _resolved.Add(new ResolvedItem(item.Score, item.ModelLabel, item.PersonLabels.ToArray(), item.Stratum));
@@ -473,6 +527,26 @@ public sealed class RoutingOracle : IOracle
         if (item.Question.LearnerProbabilities is { } learner && item.ModelLabel >= 0 && item.ModelLabel < learner.Count)
             inputs["learner_probability"] = (double)learner[item.ModelLabel];
         if (item.SecondLabel >= 0) inputs["second_model_agrees"] = item.SecondLabel == item.ModelLabel;
+        if (item.SecondRule is { } rule)
+        {
+            // Solve mode: whether the second model was asked, why, and what it said.
+            inputs["second_model"] = rule;
+            inputs["second_model_price"] = double.IsFinite(item.SecondPrice) ? item.SecondPrice : null;
+            inputs["person_price"] = _peopleCalls > 0 ? _peopleMoney / _peopleCalls : null;
+            inputs["expected_saving"] = double.IsFinite(item.ExpectedSaving) ? item.ExpectedSaving : null;
+            if (item.SecondLabel >= 0)
+            {
+                inputs["second_model_label"] = item.SecondLabel;
+                inputs["second_stated_confidence"] = double.IsNaN(item.SecondStated) ? null : item.SecondStated;
+            }
+            if (!double.IsNaN(item.AgreementScore))
+            {
+                inputs["agreement_score"] = item.AgreementScore;
+                inputs["agreement_calibrated"] = double.IsNaN(item.AgreementCalibrated) ? null : item.AgreementCalibrated;
+                inputs["agreement_calibrator"] = _agreementCorrected?.Describe();
+                inputs["first_calibrated_confidence"] = double.IsNaN(item.FirstCalibrated) ? null : item.FirstCalibrated;
+            }
+        }
         _options.Evidence.Emit(new RoutingEvent(item.Question.ItemId, decision, inputs, item.Money, labels));
     }
 
@@ -485,7 +559,11 @@ public sealed class RoutingOracle : IOracle
             _modelAnswers++;
             _modelMoney += provenance.Cost.Money;
         }
-        else _peopleMoney += provenance.Cost.Money;
+        else
+        {
+            _peopleMoney += provenance.Cost.Money;
+            _peopleCalls++;
+        }
     }
 
     /// <summary>
@@ -499,17 +577,22 @@ public sealed class RoutingOracle : IOracle
     private double AcceptanceThreshold(Item[] items, int classes)
     {
         foreach (var item in items)
-            if (item.ModelLabel >= 0) _statedSeen.Add((item.Score, item.Stratum));
+        {
+            if (item.ModelLabel < 0) continue;
+            item.SeenIndex = _statedSeen.Count;
+            _statedSeen.Add((item.Score, item.Stratum));
+            _seenAgreement.Add(double.NaN);
+        }
         if (Solving)
         {
             _goal = PlanGoal();
-            _plan = RoutingPlan.Solve(_statedSeen.Select(s => Calibrated(s.Stated, s.Stratum)), _goal, Math.Max(2, classes), PooledPersonAccuracy(classes),
+            _plan = RoutingPlan.Solve(SeenValues(), _goal, Math.Max(2, classes), PooledPersonAccuracy(classes),
                 _options.MaxPeople, _options.AuditShare);
             if (!items.Any(x => x.ModelLabel >= 0 && !x.WarmUp)) return double.PositiveInfinity;
             var acceptAt = _plan.AcceptanceThreshold();
             if (_options.RiskAudits)
             {
-                var errors = _statedSeen.Select(s => Calibrated(s.Stated, s.Stratum)).Where(v => v >= acceptAt).Select(AuditRisk).ToList();
+                var errors = SeenValues().Where(v => v >= acceptAt).Select(AuditRisk).ToList();
                 _acceptedMeanError = errors.Count > 0 ? errors.Average() : double.NaN;
             }
             return acceptAt;
@@ -522,6 +605,152 @@ public sealed class RoutingOracle : IOracle
     private bool Solving => _options.Mode == RouterMode.Solve;
 
     /// <summary>
+    /// Solve mode's second model. Asked about an item the plan does not accept from the first model alone when it is
+    /// expected to pay: its price (<see cref="IPricedOracle"/>, else the mean of its answers so far, learned from one
+    /// item asked alone) below a person's (the mean of people's answers so far), and — once the agreement calibration
+    /// exists — below the expected saving s · A · c_p, s the share of recent second-model answers that ended accepted
+    /// on agreement without an audit, A people's answers per escalated item, c_p a person's price. While the agreement
+    /// calibration is learning (fewer than <see cref="RouterOptions.MinAgreementOutcomes"/> resolved agreements), and
+    /// for a seeded <see cref="RouterOptions.AuditShare"/> of items when the saving falls short, it is asked anyway
+    /// (if cheaper than a person) so the calibration can learn and the saving can be re-measured. An agreeing pair's
+    /// score (both stated confidences combined) is mapped through the noise-corrected agreement calibration and
+    /// accepted when the plan accepts that value (the same threshold as the first model's); otherwise it is the prior
+    /// people start from. Nothing before people's price is known (no person answered yet).
+    /// </summary>
+    private async ValueTask AskSecondSolving(Item[] items, OracleRequest request, Dictionary<string, int> index, double threshold, CancellationToken ct)
+    {
+        var candidates = items.Where(x => !x.Accepted && !x.WarmUp && x.ModelLabel >= 0).ToList();
+        if (candidates.Count == 0) return;
+        var priced = _second as IPricedOracle;
+        var personPrice = _peopleCalls > 0 ? _peopleMoney / _peopleCalls : double.NaN;
+        var learning = _agreementCorrected is null;
+        var recent = _secondPaid.Skip(Math.Max(0, _secondPaid.Count - SavingWindow)).ToList();
+        var share = recent.Count > 0 ? (double)recent.Count(b => b) / recent.Count : 0;
+        var answersPerEscalation = _escalated > 0 ? (double)_escalatedAnswers / _escalated : 1;
+        var saving = share * answersPerEscalation * personPrice;
+        var asked = new List<Item>();
+        foreach (var item in candidates)
+        {
+            var price = priced?.ExpectedCost(item.Question) ?? double.NaN;
+            if (!double.IsFinite(price) && _secondAnswers > 0) price = _secondMoney / _secondAnswers;
+            item.SecondPrice = price;
+            item.ExpectedSaving = learning ? double.NaN : saving;
+            if (double.IsNaN(personPrice)) item.SecondRule = "skipped: people's price not known yet";
+            else if (price >= personPrice) item.SecondRule = "skipped: dearer than a person";
+            else if (learning) item.SecondRule = "asked: agreement calibration learning";
+            else if (price < saving) item.SecondRule = "asked: expected saving above price";
+            else if (Seeds.Uniform(Seeds.Mix(Seeds.Mix(_options.Seed, "second-explore"), item.Question.ItemId), 0) < _options.AuditShare)
+                item.SecondRule = "asked: exploration share";
+            else item.SecondRule = "skipped: expected saving below price";
+            if (item.SecondRule.StartsWith("asked", StringComparison.Ordinal)) asked.Add(item);
+        }
+        if (asked.Count == 0) return;
+        if (priced is null && _secondAnswers == 0)
+        {
+            // Price unknown: one item alone first, then the rest only if one answer costs less than a person's.
+            await AskSecondItems(asked.Take(1).ToList(), request, index, threshold, ct).ConfigureAwait(false);
+            var price = _secondMoney / _secondAnswers;
+            var rest = asked.Skip(1).ToList();
+            foreach (var item in rest)
+            {
+                item.SecondPrice = price;
+                if (price >= personPrice) item.SecondRule = "skipped: dearer than a person";
+            }
+            asked = rest.Where(x => x.SecondRule!.StartsWith("asked", StringComparison.Ordinal)).ToList();
+            if (asked.Count == 0) return;
+        }
+        await AskSecondItems(asked, request, index, threshold, ct).ConfigureAwait(false);
+    }
+
+    private async ValueTask AskSecondItems(List<Item> asked, OracleRequest request, Dictionary<string, int> index, double threshold, CancellationToken ct)
+    {
+        var second = await AskChecked(_second!, request, asked.Select(x => x.Question).ToList(), ct).ConfigureAwait(false);
+        for (var i = 0; i < asked.Count; i++)
+        {
+            var item = asked[i];
+            var answer = second[i];
+            Pay(item, answer.Provenance, model: true);
+            _secondAnswers++;
+            _secondMoney += answer.Provenance.Cost.Money;
+            var learningAtAsk = _agreementCorrected is null;
+            if (answer.Status == AnswerStatus.Answered && answer.Labels.Count == 1 && index.TryGetValue(answer.Labels[0], out var l2))
+            {
+                item.SecondLabel = l2;
+                item.SecondStated = answer.Provenance.Confidence is { } c && c >= 0 && c <= 1 ? c : double.NaN;
+                if (l2 == item.ModelLabel)
+                {
+                    item.AgreementScore = AgreementScore(item.Score, double.IsNaN(item.SecondStated) ? 0.5 : item.SecondStated);
+                    _seenAgreement[item.SeenIndex] = item.AgreementScore;
+                    item.FirstCalibrated = item.Calibrated;
+                    if (_agreementCorrected is not null)
+                    {
+                        item.AgreementCalibrated = AgreementActing(item.AgreementScore);
+                        if (item.AgreementCalibrated >= threshold)
+                        {
+                            item.Accepted = true;
+                            item.Calibrated = item.AgreementCalibrated;
+                            item.Decision = "second-model";
+                            item.AuditProbability = AuditProbability(item.AgreementCalibrated);
+                            item.Audit = item.AuditDraw < item.AuditProbability;
+                        }
+                    }
+                }
+            }
+            // The saving is measured on answers given once the agreement calibration existed.
+            if (!learningAtAsk) _secondPaid.Add(item.Accepted && !item.Audit);
+        }
+    }
+
+    /// <summary>Second-model answers, latest first, over which the share accepted on agreement is measured.</summary>
+    private const int SavingWindow = 500;
+
+    /// <summary>
+    /// Two agreeing models' combined confidence: σ(logit c₁ + logit c₂), both clipped to [1e-4, 1 − 1e-4] — the
+    /// naive-Bayes product of odds, as if their errors were independent. Only its order is used: the noise-corrected
+    /// isotonic map fitted on resolved agreements sets the values, so errors the two models share (both answering the
+    /// same wrong class on hard items) lower it where they happen.
+    /// </summary>
+    private static double AgreementScore(double first, double second)
+    {
+        static double Logit(double p)
+        {
+            p = Math.Clamp(p, 1e-4, 1 - 1e-4);
+            return Math.Log(p / (1 - p));
+        }
+        return 1 / (1 + Math.Exp(-(Logit(first) + Logit(second))));
+    }
+
+    /// <summary>The acting value (Wilson lower end, as for the first model) of an agreement score; 0 before the agreement calibration exists.</summary>
+    private double AgreementActing(double score) =>
+        _agreementCorrected is { } a && !double.IsNaN(score) ? RoutingRules.ActingValue(a, score, _options.ConfidenceZ) : 0;
+
+    /// <summary>The value the plan is solved on per item seen: an agreeing pair's agreement value once it is calibrated, else the first model's.</summary>
+    private IEnumerable<double> SeenValues()
+    {
+        for (var i = 0; i < _statedSeen.Count; i++)
+        {
+            var a = _seenAgreement[i];
+            yield return !double.IsNaN(a) && _agreementCorrected is not null ? AgreementActing(a) : Calibrated(_statedSeen[i].Stated, _statedSeen[i].Stratum);
+        }
+    }
+
+    /// <summary>
+    /// Solve mode: the agreement calibration, fitted like the first model's (<see cref="NoisyLabels.Fit"/>: isotonic in
+    /// the agreement score, against the latent truth) but with people's accuracy held at its estimate from the main fit
+    /// (the agreement items alone identify it poorly), once <see cref="RouterOptions.MinAgreementOutcomes"/> agreements
+    /// are resolved; refitted when they grew by 5% (every batch while fewer than 200).
+    /// </summary>
+    private void RefitAgreement(int classes)
+    {
+        if (_second is null || _agreementResolved.Count < _options.MinAgreementOutcomes) return;
+        if (_agreementResolvedAtLastFit >= 200 && _agreementResolved.Count < _agreementResolvedAtLastFit * 21 / 20) return;
+        if (_agreementResolved.Count == _agreementResolvedAtLastFit) return;
+        _agreementResolvedAtLastFit = _agreementResolved.Count;
+        var fit = NoisyLabels.Fit(_agreementResolved, Math.Max(2, classes), PooledPersonAccuracy(classes), priorAnswers: 1e12, maxIterations: 100);
+        _agreementCorrected = fit.Calibrator as IsotonicCalibrator;
+    }
+
+    /// <summary>
     /// The mean accuracy the plan aims at for the items to come: the target (plus margin), corrected by what the items
     /// labeled so far are now expected to have reached — accepted labels at their acting value under the current
     /// calibrator, people's at their posterior — with the shortfall (or surplus) spread over as many items as were
@@ -532,9 +761,9 @@ public sealed class RoutingOracle : IOracle
     private double PlanGoal()
     {
         var goal = _options.TargetAccuracy + _options.Margin;
-        var n = _acceptedStated.Count + _peopleItems;
+        var n = _acceptedStated.Count + _acceptedAgreement.Count + _peopleItems;
         if (n == 0) return goal;
-        var expected = _acceptedStated.Sum(s => Calibrated(s.Stated, s.Stratum)) + _peoplePosteriorSum;
+        var expected = _acceptedStated.Sum(s => Calibrated(s.Stated, s.Stratum)) + _acceptedAgreement.Sum(AgreementActing) + _peoplePosteriorSum;
         var debt = goal * n - expected;
         return Math.Clamp(goal + debt / Math.Max(n, DebtHorizon), _options.TargetAccuracy - 0.05, 0.999);
     }
@@ -636,7 +865,11 @@ public sealed class RoutingOracle : IOracle
         if (Solving)
         {
             // EM over every resolved item is cheap but not free: refit while the set is small, then when it grew by 5%.
-            if (_resolved.Count == 0 || (_resolvedAtLastFit >= 200 && _resolved.Count < _resolvedAtLastFit * 21 / 20)) return;
+            if (_resolved.Count == 0 || (_resolvedAtLastFit >= 200 && _resolved.Count < _resolvedAtLastFit * 21 / 20))
+            {
+                RefitAgreement(classes);
+                return;
+            }
             _resolvedAtLastFit = _resolved.Count;
             var k = Math.Max(2, classes);
             var start = _pairs >= _options.MinItemsForDawidSkene ? NoisyLabels.TwoRaterAccuracy(_pairAgreements, _pairs, k) : _options.PersonAccuracyPrior;
@@ -652,6 +885,7 @@ public sealed class RoutingOracle : IOracle
             _peopleAccuracy = corrected.PersonAccuracy;
             foreach (var name in _ratings.Select(r => r.Annotator).Distinct(StringComparer.Ordinal))
                 if (!string.Equals(name, ModelAnnotator, StringComparison.Ordinal)) _personAccuracy[name] = corrected.PersonAccuracy;
+            RefitAgreement(classes);
             return;
         }
         _calibrator = ConfidenceCalibration.Fit(_options.Calibration, _outcomes);
