@@ -133,10 +133,10 @@ public sealed class RoutingOracle : IOracle
     // Solve mode, second model: agreements people resolved (score: both stated confidences combined), their
     // noise-corrected map, each seen item's agreement score (NaN: none; parallel to _statedSeen), the money rule's state.
     private readonly List<ResolvedItem> _agreementResolved = [];
-    private IsotonicCalibrator? _agreementCorrected;
+    private IReadOnlyDictionary<int, IsotonicCalibrator> _secondStrata = new Dictionary<int, IsotonicCalibrator>();
     private int _agreementResolvedAtLastFit;
-    private readonly List<double> _seenAgreement = [];
-    private readonly List<double> _acceptedAgreement = [];
+    private readonly List<(double Score, int Stratum)> _seenSecond = [];
+    private readonly List<(double Score, int Stratum)> _acceptedAgreement = [];
     private readonly List<bool> _secondPaid = [];
     private int _acceptedOnAgreement;
     private int _secondAnswers;
@@ -206,7 +206,7 @@ public sealed class RoutingOracle : IOracle
                 AcceptedOnAgreement = _acceptedOnAgreement,
                 SecondModelAnswers = _secondAnswers,
                 SecondModelMoney = _secondMoney,
-                AgreementCalibrator = Solving ? _agreementCorrected?.Describe() ?? "" : _agreementCalibrator?.Describe() ?? "",
+                AgreementCalibrator = Solving ? string.Join("; ", _secondStrata.OrderBy(x => x.Key).Select(x => x.Value.Describe())) : _agreementCalibrator?.Describe() ?? "",
                 PersonAccuracy = new Dictionary<string, double>(_personAccuracy, StringComparer.Ordinal),
             };
         }
@@ -234,6 +234,8 @@ public sealed class RoutingOracle : IOracle
         public int SeenIndex { get; set; } = -1;
         public double SecondStated { get; set; } = double.NaN;
         public double AgreementScore { get; set; } = double.NaN;
+        public int SecondStratum { get; set; }
+        public int AcceptedLabel { get; set; } = -1;
         public double AgreementCalibrated { get; set; } = double.NaN;
         public double FirstCalibrated { get; set; } = double.NaN;
         public string? SecondRule { get; set; }
@@ -344,7 +346,10 @@ public sealed class RoutingOracle : IOracle
             if (Solving && item.ModelLabel >= 0 && !item.WarmUp)
             {
                 // The calibrator is corrected for people's errors and fitted on their answers, not on the resolved label, so the model's vote needs no cap.
-                prior = _plan!.Prior(item.ModelLabel, double.IsNaN(item.AgreementCalibrated) ? item.Calibrated : item.AgreementCalibrated);
+                // After a second model: the agreeing pair's value, or the second's label where it is accepted or valued above the first's.
+                var second = !double.IsNaN(item.AgreementCalibrated) && (item.Accepted || item.SecondStratum == Agree || item.AgreementCalibrated > item.Calibrated);
+                prior = second ? _plan!.Prior(item.AcceptedLabel >= 0 || item.SecondStratum == Disagree ? item.SecondLabel : item.ModelLabel, item.AgreementCalibrated)
+                    : _plan!.Prior(item.ModelLabel, item.Calibrated);
             }
             else if (item.ModelLabel >= 0 && !item.WarmUp)
             {
@@ -406,14 +411,14 @@ public sealed class RoutingOracle : IOracle
         if (item.Accepted && !item.Audit)
         {
             decision = item.Decision.Length > 0 ? item.Decision : "accept-model";
-            label = item.ModelLabel;
+            label = item.AcceptedLabel >= 0 ? item.AcceptedLabel : item.ModelLabel;
             expected = item.Calibrated;
             _accepted++;
             _acceptedExpected += expected;
             if (decision == "second-model" && Solving)
             {
                 _acceptedOnAgreement++;
-                _acceptedAgreement.Add(item.AgreementScore);
+                _acceptedAgreement.Add((item.AgreementScore, item.SecondStratum));
             }
             else if (!double.IsNaN(item.Stated)) _acceptedStated.Add((item.Score, item.Stratum));
         }
@@ -433,7 +438,7 @@ public sealed class RoutingOracle : IOracle
             }
             // An agreeing pair people resolved (escalated or audited): an outcome of the agreement calibration.
             if (!double.IsNaN(item.AgreementScore) && item.PersonLabels.Count > 0)
-                _agreementResolved.Add(new ResolvedItem(item.AgreementScore, item.ModelLabel, item.PersonLabels.ToArray()));
+                _agreementResolved.Add(new ResolvedItem(item.AgreementScore, item.SecondStratum == Agree ? item.ModelLabel : item.SecondLabel, item.PersonLabels.ToArray(), item.SecondStratum));
             if (item.ModelLabel >= 0 && item.PersonLabels.Count > 0)
             {
                 _resolved.Add(new ResolvedItem(item.Score, item.ModelLabel, item.PersonLabels.ToArray(), item.Stratum));
@@ -459,9 +464,10 @@ public sealed class RoutingOracle : IOracle
                 var weight = 1 / Math.Max(item.AuditProbability, 1e-9);
                 _auditWeight += weight;
                 _auditWeightSquared += weight * weight;
-                if (label == item.ModelLabel) _auditWeightRight += weight;
+                var acceptedLabel = item.AcceptedLabel >= 0 ? item.AcceptedLabel : item.ModelLabel;
+                if (label == acceptedLabel) _auditWeightRight += weight;
                 _auditedExpected += _calibratorAtDecision.Map(item.Stated);
-                if (label == item.ModelLabel) _auditsRight++;
+                if (label == acceptedLabel) _auditsRight++;
             }
         }
         else if (item.ModelLabel >= 0 && !item.Deferred)
@@ -543,7 +549,7 @@ public sealed class RoutingOracle : IOracle
             {
                 inputs["agreement_score"] = item.AgreementScore;
                 inputs["agreement_calibrated"] = double.IsNaN(item.AgreementCalibrated) ? null : item.AgreementCalibrated;
-                inputs["agreement_calibrator"] = _agreementCorrected?.Describe();
+                inputs["agreement_calibrator"] = _secondStrata.TryGetValue(item.SecondStratum, out var map) ? map.Describe() : null;
                 inputs["first_calibrated_confidence"] = double.IsNaN(item.FirstCalibrated) ? null : item.FirstCalibrated;
             }
         }
@@ -581,7 +587,7 @@ public sealed class RoutingOracle : IOracle
             if (item.ModelLabel < 0) continue;
             item.SeenIndex = _statedSeen.Count;
             _statedSeen.Add((item.Score, item.Stratum));
-            _seenAgreement.Add(double.NaN);
+            _seenSecond.Add((double.NaN, Agree));
         }
         if (Solving)
         {
@@ -623,7 +629,7 @@ public sealed class RoutingOracle : IOracle
         if (candidates.Count == 0) return;
         var priced = _second as IPricedOracle;
         var personPrice = _peopleCalls > 0 ? _peopleMoney / _peopleCalls : double.NaN;
-        var learning = _agreementCorrected is null;
+        var learning = !_secondStrata.ContainsKey(Agree);
         var recent = _secondPaid.Skip(Math.Max(0, _secondPaid.Count - SavingWindow)).ToList();
         var share = recent.Count > 0 ? (double)recent.Count(b => b) / recent.Count : 0;
         var answersPerEscalation = _escalated > 0 ? (double)_escalatedAnswers / _escalated : 1;
@@ -672,27 +678,28 @@ public sealed class RoutingOracle : IOracle
             Pay(item, answer.Provenance, model: true);
             _secondAnswers++;
             _secondMoney += answer.Provenance.Cost.Money;
-            var learningAtAsk = _agreementCorrected is null;
+            var learningAtAsk = !_secondStrata.ContainsKey(Agree);
             if (answer.Status == AnswerStatus.Answered && answer.Labels.Count == 1 && index.TryGetValue(answer.Labels[0], out var l2))
             {
                 item.SecondLabel = l2;
                 item.SecondStated = answer.Provenance.Confidence is { } c && c >= 0 && c <= 1 ? c : double.NaN;
-                if (l2 == item.ModelLabel)
+                var c2 = double.IsNaN(item.SecondStated) ? 0.5 : item.SecondStated;
+                // Agreeing: the pair's combined score; disagreeing (exactly one of them is right when errors fall on one wrong class): the second's own confidence.
+                item.SecondStratum = l2 == item.ModelLabel ? Agree : Disagree;
+                item.AgreementScore = item.SecondStratum == Agree ? AgreementScore(item.Score, c2) : c2;
+                _seenSecond[item.SeenIndex] = (item.AgreementScore, item.SecondStratum);
+                item.FirstCalibrated = item.Calibrated;
+                if (_secondStrata.ContainsKey(item.SecondStratum))
                 {
-                    item.AgreementScore = AgreementScore(item.Score, double.IsNaN(item.SecondStated) ? 0.5 : item.SecondStated);
-                    _seenAgreement[item.SeenIndex] = item.AgreementScore;
-                    item.FirstCalibrated = item.Calibrated;
-                    if (_agreementCorrected is not null)
+                    item.AgreementCalibrated = SecondActing(item.AgreementScore, item.SecondStratum);
+                    if (item.AgreementCalibrated >= threshold)
                     {
-                        item.AgreementCalibrated = AgreementActing(item.AgreementScore);
-                        if (item.AgreementCalibrated >= threshold)
-                        {
-                            item.Accepted = true;
-                            item.Calibrated = item.AgreementCalibrated;
-                            item.Decision = "second-model";
-                            item.AuditProbability = AuditProbability(item.AgreementCalibrated);
-                            item.Audit = item.AuditDraw < item.AuditProbability;
-                        }
+                        item.Accepted = true;
+                        item.AcceptedLabel = l2;
+                        item.Calibrated = item.AgreementCalibrated;
+                        item.Decision = "second-model";
+                        item.AuditProbability = AuditProbability(item.AgreementCalibrated);
+                        item.Audit = item.AuditDraw < item.AuditProbability;
                     }
                 }
             }
@@ -720,17 +727,22 @@ public sealed class RoutingOracle : IOracle
         return 1 / (1 + Math.Exp(-(Logit(first) + Logit(second))));
     }
 
-    /// <summary>The acting value (Wilson lower end, as for the first model) of an agreement score; 0 before the agreement calibration exists.</summary>
-    private double AgreementActing(double score) =>
-        _agreementCorrected is { } a && !double.IsNaN(score) ? RoutingRules.ActingValue(a, score, _options.ConfidenceZ) : 0;
+    /// <summary>Strata of the second model's calibration: the two models agree (scored by <see cref="AgreementScore"/>) or not (scored by the second's stated confidence).</summary>
+    private const int Agree = 0;
+
+    private const int Disagree = 1;
+
+    /// <summary>The acting value (Wilson lower end, as for the first model) of the second model's label in its stratum; 0 before that stratum is calibrated.</summary>
+    private double SecondActing(double score, int stratum) =>
+        _secondStrata.TryGetValue(stratum, out var a) && !double.IsNaN(score) ? RoutingRules.ActingValue(a, score, _options.ConfidenceZ) : 0;
 
     /// <summary>The value the plan is solved on per item seen: an agreeing pair's agreement value once it is calibrated, else the first model's.</summary>
     private IEnumerable<double> SeenValues()
     {
         for (var i = 0; i < _statedSeen.Count; i++)
         {
-            var a = _seenAgreement[i];
-            yield return !double.IsNaN(a) && _agreementCorrected is not null ? AgreementActing(a) : Calibrated(_statedSeen[i].Stated, _statedSeen[i].Stratum);
+            var (score, stratum) = _seenSecond[i];
+            yield return !double.IsNaN(score) && _secondStrata.ContainsKey(stratum) ? SecondActing(score, stratum) : Calibrated(_statedSeen[i].Stated, _statedSeen[i].Stratum);
         }
     }
 
@@ -742,12 +754,14 @@ public sealed class RoutingOracle : IOracle
     /// </summary>
     private void RefitAgreement(int classes)
     {
-        if (_second is null || _agreementResolved.Count < _options.MinAgreementOutcomes) return;
+        if (_second is null || _agreementResolved.Count(r => r.Stratum == Agree) < _options.MinAgreementOutcomes) return;
         if (_agreementResolvedAtLastFit >= 200 && _agreementResolved.Count < _agreementResolvedAtLastFit * 21 / 20) return;
         if (_agreementResolved.Count == _agreementResolvedAtLastFit) return;
         _agreementResolvedAtLastFit = _agreementResolved.Count;
-        var fit = NoisyLabels.Fit(_agreementResolved, Math.Max(2, classes), PooledPersonAccuracy(classes), priorAnswers: 1e12, maxIterations: 100);
-        _agreementCorrected = fit.Calibrator as IsotonicCalibrator;
+        var fit = NoisyLabels.Fit(_agreementResolved, Math.Max(2, classes), PooledPersonAccuracy(classes), priorAnswers: 1e12, maxIterations: 100, byStratum: true);
+        // A stratum is trusted once it has its own MinAgreementOutcomes resolved items.
+        var counts = _agreementResolved.GroupBy(r => r.Stratum).ToDictionary(g => g.Key, g => g.Count());
+        _secondStrata = fit.Strata.Where(x => counts.GetValueOrDefault(x.Key) >= _options.MinAgreementOutcomes).ToDictionary(x => x.Key, x => x.Value);
     }
 
     /// <summary>
@@ -763,7 +777,7 @@ public sealed class RoutingOracle : IOracle
         var goal = _options.TargetAccuracy + _options.Margin;
         var n = _acceptedStated.Count + _acceptedAgreement.Count + _peopleItems;
         if (n == 0) return goal;
-        var expected = _acceptedStated.Sum(s => Calibrated(s.Stated, s.Stratum)) + _acceptedAgreement.Sum(AgreementActing) + _peoplePosteriorSum;
+        var expected = _acceptedStated.Sum(s => Calibrated(s.Stated, s.Stratum)) + _acceptedAgreement.Sum(a => SecondActing(a.Score, a.Stratum)) + _peoplePosteriorSum;
         var debt = goal * n - expected;
         return Math.Clamp(goal + debt / Math.Max(n, DebtHorizon), _options.TargetAccuracy - 0.05, 0.999);
     }
