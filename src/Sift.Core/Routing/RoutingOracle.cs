@@ -684,9 +684,10 @@ public sealed class RoutingOracle : IOracle
                 item.SecondLabel = l2;
                 item.SecondStated = answer.Provenance.Confidence is { } c && c >= 0 && c <= 1 ? c : double.NaN;
                 var c2 = double.IsNaN(item.SecondStated) ? 0.5 : item.SecondStated;
-                // Agreeing: the pair's combined score; disagreeing (exactly one of them is right when errors fall on one wrong class): the second's own confidence.
+                // Agreeing: the pair's combined score σ(logit c₁ + logit c₂). Disagreeing: the second's odds against the
+                // first's, σ(logit c₂ − logit c₁) — when one of them is right, the odds that it is the second.
                 item.SecondStratum = l2 == item.ModelLabel ? Agree : Disagree;
-                item.AgreementScore = item.SecondStratum == Agree ? AgreementScore(item.Score, c2) : c2;
+                item.AgreementScore = item.SecondStratum == Agree ? AgreementScore(item.Score, c2) : AgreementScore(1 - item.Score, c2);
                 _seenSecond[item.SeenIndex] = (item.AgreementScore, item.SecondStratum);
                 item.FirstCalibrated = item.Calibrated;
                 if (_secondStrata.ContainsKey(item.SecondStratum))
@@ -734,7 +735,15 @@ public sealed class RoutingOracle : IOracle
 
     /// <summary>The acting value (Wilson lower end, as for the first model) of the second model's label in its stratum; 0 before that stratum is calibrated.</summary>
     private double SecondActing(double score, int stratum) =>
-        _secondStrata.TryGetValue(stratum, out var a) && !double.IsNaN(score) ? RoutingRules.ActingValue(a, score, _options.ConfidenceZ) : 0;
+        _secondStrata.TryGetValue(stratum, out var a) && !double.IsNaN(score) ? RoutingRules.ActingValue(a, score, Math.Max(_options.ConfidenceZ, SecondConfidenceZ)) : 0;
+
+    /// <summary>
+    /// The second model's strata act on the one-sided 95% Wilson lower end of their fitted block (at least): they are
+    /// fitted on tens of resolved items, not hundreds, and an accepted region learns only from audits — measured on trec
+    /// at z = 0.5, a disagreement stratum fitted on 36 items (all right) valued its labels at 0.99 and 680 were accepted
+    /// at a real accuracy of 0.89.
+    /// </summary>
+    private const double SecondConfidenceZ = 1.645;
 
     /// <summary>The value the plan is solved on per item seen: an agreeing pair's agreement value once it is calibrated, else the first model's.</summary>
     private IEnumerable<double> SeenValues()
