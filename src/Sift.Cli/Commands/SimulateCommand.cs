@@ -204,7 +204,8 @@ internal static class SimulateCommand
                         string.Create(CultureInfo.InvariantCulture, $"{p.Model}: {p.Done:N0} / {p.Total:N0} items answered"))),
                 };
             }
-            if (routing is not null && parse.GetValue(llmCascade) is { Length: > 0 } cascadeSpecs) routing = routing with { Cascades = Cascades(cascadeSpecs) };
+            if (parse.GetValue(llmCascade) is { Length: > 0 } cascadeSpecs)
+                routing = (routing ?? throw new ConfigurationException("--llm-cascade needs --llm-sim profiles or --llm models.")) with { Cascades = Cascades(cascadeSpecs) };
             routing?.Validate();
             if (pairs && routing is not null) throw new ConfigurationException("--llm-sim and --llm route text labels; they do not apply to preference pairs.");
             if (parse.GetValue(downstream) && (routing is null || routing.Models.Count == 0)) throw new ConfigurationException("--routing-downstream needs an --llm-sim profile.");
