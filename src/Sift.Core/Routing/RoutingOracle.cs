@@ -137,7 +137,7 @@ public sealed class RoutingOracle : IOracle
     private int _agreementResolvedAtLastFit;
     private readonly List<(double Score, int Stratum)> _seenSecond = [];
     private readonly List<(double Score, int Stratum)> _acceptedAgreement = [];
-    private readonly List<bool> _secondPaid = [];
+    private readonly List<(double Score, int Stratum)> _secondAsks = [];
     private int _acceptedOnAgreement;
     private int _secondAnswers;
     private double _secondMoney;
@@ -614,9 +614,10 @@ public sealed class RoutingOracle : IOracle
     /// Solve mode's second model. Asked about an item the plan does not accept from the first model alone when it is
     /// expected to pay: its price (<see cref="IPricedOracle"/>, else the mean of its answers so far, learned from one
     /// item asked alone) below a person's (the mean of people's answers so far), and — once the agreement calibration
-    /// exists — below the expected saving s · A · c_p, s the share of recent second-model answers that ended accepted
-    /// on agreement without an audit, A people's answers per escalated item, c_p a person's price. While the agreement
-    /// calibration is learning (fewer than <see cref="RouterOptions.MinAgreementOutcomes"/> resolved agreements), and
+    /// has learned — below the expected saving s · A · (1 − audit share) · c_p, s the share of the last 500 second-model
+    /// answers whose label the current maps and threshold would accept, A people's answers per escalated item, c_p a
+    /// person's price. While the agreement calibration is learning (fewer than <see cref="LearningAgreements"/>
+    /// resolved agreements), and
     /// for a seeded <see cref="RouterOptions.AuditShare"/> of items when the saving falls short, it is asked anyway
     /// (if cheaper than a person) so the calibration can learn and the saving can be re-measured. An agreeing pair's
     /// score (both stated confidences combined) is mapped through the noise-corrected agreement calibration and
@@ -629,11 +630,12 @@ public sealed class RoutingOracle : IOracle
         if (candidates.Count == 0) return;
         var priced = _second as IPricedOracle;
         var personPrice = _peopleCalls > 0 ? _peopleMoney / _peopleCalls : double.NaN;
-        var learning = !_secondStrata.ContainsKey(Agree);
-        var recent = _secondPaid.Skip(Math.Max(0, _secondPaid.Count - SavingWindow)).ToList();
-        var share = recent.Count > 0 ? (double)recent.Count(b => b) / recent.Count : 0;
+        var learning = !_secondStrata.ContainsKey(Agree) || _agreementResolved.Count(r => r.Stratum == Agree) < LearningAgreements;
+        // The share of recent answers the current maps and threshold would accept, each saving A people's answers but the audited share.
+        var recent = _secondAsks.Skip(Math.Max(0, _secondAsks.Count - SavingWindow)).ToList();
+        var share = recent.Count > 0 ? (double)recent.Count(a => SecondActing(a.Score, a.Stratum) >= threshold) / recent.Count : 0;
         var answersPerEscalation = _escalated > 0 ? (double)_escalatedAnswers / _escalated : 1;
-        var saving = share * answersPerEscalation * personPrice;
+        var saving = share * answersPerEscalation * (1 - _options.AuditShare) * personPrice;
         var asked = new List<Item>();
         foreach (var item in candidates)
         {
@@ -678,7 +680,6 @@ public sealed class RoutingOracle : IOracle
             Pay(item, answer.Provenance, model: true);
             _secondAnswers++;
             _secondMoney += answer.Provenance.Cost.Money;
-            var learningAtAsk = !_secondStrata.ContainsKey(Agree);
             if (answer.Status == AnswerStatus.Answered && answer.Labels.Count == 1 && index.TryGetValue(answer.Labels[0], out var l2))
             {
                 item.SecondLabel = l2;
@@ -704,13 +705,19 @@ public sealed class RoutingOracle : IOracle
                     }
                 }
             }
-            // The saving is measured on answers given once the agreement calibration existed.
-            if (!learningAtAsk) _secondPaid.Add(item.Accepted && !item.Audit);
+            _secondAsks.Add((item.AgreementScore, item.SecondStratum));
         }
     }
 
-    /// <summary>Second-model answers, latest first, over which the share accepted on agreement is measured.</summary>
+    /// <summary>Second-model answers, latest first, over which the share its labels would be accepted is measured.</summary>
     private const int SavingWindow = 500;
+
+    /// <summary>
+    /// Resolved agreements below which the second model is asked whenever it is cheaper than a person (the calibration
+    /// is learning): each such answer costs its price on an item that goes to people anyway, and a map fitted on a
+    /// few tens of items, valued at its one-sided lower bound, cannot yet accept anything.
+    /// </summary>
+    private const int LearningAgreements = 100;
 
     /// <summary>
     /// Two agreeing models' combined confidence: σ(logit c₁ + logit c₂), both clipped to [1e-4, 1 − 1e-4] — the
