@@ -42,8 +42,11 @@ public sealed record RouterReport
     /// <summary>The first model's calibrator as last fitted.</summary>
     public string Calibrator { get; init; } = "";
 
-    /// <summary>Labels accepted because the second model agreed with the first (included in <see cref="Accepted"/>).</summary>
-    public int AcceptedOnAgreement { get; init; }
+    /// <summary>
+    /// Labels accepted from the second model (included in <see cref="Accepted"/>): the label both models gave, or in
+    /// solve mode the second model's own on a disagreement.
+    /// </summary>
+    public int SecondModelAccepted { get; init; }
 
     /// <summary>Answers bought from the second model (included in <see cref="ModelAnswers"/>).</summary>
     public int SecondModelAnswers { get; init; }
@@ -51,7 +54,10 @@ public sealed record RouterReport
     /// <summary>Money spent on the second model (included in <see cref="ModelMoney"/>).</summary>
     public double SecondModelMoney { get; init; }
 
-    /// <summary>The map of two agreeing models' combined confidence to the chance their label is right, as last fitted (empty without one).</summary>
+    /// <summary>
+    /// The second model's calibration as last fitted (empty before it has one): in solve mode its strata, agreeing pair
+    /// then disagreement (<c>isotonic-corrected-s0(n=…); isotonic-corrected-s1(n=…)</c>); in stop mode the agreement map.
+    /// </summary>
     public string AgreementCalibrator { get; init; } = "";
 
     /// <summary>People's estimated accuracy by name (Dawid–Skene one-coin, or the prior).</summary>
@@ -130,15 +136,15 @@ public sealed class RoutingOracle : IOracle
     private readonly List<(double Stated, int Stratum)> _acceptedStated = [];
     private IReadOnlyDictionary<int, IsotonicCalibrator> _strata = new Dictionary<int, IsotonicCalibrator>();
     private double _goal = double.NaN;
-    // Solve mode, second model: agreements people resolved (score: both stated confidences combined), their
-    // noise-corrected map, each seen item's agreement score (NaN: none; parallel to _statedSeen), the money rule's state.
+    // Solve mode, second model: its answers people resolved (stratum agree or disagree, with its score), the strata's
+    // noise-corrected maps, each seen item's score (NaN: none; parallel to _statedSeen), labels accepted from it, the money rule's state.
     private readonly List<ResolvedItem> _agreementResolved = [];
     private IReadOnlyDictionary<int, IsotonicCalibrator> _secondStrata = new Dictionary<int, IsotonicCalibrator>();
     private int _agreementResolvedAtLastFit;
     private readonly List<(double Score, int Stratum)> _seenSecond = [];
     private readonly List<(double Score, int Stratum)> _acceptedAgreement = [];
     private readonly List<(double Score, int Stratum)> _secondAsks = [];
-    private int _acceptedOnAgreement;
+    private int _secondAccepted;
     private int _secondAnswers;
     private double _secondMoney;
     private int _peopleCalls;
@@ -203,7 +209,7 @@ public sealed class RoutingOracle : IOracle
                 AuditAccuracy = audit,
                 EstimatedAccuracy = new ShareInterval(Estimate(acceptedAccuracy.Estimate), Estimate(acceptedAccuracy.Low), Estimate(acceptedAccuracy.High), _audits),
                 Calibrator = _calibrator.Describe(),
-                AcceptedOnAgreement = _acceptedOnAgreement,
+                SecondModelAccepted = _secondAccepted,
                 SecondModelAnswers = _secondAnswers,
                 SecondModelMoney = _secondMoney,
                 AgreementCalibrator = Solving ? string.Join("; ", _secondStrata.OrderBy(x => x.Key).Select(x => x.Value.Describe())) : _agreementCalibrator?.Describe() ?? "",
@@ -417,7 +423,7 @@ public sealed class RoutingOracle : IOracle
             _acceptedExpected += expected;
             if (decision == "second-model" && Solving)
             {
-                _acceptedOnAgreement++;
+                _secondAccepted++;
                 _acceptedAgreement.Add((item.AgreementScore, item.SecondStratum));
             }
             else if (!double.IsNaN(item.Stated)) _acceptedStated.Add((item.Score, item.Stratum));
@@ -617,12 +623,11 @@ public sealed class RoutingOracle : IOracle
     /// has learned — below the expected saving s · A · (1 − audit share) · c_p, s the share of the last 500 second-model
     /// answers whose label the current maps and threshold would accept, A people's answers per escalated item, c_p a
     /// person's price. While the agreement calibration is learning (fewer than <see cref="LearningAgreements"/>
-    /// resolved agreements), and
-    /// for a seeded <see cref="RouterOptions.AuditShare"/> of items when the saving falls short, it is asked anyway
-    /// (if cheaper than a person) so the calibration can learn and the saving can be re-measured. An agreeing pair's
-    /// score (both stated confidences combined) is mapped through the noise-corrected agreement calibration and
-    /// accepted when the plan accepts that value (the same threshold as the first model's); otherwise it is the prior
-    /// people start from. Nothing before people's price is known (no person answered yet).
+    /// resolved agreements), and for a seeded <see cref="RouterOptions.AuditShare"/> of items when the saving falls short, it is asked anyway
+    /// (if cheaper than a person) so the calibration can learn and the saving can be re-measured. The answer's score in
+    /// its stratum (agreeing pair or disagreement) is mapped through that stratum's noise-corrected calibration and the
+    /// second model's label accepted when the value reaches the plan's threshold (the first model's); otherwise the
+    /// value is the prior people start from. Nothing before people's price is known (no person answered yet).
     /// </summary>
     private async ValueTask AskSecondSolving(Item[] items, OracleRequest request, Dictionary<string, int> index, double threshold, CancellationToken ct)
     {

@@ -81,7 +81,7 @@ public sealed class RoutingCascadeTests
 
         var onAgreement = cascade.Events.Where(e => e.Decision == "second-model").ToList();
         onAgreement.Count.ShouldBeGreaterThan(n / 10);
-        cascade.Report.AcceptedOnAgreement.ShouldBe(onAgreement.Count);
+        cascade.Report.SecondModelAccepted.ShouldBe(onAgreement.Count);
         cascade.Report.SecondModelAnswers.ShouldBeGreaterThan(0);
         // People's money falls by more than the second model costs (a second model answer costs about 0.0001 here).
         cascade.Money.ShouldBeLessThan(0.8 * alone.Money);

@@ -255,7 +255,7 @@ public static class RoutingSimulation
                 EstimateHigh = report.EstimatedAccuracy.High,
                 Audits = report.Audits,
                 Note = string.Create(System.Globalization.CultureInfo.InvariantCulture,
-                    $"cascade: second model asked {report.SecondModelAnswers} times (cost {report.SecondModelMoney:0.####}), {report.AcceptedOnAgreement} labels accepted on agreement"),
+                    $"cascade: second model asked {report.SecondModelAnswers} times (cost {report.SecondModelMoney:0.####}), {report.SecondModelAccepted} labels accepted from it"),
             });
         }
         var referenceInfo = new Dictionary<string, object?>
