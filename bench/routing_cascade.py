@@ -14,14 +14,15 @@ def short(name):
 
 
 def main():
-    print("| data set | first → second | cascade cost | acc | people | first alone cost | acc | people | second alone cost | acc | people | second asked | accepted on agreement |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    print("| data set | first → second | cascade cost | acc | people | first alone cost | acc | people | second alone cost | acc | people | second asked | accepted from second | break-even second price |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     totals = []
     for path in sys.argv[1:]:
         data = os.path.basename(os.path.dirname(path))
         r = json.load(open(path))
         rows = [p for p in r["routing"] if p["policy"] == "router"]
         alone = {p["llm_profile"]: p for p in rows if " → " not in p["llm_profile"]}
+        all_llm = {p["llm_profile"]: p for p in r["routing"] if p["policy"] == "all-llm"}
         for p in rows:
             if " → " not in p["llm_profile"]:
                 continue
@@ -38,7 +39,19 @@ def main():
             note = p.get("note", "")
             asked = note.split("asked ")[1].split(" times")[0] if "asked " in note else "?"
             agreed = note.split("), ")[1].split(" labels")[0] if "), " in note else "?"
-            print(f"| {data} | {short(first)} → {short(second)} | {cell(p)} | {cell(a)} | {cell(b)} | {asked} | {agreed} |")
+            # The second model's price per item above which the cascade would cost less than the second model alone:
+            # people's cost + first model's cost + asked × p = second alone's people cost + n × p.
+            even = "–"
+            if b is not None and asked.isdigit() and first in all_llm and second in all_llm:
+                n = p["items"]
+                first_cost = all_llm[first]["cost"]
+                price = all_llm[second]["cost"] / n
+                people_c = p["cost"] - first_cost - int(asked) * price
+                people_b = b["cost"] - n * price
+                if n > int(asked):
+                    x = (people_c + first_cost - people_b) / (n - int(asked))
+                    even = f"{x:.3f} ({x / price:.0f}× its price)"
+            print(f"| {data} | {short(first)} → {short(second)} | {cell(p)} | {cell(a)} | {cell(b)} | {asked} | {agreed} | {even} |")
             totals.append((p, a, b))
     if totals:
         met = sum(1 for p, _, _ in totals if p["label_accuracy"] >= p["target_accuracy"] - 0.005)
