@@ -127,6 +127,13 @@ internal static class SimulateCommand
                 "are set aside as its few-shot examples. docs/routing.md.",
             AllowMultipleArgumentsPerToken = false,
         };
+        var llmCascade = new Option<string[]>("--llm-cascade")
+        {
+            Description = "A cascade to compare (repeatable): FIRST,SECOND, numbers of models in the order given (--llm-sim profiles from 1, then --llm). " +
+                "The router asks FIRST about every item and SECOND before people where that pays; one 'router' row 'FIRST → SECOND' each. " +
+                "Default: the first two models, when there are two. docs/routing.md.",
+            AllowMultipleArgumentsPerToken = false,
+        };
         var humanSim = new Option<string?>("--human-sim") { Description = "Simulated people for --llm-sim: accuracy=0.95,cost=1.0[,hourly=30,seconds=20]. Default accuracy=0.95,cost=1.0." };
         var targetAccuracy = new Option<double>("--target-accuracy") { Description = "Label accuracy the router must reach.", DefaultValueFactory = _ => 0.95 };
         var auditShare = new Option<double>("--audit-share") { Description = "Share of accepted LLM labels the router also sends to people.", DefaultValueFactory = _ => 0.05 };
@@ -143,7 +150,7 @@ internal static class SimulateCommand
         {
             train, test, demo, strategy, seeds, firstSeed, seedSize, batch, budget, output, stop, validationSize, committeeSize,
             features, featureWeights, pairFeatures, ties, seedStrategy, calibrate, selfTrain, cache, analyzer, ngrams, minDf, c, maxIter, textField, labelField, quiet,
-            llmSim, llm, humanSim, targetAccuracy, auditShare, routingItems, routerCalibration, router, downstream, checkpointKey,
+            llmSim, llm, llmCascade, humanSim, targetAccuracy, auditShare, routingItems, routerCalibration, router, downstream, checkpointKey,
         };
         command.SetAction((parse, ct) =>
         {
@@ -197,6 +204,9 @@ internal static class SimulateCommand
                         string.Create(CultureInfo.InvariantCulture, $"{p.Model}: {p.Done:N0} / {p.Total:N0} items answered"))),
                 };
             }
+            if (parse.GetValue(llmCascade) is { Length: > 0 } cascadeSpecs)
+                routing = (routing ?? throw new ConfigurationException("--llm-cascade needs --llm-sim profiles or --llm models.")) with { Cascades = Cascades(cascadeSpecs) };
+            routing?.Validate();
             if (pairs && routing is not null) throw new ConfigurationException("--llm-sim and --llm route text labels; they do not apply to preference pairs.");
             if (parse.GetValue(downstream) && (routing is null || routing.Models.Count == 0)) throw new ConfigurationException("--routing-downstream needs an --llm-sim profile.");
             return Task.FromResult(Run(trainSet, testSet, featurizer, options, parse.GetValue(output)!, !parse.GetValue(quiet), ct, routing, parse.GetValue(downstream), parse.GetValue(checkpointKey)));
@@ -237,6 +247,23 @@ internal static class SimulateCommand
         if (values.Length > 2) options = options with { MaxPerLabel = values[2] };
         options.Validate();
         return options;
+    }
+
+    /// <summary>Parses <c>--llm-cascade FIRST,SECOND</c> (1-based model numbers) into 0-based pairs.</summary>
+    /// <exception cref="ConfigurationException">A spec is not two whole numbers from 1.</exception>
+    public static IReadOnlyList<(int First, int Second)> Cascades(IReadOnlyList<string> specs)
+    {
+        ArgumentNullException.ThrowIfNull(specs);
+        var pairs = new List<(int, int)>();
+        foreach (var spec in specs)
+        {
+            var parts = spec.Split(',', StringSplitOptions.TrimEntries);
+            if (parts.Length != 2 || !int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var first) ||
+                !int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var second) || first < 1 || second < 1)
+                throw new ConfigurationException($"--llm-cascade must be two model numbers from 1, e.g. 1,2, not '{spec}'.");
+            pairs.Add((first - 1, second - 1));
+        }
+        return pairs;
     }
 
     /// <summary>The routing comparison asked for by --llm-sim and friends; null without --llm-sim.</summary>

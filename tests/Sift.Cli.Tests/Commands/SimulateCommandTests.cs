@@ -79,6 +79,33 @@ public sealed class SimulateCommandTests
         File.ReadAllLines(dir.File("routed/evidence.jsonl")).Count(l => l.StartsWith("{\"kind\":\"routing\"", StringComparison.Ordinal)).ShouldBe(3 * 240);
     }
 
+    [Fact]
+    public void Simulate_LlmCascade_OneRouterRowPerNamedPairAndBadPairsAreOneSentence()
+    {
+        using var dir = new TempDirectory();
+        var (code, error) = Simulate(dir, "cascade", "--llm-sim", "accuracy=0.8", "--llm-sim", "accuracy=0.9",
+            "--llm-sim", "accuracy=0.95,price_in=0.005,price_out=0.015", "--llm-cascade", "1,3", "--llm-cascade", "2,3");
+        code.ShouldBe(0, error);
+        using var doc = JsonDocument.Parse(File.ReadAllText(dir.File("cascade/results.json")));
+        var cascades = doc.RootElement.GetProperty("routing").EnumerateArray().Select(r => r.GetProperty("llm_profile").GetString()!).Where(p => p.Contains(" → ", StringComparison.Ordinal)).ToList();
+        cascades.ShouldBe([
+            "simulated-llm(accuracy=0.8,calibrated) → simulated-llm(accuracy=0.95,calibrated,price_in=0.005,price_out=0.015)",
+            "simulated-llm(accuracy=0.9,calibrated) → simulated-llm(accuracy=0.95,calibrated,price_in=0.005,price_out=0.015)"]);
+
+        foreach (var (args, expected) in new (string[], string)[]
+        {
+            (["--llm-cascade", "1,2"], "--llm-cascade needs --llm-sim"),
+            (["--llm-sim", "accuracy=0.8", "--llm-sim", "accuracy=0.9", "--llm-cascade", "1,3"], "there are 2 models"),
+            (["--llm-sim", "accuracy=0.8", "--llm-sim", "accuracy=0.9", "--llm-cascade", "one,two"], "two model numbers"),
+        })
+        {
+            var (badCode, badError) = Simulate(dir, "bad", args);
+            badCode.ShouldNotBe(0);
+            badError.ShouldContain(expected);
+            badError.ShouldNotContain("   at ");
+        }
+    }
+
     [Theory]
     [InlineData("--llm-sim", "accuracy=2", "between 0 and 1")]
     [InlineData("--human-sim", "accuracy=0.9", "--human-sim needs at least one --llm-sim")]

@@ -223,6 +223,35 @@ public sealed class RoutingSimulationTests
         b.Policies.ShouldBe(a.Policies);
     }
 
+    [Fact]
+    public void Run_NamedCascades_OneRouterRowEachNamedFirstToSecond()
+    {
+        var data = Data();
+        var dear = new LlmProfile(0.95, SimulatedCalibration.Calibrated) { Price = new ModelPrice(0.005, 0.015) };
+        var options = new RoutingSimulationOptions
+        {
+            Models = [new LlmProfile(0.8, SimulatedCalibration.Calibrated), new LlmProfile(0.9, SimulatedCalibration.Calibrated), dear],
+            People = new PersonProfile(0.95, new PersonRate(1)),
+            Router = new RouterOptions { WarmUp = 40 },
+            Cascades = [(0, 2), (1, 2)],
+        };
+        var report = RoutingSimulation.Run(data, options, new LogisticRegression(), cancellationToken: TestContext.Current.CancellationToken);
+        var cascades = report.Policies.Where(p => p.LlmProfile.Contains(" → ", StringComparison.Ordinal)).ToList();
+        cascades.Select(p => p.LlmProfile).ShouldBe([
+            "simulated-llm(accuracy=0.8,calibrated) → simulated-llm(accuracy=0.95,calibrated,price_in=0.005,price_out=0.015)",
+            "simulated-llm(accuracy=0.9,calibrated) → simulated-llm(accuracy=0.95,calibrated,price_in=0.005,price_out=0.015)"]);
+        cascades.ShouldAllBe(p => p.Policy == "router" && p.Note!.StartsWith("cascade: second model asked", StringComparison.Ordinal));
+        // Every cascade's models cost at least the first model's answers (one per item).
+        var firstAlone = report.Policies.First(p => p.Policy == "all-llm" && p.LlmProfile == "simulated-llm(accuracy=0.8,calibrated)");
+        cascades[0].LlmLabels.ShouldBeGreaterThanOrEqualTo(firstAlone.LlmLabels);
+
+        Should.Throw<ConfigurationException>(() => RoutingSimulation.Run(data, options with { Cascades = [(0, 3)] }, new LogisticRegression(),
+            cancellationToken: TestContext.Current.CancellationToken)).Message.ShouldContain("there are 3 models");
+        Should.Throw<ConfigurationException>(() => RoutingSimulation.Run(data, options with { Cascades = [(1, 1)] }, new LogisticRegression(),
+            cancellationToken: TestContext.Current.CancellationToken)).Message.ShouldContain("two different models");
+        (options with { Cascades = [] }).Validate();
+    }
+
     [Theory]
     [InlineData("accuracy=1.2", "between 0 and 1")]
     [InlineData("accuracy=0.9,calibration=sometimes", "calibration must be")]

@@ -10,8 +10,16 @@ namespace Sift.Simulation.Routing;
 /// <summary>Settings of a routing simulation (<c>sift simulate --llm-sim … --human-sim …</c>).</summary>
 public sealed record RoutingSimulationOptions
 {
-    /// <summary>The simulated LLMs, one routing comparison each (and, with two or more, the router over the first two).</summary>
+    /// <summary>The simulated LLMs, one routing comparison each (and, with two or more, the router over the first two unless <see cref="Cascades"/> names pairs).</summary>
     public required IReadOnlyList<LlmProfile> Models { get; init; }
+
+    /// <summary>
+    /// Cascades to run (<c>--llm-cascade 1,4</c>): pairs of 0-based indices into the models (simulated first, in order, then
+    /// real ones), the first asked about every item, the second before people (<see cref="RoutingOracle"/>'s second
+    /// model); one <c>router</c> row each, named "first → second". Null: the first two models, when there are two.
+    /// Empty: none.
+    /// </summary>
+    public IReadOnlyList<(int First, int Second)>? Cascades { get; init; }
 
     /// <summary>
     /// Real model oracles (<c>--llm</c>), each asked once about every routed item and then compared like a simulated
@@ -66,6 +74,13 @@ public sealed record RoutingSimulationOptions
         if (Items < 0) throw new ConfigurationException("--routing-items cannot be negative.");
         if (BatchSize < 1) throw new ConfigurationException("The routing batch must be at least 1.");
         if (!(Threshold >= 0 && Threshold <= 1)) throw new ConfigurationException("The threshold policy's threshold must be in [0, 1].");
+        var models = Models.Count + RealModels.Count;
+        foreach (var (first, second) in Cascades ?? [])
+        {
+            if (first < 0 || second < 0 || first >= models || second >= models)
+                throw new ConfigurationException($"--llm-cascade {first + 1},{second + 1}: there are {models} models (--llm-sim profiles, then --llm), numbered from 1.");
+            if (first == second) throw new ConfigurationException($"--llm-cascade {first + 1},{second + 1}: a cascade needs two different models.");
+        }
         (Router with { TargetAccuracy = TargetAccuracy, AuditShare = AuditShare }).Validate();
     }
 }
@@ -227,15 +242,20 @@ public static class RoutingSimulation
                 Finite(ConfidenceCalibration.ExpectedCalibrationError(statedOutcomes)), Finite(ConfidenceCalibration.ExpectedCalibrationError(calibratedOutcomes)),
                 Points(ConfidenceCalibration.Reliability(statedOutcomes)), Points(ConfidenceCalibration.Reliability(calibratedOutcomes))));
         }
-        if (llms.Count >= 2)
+        var cascades = options.Cascades ?? (llms.Count >= 2 ? [(0, 1)] : []);
+        foreach (var (first, second) in cascades)
         {
-            var (row, router) = RunRouter(llms.Take(2).ToList(), data, stream, options, seed, evidence, learner, cancellationToken);
-            policies.Add(Row("router", $"{llms[0].Name} → {llms[1].Name}", row.Cost, row.Right, row.People, row.Models, row.ToPeople) with
+            cancellationToken.ThrowIfCancellationRequested();
+            var (row, router) = RunRouter([llms[first], llms[second]], data, stream, options, seed, evidence, learner, cancellationToken);
+            var report = router.Report;
+            policies.Add(Row("router", $"{llms[first].Name} → {llms[second].Name}", row.Cost, row.Right, row.People, row.Models, row.ToPeople) with
             {
-                EstimatedAccuracy = router.Report.EstimatedAccuracy.Estimate,
-                EstimateLow = router.Report.EstimatedAccuracy.Low,
-                EstimateHigh = router.Report.EstimatedAccuracy.High,
-                Audits = router.Report.Audits,
+                EstimatedAccuracy = report.EstimatedAccuracy.Estimate,
+                EstimateLow = report.EstimatedAccuracy.Low,
+                EstimateHigh = report.EstimatedAccuracy.High,
+                Audits = report.Audits,
+                Note = string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                    $"cascade: second model asked {report.SecondModelAnswers} times (cost {report.SecondModelMoney:0.####}), {report.SecondModelAccepted} labels accepted from it"),
             });
         }
         var referenceInfo = new Dictionary<string, object?>

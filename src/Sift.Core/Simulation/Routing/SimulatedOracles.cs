@@ -104,8 +104,14 @@ public sealed record LlmProfile(double Accuracy, SimulatedCalibration Calibratio
     /// <summary>Price per 1k tokens. Default 0.0005 in, 0.0015 out (a small hosted model, in the unit of people's cost when that is dollars).</summary>
     public ModelPrice Price { get; init; } = new(0.0005, 0.0015);
 
-    /// <summary>The name on every answer: <c>simulated-llm(accuracy=0.9,overconfident)</c>.</summary>
-    public string Name => string.Create(CultureInfo.InvariantCulture, $"simulated-llm(accuracy={Accuracy},{(Calibration == SimulatedCalibration.Overconfident ? "overconfident" : "calibrated")})");
+    /// <summary>
+    /// The name on every answer: <c>simulated-llm(accuracy=0.9,overconfident)</c>, with <c>,price_in=…,price_out=…</c>
+    /// when the price is not the default (so a cheap and a dear model of the same accuracy are told apart).
+    /// </summary>
+    public string Name => string.Create(CultureInfo.InvariantCulture,
+        $"simulated-llm(accuracy={Accuracy},{(Calibration == SimulatedCalibration.Overconfident ? "overconfident" : "calibrated")}{(Price == DefaultPrice ? "" : $",price_in={Price.InputPer1k},price_out={Price.OutputPer1k}")})");
+
+    private static readonly ModelPrice DefaultPrice = new(0.0005, 0.0015);
 
     /// <summary>Parses a spec.</summary>
     /// <exception cref="ConfigurationException">The spec is malformed; the message names the part.</exception>
@@ -198,7 +204,7 @@ internal static class SpecParts
 /// characters of the item in, 8 out; money from the profile's price. Provenance kind Simulation, named
 /// <see cref="LlmProfile.Name"/>. Immutable and thread-safe.
 /// </summary>
-public sealed class SimulatedLlm : IRoutedModel
+public sealed class SimulatedLlm : IRoutedModel, IPricedOracle
 {
     private readonly LlmProfile _profile;
     private readonly IReadOnlyList<string> _classNames;
@@ -257,6 +263,13 @@ public sealed class SimulatedLlm : IRoutedModel
 
     /// <summary>The money one answer about pool item <paramref name="item"/> costs.</summary>
     public double Cost(int item) => _profile.Price.Cost(_inputTokens[item], 8);
+
+    /// <inheritdoc />
+    public double ExpectedCost(OracleQuestion question)
+    {
+        ArgumentNullException.ThrowIfNull(question);
+        return (uint)question.PoolIndex < (uint)_inputTokens.Length ? Cost(question.PoolIndex) : double.NaN;
+    }
 
     /// <summary>Solves mean σ(a + logit(d_i)) = accuracy for a by bisection (the mean is increasing in a).</summary>
     public static double SolveIntercept(IReadOnlyList<double> d, double accuracy)
