@@ -24,7 +24,8 @@ namespace Sift.Server.Models;
 /// z = 0.5) of every confidence the model has stated, this batch's included, at the goal that repays the shortfall of
 /// the items already labeled (<see cref="SolveRules.PlanGoal"/>: accepted labels at their acting value now, people's at
 /// their one-coin posterior from the model's vote), with <see cref="RoutingPlan.MaxPeople"/> = the project's overlap (what
-/// the server asks for an item sent to people); a label is accepted at or above the plan's threshold.</item>
+/// the server asks for an item sent to people; at most <see cref="MaxPlannedPeople"/>); a label is accepted at or above
+/// the plan's threshold.</item>
 /// <item>Audits: each accepted-looking label goes to people with probability π — by risk (default) ∝ 1 − its acting
 /// value, averaging <see cref="RoutingSettings.AuditShare"/> over the labels the plan accepts
 /// (<see cref="SolveRules.AuditProbability"/>), or uniformly the share — on one seeded draw per item id; π is recorded
@@ -53,6 +54,13 @@ internal sealed class ModelRouting
     /// <summary>Items with two people's answers needed before their agreement starts the EM (the engine's <see cref="RouterOptions.MinItemsForDawidSkene"/>).</summary>
     public const int MinPairs = 20;
 
+    /// <summary>
+    /// The most people the plan looks ahead over (the overlap above it counts as this many): its backward induction
+    /// grows with the number of distinct posteriors per step, factorially in the people for many classes, and is solved
+    /// every batch.
+    /// </summary>
+    public const int MaxPlannedPeople = 5;
+
     // Pseudo-answers that hold people's accuracy at its start when nothing in the store identifies it.
     private const double Pinned = 1e6;
 
@@ -72,7 +80,7 @@ internal sealed class ModelRouting
         _settings = project.Routing;
         _auditSeed = auditSeed;
         _classes = Math.Max(2, project.Labels.Count);
-        _maxPeople = Math.Max(1, project.Overlap);
+        _maxPeople = Math.Clamp(project.Overlap, 1, MaxPlannedPeople);
         _index = new Dictionary<string, int>(StringComparer.Ordinal);
         for (var i = 0; i < project.Labels.Count; i++) _index.TryAdd(project.Labels[i], i);
     }

@@ -149,6 +149,20 @@ public sealed class ModelRoutingSolveTests
     }
 
     [Fact]
+    public void Decide_ALargeOverlapWithManyLabels_PlansOverAtMostFivePeople()
+    {
+        var labels = Enumerable.Range(0, 10).Select(i => $"c{i}").ToArray();
+        var settings = new ProjectSettings { Labels = labels, Overlap = 20, Routing = new RoutingSettings { WarmUp = 0, TargetAccuracy = 0.9 } };
+        var batch = Enumerable.Range(0, 50).Select(i => (OracleAnswer.Given($"x{i}", [labels[i % 10]], new Provenance { Kind = OracleKind.Model, Name = "m", Confidence = 0.5 + i / 100.0 }), $"x{i}")).ToList();
+
+        var decided = ModelRouting.From(settings, 1, [], []).Decide(batch);
+
+        decided.ShouldAllBe(d => (int)d.Inputs["max_people"]! == ModelRouting.MaxPlannedPeople);
+        decided.ShouldContain(d => d.Outcome == ModelAnswerOutcome.Accepted);
+        decided.ShouldContain(d => d.Outcome == ModelAnswerOutcome.ToPeople);
+    }
+
+    [Fact]
     public void RoutingSettings_ModeAndAudits_ValidatedByField_DefaultsSolveAndRisk()
     {
         var defaults = new RoutingSettings();
