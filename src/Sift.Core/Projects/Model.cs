@@ -249,13 +249,40 @@ public sealed record ProjectSettings
 }
 
 /// <summary>
-/// How a project's items are routed between its model annotators and people (server): a model's label is accepted when
-/// its calibrated confidence clears the one threshold that keeps accepted labels at <see cref="TargetAccuracy"/> on
-/// average (<see cref="RoutingRules.AcceptanceThreshold"/>); the rest, a random <see cref="AuditShare"/> of the accepted
-/// ones and the first <see cref="WarmUp"/> items go to people.
+/// How a project's items are routed between its model annotators and people (server). In <see cref="Solve"/> mode (the
+/// default) the engine's solve-mode rule: a model's label is accepted when its noise-corrected calibrated confidence
+/// clears the threshold of the one plan (<see cref="RoutingPlan"/>) that reaches <see cref="TargetAccuracy"/> over all
+/// items at least cost; in <see cref="Stop"/> mode the earlier rule, one threshold that keeps accepted labels at the
+/// target on average (<see cref="RoutingRules.AcceptanceThreshold"/>). Either way the rest, a random share
+/// (<see cref="AuditShare"/>, drawn by <see cref="Audits"/>) of the accepted ones and the first <see cref="WarmUp"/> items
+/// go to people.
 /// </summary>
 public sealed record RoutingSettings
 {
+    /// <summary>The value of <see cref="Mode"/> for the engine's solve-mode rule (the default).</summary>
+    public const string Solve = "solve";
+
+    /// <summary>The value of <see cref="Mode"/> for the earlier rule (calibration against people's majority, one threshold by the ledger), kept for comparison.</summary>
+    public const string Stop = "stop";
+
+    /// <summary>The value of <see cref="Audits"/> for audits drawn with probability proportional to an accepted label's expected error (the default).</summary>
+    public const string RiskAudits = "risk";
+
+    /// <summary>The value of <see cref="Audits"/> for audits drawn uniformly.</summary>
+    public const string UniformAudits = "uniform";
+
+    /// <summary>
+    /// The decision rule: <c>solve</c> (default; also what settings stored before the field existed read as) or
+    /// <c>stop</c> (the earlier rule, for comparison).
+    /// </summary>
+    public string Mode { get; init; } = Solve;
+
+    /// <summary>
+    /// How audits are drawn in <c>solve</c> mode: <c>risk</c> (default: probability ∝ 1 − the calibrated value, the same
+    /// share on average, the estimate weighted by 1/probability) or <c>uniform</c>. <c>stop</c> mode always draws uniformly.
+    /// </summary>
+    public string Audits { get; init; } = RiskAudits;
+
     /// <summary>The label accuracy accepted model labels must reach on average, above 0 and below 1. Default 0.95.</summary>
     public double TargetAccuracy { get; init; } = 0.95;
 
@@ -271,7 +298,11 @@ public sealed record RoutingSettings
         if (!(TargetAccuracy is > 0 and < 1)) throw new ConfigurationException($"routing.target_accuracy: must be above 0 and below 1, not {TargetAccuracy}.");
         if (!(AuditShare is >= 0 and <= 1)) throw new ConfigurationException($"routing.audit_share: must be between 0 and 1, not {AuditShare}.");
         if (WarmUp is < 0 or > 100_000) throw new ConfigurationException($"routing.warm_up: must be between 0 and 100000, not {WarmUp}.");
+        if (Mode is not (Solve or Stop)) throw new ConfigurationException($"routing.mode: must be 'solve' or 'stop', not {Shown(Mode)}.");
+        if (Audits is not (RiskAudits or UniformAudits)) throw new ConfigurationException($"routing.audits: must be 'risk' or 'uniform', not {Shown(Audits)}.");
     }
+
+    private static string Shown(string? value) => value is null ? "nothing" : value.Length > 40 ? $"'{value[..40]}…'" : $"'{value}'";
 }
 
 /// <summary>

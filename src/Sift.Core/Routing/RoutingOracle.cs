@@ -812,15 +812,13 @@ public sealed class RoutingOracle : IOracle
     /// </summary>
     private double PlanGoal()
     {
-        var goal = _options.TargetAccuracy + _options.Margin;
         var n = _acceptedStated.Count + _acceptedAgreement.Count + _peopleItems;
-        if (n == 0) return goal;
+        if (n == 0) return SolveRules.PlanGoal(_options.TargetAccuracy, _options.Margin, 0, 0);
         var acting = _acceptedStated.Sum(s => Calibrated(s.Stated, s.Stratum)) + _acceptedAgreement.Sum(a => SecondActing(a.Score, a.Stratum));
         var count = _acceptedStated.Count + _acceptedAgreement.Count;
         var repay = _options.Goal == GoalRule.Repay;
         var accepted = repay && count > 0 ? Math.Min(acting, count * AuditedAccuracy(acting / count)) : acting;
-        var debt = goal * n - (accepted + _peoplePosteriorSum);
-        return Math.Clamp(goal + debt / Math.Max(n, DebtHorizon), repay ? _options.TargetAccuracy : _options.TargetAccuracy - 0.05, 0.999);
+        return SolveRules.PlanGoal(_options.TargetAccuracy, _options.Margin, n, accepted + _peoplePosteriorSum, spendSurplus: !repay);
     }
 
     /// <summary>
@@ -855,17 +853,16 @@ public sealed class RoutingOracle : IOracle
     /// </summary>
     private double AuditProbability(double q)
     {
-        if (!_options.RiskAudits || !(_acceptedMeanError > 0)) return _options.AuditShare;
-        return Math.Clamp(_options.AuditShare * AuditRisk(q) / _acceptedMeanError, 0, 1);
+        return _options.RiskAudits ? SolveRules.AuditProbability(q, _options.AuditShare, _acceptedMeanError) : _options.AuditShare;
     }
 
-    private double AuditRisk(double q) => Math.Max(1 - Math.Clamp(q, 0, 1), 0.001);
+    private static double AuditRisk(double q) => SolveRules.AuditRisk(q);
 
     /// <summary>The share of the stream, latest first, whose learner-scored items the calibration is fitted on.</summary>
     private const double LearnerWindow = 0.5;
 
     /// <summary>The fewest items a shortfall against the target is spread over (<see cref="PlanGoal"/>).</summary>
-    private const int DebtHorizon = 500;
+    private const int DebtHorizon = SolveRules.DebtHorizon;
 
     /// <summary>Whether an item people have answered <paramref name="round"/> times needs another person.</summary>
     private bool MoreNeeded(Item item, double[] posterior, int round)
@@ -879,11 +876,7 @@ public sealed class RoutingOracle : IOracle
     /// <summary>People's pooled accuracy as last estimated (noise-corrected EM), else the pairs' moment estimate, else the prior; kept above 1/K.</summary>
     private double PooledPersonAccuracy(int classes)
     {
-        var k = Math.Max(2, classes);
-        var h = !double.IsNaN(_peopleAccuracy) ? _peopleAccuracy
-            : _pairs >= _options.MinItemsForDawidSkene ? NoisyLabels.TwoRaterAccuracy(_pairAgreements, _pairs, k)
-            : _options.PersonAccuracyPrior;
-        return Math.Clamp(h, 1.0 / k + 1e-3, 0.999);
+        return SolveRules.PooledPersonAccuracy(_peopleAccuracy, _pairs, _pairAgreements, _options.MinItemsForDawidSkene, _options.PersonAccuracyPrior, classes);
     }
 
     /// <summary>

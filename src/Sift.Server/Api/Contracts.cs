@@ -141,14 +141,14 @@ internal sealed record GoldSettingsView(double? Rate = null, double? MinAccuracy
     }
 }
 
-/// <summary>Routing settings as shown: the target accuracy of accepted model labels, the audit share, the warm-up.</summary>
-internal sealed record RoutingView(double TargetAccuracy, double AuditShare, int WarmUp)
+/// <summary>Routing settings as shown: the target accuracy, the audit share, the warm-up, the decision rule (solve or stop) and how audits are drawn (risk or uniform).</summary>
+internal sealed record RoutingView(double TargetAccuracy, double AuditShare, int WarmUp, string Mode = RoutingSettings.Solve, string Audits = RoutingSettings.RiskAudits)
 {
-    public static RoutingView From(RoutingSettings r) => new(r.TargetAccuracy, r.AuditShare, r.WarmUp);
+    public static RoutingView From(RoutingSettings r) => new(r.TargetAccuracy, r.AuditShare, r.WarmUp, r.Mode, r.Audits);
 }
 
-/// <summary>Routing settings as sent; each field left out takes its default.</summary>
-internal sealed record RoutingInput(double? TargetAccuracy = null, double? AuditShare = null, int? WarmUp = null)
+/// <summary>Routing settings as sent; each field left out takes its default (mode solve, audits risk).</summary>
+internal sealed record RoutingInput(double? TargetAccuracy = null, double? AuditShare = null, int? WarmUp = null, string? Mode = null, string? Audits = null)
 {
     public RoutingSettings ToSettings()
     {
@@ -158,6 +158,8 @@ internal sealed record RoutingInput(double? TargetAccuracy = null, double? Audit
             TargetAccuracy = TargetAccuracy ?? defaults.TargetAccuracy,
             AuditShare = AuditShare ?? defaults.AuditShare,
             WarmUp = WarmUp ?? defaults.WarmUp,
+            Mode = Mode ?? defaults.Mode,
+            Audits = Audits ?? defaults.Audits,
         };
     }
 }

@@ -134,13 +134,42 @@ internal sealed record ModelOracleView(
     double Seconds, CalibrationView Calibration, string? LastError);
 
 /// <summary>
-/// A model's calibration: the calibrator fitted on its answers people resolved, their expected calibration error (stated
-/// confidence), its audits (share confirmed, 95% Wilson interval), and the acceptance threshold now (null: nothing is
-/// accepted yet).
+/// A model's calibration and routing: the calibrator fitted on its answers people resolved, their expected calibration
+/// error (stated confidence), its audits (share confirmed, each audit weighted by 1/its inclusion probability, 95%
+/// interval), and the acceptance threshold now (null: nothing is accepted yet); the router's estimated label accuracy
+/// over the items it labeled (from the weighted audits, with its interval) to set beside the target.
 /// </summary>
 internal sealed record CalibrationView(
     string Calibrator, int Outcomes, double? Ece, int Audits, int AuditsConfirmed, double? AuditAccuracy, double? AuditLow, double? AuditHigh,
-    double AuditScale, double? Threshold);
+    double AuditScale, double? Threshold)
+{
+    /// <summary>The decision rule: <c>solve</c> or <c>stop</c>.</summary>
+    public string Mode { get; init; } = "solve";
+
+    /// <summary>How audits are drawn: <c>risk</c> or <c>uniform</c>.</summary>
+    public string AuditDraw { get; init; } = "risk";
+
+    /// <summary>People's pooled accuracy the router assumes.</summary>
+    public double PersonAccuracy { get; init; }
+
+    /// <summary>What identifies it: <c>gold+pairs</c>, <c>gold</c>, <c>pairs</c> or <c>prior</c>.</summary>
+    public string PersonAccuracyFrom { get; init; } = "prior";
+
+    /// <summary>The plan's goal for the items to come (solve mode).</summary>
+    public double? PlanGoal { get; init; }
+
+    /// <summary>The router's estimated label accuracy over the items it labeled; null before any.</summary>
+    public double? EstimatedAccuracy { get; init; }
+
+    /// <summary>Lower end of its 95% interval.</summary>
+    public double? EstimateLow { get; init; }
+
+    /// <summary>Upper end of its 95% interval.</summary>
+    public double? EstimateHigh { get; init; }
+
+    /// <summary>Items the estimate is over.</summary>
+    public int EstimateItems { get; init; }
+}
 
 /// <summary>
 /// Anchoring: people's answers on items a model answered, split by whether the model's suggestion was shown

@@ -14,7 +14,7 @@ namespace Sift.Server.Models;
 /// process holds (<see cref="IModelAnnotatorStore.TryAcquireModelWorkerAsync"/>), it claims a batch of the project's
 /// tasks for the model's user — in the queue's own order, exclusive with people — asks the model about each item (at
 /// most the annotator's concurrency at a time, each within its deadline), lets the router decide
-/// (<see cref="ModelRouting"/>), and records every answer with its decision
+/// (<see cref="ModelRouting"/>, the engine's solve mode by default), and records every answer with its decision
 /// (<see cref="IModelAnnotatorStore.RecordModelAnswerAsync"/>): an accepted label is the model user's annotation; every
 /// other item — sent to people by the router, or declined because the model's output stayed invalid after its one
 /// retry, the request failed or timed out — is skipped by the model and goes back to the human queue at once, recorded
@@ -280,6 +280,8 @@ internal sealed partial class ModelWorker : BackgroundService
             var (task, _) = asked[i];
             var route = decided[i];
             var answer = answers[i];
+            // Which model annotator decided: the report reads each audit's inclusion probability back by it and the item.
+            route.Inputs["model_annotator"] = annotator.Id;
             try
             {
                 var stored = await _models.RecordModelAnswerAsync(new NewModelAnswer(project.Id, annotator.Id, task.Id, route.Outcome,
@@ -347,9 +349,10 @@ internal sealed partial class ModelWorker : BackgroundService
         if (revision != runner.PeopleRevision || runner.People is null)
         {
             runner.People = await _models.GetPeopleAnswersOnModelItemsAsync(project.Id, annotator.Id, ct).ConfigureAwait(false);
+            runner.Gold = await ModelRouting.GoldAsync(_store, project.Id, ct).ConfigureAwait(false);
             runner.PeopleRevision = revision;
         }
-        return ModelRouting.From(project.Settings.Routing, AuditSeed(project.Settings, annotator.Id), runner.Answers, runner.People);
+        return ModelRouting.From(project.Settings, AuditSeed(project.Settings, annotator.Id), runner.Answers, runner.People, runner.Gold);
     }
 
     /// <summary>The seed of a model annotator's audit draws.</summary>
@@ -455,6 +458,8 @@ internal sealed partial class ModelWorker : BackgroundService
         public List<ModelAnswer>? Answers { get; set; }
 
         public IReadOnlyList<Annotation>? People { get; set; }
+
+        public GoldTally Gold { get; set; }
 
         public long PeopleRevision { get; set; } = -1;
 

@@ -21,20 +21,42 @@ internal static class OracleReport
         var views = new List<ModelOracleView>();
         var people = new Dictionary<long, Annotation>();
         var modelLabel = new Dictionary<long, string>();
+        var gold = annotators.Count == 0 ? default : await ModelRouting.GoldAsync(store, project.Id, ct).ConfigureAwait(false);
+        Dictionary<(long Annotator, string Item), double>? recorded = null;
         foreach (var annotator in annotators)
         {
             var answers = await models.GetModelAnswersAsync(project.Id, annotator.Id, cancellationToken: ct).ConfigureAwait(false);
             var theirs = await models.GetPeopleAnswersOnModelItemsAsync(project.Id, annotator.Id, ct).ConfigureAwait(false);
             foreach (var answer in theirs) people.TryAdd(answer.Id, answer);
             foreach (var answer in answers.Where(a => a.Labels.Count > 0)) modelLabel.TryAdd(answer.ItemId, Key(answer.Labels));
-            var routing = ModelRouting.From(settings.Routing, ModelWorker.AuditSeed(settings, annotator.Id), answers, theirs);
+            var routing = ModelRouting.From(settings, ModelWorker.AuditSeed(settings, annotator.Id), answers, theirs, gold);
             var spent = byId.GetValueOrDefault(annotator.Id) ?? new ModelSpending(annotator.Id, 0, 0, 0, 0, 0, 0, 0, 0);
-            var audit = ShareInterval.Wilson(routing.AuditsRight, routing.Audits);
+            var externalIds = new Dictionary<long, string>();
+            if (routing.AuditOutcomes.Count > 0)
+            {
+                recorded ??= await AuditProbabilitiesAsync(store, project.Id, ct).ConfigureAwait(false);
+                externalIds = new Dictionary<long, string>(await store.GetExternalIdsAsync(project.Id, [.. routing.AuditOutcomes.Select(a => a.Answer.ItemId)], ct).ConfigureAwait(false));
+            }
+            // An audit recorded before its probability was (or by the stop rule) was drawn uniformly at the audit share.
+            var estimate = routing.Estimate(a => externalIds.TryGetValue(a.ItemId, out var item) && recorded!.TryGetValue((annotator.Id, item), out var p) ? p : settings.Routing.AuditShare);
+            var audit = estimate.Audits;
+            var accuracy = estimate.Accuracy;
             var threshold = routing.Threshold;
             var calibration = new CalibrationView(
                 routing.Calibrator.Describe(), routing.Outcomes.Count, Finite(ConfidenceCalibration.ExpectedCalibrationError(routing.Outcomes)),
                 routing.Audits, routing.AuditsRight, routing.Audits > 0 ? audit.Estimate : null, routing.Audits > 0 ? audit.Low : null,
-                routing.Audits > 0 ? audit.High : null, routing.AuditScale, double.IsFinite(threshold) ? threshold : null);
+                routing.Audits > 0 ? audit.High : null, routing.AuditScale, double.IsFinite(threshold) ? threshold : null)
+            {
+                Mode = routing.Solving ? RoutingSettings.Solve : RoutingSettings.Stop,
+                AuditDraw = routing.RiskAudits ? RoutingSettings.RiskAudits : RoutingSettings.UniformAudits,
+                PersonAccuracy = routing.PersonAccuracy,
+                PersonAccuracyFrom = routing.PersonAccuracyFrom,
+                PlanGoal = routing.Solving ? routing.Goal : null,
+                EstimatedAccuracy = Finite(accuracy.Estimate),
+                EstimateLow = double.IsNaN(accuracy.Estimate) ? null : accuracy.Low,
+                EstimateHigh = double.IsNaN(accuracy.Estimate) ? null : accuracy.High,
+                EstimateItems = estimate.Items,
+            };
             views.Add(new ModelOracleView(annotator.Id, annotator.Name, annotator.Config.Model, annotator.Enabled, spent.Answers, spent.Accepted, spent.ToPeople,
                 spent.Declined, spent.Money, spent.InputTokens, spent.OutputTokens, spent.Seconds, calibration, annotator.LastError));
         }
@@ -94,6 +116,32 @@ internal static class OracleReport
             Width = size?.Width ?? 820,
             Height = size?.Height ?? 520,
         });
+    }
+
+    /// <summary>
+    /// The inclusion probability recorded with every audit decision of the project's model annotators
+    /// (<c>audit_probability</c> in the inputs of its <c>routing</c> evidence event), by annotator and item id. Reads the
+    /// project's evidence whole, page by page; only when some model label was audited.
+    /// </summary>
+    internal static async Task<Dictionary<(long Annotator, string Item), double>> AuditProbabilitiesAsync(ISiftStore store, long projectId, CancellationToken ct)
+    {
+        var found = new Dictionary<(long, string), double>();
+        long after = 0;
+        while (true)
+        {
+            var page = await store.ReadEvidenceAsync(projectId, after, Paging.MaxLimit, ct).ConfigureAwait(false);
+            if (page.Count == 0) return found;
+            after = page[^1].Seq;
+            foreach (var entry in page)
+            {
+                if (entry.Kind != "routing" || !entry.Json.Contains("\"audit_probability\"", StringComparison.Ordinal)) continue;
+                var node = System.Text.Json.Nodes.JsonNode.Parse(entry.Json);
+                if (node?["decision"]?.GetValue<string>() != ModelRouting.Audit || node["inputs"] is not System.Text.Json.Nodes.JsonObject inputs) continue;
+                if (inputs["model_annotator"] is not System.Text.Json.Nodes.JsonValue annotator || !annotator.TryGetValue<long>(out var id)) continue;
+                if (inputs["audit_probability"] is not System.Text.Json.Nodes.JsonValue p || !p.TryGetValue<double>(out var probability)) continue;
+                if (node["item_id"]?.GetValue<string>() is { } item) found[(id, item)] = probability;
+            }
+        }
     }
 
     private static AgreementCountView Count(int answers, int agree) => new(answers, agree, answers == 0 ? null : (double)agree / answers);

@@ -81,6 +81,8 @@ public sealed class ModelAnnotatorPageTests(BrowserFixture fixture)
             (await modelRow.Locator("td.name").TextContentAsync())!.ShouldStartWith("tiny <i>model</i>");
             (await modelRow.Locator("td").Nth(2).TextContentAsync()).ShouldBe("2");
             (await page.Locator("#oracles-money").TextContentAsync())!.ShouldContain("Money spent: 0.24");
+            // The one answer was given with the suggestion shown, so nothing blind stands behind an estimate yet.
+            (await modelRow.Locator(".router-accuracy").TextContentAsync())!.ShouldBe("router accuracy: nothing labeled yet · solve rule, people at 90.0% (prior)");
             (await page.Locator("#anchoring").TextContentAsync())!.ShouldContain("0.0% of 1 answers with its suggestion shown, no answers yet without");
             await page.Locator("#money-curve svg").WaitForAsync(new() { State = WaitForSelectorState.Attached });
             await Screenshots.SaveAsync(page, "dashboard-models.png", fullPage: true);

@@ -307,6 +307,112 @@ public sealed class ModelWorkerTests(ModelServerFixture server) : IClassFixture<
         (await admin.GetAsync($"/api/projects/{projectId}/learning-curve.svg?x=euros", Ct)).StatusCode.ShouldBe(HttpStatusCode.BadRequest);
     }
 
+    [Fact]
+    public async Task SolveMode_ByDefault_ThePlansThresholdSplitsTheItems_AuditsCarryTheirProbability_AndTheOraclesShowTheEstimate()
+    {
+        // Item i is answered with confidence 0.5 + 0.03·i, always rightly (a for prizes, b for meetings); nothing is
+        // resolved yet, so the plan acts on the stated confidences.
+        static double Confidence(string text) => 0.5 + 0.03 * int.Parse(text.Split(' ')[2], System.Globalization.CultureInfo.InvariantCulture);
+        static string Truth(string text) => text.Contains("prizes", StringComparison.Ordinal) ? "a" : "b";
+        await using var model = OpenAiWireDouble.Start(request =>
+        {
+            var c = Confidence(request.ItemText);
+            return WireReply.LabelWithLogprobs(Truth(request.ItemText), c, (Truth(request.ItemText) == "a" ? "b" : "a", 1 - c));
+        });
+        var projectId = await server.ModelProjectAsync(16, new { routing = Routing(audit: 0.6) });
+
+        await server.AddModelOkAsync(projectId, Endpoint(model));
+        var answers = await server.AnswersAsync(projectId, 16);
+
+        using var admin = server.Client("admin");
+        var settings = JsonNode.Parse(await admin.GetStringAsync($"/api/projects/{projectId}", Ct))!["settings"]!["routing"]!;
+        settings["mode"]!.GetValue<string>().ShouldBe("solve");
+        settings["audits"]!.GetValue<string>().ShouldBe("risk");
+        var evidence = JsonNode.Parse(await admin.GetStringAsync($"/api/projects/{projectId}/evidence", Ct))!.AsArray();
+        var routing = evidence.Where(e => e!["kind"]!.GetValue<string>() == "routing").Select(e => e!["event"]!).ToList();
+        routing.Count.ShouldBe(16);
+        var looked = new List<(double Acting, double P, double Threshold)>();
+        foreach (var decision in routing)
+        {
+            var inputs = decision!["inputs"]!;
+            inputs["mode"]!.GetValue<string>().ShouldBe("solve");
+            inputs["audits"]!.GetValue<string>().ShouldBe("risk");
+            inputs["max_people"]!.GetValue<int>().ShouldBe(1);
+            inputs["person_accuracy_from"]!.GetValue<string>().ShouldBe("prior");
+            inputs["plan_goal"]!.GetValue<double>().ShouldBeGreaterThan(0.8);
+            inputs["model_annotator"]!.GetValue<long>().ShouldBeGreaterThan(0);
+            var acting = inputs["acting_value"]!.GetValue<double>();
+            var threshold = inputs["threshold"]!.GetValue<double>();
+            var word = decision["decision"]!.GetValue<string>();
+            if (acting >= threshold)
+            {
+                word.ShouldBeOneOf("accept-model", "audit");
+                var p = inputs["audit_probability"]!.GetValue<double>();
+                (word == "audit").ShouldBe(inputs["audit_draw"]!.GetValue<double>() < p);
+                looked.Add((acting, p, threshold));
+            }
+            else
+            {
+                word.ShouldBe("below-threshold");
+                inputs.AsObject().ContainsKey("audit_probability").ShouldBeFalse();
+            }
+        }
+        looked.Count.ShouldBeGreaterThan(0);
+        answers.Count(a => a.Decision == "below-threshold").ShouldBeGreaterThan(0);
+        // Within one batch (one threshold, one mean error) a lower calibrated value is audited more often.
+        foreach (var batch in looked.GroupBy(x => x.Threshold))
+            foreach (var a in batch)
+                foreach (var b in batch)
+                    if (a.Acting < b.Acting) a.P.ShouldBeGreaterThan(b.P);
+
+        // People answer what came back to them (rightly, so the audits confirm the model).
+        var toPeople = answers.Count(a => a.Outcome == ModelAnswerOutcome.ToPeople);
+        var audited = answers.Count(a => a.Decision == "audit");
+        using var annotator = server.Client("annotator");
+        var answered = 0;
+        while (true)
+        {
+            var next = await annotator.PostAsync($"/api/projects/{projectId}/tasks/next", null, Ct);
+            if (next.StatusCode == HttpStatusCode.NoContent) break;
+            var task = JsonNode.Parse(await next.Content.ReadAsStringAsync(Ct))!.AsArray().Single()!;
+            await Submit(annotator, projectId, task, Truth(task["text"]!.GetValue<string>()));
+            answered++;
+        }
+        answered.ShouldBe(toPeople);
+
+        var calibration = JsonNode.Parse(await admin.GetStringAsync($"/api/projects/{projectId}/oracles", Ct))!["models"]![0]!["calibration"]!;
+        calibration["mode"]!.GetValue<string>().ShouldBe("solve");
+        calibration["audit_draw"]!.GetValue<string>().ShouldBe("risk");
+        calibration["audits"]!.GetValue<int>().ShouldBe(audited);
+        audited.ShouldBeGreaterThan(0);
+        calibration["audit_accuracy"]!.GetValue<double>().ShouldBe(1);
+        calibration["calibrator"]!.GetValue<string>().ShouldStartWith("isotonic-corrected");
+        var estimate = calibration["estimated_accuracy"]!.GetValue<double>();
+        estimate.ShouldBeInRange(calibration["estimate_low"]!.GetValue<double>(), calibration["estimate_high"]!.GetValue<double>());
+        calibration["estimate_items"]!.GetValue<int>().ShouldBe(16);
+    }
+
+    [Fact]
+    public async Task RoutingSettings_ModeAndAudits_AreEditable_AndABadValueIsA400NamingTheField()
+    {
+        var projectId = await server.ModelProjectAsync(0, new { routing = new JsonObject { ["mode"] = "stop", ["audits"] = "uniform" } });
+        using var admin = server.Client("admin");
+        var routing = JsonNode.Parse(await admin.GetStringAsync($"/api/projects/{projectId}", Ct))!["settings"]!["routing"]!;
+        routing["mode"]!.GetValue<string>().ShouldBe("stop");
+        routing["audits"]!.GetValue<string>().ShouldBe("uniform");
+
+        var bad = await admin.PostAsJsonAsync("/api/projects", new JsonObject
+        {
+            ["name"] = "p-" + Guid.NewGuid().ToString("N")[..12],
+            ["settings"] = new JsonObject { ["labels"] = new JsonArray("a", "b"), ["routing"] = new JsonObject { ["mode"] = "fastest" } },
+        }, Ct);
+
+        bad.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        var problem = await bad.Content.ReadAsStringAsync(Ct);
+        JsonNode.Parse(problem)!.ToJsonString().ShouldContain("settings.routing.mode");
+        problem.ShouldNotContain("   at ");
+    }
+
     private static async Task Submit(HttpClient client, long projectId, JsonNode task, string label)
     {
         var response = await client.PostAsJsonAsync($"/api/projects/{projectId}/tasks/{task["task_id"]!.GetValue<long>()}/submit",

@@ -242,6 +242,13 @@ function settingsForm(project, onSaved) {
   const target = number(routing.target_accuracy ?? 0.95, { min: 0.01, max: 0.99, step: 0.01 });
   const auditShare = number(routing.audit_share ?? 0.05, { min: 0, max: 1, step: 0.01 });
   const warmUp = number(routing.warm_up ?? 100, { min: 0, step: 1 });
+  const choice = (value, options) => {
+    const select = h('select', {}, options.map(([v, text]) => h('option', { value: v }, text)));
+    select.value = value;
+    return select;
+  };
+  const routingMode = choice(routing.mode ?? 'solve', [['solve', 'solve (one plan for the target)'], ['stop', 'stop (the earlier rule)']]);
+  const routingAudits = choice(routing.audits ?? 'risk', [['risk', 'by risk'], ['uniform', 'uniform']]);
   const perLabel = number(rate.per_label ?? 0, { min: 0, step: 'any' });
   const perHour = number(rate.per_hour ?? 0, { min: 0, step: 'any' });
   fields.push(h('fieldset', { id: 'models-and-money' }, h('legend', {}, 'Models and money'),
@@ -251,6 +258,8 @@ function settingsForm(project, onSaved) {
       field('setting-routing-target', 'Target accuracy of accepted model labels', target),
       field('setting-routing-audit', 'Audit share', auditShare, 'Accepted model labels that people check anyway.'),
       field('setting-routing-warmup', 'Warm-up (answers)', warmUp, 'A model\'s first answers all go to people.'),
+      field('setting-routing-mode', 'Routing rule', routingMode, 'Solve: the engine\'s plan over all items; stop: the earlier threshold rule.'),
+      field('setting-routing-audits', 'Audits drawn', routingAudits, 'By risk: more audits where the calibrated confidence is lower, the same share on average.'),
       field('setting-person-label', 'A person\'s cost per label', perLabel),
       field('setting-person-hour', 'A person\'s cost per hour', perHour, 'Times the time on task the annotate page measures.'))));
   return asyncForm({ class: 'form', id: 'settings-form', 'aria-labelledby': 'settings-h' }, [
@@ -265,7 +274,10 @@ function settingsForm(project, onSaved) {
       else next[key] = typeof original === 'number' ? Number(control.value) : control.value.trim();
     }
     next.pre_annotation = preAnnotation.checked;
-    next.routing = { target_accuracy: Number(target.value), audit_share: Number(auditShare.value), warm_up: Number(warmUp.value) };
+    next.routing = {
+      target_accuracy: Number(target.value), audit_share: Number(auditShare.value), warm_up: Number(warmUp.value),
+      mode: routingMode.value, audits: routingAudits.value,
+    };
     next.person_rate = { per_label: Number(perLabel.value), per_hour: Number(perHour.value) };
     await api('PUT', `/api/projects/${project.id}/settings`, { body: next });
     await onSaved();

@@ -437,6 +437,10 @@ function oraclesPanel(view) {
   const money = v => fmt(v, 4);
   const people = view.people;
   const audit = c => (c.audits > 0 ? `${pct(c.audit_accuracy)} of ${fmt(c.audits)} (95%: ${pct(c.audit_low)}–${pct(c.audit_high)})` : 'none yet');
+  // The router's estimated label accuracy (from the audits, weighted by 1/their inclusion probability) beside the target.
+  const achieved = c => (c.estimated_accuracy != null
+    ? `router's labels ${pct(c.estimated_accuracy)} (95%: ${pct(c.estimate_low)}–${pct(c.estimate_high)}) vs target ${pct(view.target_accuracy)}`
+    : 'router accuracy: nothing labeled yet');
   const agree = a => (a.answers > 0 ? `${pct(a.rate)} of ${fmt(a.answers)} answers` : 'no answers yet');
   return [
     h('p', { class: 'big', id: 'oracles-money' }, `Money spent: ${money(view.money)}`,
@@ -456,7 +460,9 @@ function oraclesPanel(view) {
           h('td', { class: 'small' }, m.calibration.calibrator,
             m.calibration.ece != null ? ` · ECE ${fmt(m.calibration.ece, 3)}` : '',
             m.calibration.threshold != null ? ` · accepts from ${fmt(m.calibration.threshold, 3)}` : ' · accepts nothing yet'),
-          h('td', { class: 'small' }, audit(m.calibration)))))),
+          h('td', { class: 'small' }, audit(m.calibration), ` · ${m.calibration.audit_draw} draw`,
+            h('p', { class: 'small router-accuracy' }, achieved(m.calibration),
+              ` · ${m.calibration.mode} rule, people at ${pct(m.calibration.person_accuracy)} (${m.calibration.person_accuracy_from})`)))))),
     h('p', { class: 'muted small', id: 'anchoring' },
       view.anchoring.pre_annotation ? 'Pre-annotation is on: annotators see a model\'s label on items it sent to people. ' : 'Pre-annotation is off. ',
       `People's agreement with the model's label: ${agree(view.anchoring.shown)} with its suggestion shown, ${agree(view.anchoring.not_shown)} without.`),

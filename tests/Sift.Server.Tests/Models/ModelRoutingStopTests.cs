@@ -7,10 +7,10 @@ using Sift.Storage;
 namespace Sift.Server.Tests.Models;
 
 /// <summary>
-/// The server's router for one model annotator, rebuilt from stored history: warm-up, the engine's acceptance threshold
-/// and audits (<see cref="RoutingRules"/>), calibration against people's blind answers only.
+/// The server's router for one model annotator in mode stop (the earlier rule), rebuilt from stored history: warm-up, the
+/// ledger's acceptance threshold and uniform audits (<see cref="RoutingRules"/>), calibration against people's blind answers only.
 /// </summary>
-public sealed class ModelRoutingTests
+public sealed class ModelRoutingStopTests
 {
     private static readonly DateTimeOffset T0 = new(2026, 12, 1, 12, 0, 0, TimeSpan.Zero);
 
@@ -28,8 +28,9 @@ public sealed class ModelRoutingTests
             Provenance = new Provenance { Kind = OracleKind.Person, Name = "ann", SuggestionShown = suggestion },
         };
 
-    private static RoutingSettings Settings(int warmUp = 0, double audit = 0, double target = 0.9) =>
-        new() { WarmUp = warmUp, AuditShare = audit, TargetAccuracy = target };
+    // The earlier rule (mode stop), kept for comparison; the default solve mode is tested in ModelRoutingSolveTests.
+    private static ProjectSettings Settings(int warmUp = 0, double audit = 0, double target = 0.9) =>
+        new() { Labels = ["a", "b"], Routing = new() { WarmUp = warmUp, AuditShare = audit, TargetAccuracy = target, Mode = RoutingSettings.Stop } };
 
     [Fact]
     public void Decide_WarmUp_TheFirstAnswersGoToPeople_CountingThoseAlreadyStored()
