@@ -94,6 +94,11 @@ public sealed class RecordedModelTests
         var e = await Should.ThrowAsync<ConfigurationException>(async () =>
             await recorded.AskAsync(new OracleRequest([new OracleQuestion("p200", data.PoolContent[200])], data.ClassNames), TestContext.Current.CancellationToken));
         e.Message.ShouldBe("The recorded model 'counting-model' was not asked about item 'p200'.");
+
+        // Priced before it is asked, for a router weighing it as a second model: the recorded answer's cost; NaN where none was recorded.
+        recorded.ExpectedCost(new OracleQuestion("p4", data.PoolContent[4]) { PoolIndex = 4 }).ShouldBe(0.001);
+        double.IsNaN(recorded.ExpectedCost(new OracleQuestion("p200", data.PoolContent[200]) { PoolIndex = 200 })).ShouldBeTrue();
+        double.IsNaN(recorded.ExpectedCost(new OracleQuestion("p4", data.PoolContent[4]))).ShouldBeTrue();
     }
 
     [Fact]

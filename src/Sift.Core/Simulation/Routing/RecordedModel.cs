@@ -26,7 +26,7 @@ public readonly record struct RecordingProgress(string Model, int Done, int Tota
 /// replayed to the policies. Invalid output, a refusal or an answer without a confidence count as "no usable answer":
 /// never right, stated confidence 0 (the threshold policies send the item to a person, as the router does).
 /// </summary>
-public sealed class RecordedModel : IRoutedModel
+public sealed class RecordedModel : IRoutedModel, Sift.Routing.IPricedOracle
 {
     private readonly Dictionary<string, OracleAnswer> _answers;
     private readonly bool[] _right;
@@ -109,6 +109,17 @@ public sealed class RecordedModel : IRoutedModel
 
     /// <inheritdoc />
     public double Cost(int item) => _cost[item];
+
+    /// <summary>
+    /// What the recorded answer about <paramref name="question"/> cost (its tokens at the model's price), so a router can
+    /// weigh asking this model as a second one; NaN for an item that was not recorded.
+    /// </summary>
+    public double ExpectedCost(OracleQuestion question)
+    {
+        ArgumentNullException.ThrowIfNull(question);
+        var i = question.PoolIndex;
+        return i >= 0 && i < _cost.Length && _answers.ContainsKey(question.ItemId) ? _cost[i] : double.NaN;
+    }
 
     /// <inheritdoc />
     /// <exception cref="ConfigurationException">A question is about an item that was not recorded.</exception>
