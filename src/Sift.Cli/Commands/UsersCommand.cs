@@ -7,10 +7,14 @@ namespace Sift.Cli.Commands;
 
 /// <summary>
 /// <c>sift users add</c>: creates a user in a server's database and prints its token (once); <c>--project NAME</c>
-/// (repeatable) makes an annotator or reviewer a member of those projects.
+/// (repeatable) makes an annotator or reviewer a member of those projects. Each change is an <c>access</c> evidence
+/// entry, as over the API (appended after the change commits).
 /// </summary>
 internal static class UsersCommand
 {
+    /// <summary>Who made a change from the command line, in the access evidence (the API records the admin's name).</summary>
+    internal const string By = "sift users add";
+
     public static Command Create()
     {
         var db = new Option<string?>("--db") { Description = "SQLite database file (default sift.db)." };
@@ -50,6 +54,9 @@ internal static class UsersCommand
             var now = TimeProvider.System.GetUtcNow();
             var user = await store.CreateUserAsync(userName, userRole, UserTokens.Hash(token), now, ct);
             foreach (var project in memberOf) await store.AddMemberAsync(project.Id, user.Id, now, ct);
+            // Access changes are evidence, as over the API: the user's creation in every project they reach, each membership in its project.
+            await Sift.Server.Api.AccessEvidence.UserAsync(store, user, "user-created", By, now, ct);
+            foreach (var project in memberOf) await Sift.Server.Api.AccessEvidence.MemberAsync(store, project.Id, user, "member-added", By, now, ct);
             var membership = memberOf.Count == 0 ? "" : $", member of {string.Join(", ", memberOf.Select(p => $"'{p.Name}'"))}";
             Console.WriteLine($"Created {user.Role.ToString().ToLowerInvariant()} '{user.Name}' (id {user.Id}{membership}). Token (shown once): {token}");
             return 0;

@@ -73,6 +73,28 @@ public sealed partial class CliUsersTests
             output.ShouldContain("member of 'alpha', 'gamma'");
             var token = TokenPattern().Match(output).Value;
 
+            // The access changes are in the evidence of the projects the user reaches, and only there; never the token.
+            await using (var store = new SqliteSiftStore(database))
+            {
+                foreach (var project in await store.ListProjectsAsync(TestContext.Current.CancellationToken))
+                {
+                    var access = (await store.ReadEvidenceAsync(project.Id, 0, 1000, TestContext.Current.CancellationToken)).Where(e => e.Kind == "access").ToList();
+                    if (project.Name == "beta")
+                    {
+                        access.ShouldBeEmpty();
+                        continue;
+                    }
+                    access.Select(e => (string)JsonNode.Parse(e.Json)!["change"]!).ShouldBe(["user-created", "member-added"], ignoreOrder: true);
+                    foreach (var entry in access)
+                    {
+                        var json = JsonNode.Parse(entry.Json)!;
+                        ((string)json["user"]!).ShouldBe("ann");
+                        ((string)json["by"]!).ShouldBe("sift users add");
+                        entry.Json.ShouldNotContain(token);
+                    }
+                }
+            }
+
             await using var serve = await ServeProcess.StartAsync(directory, "--db", database);
             using var client = serve.Client(token);
             var listed = JsonNode.Parse(await client.GetStringAsync("/api/projects"))!.AsArray().Select(p => p!["name"]!.GetValue<string>());
