@@ -314,14 +314,11 @@ public sealed class RoutingOracle : IOracle
             var asked = items.Where(x => !x.Accepted && !x.WarmUp && x.ModelLabel >= 0).ToList();
             if (asked.Count > 0)
             {
-                var second = await AskChecked(_second, request, asked.Select(x => x.Question).ToList(), cancellationToken).ConfigureAwait(false);
+                var second = await AskSecondAsync(asked, request, cancellationToken).ConfigureAwait(false);
                 for (var i = 0; i < asked.Count; i++)
                 {
                     var item = asked[i];
                     var answer = second[i];
-                    Pay(item, answer.Provenance, model: true);
-                    _secondAnswers++;
-                    _secondMoney += answer.Provenance.Cost.Money;
                     if (answer.Status != AnswerStatus.Answered || answer.Labels.Count != 1 || !index.TryGetValue(answer.Labels[0], out var l2)) continue;
                     item.SecondLabel = l2;
                     var c2 = answer.Provenance.Confidence is { } c && c >= 0 && c <= 1 ? c : 0.5;
@@ -686,16 +683,26 @@ public sealed class RoutingOracle : IOracle
         await AskSecondItems(asked, request, index, threshold, ct).ConfigureAwait(false);
     }
 
+    /// <summary>Asks the second model about <paramref name="asked"/> and pays each item's answer (in order).</summary>
+    private async ValueTask<IReadOnlyList<OracleAnswer>> AskSecondAsync(List<Item> asked, OracleRequest request, CancellationToken ct)
+    {
+        var answers = await AskChecked(_second!, request, asked.Select(x => x.Question).ToList(), ct).ConfigureAwait(false);
+        for (var i = 0; i < asked.Count; i++)
+        {
+            Pay(asked[i], answers[i].Provenance, model: true);
+            _secondAnswers++;
+            _secondMoney += answers[i].Provenance.Cost.Money;
+        }
+        return answers;
+    }
+
     private async ValueTask AskSecondItems(List<Item> asked, OracleRequest request, Dictionary<string, int> index, double threshold, CancellationToken ct)
     {
-        var second = await AskChecked(_second!, request, asked.Select(x => x.Question).ToList(), ct).ConfigureAwait(false);
+        var second = await AskSecondAsync(asked, request, ct).ConfigureAwait(false);
         for (var i = 0; i < asked.Count; i++)
         {
             var item = asked[i];
             var answer = second[i];
-            Pay(item, answer.Provenance, model: true);
-            _secondAnswers++;
-            _secondMoney += answer.Provenance.Cost.Money;
             if (answer.Status == AnswerStatus.Answered && answer.Labels.Count == 1 && index.TryGetValue(answer.Labels[0], out var l2))
             {
                 item.SecondLabel = l2;
